@@ -1,0 +1,72 @@
+//! What every role and job handler shares: settings, state, queues, the pub/sub publisher,
+//! an HTTP client, and the shutdown signal.
+
+use std::{ops::Deref, sync::Arc, time::Duration};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    config::Settings,
+    db::{Database, DbError},
+    node::DownloadLocks,
+    queue::{QueueError, Queues},
+    tools::pubsub::Publisher,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error("HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+pub struct AppInner {
+    pub settings: Settings,
+    pub db: Database,
+    pub queues: Queues,
+    /// Redis pub/sub, when `REDIS_URL` is set (results go out on `CHANNEL_RESULT`).
+    pub publisher: Option<Publisher>,
+    pub http: reqwest::Client,
+    pub shutdown: CancellationToken,
+    pub downloads: DownloadLocks,
+}
+
+/// Cheap to clone: one `Arc`.
+#[derive(Clone)]
+pub struct App(Arc<AppInner>);
+
+impl Deref for App {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl App {
+    /// Connects to the state database and the queues. Does not migrate: `vteacher migrate`
+    /// (and `all`) does.
+    pub async fn connect(settings: Settings, shutdown: CancellationToken) -> Result<Self, AppError> {
+        let db = Database::connect(&settings.database_url).await?;
+        let queues = Queues::connect(&settings, &db).await?;
+        let publisher = match &settings.redis_url {
+            Some(url) => Some(Publisher::connect(url).await.map_err(QueueError::from)?),
+            None => None,
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("vteacher/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self(Arc::new(AppInner {
+            settings,
+            db,
+            queues,
+            publisher,
+            http,
+            shutdown,
+            downloads: DownloadLocks::default(),
+        })))
+    }
+}

@@ -1,0 +1,10 @@
+//! Bookings: taking them in, the decision of what each needs, and what is reported back.
+
+pub mod decision;
+pub mod intake;
+pub mod results;
+pub mod store;
+
+pub use decision::{Decision, decide};
+pub use intake::{IntakeError, Submitted, submit};
+pub use results::{BookingStatus, wire_result};

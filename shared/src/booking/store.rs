@@ -1,0 +1,72 @@
+//! The queries bookings need.
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+};
+
+use crate::{
+    db::{bookings, now_ms},
+    domain::{Booking, BookingState, ClassId},
+};
+
+pub async fn find(conn: &impl ConnectionTrait, class_id: &str) -> Result<Option<bookings::Model>, DbErr> {
+    bookings::Entity::find_by_id(class_id.to_owned()).one(conn).await
+}
+
+/// The new row of a booking just taken in: `queued`, its message kept whole.
+pub fn new_row(booking: &Booking) -> bookings::ActiveModel {
+    let now = now_ms();
+    bookings::ActiveModel {
+        class_id: Set(booking.class_id.to_string()),
+        record_id: Set(booking.record_id.get()),
+        resolution: Set(booking.video_resolution.map(|r| r.to_string())),
+        org_id: Set(booking.org_id.as_ref().map(ToString::to_string)),
+        course_name: Set(booking.course_name.clone()),
+        source_url: Set(None),
+        node: Set(booking.node.as_ref().map(ToString::to_string)),
+        state: Set(BookingState::Queued),
+        reason: Set(None),
+        video_path: Set(None),
+        message: Set(booking.to_value()),
+        class_end_at: Set(booking.class_end_at),
+        ended_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+/// Moves a booking to `state`, only if it is still in one of `from` (so a late or repeated
+/// job never moves a settled booking back). Returns whether it moved.
+pub async fn transition(
+    conn: &impl ConnectionTrait,
+    class_id: &ClassId,
+    from: &[BookingState],
+    change: impl FnOnce(&mut bookings::ActiveModel),
+) -> Result<bool, DbErr> {
+    let mut row = bookings::ActiveModel { updated_at: Set(now_ms()), ..Default::default() };
+    change(&mut row);
+    let result = bookings::Entity::update_many()
+        .set(row)
+        .filter(bookings::Column::ClassId.eq(class_id.as_str()))
+        .filter(bookings::Column::State.is_in(from.iter().copied()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
+/// Fails a booking that has not settled, with the reason users will read.
+pub async fn fail(conn: &impl ConnectionTrait, class_id: &ClassId, reason: &str) -> Result<bool, DbErr> {
+    let unsettled = [BookingState::Queued, BookingState::Downloading, BookingState::WaitingTranscode];
+    transition(conn, class_id, &unsettled, |row| {
+        row.state = Set(BookingState::Failed);
+        row.reason = Set(Some(reason.to_owned()));
+    })
+    .await
+}
+
+/// Takes a failed booking in again with its new message (it keeps its creation time).
+pub async fn requeue(conn: &impl ConnectionTrait, existing: &bookings::Model, booking: &Booking) -> Result<bookings::Model, DbErr> {
+    let mut row = new_row(booking);
+    row.created_at = Set(existing.created_at);
+    row.update(conn).await
+}

@@ -1,0 +1,77 @@
+use super::*;
+
+#[test]
+fn defaults_follow_the_design_table() {
+    let settings = Settings::from_pairs::<&str, &str>([]).unwrap();
+    assert_eq!(settings.database_url, "sqlite://vteacher.db?mode=rwc");
+    assert_eq!(settings.download_rate.bytes_per_sec(), Some(1000 * 1024));
+    assert_eq!(settings.job_attempts, 5);
+    assert_eq!(settings.channel_result, "vteacher:result");
+    assert!(settings.redis_url.is_none());
+}
+
+#[test]
+fn keys_are_case_insensitive_and_the_legacy_wget_path_is_accepted() {
+    let settings = Settings::from_pairs([
+        ("wget_path", "/usr/bin/wget"),
+        ("Download_Rate", "300k"),
+        ("API_TOKEN", "12345"),
+    ])
+    .unwrap();
+    assert_eq!(settings.wget_path.as_deref(), Some("/usr/bin/wget"));
+    assert_eq!(settings.download_rate.bytes_per_sec(), Some(300 * 1024));
+    assert_eq!(settings.api_token.as_deref(), Some("12345"), "a numeric token stays text");
+}
+
+#[test]
+fn a_bad_value_names_its_key() {
+    for (key, value) in [
+        ("DOWNLOAD_RATE", "fast"),
+        ("MAX_VIDEO_NUM", "many"),
+        ("PORT", "http"),
+        ("NODE_ID", "../etc"),
+        ("JOB_ATTEMPTS", "0"),
+        ("OSS_PROVIDER", "azure"),
+        ("REDIS_URL", "localhost:6379"),
+        ("TRANSCODE_TIMEOUT_ECS", "soon"),
+    ] {
+        let err = Settings::from_pairs([(key, value)]).expect_err(key);
+        assert_eq!(err.key, key, "{err}");
+    }
+}
+
+#[test]
+fn postgres_state_needs_redis_queues() {
+    let err = Settings::from_pairs([("DATABASE_URL", "postgres://db/vteacher")]).unwrap_err();
+    assert_eq!(err.key, "REDIS_URL");
+}
+
+#[test]
+fn describe_masks_secrets_and_url_passwords() {
+    let settings = Settings::from_pairs([
+        ("API_TOKEN", "s3cr3t-token"),
+        ("REDIS_URL", "redis://:hunter2@127.0.0.1:6379/0"),
+        ("MPS_ACCESS_KEY_SECRET", "abcdef123456"),
+    ])
+    .unwrap();
+    let text = format!("{:?}", settings.describe());
+    for secret in ["s3cr3t-token", "hunter2", "abcdef123456"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    assert!(text.contains("127.0.0.1:6379"));
+}
+
+#[test]
+fn later_layers_win_over_the_toml_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("vteacher.toml");
+    std::fs::write(&toml, "MAX_VIDEO_NUM = 7\nport = 9000\n").unwrap();
+    let dotenv = dir.path().join(".env");
+    std::fs::write(&dotenv, "PORT=9100\n").unwrap();
+    let figment = figment::Figment::from(Serialized::defaults(Settings::default()))
+        .merge(Serialized::globals(toml_layer(&toml).unwrap()))
+        .merge(Serialized::globals(dotenv_layer(&dotenv).unwrap()));
+    let settings = Settings::extract(figment).unwrap();
+    assert_eq!(settings.max_video_num, 7);
+    assert_eq!(settings.port, 9100);
+}

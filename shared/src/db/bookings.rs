@@ -1,0 +1,34 @@
+//! A booking (约课): one class, the lesson it needs, and how far that has got.
+
+use sea_orm::entity::prelude::*;
+
+use crate::domain::BookingState;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "bookings")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub class_id: String,
+    pub record_id: i64,
+    /// `None` for a legacy booking (no resolution asked).
+    pub resolution: Option<String>,
+    pub org_id: Option<String>,
+    pub course_name: Option<String>,
+    /// The URL the node downloads; unknown while the rendition is being made.
+    pub source_url: Option<String>,
+    pub node: Option<String>,
+    pub state: BookingState,
+    pub reason: Option<String>,
+    pub video_path: Option<String>,
+    /// The message as received, unknown fields included (echoed in results).
+    pub message: Json,
+    pub class_end_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

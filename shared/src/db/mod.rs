@@ -1,0 +1,92 @@
+//! State through SeaORM: one entity per table, the same code on SQLite and PostgreSQL.
+//!
+//! SQLite (the embedded default) is opened once, as a pool with WAL, `synchronous = NORMAL`
+//! and a busy timeout on every connection, and that pool is shared with apalis-sqlite so the
+//! queues and the state never lock each other out.
+
+pub mod bookings;
+pub mod class_videos;
+pub mod nodes;
+pub mod transcodes;
+pub mod videos;
+
+use std::{str::FromStr, time::Duration};
+
+use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, DatabaseConnection, DatabaseTransaction, DbErr, SqlxSqliteConnector,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Orm(#[from] DbErr),
+    #[error("database: cannot open {url}: {source}")]
+    Open { url: String, source: sea_orm::sqlx::Error },
+    #[error("queue tables: {0}")]
+    QueueMigration(#[from] sea_orm::sqlx::migrate::MigrateError),
+}
+
+/// The state database, and the SQLite pool behind it when it is SQLite.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub conn: DatabaseConnection,
+    pub sqlite: Option<SqlitePool>,
+}
+
+impl Database {
+    pub async fn connect(url: &str) -> Result<Self, DbError> {
+        if url.starts_with("sqlite:") {
+            let pool = open_sqlite(url).await?;
+            let conn = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool.clone());
+            return Ok(Self { conn, sqlite: Some(pool) });
+        }
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(20)
+            .connect_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        Ok(Self { conn: sea_orm::Database::connect(options).await?, sqlite: None })
+    }
+
+    /// Creates or updates vteacher's tables, and apalis-sqlite's when the queues are in SQLite.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        Migrator::up(&self.conn, None).await?;
+        if let Some(pool) = &self.sqlite {
+            // Not `SqliteStorage::setup`: it would set `synchronous = OFF` on a pooled connection.
+            apalis_sqlite::SqliteStorage::migrations().run(pool).await?;
+        }
+        Ok(())
+    }
+
+    /// A transaction that takes SQLite's write lock at BEGIN, so a read-then-write never fails
+    /// with "database is locked" when another writer got in between.
+    pub async fn write_txn(&self) -> Result<DatabaseTransaction, DbErr> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: self.sqlite.as_ref().map(|_| SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        self.conn.begin_with_options(options).await
+    }
+}
+
+async fn open_sqlite(url: &str) -> Result<SqlitePool, DbError> {
+    let open_err = |source| DbError::Open { url: url.to_owned(), source };
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(open_err)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(30));
+    SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(open_err)
+}
+
+/// Unix milliseconds, the one time format of every table.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

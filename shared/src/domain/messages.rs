@@ -1,0 +1,214 @@
+//! The booking message (约课) and the booking result (回调), as the existing system sends and
+//! reads them. Unknown fields are kept in `extra` and echoed back, never rejected.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{ClassId, NodeId, OrgId, RecordId, Resolution, SourceUrl};
+
+/// Why a message was refused; `field` names the offending field for API error bodies.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    #[error("malformed JSON: {0}")]
+    Malformed(String),
+    #[error("the message must be a JSON object")]
+    NotAnObject,
+    #[error("{field}: {problem}")]
+    Field { field: String, problem: String },
+}
+
+impl MessageError {
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Field { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    fn at(field: impl Into<String>, problem: impl ToString) -> Self {
+        Self::Field { field: field.into(), problem: problem.to_string() }
+    }
+}
+
+const COURSE_NAME_MAX: usize = 500;
+
+/// A validated booking request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Booking {
+    pub class_id: ClassId,
+    pub record_id: RecordId,
+    pub video_url: Option<SourceUrl>,
+    pub video_resolution: Option<Resolution>,
+    pub video_url_list: BTreeMap<Resolution, SourceUrl>,
+    pub org_id: Option<OrgId>,
+    pub course_name: Option<String>,
+    /// Which push host should take the class, when the web app decides.
+    pub node: Option<NodeId>,
+    /// When the class ends by itself (自动下课), unix seconds.
+    pub class_end_at: Option<i64>,
+    /// Every field vteacher does not know, kept and echoed back in results.
+    pub extra: Map<String, Value>,
+}
+
+const KNOWN: [&str; 9] = [
+    "class_id",
+    "record_id",
+    "video_url",
+    "video_resolution",
+    "video_url_list",
+    "org_id",
+    "course_name",
+    "node",
+    "class_end_at",
+];
+
+impl Booking {
+    pub fn from_json(bytes: &[u8]) -> Result<Self, MessageError> {
+        let value: Value =
+            serde_json::from_slice(bytes).map_err(|e| MessageError::Malformed(e.to_string()))?;
+        Self::from_value(value)
+    }
+
+    pub fn from_value(value: Value) -> Result<Self, MessageError> {
+        let Value::Object(mut map) = value else { return Err(MessageError::NotAnObject) };
+        let booking = Booking {
+            class_id: required(&mut map, "class_id")?,
+            record_id: required(&mut map, "record_id")?,
+            video_url: optional(&mut map, "video_url")?,
+            video_resolution: optional(&mut map, "video_resolution")?,
+            video_url_list: url_list(&mut map)?,
+            org_id: optional(&mut map, "org_id")?,
+            course_name: optional(&mut map, "course_name")?,
+            node: optional(&mut map, "node")?,
+            class_end_at: optional(&mut map, "class_end_at")?,
+            extra: map,
+        };
+        booking.check_has_source()?;
+        if booking.course_name.as_ref().is_some_and(|n| n.chars().count() > COURSE_NAME_MAX) {
+            return Err(MessageError::at("course_name", format!("at most {COURSE_NAME_MAX} characters")));
+        }
+        Ok(booking)
+    }
+
+    /// The URL of a rendition that already exists at the booked resolution, if any: the legacy
+    /// `video_url` when no resolution is asked for, else the listed one.
+    pub fn ready_url(&self) -> Option<&SourceUrl> {
+        match self.video_resolution {
+            None => self.video_url.as_ref(),
+            Some(resolution) => self.video_url_list.get(&resolution),
+        }
+    }
+
+    fn check_has_source(&self) -> Result<(), MessageError> {
+        let has_source = self.video_url.is_some() || !self.video_url_list.is_empty();
+        match self.video_resolution {
+            None if self.video_url.is_none() => {
+                Err(MessageError::at("video_url", "required when video_resolution is absent"))
+            }
+            Some(_) if !has_source => Err(MessageError::at(
+                "video_url",
+                "required when video_url_list is empty (it is the source to transcode)",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The message as stored and echoed: every known field plus the unknown ones.
+    pub fn to_value(&self) -> Value {
+        let mut map = self.extra.clone();
+        let known = serde_json::json!({
+            "class_id": self.class_id,
+            "record_id": self.record_id,
+            "video_url": self.video_url,
+            "video_resolution": self.video_resolution,
+            "video_url_list": self.video_url_list,
+            "org_id": self.org_id,
+            "course_name": self.course_name,
+            "node": self.node,
+            "class_end_at": self.class_end_at,
+        });
+        if let Value::Object(known) = known {
+            map.extend(known.into_iter().filter(|(_, v)| !v.is_null()));
+        }
+        Value::Object(map)
+    }
+}
+
+fn take_present(map: &mut Map<String, Value>, field: &str) -> Option<Value> {
+    match map.remove(field) {
+        None | Some(Value::Null) => None,
+        // Legacy senders send "" for "not given".
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(v) => Some(v),
+    }
+}
+
+fn optional<T: serde::de::DeserializeOwned>(
+    map: &mut Map<String, Value>,
+    field: &str,
+) -> Result<Option<T>, MessageError> {
+    take_present(map, field)
+        .map(|v| serde_json::from_value(v).map_err(|e| MessageError::at(field, e)))
+        .transpose()
+}
+
+fn required<T: serde::de::DeserializeOwned>(
+    map: &mut Map<String, Value>,
+    field: &str,
+) -> Result<T, MessageError> {
+    optional(map, field)?.ok_or_else(|| MessageError::at(field, "required"))
+}
+
+fn url_list(map: &mut Map<String, Value>) -> Result<BTreeMap<Resolution, SourceUrl>, MessageError> {
+    let Some(value) = take_present(map, "video_url_list") else { return Ok(BTreeMap::new()) };
+    let Value::Object(entries) = value else {
+        return Err(MessageError::at("video_url_list", "must be an object of resolution → URL"));
+    };
+    let mut list = BTreeMap::new();
+    for (key, url) in entries {
+        let field = format!("video_url_list.{key}");
+        let resolution: Resolution = key.parse().map_err(|e| MessageError::at(&field, e))?;
+        let url = serde_json::from_value(url).map_err(|e| MessageError::at(&field, e))?;
+        list.insert(resolution, url);
+    }
+    Ok(list)
+}
+
+/// `"success"` or `"failure"` in a booking result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+/// The booking result (回调) vteacher publishes when a booking is ready or has failed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BookingResult {
+    pub cmd: &'static str,
+    pub class_id: String,
+    pub record_id: i64,
+    pub video_resolution: Option<String>,
+    pub result: Outcome,
+    pub node: Option<String>,
+    pub video_path: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl BookingResult {
+    /// The wire JSON: the result's own fields, then the booking's unknown fields echoed back
+    /// (never overriding a field of the result).
+    pub fn to_json(&self, echoed: &Value) -> Value {
+        let mut out = serde_json::to_value(self).unwrap_or_default();
+        if let (Value::Object(out), Value::Object(message)) = (&mut out, echoed) {
+            for (key, value) in message {
+                if !KNOWN.contains(&key.as_str()) && !out.contains_key(key) {
+                    out.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,29 @@
+//! The life of a booking, as the API reports it.
+
+use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
+use serde::{Deserialize, Serialize};
+
+/// `queued` → `downloading` → `ready`, or `waiting_transcode` until its rendition exists, or
+/// `failed` with a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "snake_case")]
+pub enum BookingState {
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    #[sea_orm(string_value = "downloading")]
+    Downloading,
+    #[sea_orm(string_value = "ready")]
+    Ready,
+    #[sea_orm(string_value = "waiting_transcode")]
+    WaitingTranscode,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
+
+impl BookingState {
+    /// Nothing more will happen to the booking on its own.
+    pub fn is_settled(self) -> bool {
+        matches!(self, Self::Ready | Self::Failed)
+    }
+}

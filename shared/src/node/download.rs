@@ -1,0 +1,185 @@
+//! The downloader: HTTP(S) only, paced to `DOWNLOAD_RATE`, resumable like `wget -c` (a
+//! `.part` file continued with `Range`, guarded by `If-Range` with the validator first seen),
+//! length-checked, and renamed into place atomically.
+
+use std::{path::{Path, PathBuf}, time::Duration};
+
+use futures::StreamExt;
+use reqwest::{StatusCode, header};
+use tokio_util::sync::CancellationToken;
+
+use super::{part::PartFile, throttle::Throttle};
+use crate::{config::Rate, domain::SourceUrl};
+
+/// A stalled connection (no byte for this long) is dropped and retried.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error("the source answered {status} for {url}")]
+    Refused { status: StatusCode, url: String },
+    #[error("the source answered {status} for {url}; will retry")]
+    Unavailable { status: StatusCode, url: String },
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("no data for {0:?}")]
+    Stalled(Duration),
+    #[error("length check failed: expected {expected} bytes, got {got}")]
+    Length { expected: u64, got: u64 },
+    #[error("no space left on the disk of {0}")]
+    DiskFull(PathBuf),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("interrupted by shutdown")]
+    Cancelled,
+}
+
+impl DownloadError {
+    /// Whether waiting and trying again can help (a 404 or a full disk cannot).
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, Self::Refused { .. } | Self::DiskFull(_))
+    }
+
+    pub(super) fn io(path: &Path, source: std::io::Error) -> Self {
+        if source.raw_os_error() == Some(28) {
+            return Self::DiskFull(path.to_owned());
+        }
+        Self::Io { path: path.to_owned(), source }
+    }
+}
+
+/// What a finished download did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Downloaded {
+    pub bytes: u64,
+    /// Bytes already in the `.part` file and not fetched again.
+    pub resumed_from: u64,
+}
+
+pub struct Downloader<'a> {
+    pub http: &'a reqwest::Client,
+    pub rate: Rate,
+    pub cancel: &'a CancellationToken,
+}
+
+impl Downloader<'_> {
+    /// Downloads `url` to `dest`. On any error the `.part` file stays, to be continued.
+    pub async fn fetch(&self, url: &SourceUrl, dest: &Path) -> Result<Downloaded, DownloadError> {
+        let mut part = PartFile::open(dest, url.as_str()).await?;
+        let response = self.request(url, &part).await?;
+        let status = response.status();
+        let resumed_from = match status {
+            StatusCode::PARTIAL_CONTENT if content_range_start(&response) == Some(part.len()) => part.len(),
+            StatusCode::RANGE_NOT_SATISFIABLE if range_total(&response) == Some(part.len()) => {
+                // Everything had arrived before; only the rename was left.
+                let len = part.len();
+                return self.finish(part, dest, len, len).await;
+            }
+            StatusCode::OK | StatusCode::PARTIAL_CONTENT | StatusCode::RANGE_NOT_SATISFIABLE => {
+                if part.len() > 0 {
+                    tracing::info!(url = %url, had = part.len(), %status, "source changed or ignores Range; starting over");
+                }
+                part.restart(validator(&response)).await?;
+                if status != StatusCode::OK {
+                    return Err(DownloadError::Network(format!("unexpected {status} when restarting")));
+                }
+                0
+            }
+            _ => return Err(refusal(status, url)),
+        };
+        let expected = expected_total(&response, resumed_from);
+        let got = self.copy_body(response, &mut part).await?;
+        self.finish(part, dest, expected.unwrap_or(got), got).await.map(|d| Downloaded { resumed_from, ..d })
+    }
+
+    async fn request(&self, url: &SourceUrl, part: &PartFile) -> Result<reqwest::Response, DownloadError> {
+        let mut request = self.http.get(url.as_url().clone());
+        if part.len() > 0 {
+            request = request.header(header::RANGE, format!("bytes={}-", part.len()));
+            if let Some(validator) = part.validator() {
+                request = request.header(header::IF_RANGE, validator);
+            }
+        }
+        let response = tokio::select! {
+            sent = tokio::time::timeout(IDLE_TIMEOUT, request.send()) => sent,
+            () = self.cancel.cancelled() => return Err(DownloadError::Cancelled),
+        };
+        let response = response.map_err(|_| DownloadError::Stalled(IDLE_TIMEOUT))?;
+        response.map_err(|e| DownloadError::Network(e.without_url().to_string()))
+    }
+
+    async fn copy_body(&self, response: reqwest::Response, part: &mut PartFile) -> Result<u64, DownloadError> {
+        let mut throttle = Throttle::new(self.rate);
+        let mut body = response.bytes_stream();
+        loop {
+            let next = tokio::select! {
+                next = tokio::time::timeout(IDLE_TIMEOUT, body.next()) => next,
+                () = self.cancel.cancelled() => {
+                    part.flush().await?;
+                    return Err(DownloadError::Cancelled);
+                }
+            };
+            match next.map_err(|_| DownloadError::Stalled(IDLE_TIMEOUT))? {
+                None => break,
+                Some(Err(e)) => {
+                    part.flush().await?;
+                    return Err(DownloadError::Network(e.without_url().to_string()));
+                }
+                Some(Ok(chunk)) => {
+                    part.write(&chunk).await?;
+                    throttle.take(chunk.len()).await;
+                }
+            }
+        }
+        part.flush().await?;
+        Ok(part.len())
+    }
+
+    async fn finish(&self, part: PartFile, dest: &Path, expected: u64, got: u64) -> Result<Downloaded, DownloadError> {
+        if got != expected {
+            return Err(DownloadError::Length { expected, got });
+        }
+        part.commit(dest).await?;
+        Ok(Downloaded { bytes: got, resumed_from: 0 })
+    }
+}
+
+fn refusal(status: StatusCode, url: &SourceUrl) -> DownloadError {
+    let url = url.as_str().to_owned();
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::REQUEST_TIMEOUT {
+        DownloadError::Unavailable { status, url }
+    } else {
+        DownloadError::Refused { status, url }
+    }
+}
+
+/// The strong ETag, else Last-Modified: what `If-Range` may carry.
+fn validator(response: &reqwest::Response) -> Option<String> {
+    let headers = response.headers();
+    let etag = headers.get(header::ETAG).and_then(|v| v.to_str().ok()).filter(|e| !e.starts_with("W/"));
+    etag.or_else(|| headers.get(header::LAST_MODIFIED).and_then(|v| v.to_str().ok())).map(str::to_owned)
+}
+
+/// `Content-Range: bytes 100-199/200` → (100, Some(200)); `bytes */200` → start None.
+fn content_range(response: &reqwest::Response) -> Option<(Option<u64>, Option<u64>)> {
+    let value = response.headers().get(header::CONTENT_RANGE)?.to_str().ok()?;
+    let (range, total) = value.strip_prefix("bytes ")?.split_once('/')?;
+    let start = range.split_once('-').and_then(|(s, _)| s.trim().parse().ok());
+    Some((start, total.trim().parse().ok()))
+}
+
+fn content_range_start(response: &reqwest::Response) -> Option<u64> {
+    content_range(response)?.0
+}
+
+fn range_total(response: &reqwest::Response) -> Option<u64> {
+    content_range(response)?.1
+}
+
+/// The file's full length, when the server says it.
+fn expected_total(response: &reqwest::Response, resumed_from: u64) -> Option<u64> {
+    if response.status() == StatusCode::PARTIAL_CONTENT {
+        return range_total(response);
+    }
+    response.content_length().map(|len| len + resumed_from)
+}

@@ -1,0 +1,134 @@
+//! The one enqueue interface over the two backends: apalis-redis when `REDIS_URL` is set,
+//! apalis-sqlite in the state file when it is not. Nothing outside `queue/` knows a key name.
+
+use std::time::Duration;
+
+use apalis_core::{
+    backend::TaskSink,
+    task::builder::TaskBuilder,
+};
+use apalis_redis::{ConnectionManager, RedisStorage};
+use apalis_sqlite::{SqlitePool, SqliteStorage};
+use redis::aio::ConnectionManagerConfig;
+
+use super::job::{Job, queue_name};
+use crate::{config::Settings, db::Database, domain::NodeId};
+
+/// Deliveries a job may have from the backend. vteacher counts its own attempts
+/// (`JOB_ATTEMPTS`) inside one delivery; a new delivery only follows a hand-back at shutdown
+/// or a crash, which must not use up the job.
+pub(super) const MAX_DELIVERIES: usize = 25;
+
+/// redis-rs waits 500 ms by default, which under load turned into fatal stream errors that
+/// silently stopped worker pools (apalis-redis #76).
+const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("queue backend (Redis) unavailable: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("could not enqueue on {queue}: {reason}")]
+    Push { queue: String, reason: String },
+    #[error("the queues are in Redis but REDIS_URL is not set")]
+    NoBackend,
+}
+
+#[derive(Clone)]
+pub(super) enum Backend {
+    Redis(ConnectionManager),
+    Sqlite(SqlitePool),
+}
+
+/// Where jobs go. Cheap to clone; every role holds one.
+#[derive(Clone)]
+pub struct Queues {
+    pub(super) backend: Backend,
+    pub(super) prefix: String,
+}
+
+impl std::fmt::Debug for Queues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queues").field("backend", &self.backend_name()).field("prefix", &self.prefix).finish()
+    }
+}
+
+impl Queues {
+    pub async fn connect(settings: &Settings, db: &Database) -> Result<Self, QueueError> {
+        let backend = match (&settings.redis_url, &db.sqlite) {
+            (Some(url), _) => Backend::Redis(redis_connection(url).await?),
+            (None, Some(pool)) => Backend::Sqlite(pool.clone()),
+            (None, None) => return Err(QueueError::NoBackend),
+        };
+        Ok(Self { backend, prefix: settings.queue_prefix.clone() })
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Redis(_) => "redis",
+            Backend::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// The full name of `J`'s queue (for a per-node job, on `node`).
+    pub fn name_of<J: Job>(&self, node: Option<&NodeId>) -> String {
+        queue_name(&self.prefix, J::QUEUE, node)
+    }
+
+    /// Puts `job` on its queue (per-node jobs on `node`'s). Returns once the backend has it.
+    pub async fn enqueue<J: Job>(&self, job: J, node: Option<&NodeId>) -> Result<(), QueueError> {
+        let queue = self.name_of::<J>(node);
+        let task = TaskBuilder::new(job).max_attempts(MAX_DELIVERIES).build();
+        let push_err = |e: &dyn std::fmt::Display| QueueError::Push { queue: queue.clone(), reason: e.to_string() };
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let mut storage = redis_storage::<J>(conn, &queue, None);
+                storage.push_task(task).await.map_err(|e| push_err(&e))
+            }
+            Backend::Sqlite(pool) => {
+                let mut storage = sqlite_storage::<J>(pool, &queue, None);
+                storage.push_task(task).await.map_err(|e| push_err(&e))
+            }
+        }?;
+        tracing::debug!(queue, job = J::QUEUE, "enqueued");
+        Ok(())
+    }
+}
+
+async fn redis_connection(url: &str) -> Result<ConnectionManager, redis::RedisError> {
+    let client = redis::Client::open(url)?;
+    let config = ConnectionManagerConfig::new()
+        .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
+        .set_connection_timeout(Some(Duration::from_secs(5)))
+        .set_number_of_retries(2);
+    client.get_connection_manager_with_config(config).await
+}
+
+/// How a worker holds its jobs: heart-beat three times per lease (a worker silent for a whole
+/// lease is taken for dead and its jobs go back to the queue), and fetch one batch at a time.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Lease {
+    pub lease: Duration,
+    pub batch: usize,
+}
+
+impl Lease {
+    fn interval(self) -> Duration {
+        self.lease / 3
+    }
+}
+
+pub(super) fn redis_storage<J>(conn: &ConnectionManager, queue: &str, lease: Option<Lease>) -> RedisStorage<J> {
+    let mut config = apalis_redis::Config::default().queue(queue).emit_events(false);
+    if let Some(lease) = lease {
+        config = config.heartbeat_interval(lease.interval()).missed_heartbeats(3).batch_size(lease.batch);
+    }
+    RedisStorage::new(conn.clone()).with_config(config)
+}
+
+pub(super) fn sqlite_storage<J>(pool: &SqlitePool, queue: &str, lease: Option<Lease>) -> SqliteStorage<J> {
+    let mut config = apalis_sqlite::Config::default().queue(queue);
+    if let Some(lease) = lease {
+        config = config.heartbeat_interval(lease.interval()).missed_heartbeats(3).batch_size(lease.batch);
+    }
+    SqliteStorage::new(pool).with_config(config)
+}

@@ -1,0 +1,94 @@
+//! What every job is: a serde struct with its queue as a const, a `run` that classes each
+//! failure as retry or abort where it happens, and a `give_up` that records the failure once.
+
+use std::{fmt, future::Future};
+
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::{app::App, domain::NodeId};
+
+/// How a run failed. `Retry` heals with time (a timeout, a 503, a dead connection); `Abort`
+/// never will (a 404, bad input), so it skips the remaining attempts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobError {
+    Retry(String),
+    Abort(String),
+    /// The process is shutting down: the job is handed back untouched, no attempt used.
+    Interrupted,
+}
+
+impl JobError {
+    pub fn retry(reason: impl fmt::Display) -> Self {
+        Self::Retry(reason.to_string())
+    }
+
+    pub fn abort(reason: impl fmt::Display) -> Self {
+        Self::Abort(reason.to_string())
+    }
+
+    /// The text a user sees as the failure's reason.
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::Retry(reason) | Self::Abort(reason) => reason,
+            Self::Interrupted => "interrupted by shutdown",
+        }
+    }
+}
+
+impl fmt::Display for JobError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Retry(reason) => write!(f, "retryable: {reason}"),
+            Self::Abort(reason) => write!(f, "fatal: {reason}"),
+            Self::Interrupted => f.write_str("interrupted by shutdown"),
+        }
+    }
+}
+
+impl std::error::Error for JobError {}
+
+/// A database error is worth retrying: the database may be back in a moment.
+impl From<sea_orm::DbErr> for JobError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::retry(err)
+    }
+}
+
+impl From<super::QueueError> for JobError {
+    fn from(err: super::QueueError) -> Self {
+        Self::retry(err)
+    }
+}
+
+/// A queue: `booking`, or one per push host such as `download:host-1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueKind {
+    Shared,
+    PerNode,
+}
+
+pub trait Job: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'static {
+    /// The queue's name; a per-node queue's full name is `{QUEUE}:{node}`.
+    const QUEUE: &'static str;
+    const KIND: QueueKind = QueueKind::Shared;
+
+    /// Does the work. Idempotent: a second run, or a run after a crash at any line, ends in
+    /// the same state. Enqueues only after the state it depends on has committed.
+    fn run(&self, app: &App) -> impl Future<Output = Result<(), JobError>> + Send;
+
+    /// Records a failure that will not be retried (an abort, or the last attempt spent).
+    fn give_up(&self, _app: &App, _error: &JobError) -> impl Future<Output = Result<(), JobError>> + Send {
+        async { Ok(()) }
+    }
+
+    /// A span carrying the ids that matter (class_id, record_id, node…) as fields.
+    fn span(&self) -> tracing::Span;
+}
+
+/// The full name of a queue under a prefix (every test and every deployment its own).
+pub fn queue_name(prefix: &str, base: &str, node: Option<&NodeId>) -> String {
+    match node {
+        Some(node) => format!("{prefix}:{base}:{node}"),
+        None => format!("{prefix}:{base}"),
+    }
+}

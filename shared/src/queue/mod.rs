@@ -1,0 +1,17 @@
+//! Job types and their queues. One file per job, all registered in `registry`; the backend
+//! (Redis or SQLite) stays behind `Queues` and `Workers`.
+
+mod backend;
+mod job;
+mod runner;
+mod worker;
+
+pub mod booking;
+pub mod download;
+pub mod notify;
+pub mod registry;
+
+pub use backend::{QueueError, Queues};
+pub use job::{Job, JobError, QueueKind, queue_name};
+pub use runner::backoff;
+pub use worker::{Workers, WorkersError};

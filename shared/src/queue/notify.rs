@@ -1,0 +1,38 @@
+//! `notify`: publishes a settled booking's result (回调) on `CHANNEL_RESULT` and POSTs it to
+//! `RESULT_WEBHOOK_URL` when set.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Job, JobError};
+use crate::{app::App, booking::{store, wire_result}, domain::ClassId, tools::webhook};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NotifyJob {
+    pub class_id: ClassId,
+}
+
+impl Job for NotifyJob {
+    const QUEUE: &'static str = "notify";
+
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!("notify", class_id = %self.class_id)
+    }
+
+    async fn run(&self, app: &App) -> Result<(), JobError> {
+        let Some(row) = store::find(&app.db.conn, self.class_id.as_str()).await? else {
+            return Err(JobError::abort("no such booking"));
+        };
+        let Some(result) = wire_result(&row) else {
+            return Ok(()); // not settled: nothing to say yet
+        };
+        if let Some(publisher) = &app.publisher {
+            let channel = &app.settings.channel_result;
+            publisher.publish(channel, &result).await.map_err(|e| JobError::retry(format!("publish on {channel}: {e}")))?;
+        }
+        if let Some(url) = &app.settings.result_webhook_url {
+            webhook::post_json(&app.http, url, &result).await.map_err(JobError::retry)?;
+        }
+        tracing::info!(result = %result["result"], "booking result sent");
+        Ok(())
+    }
+}

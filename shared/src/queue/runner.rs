@@ -1,0 +1,94 @@
+//! Runs one delivered job: vteacher's own attempts (`JOB_ATTEMPTS`) with exponential backoff
+//! and jitter, an abort that skips them, and `give_up` once at the end. The backend only ever
+//! sees success, an abort (never re-run), or a hand-back at shutdown (re-delivered, no
+//! attempt used), so its own retry rules (apalis-redis: 25 tries a second apart; apalis-sqlite:
+//! at once) never stack on ours.
+
+use std::time::Duration;
+
+use apalis_core::{
+    error::{AbortError, BoxDynError},
+    task::data::Data,
+};
+use tracing::Instrument;
+
+use super::job::{Job, JobError};
+use crate::app::App;
+
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// The delay before attempt `attempt + 1`: `base × 2^(attempt-1)`, capped, ±20% jitter so
+/// a crowd of failed jobs does not come back at the same instant.
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    let exponential = base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
+    let capped = exponential.min(MAX_BACKOFF);
+    capped.mul_f64(0.8 + fastrand::f64() * 0.4)
+}
+
+/// The apalis handler of every job type.
+pub async fn handle<J: Job>(job: J, app: Data<App>) -> Result<(), BoxDynError> {
+    let app: App = (*app).clone();
+    let span = job.span();
+    run_attempts(&job, &app).instrument(span).await
+}
+
+async fn run_attempts<J: Job>(job: &J, app: &App) -> Result<(), BoxDynError> {
+    let attempts = app.settings.job_attempts;
+    let mut attempt = 1;
+    loop {
+        let error = match job.run(app).await {
+            Ok(()) => {
+                metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "done").increment(1);
+                return Ok(());
+            }
+            Err(error) => error,
+        };
+        match error {
+            JobError::Interrupted => return Err(hand_back::<J>()),
+            JobError::Retry(_) if attempt < attempts => {
+                let delay = backoff(app.settings.job_backoff.0, attempt);
+                tracing::warn!(attempt, attempts, ?delay, %error, "job failed; will retry");
+                metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "retried").increment(1);
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = app.shutdown.cancelled() => return Err(hand_back::<J>()),
+                }
+                attempt += 1;
+            }
+            error => return give_up(job, app, error, attempt).await,
+        }
+    }
+}
+
+async fn give_up<J: Job>(job: &J, app: &App, error: JobError, attempt: u32) -> Result<(), BoxDynError> {
+    tracing::error!(attempt, %error, "job failed for good");
+    metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "failed").increment(1);
+    if let Err(record_error) = job.give_up(app, &error).await {
+        // The failure could not be recorded (database down): let the backend deliver the job
+        // again later rather than lose the failure.
+        tracing::error!(%record_error, "could not record the failure; handing the job back");
+        return Err(Box::new(record_error));
+    }
+    Err(Box::new(AbortError::new(error)))
+}
+
+fn hand_back<J: Job>() -> BoxDynError {
+    tracing::info!(queue = J::QUEUE, "shutting down; job handed back to the queue");
+    Box::new(JobError::Interrupted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_within_jitter_and_is_capped() {
+        let base = Duration::from_secs(2);
+        for attempt in 1..=4u32 {
+            let want = 2.0 * f64::from(2u32.pow(attempt - 1));
+            let got = backoff(base, attempt).as_secs_f64();
+            assert!(got >= want * 0.8 && got <= want * 1.2, "attempt {attempt}: {got}");
+        }
+        assert!(backoff(base, 40) <= MAX_BACKOFF.mul_f64(1.2));
+    }
+}

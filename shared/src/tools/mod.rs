@@ -1,0 +1,4 @@
+//! One wrapper per external tool.
+
+pub mod pubsub;
+pub mod webhook;
