@@ -48,7 +48,10 @@ impl Deref for App {
 impl App {
     /// Connects to the state database and the queues. Does not migrate: `vteacher migrate`
     /// (and `all`) does.
-    pub async fn connect(settings: Settings, shutdown: CancellationToken) -> Result<Self, AppError> {
+    pub async fn connect(
+        settings: Settings,
+        shutdown: CancellationToken,
+    ) -> Result<Self, AppError> {
         let db = Database::connect(&settings.database_url).await?;
         let queues = Queues::connect(&settings, &db).await?;
         let publisher = match &settings.redis_url {

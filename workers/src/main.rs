@@ -1,1 +1,17 @@
-fn main(){}
+use std::process::ExitCode;
+
+use clap::Parser;
+use workers::{cli::Cli, roles};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match roles::run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            eprintln!("vteacher: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

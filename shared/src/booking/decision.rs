@@ -35,20 +35,39 @@ mod tests {
     #[test]
     fn a_legacy_booking_downloads_its_video_url() {
         let b = booking(json!({"class_id": "c", "record_id": 1, "video_url": "http://h/1.flv"}));
-        assert_eq!(decide(&b), Decision::Download { url: "http://h/1.flv".parse().unwrap() });
+        assert_eq!(
+            decide(&b),
+            Decision::Download {
+                url: "http://h/1.flv".parse().unwrap()
+            }
+        );
     }
 
     #[test]
     fn a_listed_resolution_downloads_the_listed_url_not_the_original() {
-        let b = booking(json!({"class_id": "c", "record_id": 1, "video_url": "http://h/src.flv",
-            "video_resolution": "480p", "video_url_list": {"480P": "http://h/480.flv"}}));
-        assert_eq!(decide(&b), Decision::Download { url: "http://h/480.flv".parse().unwrap() });
+        let b = booking(
+            json!({"class_id": "c", "record_id": 1, "video_url": "http://h/src.flv",
+            "video_resolution": "480p", "video_url_list": {"480P": "http://h/480.flv"}}),
+        );
+        assert_eq!(
+            decide(&b),
+            Decision::Download {
+                url: "http://h/480.flv".parse().unwrap()
+            }
+        );
     }
 
     #[test]
     fn an_unlisted_resolution_waits_for_its_transcode() {
-        let b = booking(json!({"class_id": "c", "record_id": 1, "video_url": "http://h/src.flv",
-            "video_resolution": "240", "video_url_list": {"480P": "http://h/480.flv"}}));
-        assert_eq!(decide(&b), Decision::WaitTranscode { resolution: Resolution::P240 });
+        let b = booking(
+            json!({"class_id": "c", "record_id": 1, "video_url": "http://h/src.flv",
+            "video_resolution": "240", "video_url_list": {"480P": "http://h/480.flv"}}),
+        );
+        assert_eq!(
+            decide(&b),
+            Decision::WaitTranscode {
+                resolution: Resolution::P240
+            }
+        );
     }
 }

@@ -41,7 +41,9 @@ pub async fn submit(app: &App, booking: Booking) -> Result<Submitted, IntakeErro
     let existing = store::find(&txn, booking.class_id.as_str()).await?;
     let (row, created) = match existing {
         None => (store::new_row(&booking).insert(&txn).await?, true),
-        Some(old) if old.state == BookingState::Failed => (store::requeue(&txn, &old, &booking).await?, true),
+        Some(old) if old.state == BookingState::Failed => {
+            (store::requeue(&txn, &old, &booking).await?, true)
+        }
         Some(old) => (old, false),
     };
     txn.commit().await?;
@@ -49,7 +51,9 @@ pub async fn submit(app: &App, booking: Booking) -> Result<Submitted, IntakeErro
     // A queued booking gets its job (again: the decision is idempotent, and a job lost to a
     // crash between commit and enqueue is found this way too).
     if row.state == BookingState::Queued {
-        let job = BookingJob { class_id: booking.class_id.clone() };
+        let job = BookingJob {
+            class_id: booking.class_id.clone(),
+        };
         if let Err(err) = app.queues.enqueue(job, None).await {
             if created {
                 undo_insert(app, &row).await;
@@ -58,12 +62,18 @@ pub async fn submit(app: &App, booking: Booking) -> Result<Submitted, IntakeErro
         }
     }
     tracing::info!(class_id = %row.class_id, record_id = row.record_id, created, "booking taken in");
-    Ok(if created { Submitted::Created(row) } else { Submitted::Existing(row) })
+    Ok(if created {
+        Submitted::Created(row)
+    } else {
+        Submitted::Existing(row)
+    })
 }
 
 /// The queue refused the job: take the row back out, so a failed submission changes nothing.
 async fn undo_insert(app: &App, row: &bookings::Model) {
-    let deleted = bookings::Entity::delete_by_id(row.class_id.clone()).exec(&app.db.conn).await;
+    let deleted = bookings::Entity::delete_by_id(row.class_id.clone())
+        .exec(&app.db.conn)
+        .await;
     if let Err(err) = deleted {
         tracing::error!(class_id = %row.class_id, %err, "could not undo a booking whose job was refused");
     }

@@ -4,6 +4,7 @@ pub mod decision;
 pub mod intake;
 pub mod results;
 pub mod store;
+pub mod sweep;
 
 pub use decision::{Decision, decide};
 pub use intake::{IntakeError, Submitted, submit};

@@ -1,7 +1,8 @@
 //! The queries bookings need.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter,
 };
 
 use crate::{
@@ -9,8 +10,13 @@ use crate::{
     domain::{Booking, BookingState, ClassId},
 };
 
-pub async fn find(conn: &impl ConnectionTrait, class_id: &str) -> Result<Option<bookings::Model>, DbErr> {
-    bookings::Entity::find_by_id(class_id.to_owned()).one(conn).await
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    class_id: &str,
+) -> Result<Option<bookings::Model>, DbErr> {
+    bookings::Entity::find_by_id(class_id.to_owned())
+        .one(conn)
+        .await
 }
 
 /// The new row of a booking just taken in: `queued`, its message kept whole.
@@ -43,7 +49,10 @@ pub async fn transition(
     from: &[BookingState],
     change: impl FnOnce(&mut bookings::ActiveModel),
 ) -> Result<bool, DbErr> {
-    let mut row = bookings::ActiveModel { updated_at: Set(now_ms()), ..Default::default() };
+    let mut row = bookings::ActiveModel {
+        updated_at: Set(now_ms()),
+        ..Default::default()
+    };
     change(&mut row);
     let result = bookings::Entity::update_many()
         .set(row)
@@ -55,8 +64,16 @@ pub async fn transition(
 }
 
 /// Fails a booking that has not settled, with the reason users will read.
-pub async fn fail(conn: &impl ConnectionTrait, class_id: &ClassId, reason: &str) -> Result<bool, DbErr> {
-    let unsettled = [BookingState::Queued, BookingState::Downloading, BookingState::WaitingTranscode];
+pub async fn fail(
+    conn: &impl ConnectionTrait,
+    class_id: &ClassId,
+    reason: &str,
+) -> Result<bool, DbErr> {
+    let unsettled = [
+        BookingState::Queued,
+        BookingState::Downloading,
+        BookingState::WaitingTranscode,
+    ];
     transition(conn, class_id, &unsettled, |row| {
         row.state = Set(BookingState::Failed);
         row.reason = Set(Some(reason.to_owned()));
@@ -65,7 +82,11 @@ pub async fn fail(conn: &impl ConnectionTrait, class_id: &ClassId, reason: &str)
 }
 
 /// Takes a failed booking in again with its new message (it keeps its creation time).
-pub async fn requeue(conn: &impl ConnectionTrait, existing: &bookings::Model, booking: &Booking) -> Result<bookings::Model, DbErr> {
+pub async fn requeue(
+    conn: &impl ConnectionTrait,
+    existing: &bookings::Model,
+    booking: &Booking,
+) -> Result<bookings::Model, DbErr> {
     let mut row = new_row(booking);
     row.created_at = Set(existing.created_at);
     row.update(conn).await

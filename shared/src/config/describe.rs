@@ -18,7 +18,9 @@ impl Settings {
     /// Every key with its effective value, upper-case as `.env` writes them; secrets and URL
     /// passwords masked.
     pub fn describe(&self) -> Vec<(String, String)> {
-        let Ok(Value::Object(map)) = serde_json::to_value(self) else { return Vec::new() };
+        let Ok(Value::Object(map)) = serde_json::to_value(self) else {
+            return Vec::new();
+        };
         map.into_iter()
             .map(|(key, value)| {
                 let text = match value {
@@ -42,7 +44,9 @@ impl Settings {
 /// `redis://:hunter2@host/0` → `redis://:********@host/0`; query strings are dropped, as they
 /// often carry tokens.
 pub fn mask_url_password(text: &str) -> String {
-    let Ok(mut url) = url::Url::parse(text) else { return text.to_owned() };
+    let Ok(mut url) = url::Url::parse(text) else {
+        return text.to_owned();
+    };
     if url.password().is_some() {
         let _ = url.set_password(Some("********"));
     }

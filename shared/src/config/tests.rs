@@ -20,7 +20,11 @@ fn keys_are_case_insensitive_and_the_legacy_wget_path_is_accepted() {
     .unwrap();
     assert_eq!(settings.wget_path.as_deref(), Some("/usr/bin/wget"));
     assert_eq!(settings.download_rate.bytes_per_sec(), Some(300 * 1024));
-    assert_eq!(settings.api_token.as_deref(), Some("12345"), "a numeric token stays text");
+    assert_eq!(
+        settings.api_token.as_deref(),
+        Some("12345"),
+        "a numeric token stays text"
+    );
 }
 
 #[test]

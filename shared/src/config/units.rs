@@ -70,7 +70,10 @@ impl GiB {
 impl FromStr for GiB {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let number: f64 = s.trim().parse().map_err(|_| format!("{s:?} is not a number of GiB"))?;
+        let number: f64 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not a number of GiB"))?;
         if !number.is_finite() || number < 0.0 {
             return Err(format!("{s:?} must not be negative"));
         }
@@ -153,9 +156,18 @@ mod tests {
 
     #[test]
     fn reads_rates_as_wget_does() {
-        assert_eq!("1000k".parse::<Rate>().unwrap().bytes_per_sec(), Some(1_024_000));
-        assert_eq!("300K".parse::<Rate>().unwrap().bytes_per_sec(), Some(307_200));
-        assert_eq!("2m".parse::<Rate>().unwrap().bytes_per_sec(), Some(2 * 1024 * 1024));
+        assert_eq!(
+            "1000k".parse::<Rate>().unwrap().bytes_per_sec(),
+            Some(1_024_000)
+        );
+        assert_eq!(
+            "300K".parse::<Rate>().unwrap().bytes_per_sec(),
+            Some(307_200)
+        );
+        assert_eq!(
+            "2m".parse::<Rate>().unwrap().bytes_per_sec(),
+            Some(2 * 1024 * 1024)
+        );
         assert_eq!("1.5k".parse::<Rate>().unwrap().bytes_per_sec(), Some(1536));
         assert_eq!("500".parse::<Rate>().unwrap().bytes_per_sec(), Some(500));
         assert_eq!("0".parse::<Rate>().unwrap(), Rate::UNLIMITED);
@@ -166,7 +178,10 @@ mod tests {
 
     #[test]
     fn reads_sizes_and_spans() {
-        assert_eq!("10".parse::<GiB>().unwrap().bytes(), 10 * 1024 * 1024 * 1024);
+        assert_eq!(
+            "10".parse::<GiB>().unwrap().bytes(),
+            10 * 1024 * 1024 * 1024
+        );
         assert!("ten".parse::<GiB>().is_err());
         assert_eq!("30m".parse::<Span>().unwrap().0, Duration::from_secs(1800));
         assert!("soon".parse::<Span>().is_err());

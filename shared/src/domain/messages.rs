@@ -20,6 +20,15 @@ pub enum MessageError {
 }
 
 impl MessageError {
+    /// The stable error code clients and counters see.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed_json",
+            Self::NotAnObject => "not_an_object",
+            Self::Field { .. } => "invalid_field",
+        }
+    }
+
     pub fn field(&self) -> Option<&str> {
         match self {
             Self::Field { field, .. } => Some(field),
@@ -28,7 +37,10 @@ impl MessageError {
     }
 
     fn at(field: impl Into<String>, problem: impl ToString) -> Self {
-        Self::Field { field: field.into(), problem: problem.to_string() }
+        Self::Field {
+            field: field.into(),
+            problem: problem.to_string(),
+        }
     }
 }
 
@@ -72,7 +84,9 @@ impl Booking {
     }
 
     pub fn from_value(value: Value) -> Result<Self, MessageError> {
-        let Value::Object(mut map) = value else { return Err(MessageError::NotAnObject) };
+        let Value::Object(mut map) = value else {
+            return Err(MessageError::NotAnObject);
+        };
         let booking = Booking {
             class_id: required(&mut map, "class_id")?,
             record_id: required(&mut map, "record_id")?,
@@ -86,8 +100,15 @@ impl Booking {
             extra: map,
         };
         booking.check_has_source()?;
-        if booking.course_name.as_ref().is_some_and(|n| n.chars().count() > COURSE_NAME_MAX) {
-            return Err(MessageError::at("course_name", format!("at most {COURSE_NAME_MAX} characters")));
+        if booking
+            .course_name
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > COURSE_NAME_MAX)
+        {
+            return Err(MessageError::at(
+                "course_name",
+                format!("at most {COURSE_NAME_MAX} characters"),
+            ));
         }
         Ok(booking)
     }
@@ -104,9 +125,10 @@ impl Booking {
     fn check_has_source(&self) -> Result<(), MessageError> {
         let has_source = self.video_url.is_some() || !self.video_url_list.is_empty();
         match self.video_resolution {
-            None if self.video_url.is_none() => {
-                Err(MessageError::at("video_url", "required when video_resolution is absent"))
-            }
+            None if self.video_url.is_none() => Err(MessageError::at(
+                "video_url",
+                "required when video_resolution is absent",
+            )),
             Some(_) if !has_source => Err(MessageError::at(
                 "video_url",
                 "required when video_url_list is empty (it is the source to transcode)",
@@ -162,9 +184,14 @@ fn required<T: serde::de::DeserializeOwned>(
 }
 
 fn url_list(map: &mut Map<String, Value>) -> Result<BTreeMap<Resolution, SourceUrl>, MessageError> {
-    let Some(value) = take_present(map, "video_url_list") else { return Ok(BTreeMap::new()) };
+    let Some(value) = take_present(map, "video_url_list") else {
+        return Ok(BTreeMap::new());
+    };
     let Value::Object(entries) = value else {
-        return Err(MessageError::at("video_url_list", "must be an object of resolution → URL"));
+        return Err(MessageError::at(
+            "video_url_list",
+            "must be an object of resolution → URL",
+        ));
     };
     let mut list = BTreeMap::new();
     for (key, url) in entries {

@@ -41,7 +41,9 @@ impl Resolution {
     }
 
     fn from_height(height: u64) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| u64::from(r.height()) == height)
+        Self::ALL
+            .into_iter()
+            .find(|r| u64::from(r.height()) == height)
     }
 }
 
@@ -86,7 +88,8 @@ impl<'de> Deserialize<'de> for Resolution {
                 v.parse().map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Resolution, E> {
-                Resolution::from_height(v).ok_or_else(|| E::custom(UnknownResolution(v.to_string())))
+                Resolution::from_height(v)
+                    .ok_or_else(|| E::custom(UnknownResolution(v.to_string())))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Resolution, E> {
                 u64::try_from(v)

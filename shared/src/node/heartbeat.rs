@@ -4,7 +4,8 @@
 use std::{path::Path, time::Duration};
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    ActiveValue::Set,
+    ColumnTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
     sea_query::{Expr, Func, OnConflict},
 };
 
@@ -33,8 +34,14 @@ pub async fn beat(app: &App) -> Result<(), DbErr> {
     let node = app.settings.node_id.to_string();
     let usage = videos::Entity::find()
         .select_only()
-        .column_as(Expr::from(Func::count(Expr::col(videos::Column::Id))), "count")
-        .column_as(Expr::from(Func::sum(Expr::col(videos::Column::SizeBytes))), "bytes")
+        .column_as(
+            Expr::from(Func::count(Expr::col(videos::Column::Id))),
+            "count",
+        )
+        .column_as(
+            Expr::from(Func::sum(Expr::col(videos::Column::SizeBytes))),
+            "bytes",
+        )
         .filter(videos::Column::Node.eq(&node))
         .into_model::<Usage>()
         .one(&app.db.conn)

@@ -39,7 +39,9 @@ impl DownloadLocks {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fetched {
     /// Already there: no byte downloaded.
-    CacheHit { bytes: u64 },
+    CacheHit {
+        bytes: u64,
+    },
     Downloaded(Downloaded),
 }
 
@@ -53,13 +55,21 @@ impl Fetched {
 }
 
 /// Puts the video at `path`, downloading it from `url` unless it is already there.
-pub async fn fetch_video(app: &App, url: &SourceUrl, path: &Path) -> Result<Fetched, DownloadError> {
+pub async fn fetch_video(
+    app: &App,
+    url: &SourceUrl,
+    path: &Path,
+) -> Result<Fetched, DownloadError> {
     let _guard = app.downloads.lock(path).await;
     if let Ok(meta) = tokio::fs::metadata(path).await
         && meta.is_file()
     {
         return Ok(Fetched::CacheHit { bytes: meta.len() });
     }
-    let downloader = Downloader { http: &app.http, rate: app.settings.download_rate, cancel: &app.shutdown };
+    let downloader = Downloader {
+        http: &app.http,
+        rate: app.settings.download_rate,
+        cancel: &app.shutdown,
+    };
     downloader.fetch(url, path).await.map(Fetched::Downloaded)
 }

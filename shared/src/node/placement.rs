@@ -13,7 +13,11 @@ pub const LIVE_FOR_MS: i64 = 45_000;
 
 /// The pure choice: `nodes` as stored, `holders` the ids of nodes holding the video.
 pub fn choose(nodes: &[nodes::Model], holders: &[String], now: i64) -> Option<String> {
-    let live = || nodes.iter().filter(move |n| now - n.last_seen_at <= LIVE_FOR_MS);
+    let live = || {
+        nodes
+            .iter()
+            .filter(move |n| now - n.last_seen_at <= LIVE_FOR_MS)
+    };
     if let Some(holder) = live().find(|n| holders.contains(&n.node_id)) {
         return Some(holder.node_id.clone());
     }
@@ -35,7 +39,12 @@ pub async fn place(conn: &impl ConnectionTrait, key: &VideoKey) -> Result<Option
         Some(org) => holding.filter(videos::Column::OrgId.eq(org.as_str())),
         None => holding.filter(videos::Column::OrgId.is_null()),
     };
-    let holders: Vec<String> = holding.all(conn).await?.into_iter().map(|v| v.node).collect();
+    let holders: Vec<String> = holding
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|v| v.node)
+        .collect();
     Ok(choose(&all, &holders, now_ms()).and_then(|id| id.parse().ok()))
 }
 
@@ -59,13 +68,22 @@ mod tests {
     fn prefers_a_live_holder_then_the_most_free_capacity() {
         let nodes = [node("a", 0, 10), node("b", 0, 50), node("c", 0, 30)];
         assert_eq!(choose(&nodes, &[], 1_000_000).as_deref(), Some("b"));
-        assert_eq!(choose(&nodes, &["c".into()], 1_000_000).as_deref(), Some("c"));
+        assert_eq!(
+            choose(&nodes, &["c".into()], 1_000_000).as_deref(),
+            Some("c")
+        );
     }
 
     #[test]
     fn ignores_nodes_whose_heartbeat_is_stale() {
         let nodes = [node("dead", LIVE_FOR_MS + 1, 100), node("live", 1_000, 1)];
-        assert_eq!(choose(&nodes, &["dead".into()], 1_000_000).as_deref(), Some("live"));
-        assert_eq!(choose(&[node("dead", LIVE_FOR_MS + 1, 1)], &[], 1_000_000), None);
+        assert_eq!(
+            choose(&nodes, &["dead".into()], 1_000_000).as_deref(),
+            Some("live")
+        );
+        assert_eq!(
+            choose(&[node("dead", LIVE_FOR_MS + 1, 1)], &[], 1_000_000),
+            None
+        );
     }
 }

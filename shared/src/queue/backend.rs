@@ -3,10 +3,7 @@
 
 use std::time::Duration;
 
-use apalis_core::{
-    backend::TaskSink,
-    task::builder::TaskBuilder,
-};
+use apalis_core::{backend::TaskSink, task::builder::TaskBuilder};
 use apalis_redis::{ConnectionManager, RedisStorage};
 use apalis_sqlite::{SqlitePool, SqliteStorage};
 use redis::aio::ConnectionManagerConfig;
@@ -48,7 +45,10 @@ pub struct Queues {
 
 impl std::fmt::Debug for Queues {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Queues").field("backend", &self.backend_name()).field("prefix", &self.prefix).finish()
+        f.debug_struct("Queues")
+            .field("backend", &self.backend_name())
+            .field("prefix", &self.prefix)
+            .finish()
     }
 }
 
@@ -59,7 +59,10 @@ impl Queues {
             (None, Some(pool)) => Backend::Sqlite(pool.clone()),
             (None, None) => return Err(QueueError::NoBackend),
         };
-        Ok(Self { backend, prefix: settings.queue_prefix.clone() })
+        Ok(Self {
+            backend,
+            prefix: settings.queue_prefix.clone(),
+        })
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -78,7 +81,10 @@ impl Queues {
     pub async fn enqueue<J: Job>(&self, job: J, node: Option<&NodeId>) -> Result<(), QueueError> {
         let queue = self.name_of::<J>(node);
         let task = TaskBuilder::new(job).max_attempts(MAX_DELIVERIES).build();
-        let push_err = |e: &dyn std::fmt::Display| QueueError::Push { queue: queue.clone(), reason: e.to_string() };
+        let push_err = |e: &dyn std::fmt::Display| QueueError::Push {
+            queue: queue.clone(),
+            reason: e.to_string(),
+        };
         match &self.backend {
             Backend::Redis(conn) => {
                 let mut storage = redis_storage::<J>(conn, &queue, None);
@@ -91,6 +97,36 @@ impl Queues {
         }?;
         tracing::debug!(queue, job = J::QUEUE, "enqueued");
         Ok(())
+    }
+}
+
+impl Queues {
+    /// Drops jobs that finished (done, or failed for good) longer than `older_than` ago.
+    /// Never a job that is running, waiting, or waiting for a retry. (apalis's own `Vacuum`
+    /// deletes failed jobs still awaiting their retry, and on SQLite every finished job
+    /// whatever its age: DESIGN.md.) The Redis queues get theirs with vteacher's own backend.
+    pub async fn purge_finished(&self, older_than: Duration) -> Result<u64, QueueError> {
+        let Backend::Sqlite(pool) = &self.backend else {
+            return Ok(0);
+        };
+        let cutoff = std::time::SystemTime::now()
+            .checked_sub(older_than)
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs() as i64);
+        let pattern = format!("{}:%", self.prefix);
+        let result = sea_orm::sqlx::query(
+            "DELETE FROM Jobs WHERE status IN ('Done', 'Killed') AND done_at IS NOT NULL \
+             AND done_at < ?1 AND job_type LIKE ?2",
+        )
+        .bind(cutoff)
+        .bind(pattern)
+        .execute(pool)
+        .await
+        .map_err(|e| QueueError::Push {
+            queue: "(retention)".into(),
+            reason: e.to_string(),
+        })?;
+        Ok(result.rows_affected())
     }
 }
 
@@ -117,18 +153,34 @@ impl Lease {
     }
 }
 
-pub(super) fn redis_storage<J>(conn: &ConnectionManager, queue: &str, lease: Option<Lease>) -> RedisStorage<J> {
-    let mut config = apalis_redis::Config::default().queue(queue).emit_events(false);
+pub(super) fn redis_storage<J>(
+    conn: &ConnectionManager,
+    queue: &str,
+    lease: Option<Lease>,
+) -> RedisStorage<J> {
+    let mut config = apalis_redis::Config::default()
+        .queue(queue)
+        .emit_events(false);
     if let Some(lease) = lease {
-        config = config.heartbeat_interval(lease.interval()).missed_heartbeats(3).batch_size(lease.batch);
+        config = config
+            .heartbeat_interval(lease.interval())
+            .missed_heartbeats(3)
+            .batch_size(lease.batch);
     }
     RedisStorage::new(conn.clone()).with_config(config)
 }
 
-pub(super) fn sqlite_storage<J>(pool: &SqlitePool, queue: &str, lease: Option<Lease>) -> SqliteStorage<J> {
+pub(super) fn sqlite_storage<J>(
+    pool: &SqlitePool,
+    queue: &str,
+    lease: Option<Lease>,
+) -> SqliteStorage<J> {
     let mut config = apalis_sqlite::Config::default().queue(queue);
     if let Some(lease) = lease {
-        config = config.heartbeat_interval(lease.interval()).missed_heartbeats(3).batch_size(lease.batch);
+        config = config
+            .heartbeat_interval(lease.interval())
+            .missed_heartbeats(3)
+            .batch_size(lease.batch);
     }
     SqliteStorage::new(pool).with_config(config)
 }

@@ -50,7 +50,14 @@ impl Job for BookingJob {
                 })
                 .await?;
                 tracing::info!(record_id = %booking.record_id, node = %node, %url, "normal booking: download");
-                app.queues.enqueue(DownloadJob { class_id: self.class_id.clone() }, Some(&node)).await?;
+                app.queues
+                    .enqueue(
+                        DownloadJob {
+                            class_id: self.class_id.clone(),
+                        },
+                        Some(&node),
+                    )
+                    .await?;
             }
             Decision::WaitTranscode { resolution } => {
                 let reason = format!(
@@ -84,11 +91,22 @@ async fn place(app: &App, chosen: &Option<String>, key: &VideoKey) -> Result<Nod
 }
 
 /// Fails a booking that has not settled and queues its failure result.
-pub(super) async fn fail_and_notify(app: &App, class_id: &ClassId, reason: &str) -> Result<(), JobError> {
+pub(super) async fn fail_and_notify(
+    app: &App,
+    class_id: &ClassId,
+    reason: &str,
+) -> Result<(), JobError> {
     if store::fail(&app.db.conn, class_id, reason).await? {
         tracing::warn!(%class_id, reason, "booking failed");
     }
     // Queued even when an earlier delivery failed it: that one may have died before this line.
-    app.queues.enqueue(NotifyJob { class_id: class_id.clone() }, None).await?;
+    app.queues
+        .enqueue(
+            NotifyJob {
+                class_id: class_id.clone(),
+            },
+            None,
+        )
+        .await?;
     Ok(())
 }

@@ -37,12 +37,25 @@ impl Job for DownloadJob {
         match row.state {
             BookingState::Queued | BookingState::Downloading => {}
             // Ready before: an earlier delivery may have died before queueing the result.
-            BookingState::Ready => return Ok(app.queues.enqueue(NotifyJob { class_id: self.class_id.clone() }, None).await?),
+            BookingState::Ready => {
+                return Ok(app
+                    .queues
+                    .enqueue(
+                        NotifyJob {
+                            class_id: self.class_id.clone(),
+                        },
+                        None,
+                    )
+                    .await?);
+            }
             BookingState::Failed | BookingState::WaitingTranscode => return Ok(()),
         }
         let node = &app.settings.node_id;
         if row.node.as_deref() != Some(node.as_str()) {
-            return Err(JobError::abort(format!("booked onto node {:?}, not {node}", row.node)));
+            return Err(JobError::abort(format!(
+                "booked onto node {:?}, not {node}",
+                row.node
+            )));
         }
         let (url, key) = target(&row)?;
         let path = key.path_under(&app.settings.video_root);
@@ -51,13 +64,26 @@ impl Job for DownloadJob {
         })
         .await?;
 
-        let fetched = node::fetch_video(app, &url, &path).await.map_err(classify)?;
+        let fetched = node::fetch_video(app, &url, &path)
+            .await
+            .map_err(classify)?;
         match fetched {
-            Fetched::CacheHit { bytes } => tracing::info!(path = %path.display(), bytes, "cache hit: no download"),
-            Fetched::Downloaded(d) => tracing::info!(path = %path.display(), bytes = d.bytes, resumed_from = d.resumed_from, "downloaded"),
+            Fetched::CacheHit { bytes } => {
+                tracing::info!(path = %path.display(), bytes, "cache hit: no download")
+            }
+            Fetched::Downloaded(d) => {
+                tracing::info!(path = %path.display(), bytes = d.bytes, resumed_from = d.resumed_from, "downloaded")
+            }
         }
         cache::attach(&app.db, &row, &key, node, &path, fetched.bytes()).await?;
-        app.queues.enqueue(NotifyJob { class_id: self.class_id.clone() }, None).await?;
+        app.queues
+            .enqueue(
+                NotifyJob {
+                    class_id: self.class_id.clone(),
+                },
+                None,
+            )
+            .await?;
         Ok(())
     }
 
@@ -68,7 +94,9 @@ impl Job for DownloadJob {
 
 /// What to download and where it goes, from the booking row.
 fn target(row: &bookings::Model) -> Result<(SourceUrl, VideoKey), JobError> {
-    let bad = |what: &str, e: &dyn std::fmt::Display| JobError::abort(format!("stored booking has a bad {what}: {e}"));
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        JobError::abort(format!("stored booking has a bad {what}: {e}"))
+    };
     let url: SourceUrl = row
         .source_url
         .as_deref()
@@ -77,8 +105,18 @@ fn target(row: &bookings::Model) -> Result<(SourceUrl, VideoKey), JobError> {
         .map_err(|e| bad("source_url", &e))?;
     let key = VideoKey {
         record_id: crate::domain::RecordId::new(row.record_id).map_err(|e| bad("record_id", &e))?,
-        resolution: row.resolution.as_deref().map(str::parse).transpose().map_err(|e| bad("resolution", &e))?,
-        org_id: row.org_id.as_deref().map(str::parse).transpose().map_err(|e| bad("org_id", &e))?,
+        resolution: row
+            .resolution
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| bad("resolution", &e))?,
+        org_id: row
+            .org_id
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| bad("org_id", &e))?,
     };
     Ok((url, key))
 }

@@ -7,6 +7,7 @@ mod runner;
 mod worker;
 
 pub mod booking;
+pub mod dashboard;
 pub mod download;
 pub mod notify;
 pub mod registry;

@@ -4,7 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Job, JobError};
-use crate::{app::App, booking::{store, wire_result}, domain::ClassId, tools::webhook};
+use crate::{
+    app::App,
+    booking::{store, wire_result},
+    domain::ClassId,
+    tools::webhook,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NotifyJob {
@@ -27,10 +32,15 @@ impl Job for NotifyJob {
         };
         if let Some(publisher) = &app.publisher {
             let channel = &app.settings.channel_result;
-            publisher.publish(channel, &result).await.map_err(|e| JobError::retry(format!("publish on {channel}: {e}")))?;
+            publisher
+                .publish(channel, &result)
+                .await
+                .map_err(|e| JobError::retry(format!("publish on {channel}: {e}")))?;
         }
         if let Some(url) = &app.settings.result_webhook_url {
-            webhook::post_json(&app.http, url, &result).await.map_err(JobError::retry)?;
+            webhook::post_json(&app.http, url, &result)
+                .await
+                .map_err(JobError::retry)?;
         }
         tracing::info!(result = %result["result"], "booking result sent");
         Ok(())

@@ -1,7 +1,9 @@
 //! Every queue vteacher consumes, in one list: `vteacher work --queues booking,notify` and the
 //! Procfile's process types start workers from here.
 
-use super::{Job, QueueKind, Workers, booking::BookingJob, download::DownloadJob, notify::NotifyJob};
+use super::{
+    Job, QueueKind, Workers, booking::BookingJob, download::DownloadJob, notify::NotifyJob,
+};
 use crate::app::App;
 
 /// The queues of each process type of the Procfile.
@@ -30,7 +32,9 @@ pub fn spawn(workers: &mut Workers, app: &App, queue: &str) -> Result<(), Unknow
     match queue {
         BookingJob::QUEUE => workers.spawn::<BookingJob>(app, None, 8),
         NotifyJob::QUEUE => workers.spawn::<NotifyJob>(app, None, 8),
-        DownloadJob::QUEUE => workers.spawn::<DownloadJob>(app, node, app.settings.download_concurrency),
+        DownloadJob::QUEUE => {
+            workers.spawn::<DownloadJob>(app, node, app.settings.download_concurrency)
+        }
         other => return Err(UnknownQueue(other.to_owned())),
     }
     Ok(())

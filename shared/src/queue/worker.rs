@@ -6,11 +6,7 @@
 use std::time::Duration;
 
 use apalis::prelude::WorkerBuilderExt;
-use apalis_core::{
-    backend::ext::BackendExt,
-    error::WorkerError,
-    worker::builder::WorkerBuilder,
-};
+use apalis_core::{backend::ext::BackendExt, error::WorkerError, worker::builder::WorkerBuilder};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -38,7 +34,10 @@ pub struct Workers {
 
 impl Workers {
     pub fn new(shutdown: CancellationToken) -> Self {
-        Self { tasks: JoinSet::new(), shutdown }
+        Self {
+            tasks: JoinSet::new(),
+            shutdown,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -51,7 +50,10 @@ impl Workers {
         let queues: &Queues = &app.queues;
         let queue = queues.name_of::<J>(node);
         let name = format!("{queue}@{}", uuid::Uuid::new_v4().simple());
-        let lease = Lease { lease: app.settings.queue_lease.0, batch: concurrency };
+        let lease = Lease {
+            lease: app.settings.queue_lease.0,
+            batch: concurrency,
+        };
         let stop = self.shutdown.clone();
         let stop_when_cancelled = move |ctx: apalis_core::worker::context::WorkerContext| {
             let stop = stop.clone();
@@ -65,22 +67,28 @@ impl Workers {
         let worker_name = name.clone();
         match &queues.backend {
             Backend::Redis(conn) => {
-                let storage = redis_storage::<J>(conn, &queue, Some(lease)).poll_with_interval(POLL_INTERVAL);
+                let storage =
+                    redis_storage::<J>(conn, &queue, Some(lease)).poll_with_interval(POLL_INTERVAL);
                 let worker = WorkerBuilder::new(name.as_str())
                     .backend(storage)
                     .data(app)
                     .concurrency(concurrency)
                     .build(handle::<J>);
-                self.tasks.spawn(async move { (worker_name, worker.run_with_ctx(stop_when_cancelled).await) });
+                self.tasks.spawn(async move {
+                    (worker_name, worker.run_with_ctx(stop_when_cancelled).await)
+                });
             }
             Backend::Sqlite(pool) => {
-                let storage = sqlite_storage::<J>(pool, &queue, Some(lease)).poll_with_interval(POLL_INTERVAL);
+                let storage = sqlite_storage::<J>(pool, &queue, Some(lease))
+                    .poll_with_interval(POLL_INTERVAL);
                 let worker = WorkerBuilder::new(name.as_str())
                     .backend(storage)
                     .data(app)
                     .concurrency(concurrency)
                     .build(handle::<J>);
-                self.tasks.spawn(async move { (worker_name, worker.run_with_ctx(stop_when_cancelled).await) });
+                self.tasks.spawn(async move {
+                    (worker_name, worker.run_with_ctx(stop_when_cancelled).await)
+                });
             }
         }
     }

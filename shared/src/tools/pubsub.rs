@@ -15,14 +15,24 @@ impl Publisher {
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(Duration::from_secs(10)))
             .set_connection_timeout(Some(Duration::from_secs(5)));
-        let conn = redis::Client::open(url)?.get_connection_manager_with_config(config).await?;
+        let conn = redis::Client::open(url)?
+            .get_connection_manager_with_config(config)
+            .await?;
         Ok(Self { conn })
     }
 
     /// Publishes `message` on `channel`; returns how many subscribers got it.
-    pub async fn publish(&self, channel: &str, message: &serde_json::Value) -> Result<u64, redis::RedisError> {
+    pub async fn publish(
+        &self,
+        channel: &str,
+        message: &serde_json::Value,
+    ) -> Result<u64, redis::RedisError> {
         let mut conn = self.conn.clone();
-        redis::cmd("PUBLISH").arg(channel).arg(message.to_string()).query_async(&mut conn).await
+        redis::cmd("PUBLISH")
+            .arg(channel)
+            .arg(message.to_string())
+            .query_async(&mut conn)
+            .await
     }
 }
 

@@ -15,7 +15,10 @@ pub async fn post_json(
     url: &str,
     body: &serde_json::Value,
 ) -> Result<(), WebhookError> {
-    let failed = |reason: String| WebhookError::Failed { url: mask_url_password(url), reason };
+    let failed = |reason: String| WebhookError::Failed {
+        url: mask_url_password(url),
+        reason,
+    };
     let response = http
         .post(url)
         .timeout(Duration::from_secs(15))

@@ -1,0 +1,72 @@
+//! The command line: one subcommand per Procfile process type, plus the tools.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vteacher",
+    version,
+    about = "Gets recorded lessons ready for virtual-teacher classes"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Every role in one process: web, bridge (with Redis), every queue, the sweeper.
+    All,
+    /// The HTTP API under /api, the queue dashboard at /, /metrics and /healthz.
+    Web,
+    /// Turns messages on the legacy Redis pub/sub channels into jobs.
+    Bridge,
+    /// Consumes the named queues (per-node queues for this process's NODE_ID).
+    Work {
+        /// Comma-separated queue names, e.g. `booking,notify` or `download`.
+        #[arg(long, value_delimiter = ',', required = true)]
+        queues: Vec<String>,
+    },
+    /// The periodic safety net: stuck bookings, finished-job retention, node liveness.
+    Sweeper,
+    /// Creates or updates the database tables (and the SQLite queue tables).
+    Migrate,
+    /// Prints the effective settings, secrets masked.
+    Config,
+    /// Takes a booking in from the shell: `vteacher book '{"class_id": …}'` (`-` reads stdin).
+    Book { json: String },
+    /// Prints a booking's status as JSON.
+    Status { class_id: String },
+    /// Runs the embedded default with a generated sample lesson and books three classes.
+    Demo {
+        /// Where the demo keeps its database, videos and sample lesson.
+        #[arg(long, default_value = "demo-data")]
+        dir: PathBuf,
+    },
+    /// Benchmarks, each reporting ratios against a baseline measured in the same run.
+    Bench {
+        #[command(subcommand)]
+        which: Bench,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Bench {
+    /// Rate limiting (achieved vs DOWNLOAD_RATE) and unthrottled throughput vs curl.
+    Download {
+        /// The rate to check, in wget units.
+        #[arg(long, default_value = "1000k")]
+        rate: String,
+        /// How long the throttled download should take.
+        #[arg(long, default_value_t = 6)]
+        seconds: u64,
+        /// Size of the file for the unthrottled comparison, in MiB.
+        #[arg(long, default_value_t = 512)]
+        size_mib: u64,
+        /// Runs of each unthrottled client (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
+}

@@ -1,0 +1,206 @@
+//! A small real HTTP file server on loopback: the demo serves its sample lessons from it, the
+//! download benchmark measures against it, and the tests use its knobs (a slow link, a
+//! connection cut halfway, a server that ignores `Range`, a file that changes).
+//! It honours `Range: bytes=N-` / `bytes=N-M` and `If-Range`, and counts what it sends.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use bytes::Bytes;
+use tokio_util::sync::CancellationToken;
+
+/// What the server sends per body chunk.
+pub const CHUNK: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Default)]
+pub struct Knobs {
+    /// Send at most this many bytes per second.
+    pub rate: Option<u64>,
+    /// Cut the next response's connection after this many body bytes (once).
+    pub cut_once_after: Option<u64>,
+    /// Answer every request with the whole file, as servers without Range support do.
+    pub ignore_range: bool,
+}
+
+struct Served {
+    bytes: Bytes,
+    etag: String,
+}
+
+#[derive(Default)]
+struct Shared {
+    files: Mutex<HashMap<String, Served>>,
+    knobs: Mutex<Knobs>,
+    requests: AtomicU64,
+    bytes_sent: AtomicU64,
+    versions: AtomicU64,
+}
+
+pub struct FileServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: CancellationToken,
+}
+
+impl FileServer {
+    pub async fn start() -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::default());
+        let stop = CancellationToken::new();
+        let router = Router::new()
+            .route("/{*path}", get(serve))
+            .with_state(shared.clone());
+        let until = stop.clone().cancelled_owned();
+        tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(until)
+                .await
+        });
+        Ok(Self { addr, shared, stop })
+    }
+
+    pub fn url(&self, name: &str) -> String {
+        format!("http://{}/{name}", self.addr)
+    }
+
+    /// Serves `bytes` at `/{name}`, with a new ETag (so a replaced file fails `If-Range`).
+    pub fn put(&self, name: &str, bytes: impl Into<Bytes>) {
+        let version = self.shared.versions.fetch_add(1, Ordering::Relaxed);
+        let served = Served {
+            bytes: bytes.into(),
+            etag: format!("\"{name}-v{version}\""),
+        };
+        self.shared
+            .files
+            .lock()
+            .expect("lock")
+            .insert(name.to_owned(), served);
+    }
+
+    pub fn set_knobs(&self, knobs: Knobs) {
+        *self.shared.knobs.lock().expect("lock") = knobs;
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// Body bytes sent, over every response.
+    pub fn bytes_sent(&self) -> u64 {
+        self.shared.bytes_sent.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// `bytes=N-` or `bytes=N-M` → (N, M inclusive).
+fn parse_range(headers: &HeaderMap) -> Option<(u64, Option<u64>)> {
+    let value = headers.get(header::RANGE)?.to_str().ok()?;
+    let (start, end) = value.strip_prefix("bytes=")?.split_once('-')?;
+    Some((start.trim().parse().ok()?, end.trim().parse().ok()))
+}
+
+async fn serve(
+    State(shared): State<Arc<Shared>>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    shared.requests.fetch_add(1, Ordering::Relaxed);
+    let (bytes, etag) = match shared.files.lock().expect("lock").get(&path) {
+        Some(served) => (served.bytes.clone(), served.etag.clone()),
+        None => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let knobs = {
+        let mut knobs = shared.knobs.lock().expect("lock");
+        let now = knobs.clone();
+        knobs.cut_once_after = None;
+        now
+    };
+    let len = bytes.len() as u64;
+    let if_range_ok = headers
+        .get(header::IF_RANGE)
+        .is_none_or(|v| v.to_str().is_ok_and(|v| v == etag));
+    let range = parse_range(&headers).filter(|_| if_range_ok && !knobs.ignore_range);
+    let mut response = Response::builder()
+        .header(header::ETAG, &etag)
+        .header(header::ACCEPT_RANGES, "bytes");
+    let (status, body) = match range {
+        Some((start, _)) if start >= len => {
+            let response = response
+                .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .header(header::CONTENT_RANGE, format!("bytes */{len}"));
+            return response.body(Body::empty()).expect("valid response");
+        }
+        Some((start, end)) => {
+            let end = end.unwrap_or(len - 1).min(len - 1);
+            response = response.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"));
+            (
+                StatusCode::PARTIAL_CONTENT,
+                bytes.slice(start as usize..=end as usize),
+            )
+        }
+        None => (StatusCode::OK, bytes),
+    };
+    response
+        .status(status)
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from_stream(paced(body, knobs, shared.clone())))
+        .expect("valid response")
+}
+
+/// The body in chunks: paced to `knobs.rate`, cut after `knobs.cut_once_after`.
+fn paced(
+    body: Bytes,
+    knobs: Knobs,
+    shared: Arc<Shared>,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    let started = Instant::now();
+    futures::stream::unfold(0usize, move |sent| {
+        let body = body.clone();
+        let knobs = knobs.clone();
+        let shared = shared.clone();
+        async move {
+            if sent >= body.len() {
+                return None;
+            }
+            if knobs.cut_once_after.is_some_and(|cut| sent as u64 >= cut) {
+                return Some((
+                    Err(std::io::Error::other("connection cut by the test server")),
+                    body.len(),
+                ));
+            }
+            let mut end = (sent + CHUNK).min(body.len());
+            if let Some(cut) = knobs.cut_once_after {
+                end = end.min(cut.max(sent as u64 + 1) as usize);
+            }
+            if let Some(rate) = knobs.rate {
+                let due = started + Duration::from_secs_f64(end as f64 / rate as f64);
+                tokio::time::sleep_until(due.into()).await;
+            }
+            shared
+                .bytes_sent
+                .fetch_add((end - sent) as u64, Ordering::Relaxed);
+            Some((Ok(body.slice(sent..end)), end))
+        }
+    })
+}

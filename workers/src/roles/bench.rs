@@ -1,0 +1,153 @@
+//! `vteacher bench …`: each benchmark reports against a baseline measured in the same run.
+//!
+//! `download`: (1) the rate limiter — the achieved rate of a throttled download over several
+//! seconds as a ratio to `DOWNLOAD_RATE` (and wget's, with the same limit, when installed);
+//! (2) unthrottled throughput from the local file server as a ratio to curl's.
+
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail};
+use shared::{
+    config::{Rate, Settings},
+    domain::SourceUrl,
+    node::Downloader,
+};
+use tokio::process::Command;
+use tokio_util::sync::CancellationToken;
+
+use crate::{cli::Bench, fileserver::FileServer};
+
+pub async fn run(_settings: Settings, which: Bench) -> anyhow::Result<()> {
+    match which {
+        Bench::Download {
+            rate,
+            seconds,
+            size_mib,
+            runs,
+        } => download(&rate, seconds, size_mib, runs).await,
+    }
+}
+
+/// A file of `len` bytes that does not compress.
+fn pattern(len: u64) -> Vec<u8> {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
+async fn ours(url: &str, dest: &Path, rate: Rate) -> anyhow::Result<Duration> {
+    let _ = tokio::fs::remove_file(dest).await;
+    let http = reqwest::Client::new();
+    let cancel = CancellationToken::new();
+    let url: SourceUrl = url.parse()?;
+    let started = Instant::now();
+    Downloader {
+        http: &http,
+        rate,
+        cancel: &cancel,
+    }
+    .fetch(&url, dest)
+    .await?;
+    Ok(started.elapsed())
+}
+
+/// Runs a command line tool; `None` if it is not installed.
+async fn tool(program: &str, args: &[&str], dest: &Path) -> anyhow::Result<Option<Duration>> {
+    let _ = tokio::fs::remove_file(dest).await;
+    let started = Instant::now();
+    let status = Command::new(program)
+        .args(args)
+        .kill_on_drop(true)
+        .status()
+        .await;
+    match status {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+        Ok(s) if !s.success() => bail!("{program} failed: {s}"),
+        Ok(_) => Ok(Some(started.elapsed())),
+    }
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+async fn download(rate: &str, seconds: u64, size_mib: u64, runs: usize) -> anyhow::Result<()> {
+    let rate: Rate = rate.parse().map_err(anyhow::Error::msg).context("--rate")?;
+    let Some(limit) = rate.bytes_per_sec() else {
+        bail!("--rate must be above 0")
+    };
+    let server = FileServer::start().await?;
+    let dir =
+        std::env::temp_dir().join(format!("vteacher-bench-{}", uuid::Uuid::new_v4().simple()));
+    tokio::fs::create_dir_all(&dir).await?;
+    let dest = dir.join("out.bin");
+    let dest_text = dest.to_string_lossy().into_owned();
+
+    let size = limit * seconds;
+    server.put("throttled.bin", pattern(size));
+    let url = server.url("throttled.bin");
+    println!("rate limit: DOWNLOAD_RATE={rate} ({limit} B/s), a {size}-byte file (≈{seconds} s)");
+    let took = ours(&url, &dest, rate).await?;
+    let achieved = size as f64 / took.as_secs_f64();
+    println!(
+        "  vteacher: {achieved:>12.0} B/s over {:.2} s → {:.4}× the limit ({:+.2}%)",
+        took.as_secs_f64(),
+        achieved / limit as f64,
+        (achieved / limit as f64 - 1.0) * 100.0
+    );
+    let wget_rate = format!("--limit-rate={}", limit);
+    if let Some(took) = tool("wget", &["-q", &wget_rate, "-O", &dest_text, &url], &dest).await? {
+        let achieved = size as f64 / took.as_secs_f64();
+        println!(
+            "  wget:     {achieved:>12.0} B/s over {:.2} s → {:.4}× the limit ({:+.2}%)",
+            took.as_secs_f64(),
+            achieved / limit as f64,
+            (achieved / limit as f64 - 1.0) * 100.0
+        );
+    } else {
+        println!("  wget:     not installed (no comparison)");
+    }
+
+    let big = size_mib * 1024 * 1024;
+    server.put("big.bin", pattern(big));
+    let url = server.url("big.bin");
+    println!("unthrottled: {size_mib} MiB from the local file server, median of {runs} runs each");
+    let mut mine = Vec::new();
+    let mut curl = Vec::new();
+    for _ in 0..runs.max(1) {
+        mine.push(ours(&url, &dest, Rate::UNLIMITED).await?);
+        match tool("curl", &["-s", "-f", "-o", &dest_text, &url], &dest).await? {
+            Some(took) => curl.push(took),
+            None => bail!("curl is not installed: it is this benchmark's baseline"),
+        }
+    }
+    let (mine, curl) = (median(mine), median(curl));
+    let mib_s = |d: Duration| size_mib as f64 / d.as_secs_f64();
+    println!(
+        "  vteacher: {:>8.1} MiB/s ({:.3} s)",
+        mib_s(mine),
+        mine.as_secs_f64()
+    );
+    println!(
+        "  curl:     {:>8.1} MiB/s ({:.3} s)",
+        mib_s(curl),
+        curl.as_secs_f64()
+    );
+    println!(
+        "  vteacher / curl throughput: {:.3}×",
+        curl.as_secs_f64() / mine.as_secs_f64()
+    );
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! The bridge: messages on the legacy Redis pub/sub channels become jobs. A bad message is
+//! logged and counted (`vteacher_bridge_rejected_total`), stores nothing, and stops nothing.
+//! Pub/sub keeps nothing for a subscriber that is away, so a lost connection is re-made at
+//! once, and a booking that cannot be stored is retried here before it is given up.
+
+use std::{sync::Arc, time::Duration};
+
+use futures::StreamExt;
+use shared::{
+    App,
+    booking::{self, IntakeError},
+    domain::Booking,
+    queue::backoff,
+    tools::pubsub::{self, Message},
+};
+use tokio::sync::Semaphore;
+
+const SUBMIT_ATTEMPTS: u32 = 5;
+const IN_FLIGHT: usize = 64;
+
+pub async fn run(app: App, url: String) -> anyhow::Result<()> {
+    let channels = vec![app.settings.channel_booking.clone()];
+    let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
+    let mut failures = 0;
+    loop {
+        let subscribed = tokio::select! {
+            subscribed = pubsub::subscribe(&url, &channels) => subscribed,
+            () = app.shutdown.cancelled() => return Ok(()),
+        };
+        match subscribed {
+            Ok(mut messages) => {
+                tracing::info!(?channels, "bridge subscribed");
+                failures = 0;
+                loop {
+                    let message = tokio::select! {
+                        message = messages.next() => message,
+                        () = app.shutdown.cancelled() => return Ok(()),
+                    };
+                    let Some(message) = message else { break };
+                    let permit = in_flight.clone().acquire_owned().await?;
+                    let app = app.clone();
+                    tokio::spawn(async move {
+                        handle(&app, message).await;
+                        drop(permit);
+                    });
+                }
+                tracing::warn!("bridge lost its Redis subscription; subscribing again");
+            }
+            Err(err) => {
+                failures += 1;
+                tracing::warn!(%err, failures, "bridge cannot subscribe to Redis");
+            }
+        }
+        let delay = backoff(Duration::from_millis(500), failures).min(Duration::from_secs(30));
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = app.shutdown.cancelled() => return Ok(()),
+        }
+    }
+}
+
+fn reject(channel: &str, reason: &'static str) {
+    metrics::counter!("vteacher_bridge_rejected_total", "channel" => channel.to_owned(), "reason" => reason).increment(1);
+}
+
+async fn handle(app: &App, message: Message) {
+    let channel = message.channel.as_str();
+    let booking = match Booking::from_json(&message.payload) {
+        Ok(booking) => booking,
+        Err(err) => {
+            tracing::error!(channel, code = err.code(), error = %err, bytes = message.payload.len(), "bridge rejected a booking message");
+            return reject(channel, err.code());
+        }
+    };
+    let class_id = booking.class_id.clone();
+    for attempt in 1..=SUBMIT_ATTEMPTS {
+        match booking::submit(app, booking.clone()).await {
+            Ok(_) => return,
+            Err(err) if attempt < SUBMIT_ATTEMPTS => {
+                tracing::warn!(channel, %class_id, attempt, %err, "cannot take the booking in yet; retrying");
+                tokio::time::sleep(backoff(Duration::from_millis(500), attempt)).await;
+            }
+            Err(err) => {
+                let reason = match err {
+                    IntakeError::Db(_) => "database_unavailable",
+                    IntakeError::Queue(_) => "queue_unavailable",
+                };
+                tracing::error!(channel, %class_id, %err, "booking lost: could not be stored");
+                reject(channel, reason);
+            }
+        }
+    }
+}

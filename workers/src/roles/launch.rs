@@ -1,0 +1,179 @@
+//! Starts the parts of a process (web, bridge, queue workers, sweeper) on one `App`, and runs
+//! them until shutdown or until one fails, which stops the rest: the process then exits
+//! non-zero for its supervisor to restart it.
+
+use std::{net::SocketAddr, time::Duration};
+
+use anyhow::{Context, anyhow};
+use shared::{
+    App,
+    config::Settings,
+    node::heartbeat,
+    queue::{Workers, registry},
+};
+use tokio::{net::TcpListener, task::JoinSet};
+use tokio_util::sync::CancellationToken;
+
+use super::{bridge, sweeper};
+use crate::{telemetry, web};
+
+/// Which parts a process runs.
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    pub web: bool,
+    pub bridge: bool,
+    pub sweeper: bool,
+    pub queues: Vec<String>,
+    pub migrate: bool,
+}
+
+impl Launch {
+    /// Every role in one process (`vteacher all`).
+    pub fn all() -> Self {
+        let queues = registry::ALL_QUEUES
+            .iter()
+            .map(|q| (*q).to_owned())
+            .collect();
+        Self {
+            web: true,
+            bridge: true,
+            sweeper: true,
+            queues,
+            migrate: true,
+        }
+    }
+}
+
+pub struct Running {
+    pub app: App,
+    pub web_addr: Option<SocketAddr>,
+    pub shutdown: CancellationToken,
+    parts: JoinSet<anyhow::Result<()>>,
+}
+
+pub async fn launch(
+    settings: Settings,
+    what: Launch,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Running> {
+    telemetry::metrics();
+    let drain = settings.shutdown_timeout.0;
+    let app = App::connect(settings, shutdown.clone())
+        .await
+        .context("starting")?;
+    if what.migrate {
+        app.db.migrate().await.context("migrating the database")?;
+    }
+    let mut parts = JoinSet::new();
+    start_workers(&app, &what.queues, drain, &mut parts).await?;
+    let web_addr = if what.web {
+        Some(start_web(&app, &mut parts).await?)
+    } else {
+        None
+    };
+    if what.bridge {
+        match app.settings.redis_url.clone() {
+            Some(url) => {
+                parts.spawn(bridge::run(app.clone(), url));
+            }
+            None if !what.web => {
+                return Err(anyhow!(
+                    "the bridge needs REDIS_URL: the legacy channels are Redis pub/sub"
+                ));
+            }
+            None => {
+                tracing::info!("no REDIS_URL: no pub/sub bridge (bookings come through the API)")
+            }
+        }
+    }
+    if what.sweeper {
+        parts.spawn(sweeper::run(app.clone()));
+    }
+    Ok(Running {
+        app,
+        web_addr,
+        shutdown,
+        parts,
+    })
+}
+
+async fn start_workers(
+    app: &App,
+    queues: &[String],
+    drain: Duration,
+    parts: &mut JoinSet<anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    let mut per_node = false;
+    for queue in queues {
+        per_node |= registry::is_per_node(queue)?;
+    }
+    if per_node {
+        // Registered before the workers start, so the first booking can be placed here.
+        heartbeat::beat(app)
+            .await
+            .context("registering this node")?;
+        tokio::fs::create_dir_all(&app.settings.video_root)
+            .await
+            .with_context(|| {
+                format!("creating VIDEO_ROOT {}", app.settings.video_root.display())
+            })?;
+        let app = app.clone();
+        parts.spawn(async move {
+            heartbeat::run(app).await;
+            Ok(())
+        });
+    }
+    let mut workers = Workers::new(app.shutdown.clone());
+    for queue in queues {
+        registry::spawn(&mut workers, app, queue)?;
+    }
+    if !workers.is_empty() {
+        parts.spawn(async move { workers.run(drain).await.map_err(anyhow::Error::from) });
+    }
+    Ok(())
+}
+
+async fn start_web(
+    app: &App,
+    parts: &mut JoinSet<anyhow::Result<()>>,
+) -> anyhow::Result<SocketAddr> {
+    app.settings.check_web_exposure()?;
+    let bind = (app.settings.bind, app.settings.port);
+    let listener = TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("listening on {}:{}", bind.0, bind.1))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "web listening: API at /api, dashboard at /");
+    let app = app.clone();
+    parts.spawn(async move { web::serve(listener, app).await.context("web server") });
+    Ok(addr)
+}
+
+impl Running {
+    /// Runs until shutdown; if a part fails or ends by itself, stops the others and reports it.
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        let mut failure = None;
+        while let Some(joined) = self.parts.join_next().await {
+            let result = joined.map_err(anyhow::Error::from).and_then(|r| r);
+            let failed = match result {
+                Err(err) => Some(err),
+                Ok(()) if !self.shutdown.is_cancelled() => {
+                    Some(anyhow!("a part of the process stopped by itself"))
+                }
+                Ok(()) => None,
+            };
+            if let Some(err) = failed {
+                tracing::error!("{err:#}; stopping");
+                failure.get_or_insert(err);
+                self.shutdown.cancel();
+            }
+        }
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// Asks every part to stop and waits for them.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        self.wait().await
+    }
+}

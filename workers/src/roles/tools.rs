@@ -1,0 +1,60 @@
+//! The shell tools: `migrate`, `config`, `book`, `status`.
+
+use std::io::Read;
+
+use anyhow::{Context, bail};
+use shared::{
+    App,
+    booking::{self, BookingStatus, store},
+    config::Settings,
+    db::Database,
+    domain::Booking,
+};
+use tokio_util::sync::CancellationToken;
+
+pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let db = Database::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    println!("database is up to date");
+    Ok(())
+}
+
+pub fn print_config(settings: &Settings) -> anyhow::Result<()> {
+    for (key, value) in settings.describe() {
+        println!("{key}={value}");
+    }
+    Ok(())
+}
+
+/// Takes a booking in exactly as the API does, and prints its status.
+pub async fn book(settings: Settings, json: &str) -> anyhow::Result<()> {
+    let text = if json == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading the booking from stdin")?;
+        text
+    } else {
+        json.to_owned()
+    };
+    let booking = Booking::from_json(text.as_bytes()).context("refused")?;
+    let app = App::connect(settings, CancellationToken::new()).await?;
+    let submitted = booking::submit(&app, booking).await?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&BookingStatus::from(submitted.booking()))?
+    );
+    Ok(())
+}
+
+pub async fn status(settings: Settings, class_id: &str) -> anyhow::Result<()> {
+    let db = Database::connect(&settings.database_url).await?;
+    let Some(row) = store::find(&db.conn, class_id).await? else {
+        bail!("no booking for class {class_id:?}");
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&BookingStatus::from(&row))?
+    );
+    Ok(())
+}

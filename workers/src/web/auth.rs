@@ -1,0 +1,102 @@
+//! Bearer `API_TOKEN` on `/api` and the dashboard (constant-time compare). A browser cannot
+//! send a bearer header, so `/login` sets the token in an HttpOnly cookie instead.
+
+use axum::{
+    Form,
+    extract::{Request, State},
+    http::{HeaderMap, StatusCode, header},
+    middleware::Next,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use shared::App;
+use subtle::ConstantTimeEq;
+
+use super::error::{ApiError, code};
+
+const COOKIE: &str = "vteacher_token";
+
+fn presented(headers: &HeaderMap) -> Option<&str> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    bearer.or_else(|| {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='))
+    })
+}
+
+fn matches(expected: &str, given: &str) -> bool {
+    bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+}
+
+fn authorized(app: &App, headers: &HeaderMap) -> bool {
+    match &app.settings.api_token {
+        None => true,
+        Some(token) => presented(headers).is_some_and(|given| matches(token, given)),
+    }
+}
+
+/// Guards `/api`: 401 with a JSON error.
+pub async fn require_token(State(app): State<App>, request: Request, next: Next) -> Response {
+    if authorized(&app, request.headers()) {
+        return next.run(request).await;
+    }
+    let mut response = ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        code::UNAUTHORIZED,
+        "a valid bearer token is required",
+    )
+    .into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        "Bearer".parse().expect("static header"),
+    );
+    response
+}
+
+/// Guards the dashboard's pages: to the login form.
+pub async fn require_login(State(app): State<App>, request: Request, next: Next) -> Response {
+    if authorized(&app, request.headers()) {
+        return next.run(request).await;
+    }
+    Redirect::to("/login").into_response()
+}
+
+pub async fn login_form() -> Html<&'static str> {
+    Html(
+        "<!doctype html><title>vteacher</title><form method=post action=/login>\
+         <label>API token <input type=password name=token autofocus></label> \
+         <button>Open the dashboard</button></form>",
+    )
+}
+
+#[derive(Deserialize)]
+pub struct Login {
+    token: String,
+}
+
+pub async fn login(State(app): State<App>, Form(login): Form<Login>) -> Response {
+    let ok = app
+        .settings
+        .api_token
+        .as_deref()
+        .is_none_or(|token| matches(token, &login.token));
+    if !ok {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Html("wrong token; <a href=/login>try again</a>"),
+        )
+            .into_response();
+    }
+    let cookie = format!(
+        "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
+        login.token
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+}

@@ -1,0 +1,54 @@
+//! The web process: vteacher's API under `/api`, the apalis-board dashboard at `/` (its own
+//! API at `/api/v1`), `/metrics` and `/healthz`.
+
+mod auth;
+mod bookings;
+pub mod error;
+mod health;
+
+use apalis_board::axum::ui::ServeUI;
+use axum::{
+    Router, middleware,
+    routing::{get, post},
+};
+use shared::{App, queue::dashboard};
+use tokio::net::TcpListener;
+
+pub fn router(app: App, dashboard_api: Router) -> Router {
+    // Listed route by route (not nested at /api): /api/v1 belongs to the dashboard.
+    let api = Router::new()
+        .route("/api/bookings", post(bookings::create))
+        .route("/api/bookings/{class_id}", get(bookings::show))
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            auth::require_token,
+        ));
+    let board = Router::new()
+        .nest(
+            "/api/v1",
+            dashboard_api.route_layer(middleware::from_fn_with_state(
+                app.clone(),
+                auth::require_token,
+            )),
+        )
+        .fallback_service(ServeUI::new())
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            auth::require_login,
+        ));
+    api.route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .with_state(app)
+        .merge(board)
+}
+
+/// Serves until shutdown.
+pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
+    let nodes = dashboard::known_nodes(&app).await;
+    let router = router(app.clone(), dashboard::api(&app.queues, &nodes));
+    let shutdown = app.shutdown.clone();
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await
+}
