@@ -1,0 +1,6 @@
+//! vteacher's integration tests: the real app against real Redis, PostgreSQL, SQLite and a
+//! real local HTTP server. One binary, one module per scenario.
+
+mod helpers;
+
+mod api_bookings;
