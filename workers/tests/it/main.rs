@@ -4,3 +4,5 @@
 mod helpers;
 
 mod api_bookings;
+mod bad_input;
+mod downloads;
