@@ -47,6 +47,7 @@ struct Shared {
     files: Mutex<HashMap<String, Served>>,
     knobs: Mutex<Knobs>,
     requests: AtomicU64,
+    range_starts: Mutex<Vec<Option<u64>>>,
     bytes_sent: AtomicU64,
     versions: AtomicU64,
 }
@@ -101,6 +102,11 @@ impl FileServer {
         self.shared.requests.load(Ordering::Relaxed)
     }
 
+    /// The `Range` start of every request so far (`None`: the whole file was asked for).
+    pub fn range_starts(&self) -> Vec<Option<u64>> {
+        self.shared.range_starts.lock().expect("lock").clone()
+    }
+
     /// Body bytes sent, over every response.
     pub fn bytes_sent(&self) -> u64 {
         self.shared.bytes_sent.load(Ordering::Relaxed)
@@ -126,6 +132,11 @@ async fn serve(
     headers: HeaderMap,
 ) -> Response {
     shared.requests.fetch_add(1, Ordering::Relaxed);
+    shared
+        .range_starts
+        .lock()
+        .expect("lock")
+        .push(parse_range(&headers).map(|(start, _)| start));
     let (bytes, etag) = match shared.files.lock().expect("lock").get(&path) {
         Some(served) => (served.bytes.clone(), served.etag.clone()),
         None => return StatusCode::NOT_FOUND.into_response(),

@@ -13,26 +13,71 @@ use crate::helpers::*;
 fn bad_bookings(url: &str) -> Vec<(String, &'static str, Option<&'static str>)> {
     let ok = |extra: Value| {
         let mut body = json!({"class_id": "c-bad", "record_id": 1, "video_url": url});
-        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         body.to_string()
     };
     vec![
-        ("{\"class_id\": \"c-bad\", ".to_owned(), "malformed_json", None),
+        (
+            "{\"class_id\": \"c-bad\", ".to_owned(),
+            "malformed_json",
+            None,
+        ),
         ("[1, 2, 3]".to_owned(), "not_an_object", None),
-        (json!({"record_id": 1, "video_url": url}).to_string(), "invalid_field", Some("class_id")),
-        (ok(json!({"class_id": "../../etc/passwd"})), "invalid_field", Some("class_id")),
-        (ok(json!({"record_id": "abc"})), "invalid_field", Some("record_id")),
-        (ok(json!({"video_resolution": "360P"})), "invalid_field", Some("video_resolution")),
-        (ok(json!({"org_id": "22/../../root"})), "invalid_field", Some("org_id")),
-        (ok(json!({"video_url": "file:///etc/passwd"})), "invalid_field", Some("video_url")),
-        (ok(json!({"video_url": "ftp://127.0.0.1/a.flv"})), "invalid_field", Some("video_url")),
-        (ok(json!({"video_resolution": "720P", "video_url_list": {"4K": url}})), "invalid_field", Some("video_url_list.4K")),
-        (ok(json!({"node": "host 1; rm -rf"})), "invalid_field", Some("node")),
+        (
+            json!({"record_id": 1, "video_url": url}).to_string(),
+            "invalid_field",
+            Some("class_id"),
+        ),
+        (
+            ok(json!({"class_id": "../../etc/passwd"})),
+            "invalid_field",
+            Some("class_id"),
+        ),
+        (
+            ok(json!({"record_id": "abc"})),
+            "invalid_field",
+            Some("record_id"),
+        ),
+        (
+            ok(json!({"video_resolution": "360P"})),
+            "invalid_field",
+            Some("video_resolution"),
+        ),
+        (
+            ok(json!({"org_id": "22/../../root"})),
+            "invalid_field",
+            Some("org_id"),
+        ),
+        (
+            ok(json!({"video_url": "file:///etc/passwd"})),
+            "invalid_field",
+            Some("video_url"),
+        ),
+        (
+            ok(json!({"video_url": "ftp://127.0.0.1/a.flv"})),
+            "invalid_field",
+            Some("video_url"),
+        ),
+        (
+            ok(json!({"video_resolution": "720P", "video_url_list": {"4K": url}})),
+            "invalid_field",
+            Some("video_url_list.4K"),
+        ),
+        (
+            ok(json!({"node": "host 1; rm -rf"})),
+            "invalid_field",
+            Some("node"),
+        ),
     ]
 }
 
 async fn stored_bookings(app: &TestApp) -> u64 {
-    bookings::Entity::find().count(&app.app.db.conn).await.unwrap()
+    bookings::Entity::find()
+        .count(&app.app.db.conn)
+        .await
+        .unwrap()
 }
 
 async fn the_api_refuses_bad_bookings_naming_the_field(stack: Stack) {
@@ -61,7 +106,15 @@ async fn the_api_refuses_bad_bookings_naming_the_field(stack: Stack) {
 }
 
 async fn metric(app: &TestApp, name: &str, label: &str) -> u64 {
-    let text = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     text.lines()
         .filter(|l| l.starts_with(name) && l.contains(label))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
@@ -74,13 +127,21 @@ async fn the_bridge_logs_counts_and_drops_bad_messages(stack: Stack) {
     server.put("ok.flv", lesson_bytes(1000));
     let app = env.spawn().await;
     // The bridge subscribes as the app starts; wait until it listens.
-    eventually("the bridge to subscribe", Duration::from_secs(10), || async {
-        let client = redis::Client::open(redis_url()).unwrap();
-        let mut conn = client.get_multiplexed_async_connection().await.ok()?;
-        let counts: Vec<(String, i64)> =
-            redis::cmd("PUBSUB").arg("NUMSUB").arg(&env.pairs["CHANNEL_BOOKING"]).query_async(&mut conn).await.ok()?;
-        (counts.first()?.1 > 0).then_some(())
-    })
+    eventually(
+        "the bridge to subscribe",
+        Duration::from_secs(10),
+        || async {
+            let client = redis::Client::open(redis_url()).unwrap();
+            let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+            let counts: Vec<(String, i64)> = redis::cmd("PUBSUB")
+                .arg("NUMSUB")
+                .arg(&env.pairs["CHANNEL_BOOKING"])
+                .query_async(&mut conn)
+                .await
+                .ok()?;
+            (counts.first()?.1 > 0).then_some(())
+        },
+    )
     .await;
 
     let cases = bad_bookings(&server.url("ok.flv"));
@@ -88,19 +149,47 @@ async fn the_bridge_logs_counts_and_drops_bad_messages(stack: Stack) {
         env.publish_booking(body).await;
     }
     let expected = cases.len() as u64;
-    eventually("every bad message to be counted", Duration::from_secs(10), || async {
-        let rejected = metric(&app, "vteacher_bridge_rejected_total", "reason=").await;
-        (rejected == expected).then_some(())
-    })
+    eventually(
+        "every bad message to be counted",
+        Duration::from_secs(10),
+        || async {
+            let rejected = metric(&app, "vteacher_bridge_rejected_total", "reason=").await;
+            (rejected == expected).then_some(())
+        },
+    )
     .await;
-    assert_eq!(metric(&app, "vteacher_bridge_rejected_total", "reason=\"invalid_field\"").await, expected - 2);
-    assert_eq!(metric(&app, "vteacher_bridge_rejected_total", "reason=\"malformed_json\"").await, 1);
+    assert_eq!(
+        metric(
+            &app,
+            "vteacher_bridge_rejected_total",
+            "reason=\"invalid_field\""
+        )
+        .await,
+        expected - 2
+    );
+    assert_eq!(
+        metric(
+            &app,
+            "vteacher_bridge_rejected_total",
+            "reason=\"malformed_json\""
+        )
+        .await,
+        1
+    );
     assert_eq!(stored_bookings(&app).await, 0, "nothing is stored");
 
     // Still serving: a legacy message as the old system sends it.
-    env.publish_booking(&json!({"class_id": "c-bridge", "record_id": 1, "video_url": server.url("ok.flv")}).to_string())
-        .await;
-    eventually("the good message's booking", Duration::from_secs(10), || app.booking("c-bridge")).await;
+    env.publish_booking(
+        &json!({"class_id": "c-bridge", "record_id": 1, "video_url": server.url("ok.flv")})
+            .to_string(),
+    )
+    .await;
+    eventually(
+        "the good message's booking",
+        Duration::from_secs(10),
+        || app.booking("c-bridge"),
+    )
+    .await;
     app.wait_for_state("c-bridge", "ready").await;
     app.stop().await;
 }

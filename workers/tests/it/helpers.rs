@@ -34,7 +34,8 @@ pub fn redis_url() -> String {
 }
 
 fn postgres_url(db: &str) -> String {
-    let base = std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let base = std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
     format!("{base}/{db}")
 }
 
@@ -49,7 +50,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -65,6 +69,7 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub async fn new(stack: Stack) -> Self {
+        workers::telemetry::init_logs(shared::config::LogFormat::Text);
         let id = uuid::Uuid::new_v4().simple().to_string();
         let prefix = format!("vt-test-{}", &id[..12]);
         let dir = tempfile::tempdir().expect("temp dir");
@@ -78,7 +83,10 @@ impl TestEnv {
                 pg_db = Some(name);
                 url
             }
-            _ => format!("sqlite://{}?mode=rwc", dir.path().join("vteacher.db").display()),
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("vteacher.db").display()
+            ),
         };
         pairs.insert("DATABASE_URL".into(), database_url);
         if stack.has_redis() {
@@ -89,7 +97,10 @@ impl TestEnv {
             ("BIND", "127.0.0.1".to_owned()),
             ("NODE_ID", format!("node-{}", &id[..6])),
             ("VIDEO_ROOT", dir.path().join("video").display().to_string()),
-            ("STORAGE_URL", format!("fs://{}", dir.path().join("storage").display())),
+            (
+                "STORAGE_URL",
+                format!("fs://{}", dir.path().join("storage").display()),
+            ),
             ("QUEUE_PREFIX", prefix.clone()),
             ("CHANNEL_BOOKING", format!("{prefix}:booking")),
             ("CHANNEL_TRANSCODE", format!("{prefix}:transcoding")),
@@ -103,7 +114,13 @@ impl TestEnv {
         ] {
             pairs.insert(key.into(), value);
         }
-        Self { stack, dir, pairs, prefix, pg_db }
+        Self {
+            stack,
+            dir,
+            pairs,
+            prefix,
+            pg_db,
+        }
     }
 
     pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
@@ -125,9 +142,16 @@ impl TestEnv {
     }
 
     pub async fn spawn_with(&self, what: Launch) -> TestApp {
-        let running = launch(self.settings(), what, CancellationToken::new()).await.expect("app starts");
+        let running = launch(self.settings(), what, CancellationToken::new())
+            .await
+            .expect("app starts");
         let addr = running.web_addr;
-        TestApp { app: running.app.clone(), addr, http: reqwest::Client::new(), running: Some(running) }
+        TestApp {
+            app: running.app.clone(),
+            addr,
+            http: reqwest::Client::new(),
+            running: Some(running),
+        }
     }
 
     /// The `vteacher` binary with this test's settings as its whole environment.
@@ -148,24 +172,38 @@ impl TestEnv {
     pub async fn results(&self) -> Results {
         let channel = self.pairs["CHANNEL_RESULT"].clone();
         let (tx, rx) = mpsc::unbounded_channel();
-        let mut messages = shared::tools::pubsub::subscribe(&redis_url(), &[channel]).await.expect("subscribe");
+        let mut messages = shared::tools::pubsub::subscribe(&redis_url(), &[channel])
+            .await
+            .expect("subscribe");
         tokio::spawn(async move {
             while let Some(message) = messages.next().await {
-                let value: Value = serde_json::from_slice(&message.payload).expect("results are JSON");
+                let value: Value =
+                    serde_json::from_slice(&message.payload).expect("results are JSON");
                 if tx.send(value).is_err() {
                     return;
                 }
             }
         });
-        Results { rx, seen: Vec::new() }
+        Results {
+            rx,
+            seen: Vec::new(),
+        }
     }
 
     /// Publishes a raw message on this test's booking channel.
     pub async fn publish_booking(&self, payload: &str) {
         let client = redis::Client::open(redis_url()).expect("redis url");
-        let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis");
         let channel = &self.pairs["CHANNEL_BOOKING"];
-        let _: i64 = redis::cmd("PUBLISH").arg(channel).arg(payload).query_async(&mut conn).await.expect("publish");
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg(channel)
+            .arg(payload)
+            .query_async(&mut conn)
+            .await
+            .expect("publish");
     }
 }
 
@@ -176,7 +214,10 @@ impl Drop for TestEnv {
         let has_redis = self.stack.has_redis();
         // Cleanup needs a runtime of its own: Drop may run inside or outside one.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             runtime.block_on(async move {
                 if has_redis {
                     delete_redis_keys(&prefix).await;
@@ -191,23 +232,38 @@ impl Drop for TestEnv {
 }
 
 async fn create_postgres_db(name: &str) {
-    let admin = sea_orm::Database::connect(postgres_url("postgres")).await.expect("PostgreSQL at 127.0.0.1:5432");
+    let admin = sea_orm::Database::connect(postgres_url("postgres"))
+        .await
+        .expect("PostgreSQL at 127.0.0.1:5432");
     use sea_orm::ConnectionTrait;
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
 }
 
 async fn drop_postgres_db(name: &str) {
     use sea_orm::ConnectionTrait;
     if let Ok(admin) = sea_orm::Database::connect(postgres_url("postgres")).await {
-        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
     }
 }
 
 /// Deletes this test's keys only (never a flush: the Redis is shared).
 async fn delete_redis_keys(prefix: &str) {
-    let Ok(client) = redis::Client::open(redis_url()) else { return };
-    let Ok(mut conn) = client.get_multiplexed_async_connection().await else { return };
-    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}:*")).query_async(&mut conn).await.unwrap_or_default();
+    let Ok(client) = redis::Client::open(redis_url()) else {
+        return;
+    };
+    let Ok(mut conn) = client.get_multiplexed_async_connection().await else {
+        return;
+    };
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_default();
     for chunk in keys.chunks(500) {
         let _: Result<i64, _> = redis::cmd("DEL").arg(chunk).query_async(&mut conn).await;
     }
@@ -227,7 +283,8 @@ impl Results {
                 return found.clone();
             }
             let next = tokio::time::timeout_at(deadline, self.rx.recv()).await;
-            let value = next.unwrap_or_else(|_| panic!("no result for {class_id} within {timeout:?}"));
+            let value =
+                next.unwrap_or_else(|_| panic!("no result for {class_id} within {timeout:?}"));
             self.seen.push(value.expect("result stream open"));
         }
     }
@@ -246,7 +303,12 @@ impl TestApp {
     }
 
     pub async fn post_booking(&self, body: &Value) -> reqwest::Response {
-        self.http.post(self.url("/api/bookings")).json(body).send().await.expect("request")
+        self.http
+            .post(self.url("/api/bookings"))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn post_raw(&self, body: &str) -> reqwest::Response {
@@ -260,7 +322,12 @@ impl TestApp {
     }
 
     pub async fn booking(&self, class_id: &str) -> Option<Value> {
-        let response = self.http.get(self.url(&format!("/api/bookings/{class_id}"))).send().await.expect("request");
+        let response = self
+            .http
+            .get(self.url(&format!("/api/bookings/{class_id}")))
+            .send()
+            .await
+            .expect("request");
         if response.status() == 404 {
             return None;
         }
@@ -269,14 +336,18 @@ impl TestApp {
 
     /// Waits until the booking reaches `state` (panics if it settles in another).
     pub async fn wait_for_state(&self, class_id: &str, state: &str) -> Value {
-        eventually(&format!("{class_id} to be {state}"), Duration::from_secs(30), || async {
-            let booking = self.booking(class_id).await?;
-            let now = booking["state"].as_str().unwrap_or_default().to_owned();
-            if now != state && (now == "ready" || now == "failed") {
-                panic!("{class_id} settled as {now}, not {state}: {booking}");
-            }
-            (now == state).then_some(booking)
-        })
+        eventually(
+            &format!("{class_id} to be {state}"),
+            Duration::from_secs(30),
+            || async {
+                let booking = self.booking(class_id).await?;
+                let now = booking["state"].as_str().unwrap_or_default().to_owned();
+                if now != state && (now == "ready" || now == "failed") {
+                    panic!("{class_id} settled as {now}, not {state}: {booking}");
+                }
+                (now == state).then_some(booking)
+            },
+        )
         .await
     }
 
@@ -337,9 +408,12 @@ impl WebhookSink {
         let router = Router::new()
             .route(
                 "/hook",
-                post(|State(store): State<std::sync::Arc<std::sync::Mutex<Vec<Value>>>>, Json(body): Json<Value>| async move {
-                    store.lock().unwrap().push(body);
-                }),
+                post(
+                    |State(store): State<std::sync::Arc<std::sync::Mutex<Vec<Value>>>>,
+                     Json(body): Json<Value>| async move {
+                        store.lock().unwrap().push(body);
+                    },
+                ),
             )
             .with_state(received.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -349,9 +423,69 @@ impl WebhookSink {
     }
 
     pub async fn result_of(&self, class_id: &str) -> Value {
-        eventually(&format!("a webhook result for {class_id}"), Duration::from_secs(30), || async {
-            self.received.lock().unwrap().iter().find(|r| r["class_id"] == class_id).cloned()
-        })
+        eventually(
+            &format!("a webhook result for {class_id}"),
+            Duration::from_secs(30),
+            || async {
+                self.received
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r["class_id"] == class_id)
+                    .cloned()
+            },
+        )
         .await
+    }
+}
+
+/// A `vteacher` process of this test's, its output kept in the test's directory.
+pub struct Process {
+    pub child: tokio::process::Child,
+    pub log: PathBuf,
+}
+
+impl TestEnv {
+    /// Starts `vteacher <args…>` as a child process.
+    pub fn start(&self, name: &str, args: &[&str]) -> Process {
+        let log = self.dir.path().join(format!("{name}.log"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("log file");
+        let mut command = self.command(args);
+        command
+            .stdout(file.try_clone().expect("log file"))
+            .stderr(file);
+        Process {
+            child: command.spawn().expect("vteacher starts"),
+            log,
+        }
+    }
+}
+
+impl Process {
+    pub fn pid(&self) -> nix::unistd::Pid {
+        nix::unistd::Pid::from_raw(self.child.id().expect("running") as i32)
+    }
+
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(self.pid(), signal).expect("signal delivered");
+    }
+
+    /// Waits for the process to end; panics with its log if it takes longer than `timeout`.
+    pub async fn exit_status(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        match tokio::time::timeout(timeout, self.child.wait()).await {
+            Ok(status) => status.expect("wait"),
+            Err(_) => panic!(
+                "process still running after {timeout:?}; log:\n{}",
+                self.output()
+            ),
+        }
+    }
+
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }

@@ -6,3 +6,4 @@ mod helpers;
 mod api_bookings;
 mod bad_input;
 mod downloads;
+mod processes;

@@ -1,0 +1,302 @@
+//! Whole `vteacher` processes: a node killed with SIGKILL mid-download, a node stopped with
+//! SIGTERM, a worker whose Redis dies, and the tools of the command line.
+
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use serde_json::json;
+use workers::roles::Launch;
+
+use crate::helpers::*;
+
+const LEN: usize = 2 * 1024 * 1024;
+
+/// Web, booking and notify in this process; the node is a child process.
+fn web_and_booking() -> Launch {
+    Launch {
+        web: true,
+        migrate: true,
+        queues: vec!["booking".into(), "notify".into()],
+        ..Launch::default()
+    }
+}
+
+/// Books `class_id` onto the test's node, for a lesson served at 400 KB/s.
+async fn book_slow_lesson(
+    env: &TestEnv,
+    app: &TestApp,
+    server: &FileServer,
+    class_id: &str,
+) -> Vec<u8> {
+    let lesson = lesson_bytes(LEN);
+    server.put("slow.flv", lesson.clone());
+    server.set_knobs(Knobs {
+        rate: Some(400_000),
+        ..Knobs::default()
+    });
+    let body = json!({"class_id": class_id, "record_id": 31, "video_resolution": "480P", "node": env.pairs["NODE_ID"],
+        "video_url_list": {"480P": server.url("slow.flv")}});
+    assert_eq!(app.post_booking(&body).await.status(), 202);
+    lesson
+}
+
+async fn part_len(env: &TestEnv) -> u64 {
+    let part = env.video_root().join("31/31_480P.flv.part");
+    tokio::fs::metadata(part)
+        .await
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+async fn a_node_killed_mid_download_resumes_after_restart(stack: Stack) {
+    let env = TestEnv::new(stack).await;
+    let server = FileServer::start().await.unwrap();
+    let app = env.spawn_with(web_and_booking()).await;
+    let mut node = env.start("node-1", &["work", "--queues", "download"]);
+    let lesson = book_slow_lesson(&env, &app, &server, "c-kill").await;
+
+    let had = eventually(
+        "the download to be well under way",
+        Duration::from_secs(30),
+        || async {
+            let len = part_len(&env).await;
+            (len >= LEN as u64 * 2 / 5).then_some(len)
+        },
+    )
+    .await;
+    node.signal(Signal::SIGKILL);
+    node.exit_status(Duration::from_secs(10)).await;
+    assert_eq!(app.booking("c-kill").await.unwrap()["state"], "downloading");
+
+    let mut restarted = env.start("node-2", &["work", "--queues", "download"]);
+    let ready = app.wait_for_state("c-kill", "ready").await;
+    assert_eq!(
+        std::fs::read(ready["video_path"].as_str().unwrap()).unwrap(),
+        lesson
+    );
+    let starts = server.range_starts();
+    assert_eq!(starts.len(), 2, "one download, one resumption: {starts:?}");
+    assert!(
+        starts[1].is_some_and(|start| start >= had),
+        "resumed from {:?}, {had} bytes were on disk",
+        starts[1]
+    );
+    // Only what was in flight when the process died is sent twice.
+    assert!(
+        server.bytes_sent() <= (LEN + 512 * 1024) as u64,
+        "sent {} for {LEN}",
+        server.bytes_sent()
+    );
+    restarted.signal(Signal::SIGTERM);
+    assert!(
+        restarted
+            .exit_status(Duration::from_secs(10))
+            .await
+            .success()
+    );
+    app.stop().await;
+}
+
+async fn sigterm_hands_the_running_download_back(stack: Stack) {
+    let env = TestEnv::new(stack).await;
+    let server = FileServer::start().await.unwrap();
+    let app = env.spawn_with(web_and_booking()).await;
+    let mut node = env.start("node-1", &["work", "--queues", "download"]);
+    let lesson = book_slow_lesson(&env, &app, &server, "c-term").await;
+    eventually("the download to start", Duration::from_secs(30), || async {
+        (part_len(&env).await > 100_000).then_some(())
+    })
+    .await;
+
+    node.signal(Signal::SIGTERM);
+    let status = node.exit_status(Duration::from_secs(10)).await;
+    assert!(
+        status.success(),
+        "a SIGTERM is a clean stop: {status}\n{}",
+        node.output()
+    );
+    let kept = part_len(&env).await;
+    assert!(kept > 100_000, "the .part file is kept for the next run");
+
+    let mut restarted = env.start("node-2", &["work", "--queues", "download"]);
+    let ready = app.wait_for_state("c-term", "ready").await;
+    assert_eq!(
+        std::fs::read(ready["video_path"].as_str().unwrap()).unwrap(),
+        lesson
+    );
+    let starts = server.range_starts();
+    assert!(
+        starts.last().unwrap().is_some_and(|s| s >= kept),
+        "{starts:?}"
+    );
+    restarted.signal(Signal::SIGTERM);
+    restarted.exit_status(Duration::from_secs(10)).await;
+    app.stop().await;
+}
+
+mod killed {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn embedded() {
+        a_node_killed_mid_download_resumes_after_restart(Stack::Embedded).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn redis() {
+        a_node_killed_mid_download_resumes_after_restart(Stack::Redis).await
+    }
+}
+
+mod terminated {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn embedded() {
+        sigterm_hands_the_running_download_back(Stack::Embedded).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn redis() {
+        sigterm_hands_the_running_download_back(Stack::Redis).await
+    }
+}
+
+/// A Redis server of this test's own, on a port of its own, so it can be killed.
+async fn own_redis() -> (tokio::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = tokio::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("redis-server is installed");
+    let url = format!("redis://127.0.0.1:{port}");
+    let probe = url.clone();
+    eventually(
+        "our redis-server to answer",
+        Duration::from_secs(10),
+        || {
+            let url = probe.clone();
+            async move {
+                let client = redis::Client::open(url).ok()?;
+                let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+                redis::cmd("PING")
+                    .query_async::<String>(&mut conn)
+                    .await
+                    .ok()
+            }
+        },
+    )
+    .await;
+    (child, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_whose_redis_dies_exits_non_zero() {
+    let (mut redis_server, url) = own_redis().await;
+    let mut env = TestEnv::new(Stack::Embedded).await;
+    env.set("REDIS_URL", url);
+    let mut worker = env.start("worker", &["work", "--queues", "booking"]);
+    // Registered: the worker heart-beats into its Redis.
+    let probe = env.pairs["REDIS_URL"].clone();
+    eventually(
+        "the worker to register in its Redis",
+        Duration::from_secs(20),
+        || {
+            let url = probe.clone();
+            async move {
+                let client = redis::Client::open(url).ok()?;
+                let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+                let keys: Vec<String> = redis::cmd("KEYS")
+                    .arg("*:workers")
+                    .query_async(&mut conn)
+                    .await
+                    .ok()?;
+                (!keys.is_empty()).then_some(())
+            }
+        },
+    )
+    .await;
+    assert!(
+        worker.child.try_wait().unwrap().is_none(),
+        "running before Redis dies:\n{}",
+        worker.output()
+    );
+    redis_server.kill().await.unwrap();
+    let status = worker.exit_status(Duration::from_secs(60)).await;
+    assert!(
+        !status.success(),
+        "exits non-zero rather than idling; log:\n{}",
+        worker.output()
+    );
+    assert!(
+        worker.output().contains("worker died"),
+        "{}",
+        worker.output()
+    );
+}
+
+#[tokio::test]
+async fn config_prints_effective_settings_with_secrets_masked() {
+    let mut env = TestEnv::new(Stack::Embedded).await;
+    env.set("API_TOKEN", "tok-3f9a2c")
+        .set("wget_path", "/usr/bin/wget")
+        .set("DOWNLOAD_RATE", "300k");
+    let output = env.command(&["config"]).output().await.unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("DOWNLOAD_RATE=300k"), "{text}");
+    assert!(text.contains("WGET_PATH=/usr/bin/wget"), "{text}");
+    assert!(text.contains("API_TOKEN=********"), "{text}");
+    assert!(!text.contains("tok-3f9a2c"), "{text}");
+}
+
+#[tokio::test]
+async fn a_bad_setting_stops_start_up_naming_the_key() {
+    let mut env = TestEnv::new(Stack::Embedded).await;
+    env.set("MAX_VIDEO_NUM", "lots");
+    let output = env.command(&["all"]).output().await.unwrap();
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("MAX_VIDEO_NUM"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shell_books_and_reads_status() {
+    let env = TestEnv::new(Stack::Embedded).await;
+    let server = FileServer::start().await.unwrap();
+    server.put("cli.flv", lesson_bytes(10_000));
+    let app = env.spawn().await;
+    let body = json!({"class_id": "c-cli", "record_id": 4, "video_url": server.url("cli.flv")})
+        .to_string();
+    let booked = env.command(&["book", &body]).output().await.unwrap();
+    assert!(
+        booked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&booked.stderr)
+    );
+    app.wait_for_state("c-cli", "ready").await;
+
+    let status = env.command(&["status", "c-cli"]).output().await.unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["state"], "ready");
+
+    let refused = env
+        .command(&["book", "{\"class_id\": \"x\"}"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("record_id"));
+    app.stop().await;
+}
