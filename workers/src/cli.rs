@@ -29,7 +29,7 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', required = true)]
         queues: Vec<String>,
     },
-    /// The periodic safety net: stuck bookings, finished-job retention, node liveness.
+    /// The periodic safety net: bookings whose job was lost, finished-job retention.
     Sweeper,
     /// Creates or updates the database tables (and the SQLite queue tables).
     Migrate,

@@ -5,13 +5,14 @@ use serde_json::Value;
 use super::Settings;
 
 const SECRET_KEYS: [&str; 2] = ["api_token", "mps_access_key_secret"];
-const URL_KEYS: [&str; 6] = [
+const URL_KEYS: [&str; 7] = [
     "database_url",
     "redis_url",
     "oss_http_url",
     "alarm_webhook_url",
     "result_webhook_url",
     "storage_url",
+    "storage_public_url",
 ];
 
 impl Settings {

@@ -5,5 +5,7 @@ mod helpers;
 
 mod api_bookings;
 mod bad_input;
+mod bridge;
 mod downloads;
 mod processes;
+mod web;

@@ -1,0 +1,133 @@
+//! The web process around the API: the bearer token, the dashboard and its login, health.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_routes_need_the_bearer_token_when_one_is_set() {
+    let mut env = TestEnv::new(Stack::Embedded).await;
+    env.set("API_TOKEN", "t0k-for-tests");
+    let server = FileServer::start().await.unwrap();
+    server.put("a.flv", lesson_bytes(1000));
+    let app = env.spawn().await;
+    let body = json!({"class_id": "c-auth", "record_id": 1, "video_url": server.url("a.flv")});
+
+    for token in [None, Some("wrong"), Some("t0k-for-tests-but-longer")] {
+        let mut request = app.http.post(app.url("/api/bookings")).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401, "{token:?}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["code"], "unauthorized");
+    }
+    let status = app
+        .http
+        .get(app.url("/api/bookings/c-auth"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 401);
+
+    let accepted = app
+        .http
+        .post(app.url("/api/bookings"))
+        .bearer_auth("t0k-for-tests")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 202);
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "health stays open"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_opens_after_login_and_lists_the_queues() {
+    let mut env = TestEnv::new(Stack::Embedded).await;
+    env.set("API_TOKEN", "dash-token");
+    let app = env.spawn().await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let page = no_redirects.get(app.url("/")).send().await.unwrap();
+    assert_eq!(page.status(), 303, "to the login form");
+    assert_eq!(page.headers()["location"], "/login");
+    let wrong = no_redirects
+        .post(app.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("token=nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+
+    let login = no_redirects
+        .post(app.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("token=dash-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly"));
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+
+    let page = no_redirects
+        .get(app.url("/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text().await.unwrap().contains("<html"),
+        "the dashboard's page"
+    );
+    let queues: Value = no_redirects
+        .get(app.url("/api/v1/queues"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|q| q["name"].as_str())
+        .collect();
+    for queue in ["booking", "notify"] {
+        assert!(
+            names.contains(&format!("{}:{queue}", env.prefix).as_str()),
+            "{names:?}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn web_refuses_to_listen_beyond_loopback_without_a_token() {
+    let mut env = TestEnv::new(Stack::Embedded).await;
+    env.set("BIND", "0.0.0.0");
+    let output = env.command(&["web"]).output().await.unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("API_TOKEN"));
+}
