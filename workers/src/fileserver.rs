@@ -35,6 +35,9 @@ pub struct Knobs {
     pub cut_once_after: Option<u64>,
     /// Answer every request with the whole file, as servers without Range support do.
     pub ignore_range: bool,
+    /// Answer the next this-many requests with `fail_status` (a flaky or broken origin).
+    pub fail_next: u32,
+    pub fail_status: u16,
 }
 
 struct Served {
@@ -48,6 +51,7 @@ struct Shared {
     knobs: Mutex<Knobs>,
     requests: AtomicU64,
     range_starts: Mutex<Vec<Option<u64>>>,
+    request_times: Mutex<Vec<Instant>>,
     bytes_sent: AtomicU64,
     versions: AtomicU64,
 }
@@ -107,6 +111,11 @@ impl FileServer {
         self.shared.range_starts.lock().expect("lock").clone()
     }
 
+    /// When each request arrived.
+    pub fn request_times(&self) -> Vec<Instant> {
+        self.shared.request_times.lock().expect("lock").clone()
+    }
+
     /// Body bytes sent, over every response.
     pub fn bytes_sent(&self) -> u64 {
         self.shared.bytes_sent.load(Ordering::Relaxed)
@@ -137,6 +146,11 @@ async fn serve(
         .lock()
         .expect("lock")
         .push(parse_range(&headers).map(|(start, _)| start));
+    shared
+        .request_times
+        .lock()
+        .expect("lock")
+        .push(Instant::now());
     let (bytes, etag) = match shared.files.lock().expect("lock").get(&path) {
         Some(served) => (served.bytes.clone(), served.etag.clone()),
         None => return StatusCode::NOT_FOUND.into_response(),
@@ -145,8 +159,14 @@ async fn serve(
         let mut knobs = shared.knobs.lock().expect("lock");
         let now = knobs.clone();
         knobs.cut_once_after = None;
+        knobs.fail_next = knobs.fail_next.saturating_sub(1);
         now
     };
+    if knobs.fail_next > 0 {
+        return StatusCode::from_u16(knobs.fail_status)
+            .unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
+            .into_response();
+    }
     let len = bytes.len() as u64;
     let if_range_ok = headers
         .get(header::IF_RANGE)

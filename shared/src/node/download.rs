@@ -72,8 +72,21 @@ pub struct Downloader<'a> {
 }
 
 impl Downloader<'_> {
-    /// Downloads `url` to `dest`. On any error the `.part` file stays, to be continued.
+    /// Downloads `url` to `dest`. On an error the `.part` file stays, to be continued, unless
+    /// the disk is full: then it is removed, so the failed download holds no space.
     pub async fn fetch(&self, url: &SourceUrl, dest: &Path) -> Result<Downloaded, DownloadError> {
+        let result = self.fetch_into_part(url, dest).await;
+        if let Err(DownloadError::DiskFull(_)) = &result {
+            PartFile::remove(dest).await;
+        }
+        result
+    }
+
+    async fn fetch_into_part(
+        &self,
+        url: &SourceUrl,
+        dest: &Path,
+    ) -> Result<Downloaded, DownloadError> {
         let mut part = PartFile::open(dest, url.as_str()).await?;
         let response = self.request(url, &part).await?;
         let status = response.status();

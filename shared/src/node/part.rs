@@ -83,6 +83,12 @@ impl PartFile {
         })
     }
 
+    /// Removes the `.part` of `dest` and its description.
+    pub async fn remove(dest: &Path) {
+        let _ = fs::remove_file(with_suffix(dest, ".part")).await;
+        let _ = fs::remove_file(with_suffix(dest, ".part.json")).await;
+    }
+
     pub fn len(&self) -> u64 {
         self.len
     }

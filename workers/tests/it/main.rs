@@ -7,5 +7,7 @@ mod api_bookings;
 mod bad_input;
 mod bridge;
 mod downloads;
+mod outages;
 mod processes;
+mod retries;
 mod web;
