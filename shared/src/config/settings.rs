@@ -130,7 +130,7 @@ impl Default for Settings {
             queue_prefix: "vteacher".into(),
             queue_lease: Span(Duration::from_secs(30)),
             queue_retention: Span(Duration::from_secs(24 * 3600)),
-            shutdown_timeout: Span(Duration::from_secs(20)),
+            shutdown_timeout: Span(Duration::from_secs(15)),
             log_format: LogFormat::Text,
         }
     }
