@@ -27,6 +27,20 @@ use tokio_util::sync::CancellationToken;
 /// What the server sends per body chunk.
 pub const CHUNK: usize = 64 * 1024;
 
+/// `len` bytes that neither compress nor repeat in short cycles (xorshift): lessons for the
+/// demo's fallback, the benchmarks and the tests.
+pub fn pattern(len: usize) -> Vec<u8> {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Knobs {
     /// Send at most this many bytes per second.

@@ -6,10 +6,17 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use shared::config::LogFormat;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
+/// The filter when `RUST_LOG` is not set.
+pub const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn,apalis=warn,apalis_core=warn";
+
 pub fn init_logs(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new("info,sqlx=warn,sea_orm=warn,apalis=warn,apalis_core=warn")
-    });
+    init_logs_with(format, DEFAULT_FILTER);
+}
+
+/// Logs with `default_filter` unless `RUST_LOG` says otherwise.
+pub fn init_logs_with(format: LogFormat, default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
         LogFormat::Json => registry

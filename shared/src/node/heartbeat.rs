@@ -25,7 +25,7 @@ struct Usage {
 /// Free bytes on the filesystem holding `dir`.
 pub fn free_disk_bytes(dir: &Path) -> u64 {
     nix::sys::statvfs::statvfs(dir)
-        .map(|s| s.blocks_available() as u64 * s.fragment_size() as u64)
+        .map(|s| s.blocks_available() * s.fragment_size())
         .unwrap_or(0)
 }
 

@@ -65,31 +65,22 @@ impl Workers {
         tracing::info!(worker = %name, queue, concurrency, backend = queues.backend_name(), "worker starting");
         let app = app.clone();
         let worker_name = name.clone();
+        // The same worker over either backend's storage type.
+        macro_rules! spawn_on {
+            ($storage:expr) => {{
+                let worker = WorkerBuilder::new(name.as_str())
+                    .backend($storage.poll_with_interval(POLL_INTERVAL))
+                    .data(app)
+                    .concurrency(concurrency)
+                    .build(handle::<J>);
+                self.tasks.spawn(async move {
+                    (worker_name, worker.run_with_ctx(stop_when_cancelled).await)
+                });
+            }};
+        }
         match &queues.backend {
-            Backend::Redis(conn) => {
-                let storage =
-                    redis_storage::<J>(conn, &queue, Some(lease)).poll_with_interval(POLL_INTERVAL);
-                let worker = WorkerBuilder::new(name.as_str())
-                    .backend(storage)
-                    .data(app)
-                    .concurrency(concurrency)
-                    .build(handle::<J>);
-                self.tasks.spawn(async move {
-                    (worker_name, worker.run_with_ctx(stop_when_cancelled).await)
-                });
-            }
-            Backend::Sqlite(pool) => {
-                let storage = sqlite_storage::<J>(pool, &queue, Some(lease))
-                    .poll_with_interval(POLL_INTERVAL);
-                let worker = WorkerBuilder::new(name.as_str())
-                    .backend(storage)
-                    .data(app)
-                    .concurrency(concurrency)
-                    .build(handle::<J>);
-                self.tasks.spawn(async move {
-                    (worker_name, worker.run_with_ctx(stop_when_cancelled).await)
-                });
-            }
+            Backend::Redis(conn) => spawn_on!(redis_storage::<J>(conn, &queue, Some(lease))),
+            Backend::Sqlite(pool) => spawn_on!(sqlite_storage::<J>(pool, &queue, Some(lease))),
         }
     }
 

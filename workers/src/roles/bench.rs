@@ -18,7 +18,10 @@ use shared::{
 use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
 
-use crate::{cli::Bench, fileserver::FileServer};
+use crate::{
+    cli::Bench,
+    fileserver::{FileServer, pattern},
+};
 
 pub async fn run(_settings: Settings, which: Bench) -> anyhow::Result<()> {
     match which {
@@ -29,19 +32,6 @@ pub async fn run(_settings: Settings, which: Bench) -> anyhow::Result<()> {
             runs,
         } => download(&rate, seconds, size_mib, runs).await,
     }
-}
-
-/// A file of `len` bytes that does not compress.
-fn pattern(len: u64) -> Vec<u8> {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
 }
 
 async fn ours(url: &str, dest: &Path, rate: Rate) -> anyhow::Result<Duration> {
@@ -95,32 +85,28 @@ async fn download(rate: &str, seconds: u64, size_mib: u64, runs: usize) -> anyho
     let dest_text = dest.to_string_lossy().into_owned();
 
     let size = limit * seconds;
-    server.put("throttled.bin", pattern(size));
+    server.put("throttled.bin", pattern(size as usize));
     let url = server.url("throttled.bin");
     println!("rate limit: DOWNLOAD_RATE={rate} ({limit} B/s), a {size}-byte file (≈{seconds} s)");
-    let took = ours(&url, &dest, rate).await?;
-    let achieved = size as f64 / took.as_secs_f64();
-    println!(
-        "  vteacher: {achieved:>12.0} B/s over {:.2} s → {:.4}× the limit ({:+.2}%)",
-        took.as_secs_f64(),
-        achieved / limit as f64,
-        (achieved / limit as f64 - 1.0) * 100.0
-    );
-    let wget_rate = format!("--limit-rate={}", limit);
-    if let Some(took) = tool("wget", &["-q", &wget_rate, "-O", &dest_text, &url], &dest).await? {
+    let report = |who: &str, took: Duration| {
         let achieved = size as f64 / took.as_secs_f64();
+        let ratio = achieved / limit as f64;
+        let secs = took.as_secs_f64();
         println!(
-            "  wget:     {achieved:>12.0} B/s over {:.2} s → {:.4}× the limit ({:+.2}%)",
-            took.as_secs_f64(),
-            achieved / limit as f64,
-            (achieved / limit as f64 - 1.0) * 100.0
+            "  {who:<9} {achieved:>12.0} B/s over {secs:.2} s → {ratio:.4}× the limit ({:+.2}%)",
+            (ratio - 1.0) * 100.0
         );
+    };
+    report("vteacher:", ours(&url, &dest, rate).await?);
+    let wget_rate = format!("--limit-rate={limit}");
+    if let Some(took) = tool("wget", &["-q", &wget_rate, "-O", &dest_text, &url], &dest).await? {
+        report("wget:", took);
     } else {
         println!("  wget:     not installed (no comparison)");
     }
 
     let big = size_mib * 1024 * 1024;
-    server.put("big.bin", pattern(big));
+    server.put("big.bin", pattern(big as usize));
     let url = server.url("big.bin");
     println!("unthrottled: {size_mib} MiB from the local file server, median of {runs} runs each");
     let mut mine = Vec::new();

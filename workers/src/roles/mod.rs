@@ -15,7 +15,13 @@ use crate::{cli::Command, telemetry};
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
     let settings = Settings::load()?;
-    telemetry::init_logs(settings.log_format);
+    // The demo prints its own progress; its logs say only what went wrong.
+    let filter = if matches!(command, Command::Demo { .. }) {
+        "warn"
+    } else {
+        telemetry::DEFAULT_FILTER
+    };
+    telemetry::init_logs_with(settings.log_format, filter);
     if settings.wget_path.is_some() {
         tracing::warn!(
             "wget_path is a legacy key: accepted and ignored (vteacher downloads by itself)"

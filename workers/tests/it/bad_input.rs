@@ -126,23 +126,7 @@ async fn the_bridge_logs_counts_and_drops_bad_messages(stack: Stack) {
     let server = FileServer::start().await.unwrap();
     server.put("ok.flv", lesson_bytes(1000));
     let app = env.spawn().await;
-    // The bridge subscribes as the app starts; wait until it listens.
-    eventually(
-        "the bridge to subscribe",
-        Duration::from_secs(10),
-        || async {
-            let client = redis::Client::open(redis_url()).unwrap();
-            let mut conn = client.get_multiplexed_async_connection().await.ok()?;
-            let counts: Vec<(String, i64)> = redis::cmd("PUBSUB")
-                .arg("NUMSUB")
-                .arg(&env.pairs["CHANNEL_BOOKING"])
-                .query_async(&mut conn)
-                .await
-                .ok()?;
-            (counts.first()?.1 > 0).then_some(())
-        },
-    )
-    .await;
+    env.bridge_subscribed().await;
 
     let cases = bad_bookings(&server.url("ok.flv"));
     for (body, _, _) in &cases {

@@ -6,25 +6,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-async fn subscribed(env: &TestEnv) {
-    eventually(
-        "the bridge to subscribe",
-        Duration::from_secs(10),
-        || async {
-            let client = redis::Client::open(redis_url()).unwrap();
-            let mut conn = client.get_multiplexed_async_connection().await.ok()?;
-            let counts: Vec<(String, i64)> = redis::cmd("PUBSUB")
-                .arg("NUMSUB")
-                .arg(&env.pairs["CHANNEL_BOOKING"])
-                .query_async(&mut conn)
-                .await
-                .ok()?;
-            (counts.first()?.1 > 0).then_some(())
-        },
-    )
-    .await;
-}
-
 async fn legacy_messages_are_accepted_as_they_are(stack: Stack) {
     let env = TestEnv::new(stack).await;
     let server = FileServer::start().await.unwrap();
@@ -33,7 +14,7 @@ async fn legacy_messages_are_accepted_as_they_are(stack: Stack) {
     server.put("720p.flv", lesson.clone());
     let mut results = env.results().await;
     let app = env.spawn().await;
-    subscribed(&env).await;
+    env.bridge_subscribed().await;
 
     // The old message: no resolution, extra fields the old system sends.
     env.publish_booking(

@@ -190,6 +190,27 @@ impl TestEnv {
         }
     }
 
+    /// Waits until the bridge listens on this test's booking channel.
+    pub async fn bridge_subscribed(&self) {
+        let channel = self.pairs["CHANNEL_BOOKING"].clone();
+        eventually(
+            "the bridge to subscribe",
+            Duration::from_secs(10),
+            || async {
+                let client = redis::Client::open(redis_url()).unwrap();
+                let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+                let counts: Vec<(String, i64)> = redis::cmd("PUBSUB")
+                    .arg("NUMSUB")
+                    .arg(&channel)
+                    .query_async(&mut conn)
+                    .await
+                    .ok()?;
+                (counts.first()?.1 > 0).then_some(())
+            },
+        )
+        .await;
+    }
+
     /// Publishes a raw message on this test's booking channel.
     pub async fn publish_booking(&self, payload: &str) {
         let client = redis::Client::open(redis_url()).expect("redis url");
@@ -384,15 +405,7 @@ pub(crate) use every_stack;
 
 /// A lesson's bytes: `len` bytes that do not repeat in short cycles.
 pub fn lesson_bytes(len: usize) -> Vec<u8> {
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
+    workers::fileserver::pattern(len)
 }
 
 /// Receives webhook POSTs (`RESULT_WEBHOOK_URL`) on loopback.
