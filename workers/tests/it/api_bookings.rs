@@ -113,6 +113,21 @@ async fn booking_a_class_twice_returns_the_booking_as_it_stands(stack: Stack) {
     app.stop().await;
 }
 
+async fn simultaneous_submissions_of_one_class_store_one_booking(stack: Stack) {
+    let env = TestEnv::new(stack).await;
+    let server = FileServer::start().await.unwrap();
+    server.put("1.flv", lesson_bytes(1000));
+    let app = env.spawn().await;
+    let body = json!({"class_id": "c-race", "record_id": 1, "video_url": server.url("1.flv")});
+    let statuses = futures::future::join_all((0..10).map(|_| app.post_booking(&body))).await;
+    let mut codes: Vec<u16> = statuses.iter().map(|r| r.status().as_u16()).collect();
+    codes.sort();
+    assert_eq!(codes, [200, 200, 200, 200, 200, 200, 200, 200, 200, 202], "one is taken in; the rest see it");
+    app.wait_for_state("c-race", "ready").await;
+    assert_eq!(server.requests(), 1);
+    app.stop().await;
+}
+
 async fn two_bookings_of_the_same_video_download_it_once(stack: Stack) {
     let mut env = TestEnv::new(stack).await;
     env.set("DOWNLOAD_RATE", "2m");
@@ -164,5 +179,6 @@ every_stack!(
     an_unlisted_resolution_waits_for_its_transcode,
     booking_a_class_twice_returns_the_booking_as_it_stands,
     two_bookings_of_the_same_video_download_it_once,
+    simultaneous_submissions_of_one_class_store_one_booking,
     a_404_source_fails_the_booking_with_the_reason,
 );
