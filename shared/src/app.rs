@@ -1,16 +1,23 @@
 //! What every role and job handler shares: settings, state, queues, the pub/sub publisher,
 //! an HTTP client, and the shutdown signal.
 
-use std::{ops::Deref, sync::Arc, time::Duration};
+use std::{
+    ops::Deref,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    config::Settings,
+    config::{ConfigError, Settings},
     db::{Database, DbError},
     node::DownloadLocks,
     queue::{QueueError, Queues},
-    tools::pubsub::Publisher,
+    tools::{
+        pubsub::Publisher,
+        storage::{Storage, StorageConfig},
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +26,8 @@ pub enum AppError {
     Db(#[from] DbError),
     #[error(transparent)]
     Queue(#[from] QueueError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error("HTTP client: {0}")]
     Http(#[from] reqwest::Error),
 }
@@ -32,6 +41,11 @@ pub struct AppInner {
     pub http: reqwest::Client,
     pub shutdown: CancellationToken,
     pub downloads: DownloadLocks,
+    /// Where ecs uploads go (`STORAGE_URL`).
+    pub storage: Storage,
+    /// This process's web address once it listens: the base of storage-served URLs when
+    /// `STORAGE_PUBLIC_URL` is not set.
+    pub web_base: OnceLock<String>,
 }
 
 /// Cheap to clone: one `Arc`.
@@ -70,6 +84,17 @@ impl App {
             http,
             shutdown,
             downloads: DownloadLocks::default(),
+            storage,
+            web_base: OnceLock::new(),
         })))
+    }
+
+    /// The URL a push host downloads the stored object `key` from.
+    pub fn public_url_of(&self, key: &str) -> Option<String> {
+        self.storage.public_url(key).or_else(|| {
+            self.web_base
+                .get()
+                .map(|base| format!("{base}/storage/{key}"))
+        })
     }
 }

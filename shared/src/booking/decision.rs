@@ -1,73 +1,80 @@
-//! The booking decision (DESIGN.md "Booking decision"), as a pure function.
+//! The booking decision (DESIGN.md "Booking decision"), as a pure function: the booking and
+//! the transcode of (record_id, resolution) as they stand in, what to do out.
 
-use crate::domain::{Booking, Resolution, SourceUrl};
+use crate::{
+    db::transcodes::TranscodeState,
+    domain::{Booking, SourceUrl},
+};
+
+/// The transcode of the booked (record, resolution), as the decision needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transcode<'a> {
+    pub state: TranscodeState,
+    pub url: Option<&'a str>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    /// Normal booking (正常约课): the rendition exists at `url`; a push host downloads it.
-    Download { url: SourceUrl },
-    /// No rendition at this resolution yet: the booking waits for its transcode.
-    WaitTranscode { resolution: Resolution },
+    /// Normal booking (正常约课): a push host downloads `url`. `alarm` says why this should
+    /// not have happened, when it should not.
+    Download {
+        url: SourceUrl,
+        alarm: Option<String>,
+    },
+    /// The rendition is being made: the booking waits for it.
+    Wait,
+    /// The transcode timed out: the booking fails (an operator can reset the transcode).
+    Fail { reason: String },
+    /// The transcode failed before: set it back to transcoding, submit it to oss, wait.
+    Retranscode,
+    /// No transcode yet: create it as transcoding, submit it to oss, wait.
+    Transcode,
 }
 
 /// 1. no `video_resolution` → a legacy booking of `video_url`;
 /// 2. `video_resolution` listed in `video_url_list` → that URL;
-/// 3. otherwise the booking waits for the transcode of (record_id, resolution).
-pub fn decide(booking: &Booking) -> Decision {
-    match (booking.video_resolution, booking.ready_url()) {
-        (_, Some(url)) => Decision::Download { url: url.clone() },
-        (Some(resolution), None) => Decision::WaitTranscode { resolution },
-        // A legacy booking always has `video_url`: `Booking` refuses one without it.
-        (None, None) => unreachable!("a legacy booking without video_url is refused at parse time"),
+/// 3. otherwise by the transcode of (record_id, resolution): transcoding → wait; succeeded →
+///    alarm, then book the stored URL; timed_out → fail; failed → transcode again; none →
+///    transcode.
+pub fn decide(booking: &Booking, transcode: Option<Transcode<'_>>) -> Decision {
+    if let Some(url) = booking.ready_url() {
+        return Decision::Download {
+            url: url.clone(),
+            alarm: None,
+        };
+    }
+    let Some(resolution) = booking.video_resolution else {
+        unreachable!("a legacy booking without video_url is refused at parse time")
+    };
+    let Some(transcode) = transcode else {
+        return Decision::Transcode;
+    };
+    match transcode.state {
+        TranscodeState::Transcoding => Decision::Wait,
+        TranscodeState::Failed => Decision::Retranscode,
+        TranscodeState::TimedOut => Decision::Fail {
+            reason: format!(
+                "the {resolution} transcode of record {} timed out",
+                booking.record_id
+            ),
+        },
+        TranscodeState::Succeeded => {
+            let alarm = format!(
+                "record {} {resolution} was transcoded, yet the booking did not list it in video_url_list",
+                booking.record_id
+            );
+            match transcode.url.and_then(|u| u.parse().ok()) {
+                Some(url) => Decision::Download {
+                    url,
+                    alarm: Some(alarm),
+                },
+                // A succeeded transcode always has its URL; if it were lost, make it again.
+                None => Decision::Retranscode,
+            }
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    fn booking(value: serde_json::Value) -> Booking {
-        Booking::from_value(value).unwrap()
-    }
-
-    #[test]
-    fn a_legacy_booking_downloads_its_video_url() {
-        let b = booking(json!({"class_id": "c", "record_id": 1, "video_url": "http://h/1.flv"}));
-        assert_eq!(
-            decide(&b),
-            Decision::Download {
-                url: "http://h/1.flv".parse().unwrap()
-            }
-        );
-    }
-
-    #[test]
-    fn a_listed_resolution_downloads_the_listed_url_not_the_original() {
-        let b = booking(
-            json!({"class_id": "c", "record_id": 1, "video_url": "http://h/src.flv",
-            "video_resolution": "480p", "video_url_list": {"480P": "http://h/480.flv"}}),
-        );
-        assert_eq!(
-            decide(&b),
-            Decision::Download {
-                url: "http://h/480.flv".parse().unwrap()
-            }
-        );
-    }
-
-    #[test]
-    fn an_unlisted_resolution_waits_for_its_transcode() {
-        let b = booking(
-            json!({"class_id": "c", "record_id": 1, "video_url": "http://h/src.flv",
-            "video_resolution": "240", "video_url_list": {"480P": "http://h/480.flv"}}),
-        );
-        assert_eq!(
-            decide(&b),
-            Decision::WaitTranscode {
-                resolution: Resolution::P240
-            }
-        );
-    }
-}
+#[path = "decision_tests.rs"]
+mod tests;

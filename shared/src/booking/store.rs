@@ -38,6 +38,7 @@ pub fn new_row(booking: &Booking) -> bookings::ActiveModel {
         ended_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        notified_at: Set(None),
     }
 }
 

@@ -6,7 +6,7 @@ use crate::{
     app::App,
     db::{bookings, now_ms},
     domain::{BookingState, ClassId},
-    queue::{JobError, booking::BookingJob},
+    queue::{JobError, booking::BookingJob, notify::NotifyJob},
 };
 
 /// A booking still undecided after this long has lost its job (deciding takes milliseconds).
@@ -26,6 +26,26 @@ pub async fn requeue_lost(app: &App) -> Result<usize, JobError> {
             continue;
         };
         app.queues.enqueue(BookingJob { class_id }, None).await?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Queues the result again for every settled booking whose result was never sent (a crash
+/// between settling it and queueing its `notify` job).
+pub async fn renotify_lost(app: &App) -> Result<usize, JobError> {
+    let stale = bookings::Entity::find()
+        .filter(bookings::Column::State.is_in([BookingState::Ready, BookingState::Failed]))
+        .filter(bookings::Column::NotifiedAt.is_null())
+        .filter(bookings::Column::UpdatedAt.lt(now_ms() - LOST_AFTER_MS))
+        .all(&app.db.conn)
+        .await?;
+    let mut count = 0;
+    for booking in stale {
+        let Ok(class_id) = booking.class_id.parse::<ClassId>() else {
+            continue;
+        };
+        app.queues.enqueue(NotifyJob { class_id }, None).await?;
         count += 1;
     }
     Ok(count)

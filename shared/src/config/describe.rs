@@ -4,7 +4,11 @@ use serde_json::Value;
 
 use super::Settings;
 
-const SECRET_KEYS: [&str; 2] = ["api_token", "mps_access_key_secret"];
+const SECRET_KEYS: [&str; 3] = [
+    "api_token",
+    "mps_access_key_secret",
+    "storage_secret_access_key",
+];
 const URL_KEYS: [&str; 7] = [
     "database_url",
     "redis_url",

@@ -63,6 +63,11 @@ pub struct Settings {
     #[serde(default, deserialize_with = "opt_text")]
     pub mps_access_key_secret: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
+    pub mps_template_id: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub mps_output_location: Option<String>,
+    pub mps_poll_interval: Span,
+    #[serde(default, deserialize_with = "opt_text")]
     pub alarm_webhook_url: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     pub result_webhook_url: Option<String>,
@@ -70,6 +75,10 @@ pub struct Settings {
     pub storage_url: String,
     #[serde(default, deserialize_with = "opt_text")]
     pub storage_public_url: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub storage_access_key_id: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub storage_secret_access_key: Option<String>,
     #[serde(deserialize_with = "text")]
     pub channel_booking: String,
     #[serde(deserialize_with = "text")]
@@ -81,11 +90,13 @@ pub struct Settings {
     pub job_attempts: u32,
     pub job_backoff: Span,
     pub transcode_concurrency: usize,
+    pub transcode_work_dir: PathBuf,
     #[serde(deserialize_with = "text")]
     pub queue_prefix: String,
     pub queue_lease: Span,
     pub queue_retention: Span,
     pub shutdown_timeout: Span,
+    pub sweep_interval: Span,
     pub log_format: LogFormat,
 }
 
@@ -116,10 +127,15 @@ impl Default for Settings {
             mps_output_bucket: None,
             mps_access_key_id: None,
             mps_access_key_secret: None,
+            mps_template_id: None,
+            mps_output_location: None,
+            mps_poll_interval: Span(Duration::from_secs(10)),
             alarm_webhook_url: None,
             result_webhook_url: None,
             storage_url: "fs://./storage".into(),
             storage_public_url: None,
+            storage_access_key_id: None,
+            storage_secret_access_key: None,
             channel_booking: "vteacher:booking".into(),
             channel_transcode: "vteacher:transcoding".into(),
             channel_class_end: "vteacher:class_end".into(),
@@ -127,10 +143,12 @@ impl Default for Settings {
             job_attempts: 5,
             job_backoff: Span(Duration::from_secs(2)),
             transcode_concurrency: cores,
+            transcode_work_dir: std::env::temp_dir().join("vteacher-transcode"),
             queue_prefix: "vteacher".into(),
             queue_lease: Span(Duration::from_secs(30)),
             queue_retention: Span(Duration::from_secs(24 * 3600)),
             shutdown_timeout: Span(Duration::from_secs(15)),
+            sweep_interval: Span(Duration::from_secs(30)),
             log_format: LogFormat::Text,
         }
     }

@@ -26,6 +26,8 @@ pub struct Model {
     pub ended_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When its result was sent (published and/or POSTed).
+    pub notified_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ pub mod bookings;
 pub mod class_videos;
 pub mod nodes;
 pub mod transcodes;
+pub mod unmatched_results;
 pub mod videos;
 
 use std::{str::FromStr, time::Duration};

@@ -33,6 +33,10 @@ pub struct Model {
     pub progress: Option<i32>,
     pub deadline_at: Option<i64>,
     pub created_at: i64,
+    /// The renditions it may be made from: `{"video_url": …, "video_url_list": {…}}`.
+    pub sources: Option<Json>,
+    /// The cloud (mps) job it waits on, so a restarted worker polls instead of resubmitting.
+    pub oss_job_id: Option<String>,
     pub updated_at: i64,
 }
 

@@ -167,7 +167,7 @@ fn take_present(map: &mut Map<String, Value>, field: &str) -> Option<Value> {
     }
 }
 
-fn optional<T: serde::de::DeserializeOwned>(
+pub(super) fn optional<T: serde::de::DeserializeOwned>(
     map: &mut Map<String, Value>,
     field: &str,
 ) -> Result<Option<T>, MessageError> {
@@ -176,14 +176,16 @@ fn optional<T: serde::de::DeserializeOwned>(
         .transpose()
 }
 
-fn required<T: serde::de::DeserializeOwned>(
+pub(super) fn required<T: serde::de::DeserializeOwned>(
     map: &mut Map<String, Value>,
     field: &str,
 ) -> Result<T, MessageError> {
     optional(map, field)?.ok_or_else(|| MessageError::at(field, "required"))
 }
 
-fn url_list(map: &mut Map<String, Value>) -> Result<BTreeMap<Resolution, SourceUrl>, MessageError> {
+pub(super) fn url_list(
+    map: &mut Map<String, Value>,
+) -> Result<BTreeMap<Resolution, SourceUrl>, MessageError> {
     let Some(value) = take_present(map, "video_url_list") else {
         return Ok(BTreeMap::new());
     };

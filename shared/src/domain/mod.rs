@@ -5,6 +5,7 @@ mod messages;
 mod resolution;
 mod source_url;
 mod state;
+mod transcode_message;
 mod video_path;
 
 #[cfg(test)]
@@ -15,4 +16,7 @@ pub use messages::{Booking, BookingResult, MessageError, Outcome};
 pub use resolution::{Resolution, UnknownResolution};
 pub use source_url::{SourceUrl, SourceUrlError};
 pub use state::BookingState;
+pub use transcode_message::{
+    Outcome as TranscodeOutcome, Provider, TranscodeRequest, TranscodeResult,
+};
 pub use video_path::VideoKey;

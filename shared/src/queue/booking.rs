@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::{Job, JobError, download::DownloadJob, notify::NotifyJob};
 use crate::{
     app::App,
-    booking::{Decision, decide, store},
-    domain::{Booking, BookingState, ClassId, NodeId, VideoKey},
+    booking::{apply::on_transcode, store},
+    domain::{Booking, BookingState, ClassId, NodeId, SourceUrl, VideoKey},
     node::placement,
 };
 
@@ -33,51 +33,61 @@ impl Job for BookingJob {
         }
         let booking = Booking::from_value(row.message.clone())
             .map_err(|e| JobError::abort(format!("stored booking message is invalid: {e}")))?;
-        let key = VideoKey {
-            record_id: booking.record_id,
-            resolution: booking.video_resolution,
-            org_id: booking.org_id.clone(),
+        // Released by its transcode (or placed by an earlier delivery): the URL is known.
+        let released = row
+            .source_url
+            .as_deref()
+            .map(str::parse::<SourceUrl>)
+            .transpose();
+        let released =
+            released.map_err(|e| JobError::abort(format!("stored source_url is invalid: {e}")))?;
+        let url = match released.or_else(|| booking.ready_url().cloned()) {
+            Some(url) => url,
+            None => match on_transcode(app, &booking).await? {
+                Some(url) => url,
+                None => return Ok(()), // waits for its transcode, or failed
+            },
         };
-        match decide(&booking) {
-            Decision::Download { url } => {
-                let node = match &booking.node {
-                    Some(node) => node.clone(),
-                    None => place(app, &row.node, &key).await?,
-                };
-                store::transition(conn, &self.class_id, &[BookingState::Queued], |r| {
-                    r.source_url = Set(Some(url.to_string()));
-                    r.node = Set(Some(node.to_string()));
-                })
-                .await?;
-                tracing::info!(record_id = %booking.record_id, node = %node, %url, "normal booking: download");
-                app.queues
-                    .enqueue(
-                        DownloadJob {
-                            class_id: self.class_id.clone(),
-                        },
-                        Some(&node),
-                    )
-                    .await?;
-            }
-            Decision::WaitTranscode { resolution } => {
-                let reason = format!(
-                    "{resolution} is not in video_url_list: waiting for the {resolution} transcode of record {}",
-                    booking.record_id
-                );
-                store::transition(conn, &self.class_id, &[BookingState::Queued], |r| {
-                    r.state = Set(BookingState::WaitingTranscode);
-                    r.reason = Set(Some(reason));
-                })
-                .await?;
-                tracing::info!(record_id = %booking.record_id, %resolution, "booking waits for a transcode");
-            }
-        }
-        Ok(())
+        send_to_node(app, &row.node, &booking, url).await
     }
 
     async fn give_up(&self, app: &App, error: &JobError) -> Result<(), JobError> {
         fail_and_notify(app, &self.class_id, error.reason()).await
     }
+}
+
+/// Places the booking on a push host and queues the download there.
+async fn send_to_node(
+    app: &App,
+    chosen: &Option<String>,
+    booking: &Booking,
+    url: SourceUrl,
+) -> Result<(), JobError> {
+    let key = VideoKey {
+        record_id: booking.record_id,
+        resolution: booking.video_resolution,
+        org_id: booking.org_id.clone(),
+    };
+    let node = match &booking.node {
+        Some(node) => node.clone(),
+        None => place(app, chosen, &key).await?,
+    };
+    store::transition(
+        &app.db.conn,
+        &booking.class_id,
+        &[BookingState::Queued],
+        |r| {
+            r.source_url = Set(Some(url.to_string()));
+            r.node = Set(Some(node.to_string()));
+        },
+    )
+    .await?;
+    tracing::info!(record_id = %booking.record_id, node = %node, %url, "normal booking: download");
+    let job = DownloadJob {
+        class_id: booking.class_id.clone(),
+    };
+    app.queues.enqueue(job, Some(&node)).await?;
+    Ok(())
 }
 
 /// Keeps the node chosen by an earlier delivery (its download job may be queued there).

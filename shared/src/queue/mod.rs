@@ -2,15 +2,20 @@
 //! (Redis or SQLite) stays behind `Queues` and `Workers`.
 
 mod backend;
+mod inspect;
 mod job;
 mod runner;
 mod worker;
 
+pub mod after;
 pub mod booking;
 pub mod dashboard;
 pub mod download;
 pub mod notify;
 pub mod registry;
+pub mod transcode_ecs;
+pub mod transcode_oss;
+pub mod transcode_result;
 
 pub use backend::{QueueError, Queues};
 pub use job::{Job, JobError, QueueKind, queue_name};

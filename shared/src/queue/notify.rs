@@ -3,10 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
 use super::{Job, JobError};
 use crate::{
     app::App,
     booking::{store, wire_result},
+    db::{bookings, now_ms},
     domain::ClassId,
     tools::webhook,
 };
@@ -42,6 +45,15 @@ impl Job for NotifyJob {
                 .await
                 .map_err(JobError::retry)?;
         }
+        let sent = bookings::ActiveModel {
+            notified_at: Set(Some(now_ms())),
+            ..Default::default()
+        };
+        bookings::Entity::update_many()
+            .set(sent)
+            .filter(bookings::Column::ClassId.eq(self.class_id.as_str()))
+            .exec(&app.db.conn)
+            .await?;
         tracing::info!(result = %result["result"], "booking result sent");
         Ok(())
     }

@@ -7,9 +7,21 @@ use super::{
 use crate::app::App;
 
 /// The queues of each process type of the Procfile.
-pub const BOOKING_QUEUES: &[&str] = &[BookingJob::QUEUE, NotifyJob::QUEUE];
+pub const BOOKING_QUEUES: &[&str] = &[
+    BookingJob::QUEUE,
+    TranscodeResultJob::QUEUE,
+    NotifyJob::QUEUE,
+];
+pub const TRANSCODE_QUEUES: &[&str] = &[TranscodeOssJob::QUEUE, TranscodeEcsJob::QUEUE];
 pub const NODE_QUEUES: &[&str] = &[DownloadJob::QUEUE];
-pub const ALL_QUEUES: &[&str] = &[BookingJob::QUEUE, NotifyJob::QUEUE, DownloadJob::QUEUE];
+pub const ALL_QUEUES: &[&str] = &[
+    BookingJob::QUEUE,
+    TranscodeResultJob::QUEUE,
+    NotifyJob::QUEUE,
+    TranscodeOssJob::QUEUE,
+    TranscodeEcsJob::QUEUE,
+    DownloadJob::QUEUE,
+];
 
 #[derive(Debug, thiserror::Error)]
 #[error("unknown queue {0:?}; known queues: {known}", known = ALL_QUEUES.join(", "))]
@@ -21,6 +33,9 @@ pub fn is_per_node(queue: &str) -> Result<bool, UnknownQueue> {
         BookingJob::QUEUE => BookingJob::KIND,
         NotifyJob::QUEUE => NotifyJob::KIND,
         DownloadJob::QUEUE => DownloadJob::KIND,
+        TranscodeOssJob::QUEUE => TranscodeOssJob::KIND,
+        TranscodeEcsJob::QUEUE => TranscodeEcsJob::KIND,
+        TranscodeResultJob::QUEUE => TranscodeResultJob::KIND,
         other => return Err(UnknownQueue(other.to_owned())),
     };
     Ok(kind == QueueKind::PerNode)
@@ -35,6 +50,12 @@ pub fn spawn(workers: &mut Workers, app: &App, queue: &str) -> Result<(), Unknow
         DownloadJob::QUEUE => {
             workers.spawn::<DownloadJob>(app, node, app.settings.download_concurrency)
         }
+        // Waiting on the cloud is cheap: many at once.
+        TranscodeOssJob::QUEUE => workers.spawn::<TranscodeOssJob>(app, None, 16),
+        TranscodeEcsJob::QUEUE => {
+            workers.spawn::<TranscodeEcsJob>(app, None, app.settings.transcode_concurrency)
+        }
+        TranscodeResultJob::QUEUE => workers.spawn::<TranscodeResultJob>(app, None, 4),
         other => return Err(UnknownQueue(other.to_owned())),
     }
     Ok(())

@@ -9,8 +9,8 @@ use futures::StreamExt;
 use shared::{
     App,
     booking::{self, IntakeError},
-    domain::Booking,
-    queue::backoff,
+    domain::{Booking, TranscodeResult},
+    queue::{backoff, transcode_result::TranscodeResultJob},
     tools::pubsub::{self, Message},
 };
 use tokio::sync::Semaphore;
@@ -19,7 +19,10 @@ const SUBMIT_ATTEMPTS: u32 = 5;
 const IN_FLIGHT: usize = 64;
 
 pub async fn run(app: App, url: String) -> anyhow::Result<()> {
-    let channels = vec![app.settings.channel_booking.clone()];
+    let channels = vec![
+        app.settings.channel_booking.clone(),
+        app.settings.channel_transcode.clone(),
+    ];
     let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut failures = 0;
     loop {
@@ -64,6 +67,9 @@ fn reject(channel: &str, reason: &'static str) {
 }
 
 async fn handle(app: &App, message: Message) {
+    if message.channel == app.settings.channel_transcode {
+        return handle_transcode_result(app, message).await;
+    }
     let channel = message.channel.as_str();
     let booking = match Booking::from_json(&message.payload) {
         Ok(booking) => booking,
@@ -87,6 +93,32 @@ async fn handle(app: &App, message: Message) {
                 };
                 tracing::error!(channel, %class_id, %err, "booking lost: could not be stored");
                 reject(channel, reason);
+            }
+        }
+    }
+}
+
+/// A transcode result (the cloud's, or another vteacher's ecs result): on to the one path.
+async fn handle_transcode_result(app: &App, message: Message) {
+    let channel = message.channel.as_str();
+    let result = match TranscodeResult::from_json(&message.payload) {
+        Ok(result) => result,
+        Err(err) => {
+            tracing::error!(channel, code = err.code(), error = %err, "bridge rejected a transcode result");
+            return reject(channel, err.code());
+        }
+    };
+    let job = TranscodeResultJob::from(&result);
+    for attempt in 1..=SUBMIT_ATTEMPTS {
+        match app.queues.enqueue(job.clone(), None).await {
+            Ok(()) => return,
+            Err(err) if attempt < SUBMIT_ATTEMPTS => {
+                tracing::warn!(channel, record_id = %result.record_id, attempt, %err, "cannot queue the result yet; retrying");
+                tokio::time::sleep(backoff(Duration::from_millis(500), attempt)).await;
+            }
+            Err(err) => {
+                tracing::error!(channel, record_id = %result.record_id, %err, "transcode result lost: could not be queued");
+                reject(channel, "queue_unavailable");
             }
         }
     }

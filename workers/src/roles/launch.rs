@@ -143,6 +143,17 @@ async fn start_web(
         .await
         .with_context(|| format!("listening on {}:{}", bind.0, bind.1))?;
     let addr = listener.local_addr()?;
+    // Storage-served URLs for this machine's own workers when STORAGE_PUBLIC_URL is not set.
+    let reachable = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from(([127, 0, 0, 1], addr.port()))
+        }
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()))
+        }
+        _ => addr,
+    };
+    let _ = app.web_base.set(format!("http://{reachable}"));
     tracing::info!(%addr, "web listening: API at /api, dashboard at /");
     let app = app.clone();
     parts.spawn(async move { web::serve(listener, app).await.context("web server") });

@@ -16,6 +16,7 @@ pub mod code {
     pub const NOT_FOUND: &str = "not_found";
     pub const QUEUE_UNAVAILABLE: &str = "queue_unavailable";
     pub const DATABASE_UNAVAILABLE: &str = "database_unavailable";
+    pub const TRANSCODE_IN_PROGRESS: &str = "transcode_in_progress";
 }
 
 #[derive(Debug)]

@@ -5,6 +5,8 @@ mod auth;
 mod bookings;
 pub mod error;
 mod health;
+mod storage;
+mod transcodes;
 
 use apalis_board::axum::ui::ServeUI;
 use axum::{
@@ -19,6 +21,14 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
     let api = Router::new()
         .route("/api/bookings", post(bookings::create))
         .route("/api/bookings/{class_id}", get(bookings::show))
+        .route("/api/transcode/oss", post(transcodes::oss))
+        .route("/api/transcode/ecs", post(transcodes::ecs))
+        .route("/api/transcode/result", post(transcodes::result))
+        .route("/api/transcodes/{record_id}", get(transcodes::list))
+        .route(
+            "/api/transcodes/{record_id}/{resolution}/reset",
+            post(transcodes::reset),
+        )
         .route_layer(middleware::from_fn_with_state(
             app.clone(),
             auth::require_token,
@@ -38,6 +48,7 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
         ));
     api.route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
+        .route("/storage/{*key}", get(storage::serve))
         .route("/login", get(auth::login_form).post(auth::login))
         .with_state(app)
         .merge(board)

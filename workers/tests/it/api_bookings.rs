@@ -122,7 +122,11 @@ async fn simultaneous_submissions_of_one_class_store_one_booking(stack: Stack) {
     let statuses = futures::future::join_all((0..10).map(|_| app.post_booking(&body))).await;
     let mut codes: Vec<u16> = statuses.iter().map(|r| r.status().as_u16()).collect();
     codes.sort();
-    assert_eq!(codes, [200, 200, 200, 200, 200, 200, 200, 200, 200, 202], "one is taken in; the rest see it");
+    assert_eq!(
+        codes,
+        [200, 200, 200, 200, 200, 200, 200, 200, 200, 202],
+        "one is taken in; the rest see it"
+    );
     app.wait_for_state("c-race", "ready").await;
     assert_eq!(server.requests(), 1);
     app.stop().await;

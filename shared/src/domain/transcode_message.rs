@@ -1,0 +1,241 @@
+//! The transcode result (转码 publish), as the cloud service, our ecs workers and the HTTP
+//! callback send it:
+//! `{"cmd": "transcoding", "record_id": 6666, "video_resolution": "720P", "result": "sucess",
+//!   "transcode_video_url": "http://…/video_6666_720P.flv", "type": "oss"}`
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{MessageError, RecordId, Resolution, SourceUrl};
+
+/// Who made (or failed to make) the rendition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// The cloud transcoding service.
+    Oss,
+    /// vteacher's own ffmpeg workers.
+    Ecs,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Oss => "oss",
+            Self::Ecs => "ecs",
+        }
+    }
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a transcode result says happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Succeeded { url: SourceUrl },
+    Failed { reason: String },
+}
+
+/// A validated transcode result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscodeResult {
+    pub record_id: RecordId,
+    pub resolution: Resolution,
+    pub provider: Provider,
+    pub outcome: Outcome,
+    /// The message as received, unknown fields included (kept for inspection).
+    pub message: Value,
+}
+
+fn field(name: &str, problem: impl ToString) -> MessageError {
+    MessageError::Field {
+        field: name.to_owned(),
+        problem: problem.to_string(),
+    }
+}
+
+fn take<T: serde::de::DeserializeOwned>(
+    map: &Map<String, Value>,
+    name: &str,
+) -> Result<T, MessageError> {
+    let value = map
+        .get(name)
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| field(name, "required"))?;
+    serde_json::from_value(value.clone()).map_err(|e| field(name, e))
+}
+
+impl TranscodeResult {
+    pub fn from_json(bytes: &[u8]) -> Result<Self, MessageError> {
+        let value: Value =
+            serde_json::from_slice(bytes).map_err(|e| MessageError::Malformed(e.to_string()))?;
+        Self::from_value(value)
+    }
+
+    pub fn from_value(value: Value) -> Result<Self, MessageError> {
+        let Value::Object(map) = &value else {
+            return Err(MessageError::NotAnObject);
+        };
+        let record_id = take(map, "record_id")?;
+        let resolution = take(map, "video_resolution")?;
+        let provider = take(map, "type")?;
+        let result: String = take(map, "result")?;
+        // "sucess" is the existing system's spelling; both mean success.
+        let outcome = if matches!(
+            result.trim().to_ascii_lowercase().as_str(),
+            "success" | "sucess"
+        ) {
+            Outcome::Succeeded {
+                url: take(map, "transcode_video_url")?,
+            }
+        } else {
+            let detail = map
+                .get("reason")
+                .or_else(|| map.get("message"))
+                .and_then(Value::as_str);
+            let reason = detail.map_or_else(
+                || format!("{provider} transcode failed ({result})"),
+                str::to_owned,
+            );
+            Outcome::Failed { reason }
+        };
+        Ok(Self {
+            record_id,
+            resolution,
+            provider,
+            outcome,
+            message: value,
+        })
+    }
+
+    /// The wire message of a result vteacher itself produced (the ecs workers, timeouts).
+    pub fn produced(
+        record_id: RecordId,
+        resolution: Resolution,
+        provider: Provider,
+        outcome: Outcome,
+    ) -> Self {
+        let (result, url, reason) = match &outcome {
+            Outcome::Succeeded { url } => ("success", Some(url.to_string()), None),
+            Outcome::Failed { reason } => ("failure", None, Some(reason.clone())),
+        };
+        let message = serde_json::json!({"cmd": "transcoding", "record_id": record_id, "video_resolution": resolution,
+            "result": result, "transcode_video_url": url, "type": provider, "reason": reason});
+        Self {
+            record_id,
+            resolution,
+            provider,
+            outcome,
+            message,
+        }
+    }
+}
+
+/// `POST /api/transcode/oss` and `/ecs`: `{record_id, video_resolution}`, with optional
+/// `video_url`, `video_url_list` and `org_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscodeRequest {
+    pub record_id: RecordId,
+    pub resolution: Resolution,
+    pub video_url: Option<SourceUrl>,
+    pub video_url_list: std::collections::BTreeMap<Resolution, SourceUrl>,
+    pub org_id: Option<super::OrgId>,
+}
+
+impl TranscodeRequest {
+    pub fn from_json(bytes: &[u8]) -> Result<Self, MessageError> {
+        let value: Value =
+            serde_json::from_slice(bytes).map_err(|e| MessageError::Malformed(e.to_string()))?;
+        let Value::Object(mut map) = value else {
+            return Err(MessageError::NotAnObject);
+        };
+        Ok(Self {
+            record_id: super::messages::required(&mut map, "record_id")?,
+            resolution: super::messages::required(&mut map, "video_resolution")?,
+            video_url: super::messages::optional(&mut map, "video_url")?,
+            video_url_list: super::messages::url_list(&mut map)?,
+            org_id: super::messages::optional(&mut map, "org_id")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn parse(value: Value) -> Result<TranscodeResult, MessageError> {
+        TranscodeResult::from_value(value)
+    }
+
+    #[test]
+    fn sucess_and_success_both_mean_success() {
+        for spelling in ["sucess", "success", "SUCCESS"] {
+            let r = parse(
+                json!({"cmd": "transcoding", "record_id": 6666, "video_resolution": "720p",
+                "result": spelling, "transcode_video_url": "http://h/v.flv", "type": "oss"}),
+            )
+            .unwrap();
+            assert_eq!(
+                r.outcome,
+                Outcome::Succeeded {
+                    url: "http://h/v.flv".parse().unwrap()
+                }
+            );
+            assert_eq!(r.resolution, Resolution::P720);
+        }
+    }
+
+    #[test]
+    fn anything_else_is_a_failure() {
+        let r = parse(
+            json!({"record_id": 1, "video_resolution": "240", "result": "fail", "type": "ecs"}),
+        )
+        .unwrap();
+        assert!(matches!(r.outcome, Outcome::Failed { .. }));
+        assert_eq!(r.provider, Provider::Ecs);
+    }
+
+    #[test]
+    fn names_the_field_of_bad_input() {
+        let cases = [
+            (
+                json!({"video_resolution": "240P", "result": "success", "type": "oss"}),
+                "record_id",
+            ),
+            (
+                json!({"record_id": 1, "video_resolution": "360P", "result": "fail", "type": "oss"}),
+                "video_resolution",
+            ),
+            (
+                json!({"record_id": 1, "video_resolution": "240P", "result": "fail", "type": "gpu"}),
+                "type",
+            ),
+            (
+                json!({"record_id": 1, "video_resolution": "240P", "type": "oss"}),
+                "result",
+            ),
+            (
+                json!({"record_id": 1, "video_resolution": "240P", "result": "success", "type": "oss"}),
+                "transcode_video_url",
+            ),
+            (
+                json!({"record_id": 1, "video_resolution": "240P", "result": "success", "type": "oss",
+                "transcode_video_url": "file:///etc/passwd"}),
+                "transcode_video_url",
+            ),
+        ];
+        for (message, name) in cases {
+            assert_eq!(
+                parse(message.clone()).unwrap_err().field(),
+                Some(name),
+                "{message}"
+            );
+        }
+    }
+}

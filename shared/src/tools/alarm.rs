@@ -1,0 +1,20 @@
+//! Alarms: something happened that should not have. An error log with the ids, a counter
+//! (`vteacher_alarms_total{kind}`), and a POST to `ALARM_WEBHOOK_URL` when it is set.
+
+use serde_json::json;
+
+use super::webhook;
+use crate::app::App;
+
+pub async fn raise(app: &App, kind: &'static str, message: &str) {
+    tracing::error!(alarm = kind, "{message}");
+    metrics::counter!("vteacher_alarms_total", "kind" => kind).increment(1);
+    let Some(url) = &app.settings.alarm_webhook_url else {
+        return;
+    };
+    let body = json!({"alarm": kind, "message": message, "node": app.settings.node_id, "at": crate::db::now_ms()});
+    // An alarm that cannot be delivered is logged, never allowed to fail the work it is about.
+    if let Err(err) = webhook::post_json(&app.http, url, &body).await {
+        tracing::error!(alarm = kind, %err, "could not deliver the alarm to ALARM_WEBHOOK_URL");
+    }
+}

@@ -1,0 +1,81 @@
+//! The `mps` oss provider in a job: submit to Aliyun MPS once (the job id is kept on the
+//! transcode, so a restarted worker polls instead of submitting again), then poll
+//! `QueryJobList` every `MPS_POLL_INTERVAL` until MPS says how it went, and report that as an
+//! oss transcode result. Polling stops when the transcode moves on (its oss deadline passed).
+
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+use super::{
+    ecs::object_key,
+    emit::emit,
+    oss_mps::{MpsClient, MpsConfig, MpsError, MpsJob, OssObject},
+    store::Key,
+};
+use crate::{
+    app::App,
+    config::Settings,
+    db::{now_ms, transcodes},
+    domain::{Provider, SourceUrl, TranscodeOutcome},
+    queue::{JobError, transcode_oss::in_progress},
+};
+
+fn config(settings: &Settings) -> Result<MpsConfig, JobError> {
+    let get = |value: &Option<String>, key: &str| value.clone().ok_or_else(|| JobError::abort(format!("{key} is not set")));
+    Ok(MpsConfig {
+        endpoint: get(&settings.mps_endpoint, "MPS_ENDPOINT")?,
+        region: get(&settings.mps_region, "MPS_REGION")?,
+        pipeline_id: get(&settings.mps_pipeline_id, "MPS_PIPELINE_ID")?,
+        template_id: get(&settings.mps_template_id, "MPS_TEMPLATE_ID")?,
+        output_bucket: get(&settings.mps_output_bucket, "MPS_OUTPUT_BUCKET")?,
+        output_location: get(&settings.mps_output_location, "MPS_OUTPUT_LOCATION")?,
+        access_key_id: get(&settings.mps_access_key_id, "MPS_ACCESS_KEY_ID")?,
+        access_key_secret: get(&settings.mps_access_key_secret, "MPS_ACCESS_KEY_SECRET")?,
+    })
+}
+
+fn classify(error: MpsError) -> JobError {
+    if error.is_retryable() { JobError::retry(format!("mps: {error}")) } else { JobError::abort(format!("mps: {error}")) }
+}
+
+pub async fn run(app: &App, key: Key, transcode: &transcodes::Model, source: &SourceUrl) -> Result<(), JobError> {
+    let client = MpsClient::new(app.http.clone(), config(&app.settings)?);
+    let job_id = match &transcode.oss_job_id {
+        Some(job_id) => job_id.clone(),
+        None => submit(app, &client, key, source).await?,
+    };
+    loop {
+        let outcome = match client.query(&job_id).await.map_err(classify)? {
+            MpsJob::Running => None,
+            MpsJob::Succeeded { bucket, location, object } => {
+                let url = OssObject { bucket, location, object }.url();
+                let url = url.parse().map_err(|e| JobError::abort(format!("mps output URL {url}: {e}")))?;
+                Some(TranscodeOutcome::Succeeded { url })
+            }
+            MpsJob::Failed { reason } => Some(TranscodeOutcome::Failed { reason: format!("mps: {reason}") }),
+        };
+        if let Some(outcome) = outcome {
+            tracing::info!(job_id, ?outcome, "mps job finished");
+            return emit(app, key, Provider::Oss, outcome).await;
+        }
+        if in_progress(app, key, Provider::Oss).await?.is_none() {
+            return Ok(()); // moved on: its deadline passed, or a result came another way
+        }
+        tokio::select! {
+            () = tokio::time::sleep(app.settings.mps_poll_interval.0) => {}
+            () = app.shutdown.cancelled() => return Err(JobError::Interrupted),
+        }
+    }
+}
+
+async fn submit(app: &App, client: &MpsClient, key: Key, source: &SourceUrl) -> Result<String, JobError> {
+    let job_id = client.submit(source.as_str(), &object_key(key), key.resolution.height()).await.map_err(classify)?;
+    tracing::info!(job_id, "submitted to mps");
+    let change = transcodes::ActiveModel { oss_job_id: Set(Some(job_id.clone())), updated_at: Set(now_ms()), ..Default::default() };
+    transcodes::Entity::update_many()
+        .set(change)
+        .filter(transcodes::Column::RecordId.eq(key.record_id.get()))
+        .filter(transcodes::Column::Resolution.eq(key.resolution.as_str()))
+        .exec(&app.db.conn)
+        .await?;
+    Ok(job_id)
+}

@@ -1,0 +1,86 @@
+//! What a transcode result does (DESIGN.md "On a transcode result"), as a pure function; also
+//! what a passed deadline does, which is a result vteacher gives itself.
+
+use crate::{
+    db::transcodes::{self, TranscodeState},
+    domain::{Provider, SourceUrl, TranscodeOutcome, TranscodeResult},
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// No such transcode: raise an alarm, keep the message for inspection, change nothing.
+    Unknown,
+    /// Mark it succeeded with `url`; every waiting booking goes on to normal booking. `late`:
+    /// it had timed out or failed already (its bookings were failed then; later ones use it).
+    Succeed { url: SourceUrl, late: bool },
+    /// The cloud failed: submit to our own ffmpeg workers (it stays transcoding).
+    ToEcs { reason: String },
+    /// Our own workers failed: mark it failed; every waiting booking fails with `reason`.
+    Fail { reason: String },
+    /// The ecs deadline passed: mark it timed out; every waiting booking fails.
+    TimeOut { reason: String },
+    /// A duplicate or stale result: nothing changes.
+    Ignore { why: String },
+}
+
+pub fn on_result(current: Option<&transcodes::Model>, result: &TranscodeResult) -> Effect {
+    let Some(current) = current else {
+        return Effect::Unknown;
+    };
+    match (&result.outcome, current.state) {
+        (TranscodeOutcome::Succeeded { .. }, TranscodeState::Succeeded) => Effect::Ignore {
+            why: "duplicate: already succeeded".into(),
+        },
+        (TranscodeOutcome::Succeeded { url }, state) => Effect::Succeed {
+            url: url.clone(),
+            late: state != TranscodeState::Transcoding,
+        },
+        (TranscodeOutcome::Failed { .. }, state) if state != TranscodeState::Transcoding => {
+            Effect::Ignore {
+                why: format!("a failure for a transcode that is {state:?}, not in progress"),
+            }
+        }
+        (TranscodeOutcome::Failed { reason }, _) => on_failure(current, result.provider, reason),
+    }
+}
+
+fn on_failure(current: &transcodes::Model, provider: Provider, reason: &str) -> Effect {
+    let now_with = current.provider.as_deref();
+    if now_with != Some(provider.as_str()) {
+        return Effect::Ignore {
+            why: format!("stale {provider} failure: the transcode is with {now_with:?}"),
+        };
+    }
+    match provider {
+        Provider::Oss => Effect::ToEcs {
+            reason: reason.to_owned(),
+        },
+        Provider::Ecs => Effect::Fail {
+            reason: reason.to_owned(),
+        },
+    }
+}
+
+/// What a passed deadline means for a transcode in progress: an oss deadline is an oss
+/// failure (on to ecs); an ecs deadline times it out. `None` when nothing is due.
+pub fn on_deadline(current: &transcodes::Model, now: i64) -> Option<Effect> {
+    let due = current.state == TranscodeState::Transcoding
+        && current.deadline_at.is_some_and(|d| d <= now);
+    if !due {
+        return None;
+    }
+    let with = current.provider.as_deref().unwrap_or("oss");
+    let reason = format!(
+        "the {with} transcode of record {} {} timed out",
+        current.record_id, current.resolution
+    );
+    Some(if with == Provider::Ecs.as_str() {
+        Effect::TimeOut { reason }
+    } else {
+        Effect::ToEcs { reason }
+    })
+}
+
+#[cfg(test)]
+#[path = "result_tests.rs"]
+mod tests;

@@ -1,0 +1,68 @@
+//! `GET /storage/{key}`: serves what the ecs workers uploaded, with `Range` (so push hosts
+//! resume), when `STORAGE_PUBLIC_URL` is not set and this web process is the way to it.
+//! Open like a CDN: rendition URLs are handed to push hosts, which send no token.
+
+use axum::{
+    body::Body,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use shared::{
+    App,
+    tools::storage::{ByteRange, StorageError},
+};
+
+use super::error::ApiError;
+
+fn parse_range(headers: &HeaderMap) -> Option<ByteRange> {
+    let value = headers.get(header::RANGE)?.to_str().ok()?;
+    let (first, last) = value.strip_prefix("bytes=")?.split_once('-')?;
+    match (first.trim(), last.trim()) {
+        ("", n) => n.parse().ok().map(ByteRange::Suffix),
+        (first, "") => first.parse().ok().map(ByteRange::From),
+        (first, last) => Some(ByteRange::Inclusive {
+            first: first.parse().ok()?,
+            last: last.parse().ok()?,
+        }),
+    }
+}
+
+pub async fn serve(
+    State(app): State<App>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let range = parse_range(&headers);
+    let read = match app.storage.read_range(&key, range).await {
+        Ok(read) => read,
+        Err(StorageError::NotFound(_)) => {
+            return ApiError::not_found(format!("no object {key:?}")).into_response();
+        }
+        Err(StorageError::RangeNotSatisfiable { total_len, .. }) => {
+            let unsatisfiable = [(header::CONTENT_RANGE, format!("bytes */{total_len}"))];
+            return (StatusCode::RANGE_NOT_SATISFIABLE, unsatisfiable).into_response();
+        }
+        Err(err) => {
+            tracing::error!(%err, key, "storage read failed");
+            return StatusCode::BAD_GATEWAY.into_response();
+        }
+    };
+    let mut response = Response::builder()
+        .header(header::ACCEPT_RANGES, "bytes")
+        .header(header::CONTENT_LENGTH, read.range.end - read.range.start);
+    if range.is_some() {
+        let content_range = format!(
+            "bytes {}-{}/{}",
+            read.range.start,
+            read.range.end.saturating_sub(1),
+            read.total_len
+        );
+        response = response
+            .status(StatusCode::PARTIAL_CONTENT)
+            .header(header::CONTENT_RANGE, content_range);
+    }
+    response
+        .body(Body::from_stream(read.stream))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
