@@ -1,4 +1,5 @@
 //! One wrapper per external tool.
 
+pub mod ffmpeg;
 pub mod pubsub;
 pub mod webhook;
