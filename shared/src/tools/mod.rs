@@ -1,5 +1,6 @@
 //! One wrapper per external tool.
 
 pub mod alarm;
+pub mod ffmpeg;
 pub mod pubsub;
 pub mod webhook;
