@@ -9,5 +9,6 @@ pub mod domain;
 pub mod node;
 pub mod queue;
 pub mod tools;
+pub mod transcode;
 
 pub use app::App;

@@ -1,0 +1,3 @@
+//! Transcoding providers: clients for the cloud services that transcode a source for us.
+
+pub mod oss_mps;
