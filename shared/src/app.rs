@@ -66,6 +66,13 @@ impl App {
         settings: Settings,
         shutdown: CancellationToken,
     ) -> Result<Self, AppError> {
+        let storage = Storage::open(StorageConfig {
+            url: &settings.storage_url,
+            public_url: settings.storage_public_url.as_deref(),
+            access_key_id: settings.storage_access_key_id.as_deref(),
+            secret_access_key: settings.storage_secret_access_key.as_deref(),
+        })
+        .map_err(|e| ConfigError::new("STORAGE_URL", e.to_string()))?;
         let db = Database::connect(&settings.database_url).await?;
         let queues = Queues::connect(&settings, &db).await?;
         let publisher = match &settings.redis_url {

@@ -3,6 +3,8 @@
 
 use super::{
     Job, QueueKind, Workers, booking::BookingJob, download::DownloadJob, notify::NotifyJob,
+    transcode_ecs::TranscodeEcsJob, transcode_oss::TranscodeOssJob,
+    transcode_result::TranscodeResultJob,
 };
 use crate::app::App;
 

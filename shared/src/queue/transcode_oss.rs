@@ -3,6 +3,7 @@
 //! `disabled` (straight to our own ffmpeg workers). When oss cannot take it, that is an oss
 //! failure: the transcode goes on to ecs.
 
+use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 
 use super::{Job, JobError};
@@ -49,12 +50,8 @@ pub(crate) async fn in_progress(
     key: Key,
     provider: Provider,
 ) -> Result<Option<transcodes::Model>, JobError> {
-    let found = sea_orm::EntityTrait::find_by_id(
-        transcodes::Entity,
-        (key.record_id.get(), key.resolution.to_string()),
-    )
-    .one(&app.db.conn)
-    .await?;
+    let id = (key.record_id.get(), key.resolution.to_string());
+    let found = transcodes::Entity::find_by_id(id).one(&app.db.conn).await?;
     Ok(found.filter(|t| {
         t.state == TranscodeState::Transcoding && t.provider.as_deref() == Some(provider.as_str())
     }))

@@ -20,7 +20,11 @@ use crate::{
 };
 
 fn config(settings: &Settings) -> Result<MpsConfig, JobError> {
-    let get = |value: &Option<String>, key: &str| value.clone().ok_or_else(|| JobError::abort(format!("{key} is not set")));
+    let get = |value: &Option<String>, key: &str| {
+        value
+            .clone()
+            .ok_or_else(|| JobError::abort(format!("{key} is not set")))
+    };
     Ok(MpsConfig {
         endpoint: get(&settings.mps_endpoint, "MPS_ENDPOINT")?,
         region: get(&settings.mps_region, "MPS_REGION")?,
@@ -34,10 +38,19 @@ fn config(settings: &Settings) -> Result<MpsConfig, JobError> {
 }
 
 fn classify(error: MpsError) -> JobError {
-    if error.is_retryable() { JobError::retry(format!("mps: {error}")) } else { JobError::abort(format!("mps: {error}")) }
+    if error.is_retryable() {
+        JobError::retry(format!("mps: {error}"))
+    } else {
+        JobError::abort(format!("mps: {error}"))
+    }
 }
 
-pub async fn run(app: &App, key: Key, transcode: &transcodes::Model, source: &SourceUrl) -> Result<(), JobError> {
+pub async fn run(
+    app: &App,
+    key: Key,
+    transcode: &transcodes::Model,
+    source: &SourceUrl,
+) -> Result<(), JobError> {
     let client = MpsClient::new(app.http.clone(), config(&app.settings)?);
     let job_id = match &transcode.oss_job_id {
         Some(job_id) => job_id.clone(),
@@ -46,12 +59,25 @@ pub async fn run(app: &App, key: Key, transcode: &transcodes::Model, source: &So
     loop {
         let outcome = match client.query(&job_id).await.map_err(classify)? {
             MpsJob::Running => None,
-            MpsJob::Succeeded { bucket, location, object } => {
-                let url = OssObject { bucket, location, object }.url();
-                let url = url.parse().map_err(|e| JobError::abort(format!("mps output URL {url}: {e}")))?;
+            MpsJob::Succeeded {
+                bucket,
+                location,
+                object,
+            } => {
+                let url = OssObject {
+                    bucket,
+                    location,
+                    object,
+                }
+                .url();
+                let url = url
+                    .parse()
+                    .map_err(|e| JobError::abort(format!("mps output URL {url}: {e}")))?;
                 Some(TranscodeOutcome::Succeeded { url })
             }
-            MpsJob::Failed { reason } => Some(TranscodeOutcome::Failed { reason: format!("mps: {reason}") }),
+            MpsJob::Failed { reason } => Some(TranscodeOutcome::Failed {
+                reason: format!("mps: {reason}"),
+            }),
         };
         if let Some(outcome) = outcome {
             tracing::info!(job_id, ?outcome, "mps job finished");
@@ -67,10 +93,22 @@ pub async fn run(app: &App, key: Key, transcode: &transcodes::Model, source: &So
     }
 }
 
-async fn submit(app: &App, client: &MpsClient, key: Key, source: &SourceUrl) -> Result<String, JobError> {
-    let job_id = client.submit(source.as_str(), &object_key(key), key.resolution.height()).await.map_err(classify)?;
+async fn submit(
+    app: &App,
+    client: &MpsClient,
+    key: Key,
+    source: &SourceUrl,
+) -> Result<String, JobError> {
+    let job_id = client
+        .submit(source.as_str(), &object_key(key), key.resolution.height())
+        .await
+        .map_err(classify)?;
     tracing::info!(job_id, "submitted to mps");
-    let change = transcodes::ActiveModel { oss_job_id: Set(Some(job_id.clone())), updated_at: Set(now_ms()), ..Default::default() };
+    let change = transcodes::ActiveModel {
+        oss_job_id: Set(Some(job_id.clone())),
+        updated_at: Set(now_ms()),
+        ..Default::default()
+    };
     transcodes::Entity::update_many()
         .set(change)
         .filter(transcodes::Column::RecordId.eq(key.record_id.get()))
