@@ -46,6 +46,8 @@ impl Job for TranscodeResultJob {
         let current = store::lock(&txn, key).await?;
         let effect = on_result(current.as_ref(), &result);
         tracing::info!(?effect, "transcode result");
+        metrics::counter!("vteacher_transcode_results_total", "effect" => effect.name())
+            .increment(1);
         let after = store::apply(&txn, key, &effect, Some(&result), &app.settings).await?;
         txn.commit().await?;
         run_after(app, after).await

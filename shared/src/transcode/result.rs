@@ -23,6 +23,20 @@ pub enum Effect {
     Ignore { why: String },
 }
 
+impl Effect {
+    /// A stable name, for metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::Succeed { .. } => "succeed",
+            Self::ToEcs { .. } => "to_ecs",
+            Self::Fail { .. } => "fail",
+            Self::TimeOut { .. } => "time_out",
+            Self::Ignore { .. } => "ignore",
+        }
+    }
+}
+
 pub fn on_result(current: Option<&transcodes::Model>, result: &TranscodeResult) -> Effect {
     let Some(current) = current else {
         return Effect::Unknown;

@@ -105,22 +105,6 @@ async fn the_api_refuses_bad_bookings_naming_the_field(stack: Stack) {
     app.stop().await;
 }
 
-async fn metric(app: &TestApp, name: &str, label: &str) -> u64 {
-    let text = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|l| l.starts_with(name) && l.contains(label))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
-        .sum()
-}
-
 async fn the_bridge_logs_counts_and_drops_bad_messages(stack: Stack) {
     let env = TestEnv::new(stack).await;
     let server = FileServer::start().await.unwrap();
@@ -137,23 +121,20 @@ async fn the_bridge_logs_counts_and_drops_bad_messages(stack: Stack) {
         "every bad message to be counted",
         Duration::from_secs(10),
         || async {
-            let rejected = metric(&app, "vteacher_bridge_rejected_total", "reason=").await;
+            let rejected = app
+                .metric("vteacher_bridge_rejected_total", "reason=")
+                .await;
             (rejected == expected).then_some(())
         },
     )
     .await;
     assert_eq!(
-        metric(
-            &app,
-            "vteacher_bridge_rejected_total",
-            "reason=\"invalid_field\""
-        )
-        .await,
+        app.metric("vteacher_bridge_rejected_total", "reason=\"invalid_field\"")
+            .await,
         expected - 2
     );
     assert_eq!(
-        metric(
-            &app,
+        app.metric(
             "vteacher_bridge_rejected_total",
             "reason=\"malformed_json\""
         )

@@ -372,6 +372,23 @@ impl TestApp {
         .await
     }
 
+    /// The sum of the Prometheus samples of `name` whose labels contain `label`.
+    pub async fn metric(&self, name: &str, label: &str) -> u64 {
+        let text = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .filter(|l| l.starts_with(name) && l.contains(label))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    }
+
     pub async fn stop(mut self) {
         if let Some(running) = self.running.take() {
             running.stop().await.expect("the app stops cleanly");
@@ -433,6 +450,28 @@ impl WebhookSink {
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await });
         Self { url, received }
+    }
+
+    /// Everything received so far.
+    pub fn received(&self) -> Vec<Value> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits for a POST whose `field` is `value`.
+    pub async fn one_with(&self, field: &str, value: &str) -> Value {
+        eventually(
+            &format!("a webhook POST with {field}={value}"),
+            Duration::from_secs(30),
+            || async {
+                self.received
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r[field] == value)
+                    .cloned()
+            },
+        )
+        .await
     }
 
     pub async fn result_of(&self, class_id: &str) -> Value {

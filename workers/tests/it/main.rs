@@ -10,4 +10,5 @@ mod downloads;
 mod outages;
 mod processes;
 mod retries;
+mod transcoding;
 mod web;

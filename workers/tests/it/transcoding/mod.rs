@@ -1,0 +1,9 @@
+//! Transcoding: both decision tables, every result source, deadlines, the API, and real ffmpeg
+//! end to end.
+
+mod fixture;
+
+mod api;
+mod decisions;
+mod results;
+mod timeouts;
