@@ -67,6 +67,10 @@ pub struct Settings {
     #[serde(default, deserialize_with = "opt_text")]
     pub mps_output_location: Option<String>,
     pub mps_poll_interval: Span,
+    /// Where MPS outputs are downloaded from (a CDN in front of the output bucket); default
+    /// `https://{MPS_OUTPUT_BUCKET}.{MPS_OUTPUT_LOCATION}.aliyuncs.com`.
+    #[serde(default, deserialize_with = "opt_text")]
+    pub mps_output_url: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     pub alarm_webhook_url: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
@@ -130,6 +134,7 @@ impl Default for Settings {
             mps_template_id: None,
             mps_output_location: None,
             mps_poll_interval: Span(Duration::from_secs(10)),
+            mps_output_url: None,
             alarm_webhook_url: None,
             result_webhook_url: None,
             storage_url: "fs://./storage".into(),

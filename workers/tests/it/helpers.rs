@@ -101,6 +101,10 @@ impl TestEnv {
                 "STORAGE_URL",
                 format!("fs://{}", dir.path().join("storage").display()),
             ),
+            (
+                "TRANSCODE_WORK_DIR",
+                dir.path().join("transcode-work").display().to_string(),
+            ),
             ("QUEUE_PREFIX", prefix.clone()),
             ("CHANNEL_BOOKING", format!("{prefix}:booking")),
             ("CHANNEL_TRANSCODE", format!("{prefix}:transcoding")),

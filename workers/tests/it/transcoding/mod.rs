@@ -5,5 +5,6 @@ mod fixture;
 
 mod api;
 mod decisions;
+mod ecs;
 mod results;
 mod timeouts;
