@@ -10,9 +10,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(m20261125_000001_initial::Migration),
-            Box::new(m20261125_000002_transcode_sources::Migration),
-        ]
+        vec![Box::new(m20261125_000001_initial::Migration), Box::new(m20261125_000002_transcode_sources::Migration)]
     }
 }

@@ -134,11 +134,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(Transcodes::DeadlineAt))
                     .col(big_integer(Transcodes::CreatedAt))
                     .col(big_integer(Transcodes::UpdatedAt))
-                    .primary_key(
-                        Index::create()
-                            .col(Transcodes::RecordId)
-                            .col(Transcodes::Resolution),
-                    )
+                    .primary_key(Index::create().col(Transcodes::RecordId).col(Transcodes::Resolution))
                     .to_owned(),
             )
             .await?;
@@ -211,9 +207,7 @@ impl MigrationTrait for Migration {
             Transcodes::Table.into_iden(),
             Bookings::Table.into_iden(),
         ] {
-            manager
-                .drop_table(Table::drop().table(table).if_exists().to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).if_exists().to_owned()).await?;
         }
         Ok(())
     }

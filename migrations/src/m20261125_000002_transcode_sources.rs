@@ -34,25 +34,12 @@ enum UnmatchedResults {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // SQLite adds one column per ALTER TABLE.
-        for column in [
-            json_null(Transcodes::Sources),
-            text_null(Transcodes::OssJobId),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Transcodes::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
+        for column in [json_null(Transcodes::Sources), text_null(Transcodes::OssJobId)] {
+            manager.alter_table(Table::alter().table(Transcodes::Table).add_column(column).to_owned()).await?;
         }
         manager
             .alter_table(
-                Table::alter()
-                    .table(Bookings::Table)
-                    .add_column(big_integer_null(Bookings::NotifiedAt))
-                    .to_owned(),
+                Table::alter().table(Bookings::Table).add_column(big_integer_null(Bookings::NotifiedAt)).to_owned(),
             )
             .await?;
         manager
@@ -71,31 +58,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(
-                Table::drop()
-                    .table(UnmatchedResults::Table)
-                    .if_exists()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Bookings::Table)
-                    .drop_column(Bookings::NotifiedAt)
-                    .to_owned(),
-            )
-            .await?;
+        manager.drop_table(Table::drop().table(UnmatchedResults::Table).if_exists().to_owned()).await?;
+        manager.alter_table(Table::alter().table(Bookings::Table).drop_column(Bookings::NotifiedAt).to_owned()).await?;
         for column in [Transcodes::Sources, Transcodes::OssJobId] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Transcodes::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
+            manager.alter_table(Table::alter().table(Transcodes::Table).drop_column(column).to_owned()).await?;
         }
         Ok(())
     }

@@ -62,10 +62,7 @@ impl Deref for App {
 impl App {
     /// Connects to the state database and the queues. Does not migrate: `vteacher migrate`
     /// (and `all`) does.
-    pub async fn connect(
-        settings: Settings,
-        shutdown: CancellationToken,
-    ) -> Result<Self, AppError> {
+    pub async fn connect(settings: Settings, shutdown: CancellationToken) -> Result<Self, AppError> {
         let storage = Storage::open(StorageConfig {
             url: &settings.storage_url,
             public_url: settings.storage_public_url.as_deref(),
@@ -98,10 +95,6 @@ impl App {
 
     /// The URL a push host downloads the stored object `key` from.
     pub fn public_url_of(&self, key: &str) -> Option<String> {
-        self.storage.public_url(key).or_else(|| {
-            self.web_base
-                .get()
-                .map(|base| format!("{base}/storage/{key}"))
-        })
+        self.storage.public_url(key).or_else(|| self.web_base.get().map(|base| format!("{base}/storage/{key}")))
     }
 }

@@ -5,11 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "vteacher",
-    version,
-    about = "Gets recorded lessons ready for virtual-teacher classes"
-)]
+#[command(name = "vteacher", version, about = "Gets recorded lessons ready for virtual-teacher classes")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

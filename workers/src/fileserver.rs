@@ -82,15 +82,9 @@ impl FileServer {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::default());
         let stop = CancellationToken::new();
-        let router = Router::new()
-            .route("/{*path}", get(serve))
-            .with_state(shared.clone());
+        let router = Router::new().route("/{*path}", get(serve)).with_state(shared.clone());
         let until = stop.clone().cancelled_owned();
-        tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(until)
-                .await
-        });
+        tokio::spawn(async move { axum::serve(listener, router).with_graceful_shutdown(until).await });
         Ok(Self { addr, shared, stop })
     }
 
@@ -101,15 +95,8 @@ impl FileServer {
     /// Serves `bytes` at `/{name}`, with a new ETag (so a replaced file fails `If-Range`).
     pub fn put(&self, name: &str, bytes: impl Into<Bytes>) {
         let version = self.shared.versions.fetch_add(1, Ordering::Relaxed);
-        let served = Served {
-            bytes: bytes.into(),
-            etag: format!("\"{name}-v{version}\""),
-        };
-        self.shared
-            .files
-            .lock()
-            .expect("lock")
-            .insert(name.to_owned(), served);
+        let served = Served { bytes: bytes.into(), etag: format!("\"{name}-v{version}\"") };
+        self.shared.files.lock().expect("lock").insert(name.to_owned(), served);
     }
 
     pub fn set_knobs(&self, knobs: Knobs) {
@@ -149,22 +136,10 @@ fn parse_range(headers: &HeaderMap) -> Option<(u64, Option<u64>)> {
     Some((start.trim().parse().ok()?, end.trim().parse().ok()))
 }
 
-async fn serve(
-    State(shared): State<Arc<Shared>>,
-    Path(path): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn serve(State(shared): State<Arc<Shared>>, Path(path): Path<String>, headers: HeaderMap) -> Response {
     shared.requests.fetch_add(1, Ordering::Relaxed);
-    shared
-        .range_starts
-        .lock()
-        .expect("lock")
-        .push(parse_range(&headers).map(|(start, _)| start));
-    shared
-        .request_times
-        .lock()
-        .expect("lock")
-        .push(Instant::now());
+    shared.range_starts.lock().expect("lock").push(parse_range(&headers).map(|(start, _)| start));
+    shared.request_times.lock().expect("lock").push(Instant::now());
     let (bytes, etag) = match shared.files.lock().expect("lock").get(&path) {
         Some(served) => (served.bytes.clone(), served.etag.clone()),
         None => return StatusCode::NOT_FOUND.into_response(),
@@ -177,18 +152,12 @@ async fn serve(
         now
     };
     if knobs.fail_next > 0 {
-        return StatusCode::from_u16(knobs.fail_status)
-            .unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
-            .into_response();
+        return StatusCode::from_u16(knobs.fail_status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE).into_response();
     }
     let len = bytes.len() as u64;
-    let if_range_ok = headers
-        .get(header::IF_RANGE)
-        .is_none_or(|v| v.to_str().is_ok_and(|v| v == etag));
+    let if_range_ok = headers.get(header::IF_RANGE).is_none_or(|v| v.to_str().is_ok_and(|v| v == etag));
     let range = parse_range(&headers).filter(|_| if_range_ok && !knobs.ignore_range);
-    let mut response = Response::builder()
-        .header(header::ETAG, &etag)
-        .header(header::ACCEPT_RANGES, "bytes");
+    let mut response = Response::builder().header(header::ETAG, &etag).header(header::ACCEPT_RANGES, "bytes");
     let (status, body) = match range {
         Some((start, _)) if start >= len => {
             let response = response
@@ -199,10 +168,7 @@ async fn serve(
         Some((start, end)) => {
             let end = end.unwrap_or(len - 1).min(len - 1);
             response = response.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"));
-            (
-                StatusCode::PARTIAL_CONTENT,
-                bytes.slice(start as usize..=end as usize),
-            )
+            (StatusCode::PARTIAL_CONTENT, bytes.slice(start as usize..=end as usize))
         }
         None => (StatusCode::OK, bytes),
     };
@@ -229,10 +195,7 @@ fn paced(
                 return None;
             }
             if knobs.cut_once_after.is_some_and(|cut| sent as u64 >= cut) {
-                return Some((
-                    Err(std::io::Error::other("connection cut by the test server")),
-                    body.len(),
-                ));
+                return Some((Err(std::io::Error::other("connection cut by the test server")), body.len()));
             }
             let mut end = (sent + CHUNK).min(body.len());
             if let Some(cut) = knobs.cut_once_after {
@@ -242,9 +205,7 @@ fn paced(
                 let due = started + Duration::from_secs_f64(end as f64 / rate as f64);
                 tokio::time::sleep_until(due.into()).await;
             }
-            shared
-                .bytes_sent
-                .fetch_add((end - sent) as u64, Ordering::Relaxed);
+            shared.bytes_sent.fetch_add((end - sent) as u64, Ordering::Relaxed);
             Some((Ok(body.slice(sent..end)), end))
         }
     })

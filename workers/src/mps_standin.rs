@@ -102,15 +102,9 @@ impl MpsStandIn {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::default());
         let stop = CancellationToken::new();
-        let router = Router::new()
-            .route("/", get(rpc).post(rpc))
-            .with_state(shared.clone());
+        let router = Router::new().route("/", get(rpc).post(rpc)).with_state(shared.clone());
         let until = stop.clone().cancelled_owned();
-        tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(until)
-                .await
-        });
+        tokio::spawn(async move { axum::serve(listener, router).with_graceful_shutdown(until).await });
         let standin = Self { addr, shared, stop };
         standin.add_key(access_key_id, access_key_secret);
         Ok(standin)
@@ -199,11 +193,7 @@ fn answer(
     let mut params = BTreeMap::new();
     for (key, value) in pairs {
         if params.insert(key.clone(), value).is_some() {
-            return Err(refuse(
-                400,
-                "InvalidParameter",
-                format!("{key} is given twice"),
-            ));
+            return Err(refuse(400, "InvalidParameter", format!("{key} is given twice")));
         }
     }
     shared.received.lock().expect("lock").push(params.clone());
@@ -228,10 +218,6 @@ fn answer(
             shared.queries.fetch_add(1, Ordering::Relaxed);
             jobs::query(&shared.jobs, param("JobIds"))
         }
-        other => Err(refuse(
-            404,
-            "InvalidAction.NotFound",
-            format!("no action {other:?}"),
-        )),
+        other => Err(refuse(404, "InvalidAction.NotFound", format!("no action {other:?}"))),
     }
 }

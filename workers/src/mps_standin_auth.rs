@@ -22,50 +22,23 @@ pub(super) fn authenticate(
         return Err(refuse(400, "InvalidVersion", "Version must be 2014-06-18"));
     }
     if param("SignatureMethod") != Some("HMAC-SHA1") || param("SignatureVersion") != Some("1.0") {
-        return Err(refuse(
-            400,
-            "InvalidSignatureMethod",
-            "HMAC-SHA1, version 1.0 only",
-        ));
+        return Err(refuse(400, "InvalidSignatureMethod", "HMAC-SHA1, version 1.0 only"));
     }
     if param("Format").is_some_and(|f| !f.eq_ignore_ascii_case("JSON")) {
-        return Err(refuse(
-            400,
-            "InvalidParameter.Format",
-            "the stand-in answers JSON only",
-        ));
+        return Err(refuse(400, "InvalidParameter.Format", "the stand-in answers JSON only"));
     }
     let secret = param("AccessKeyId")
         .and_then(|id| shared.keys.lock().expect("lock").get(id).cloned())
-        .ok_or_else(|| {
-            refuse(
-                404,
-                "InvalidAccessKeyId.NotFound",
-                "Specified access key is not found.",
-            )
-        })?;
+        .ok_or_else(|| refuse(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."))?;
     let timestamp = param("Timestamp").unwrap_or_default();
     let at = humantime::parse_rfc3339(timestamp)
         .ok()
         .filter(|_| timestamp.len() == "YYYY-MM-DDThh:mm:ssZ".len())
-        .ok_or_else(|| {
-            refuse(
-                400,
-                "InvalidTimeStamp.Format",
-                "Timestamp is not YYYY-MM-DDThh:mm:ssZ",
-            )
-        })?;
+        .ok_or_else(|| refuse(400, "InvalidTimeStamp.Format", "Timestamp is not YYYY-MM-DDThh:mm:ssZ"))?;
     let now = SystemTime::now();
-    let skew = now
-        .duration_since(at)
-        .or_else(|_| at.duration_since(now))
-        .unwrap_or_default();
+    let skew = now.duration_since(at).or_else(|_| at.duration_since(now)).unwrap_or_default();
     if skew > max_skew {
-        return Err(refuse(
-            400,
-            "InvalidTimeStamp.Expired",
-            "Specified time stamp or date value is expired.",
-        ));
+        return Err(refuse(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."));
     }
     let expected = sign(method.as_str(), params, &secret);
     let given = param(SIGNATURE).unwrap_or_default();
@@ -78,11 +51,7 @@ pub(super) fn authenticate(
     }
     let nonce = param("SignatureNonce").unwrap_or_default();
     if nonce.is_empty() || !shared.nonces.lock().expect("lock").insert(nonce.to_owned()) {
-        return Err(refuse(
-            400,
-            "SignatureNonceUsed",
-            "Specified signature nonce was used already.",
-        ));
+        return Err(refuse(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
     }
     Ok(())
 }

@@ -36,9 +36,7 @@ pub(super) fn submit(
             .ok_or_else(|| refuse(400, "MissingParameter", format!("{name} is mandatory")))
     };
     let json_param = |name: &str| {
-        param(name).and_then(|raw| {
-            serde_json::from_str::<Value>(raw).map_err(|e| invalid(format!("{name}: {e}")))
-        })
+        param(name).and_then(|raw| serde_json::from_str::<Value>(raw).map_err(|e| invalid(format!("{name}: {e}"))))
     };
     let input = json_param("Input")?;
     for field in ["Bucket", "Location", "Object"] {
@@ -69,8 +67,7 @@ pub(super) fn submit(
         }
         let job_id = uuid::Uuid::new_v4().simple().to_string();
         let mut output = output.clone();
-        output["OutputFile"] =
-            json!({"Bucket": output_bucket, "Location": output_location, "Object": object});
+        output["OutputFile"] = json!({"Bucket": output_bucket, "Location": output_location, "Object": object});
         let job = Job {
             output,
             pipeline_id: pipeline_id.clone(),
@@ -102,11 +99,7 @@ fn job_json(job_id: &str, job: &Job, state: &str) -> Value {
 }
 
 pub(super) fn query(jobs: &Mutex<HashMap<String, Job>>, job_ids: &str) -> Result<Value, Refusal> {
-    let ids: Vec<&str> = job_ids
-        .split(',')
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .collect();
+    let ids: Vec<&str> = job_ids.split(',').map(str::trim).filter(|id| !id.is_empty()).collect();
     if ids.is_empty() || ids.len() > 10 {
         return Err(invalid("JobIds takes 1 to 10 comma-separated ids"));
     }
@@ -135,8 +128,6 @@ pub(super) fn query(jobs: &Mutex<HashMap<String, Job>>, job_ids: &str) -> Result
 /// Whether an object key is URL-encoded as MPS wants it (`/` kept, everything else escaped).
 fn url_encoded_key(key: &str) -> bool {
     !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.~/%".contains(&b))
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~/%".contains(&b))
         && percent_decode(key).is_some()
 }

@@ -15,13 +15,10 @@ pub fn init_logs(format: LogFormat) {
 
 /// Logs with `default_filter` unless `RUST_LOG` says otherwise.
 pub fn init_logs_with(format: LogFormat, default_filter: &str) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
-        LogFormat::Json => registry
-            .with(fmt::layer().json().with_current_span(true))
-            .try_init(),
+        LogFormat::Json => registry.with(fmt::layer().json().with_current_span(true)).try_init(),
         LogFormat::Text => registry.with(fmt::layer().with_target(false)).try_init(),
     };
     // A second init (tests start several apps in one process) keeps the first subscriber.
@@ -32,7 +29,5 @@ static METRICS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
 /// Installs the process's Prometheus recorder once; `None` if another recorder was there.
 pub fn metrics() -> Option<&'static PrometheusHandle> {
-    METRICS
-        .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
-        .as_ref()
+    METRICS.get_or_init(|| PrometheusBuilder::new().install_recorder().ok()).as_ref()
 }

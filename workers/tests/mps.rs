@@ -18,9 +18,7 @@ const SOURCE: &str = "https://vt-src.oss-cn-hangzhou.aliyuncs.com/lessons/22/666
 const OUTPUT: &str = "22/6666/6666_240P 中.flv";
 
 async fn standin() -> MpsStandIn {
-    MpsStandIn::start(KEY_ID, SECRET)
-        .await
-        .expect("stand-in starts")
+    MpsStandIn::start(KEY_ID, SECRET).await.expect("stand-in starts")
 }
 
 fn config(standin: &MpsStandIn, secret: &str) -> MpsConfig {
@@ -55,10 +53,7 @@ async fn poll(client: &MpsClient, job_id: &str, limit: usize) -> MpsJob {
 #[tokio::test]
 async fn submit_then_poll_until_success_gives_the_output() {
     let standin = standin().await;
-    standin.set_knobs(Knobs {
-        queries_until_done: 2,
-        ..Knobs::default()
-    });
+    standin.set_knobs(Knobs { queries_until_done: 2, ..Knobs::default() });
     let client = client(&standin);
 
     let job_id = client.submit(SOURCE, OUTPUT, 240).await.expect("submitted");
@@ -102,8 +97,7 @@ async fn submit_then_poll_until_success_gives_the_output() {
                 "TemplateId": "S00000001-200010", "Video": {"Height": "240"}}])
     );
     assert_eq!(received[1]["JobIds"], job_id);
-    let nonces: std::collections::HashSet<_> =
-        received.iter().map(|p| &p["SignatureNonce"]).collect();
+    let nonces: std::collections::HashSet<_> = received.iter().map(|p| &p["SignatureNonce"]).collect();
     assert_eq!(nonces.len(), received.len(), "a fresh nonce per request");
     assert!(standin.refusals().is_empty(), "{:?}", standin.refusals());
 }
@@ -113,10 +107,7 @@ async fn a_failing_job_reports_failed_with_the_reason() {
     let standin = standin().await;
     standin.set_knobs(Knobs {
         queries_until_done: 1,
-        fail_with: Some((
-            "InvalidParameter.ResourceContentBad".to_owned(),
-            "cannot be decoded".to_owned(),
-        )),
+        fail_with: Some(("InvalidParameter.ResourceContentBad".to_owned(), "cannot be decoded".to_owned())),
         ..Knobs::default()
     });
     let client = client(&standin);
@@ -124,43 +115,26 @@ async fn a_failing_job_reports_failed_with_the_reason() {
     assert_eq!(client.query(&job_id).await, Ok(MpsJob::Running));
     assert_eq!(
         client.query(&job_id).await,
-        Ok(MpsJob::Failed {
-            reason: "InvalidParameter.ResourceContentBad: cannot be decoded".to_owned()
-        })
+        Ok(MpsJob::Failed { reason: "InvalidParameter.ResourceContentBad: cannot be decoded".to_owned() })
     );
 
-    let unknown = client
-        .query("0123456789abcdef0123456789abcdef")
-        .await
-        .expect("answered");
-    assert!(
-        matches!(&unknown, MpsJob::Failed { reason } if reason.contains("does not know")),
-        "{unknown:?}"
-    );
+    let unknown = client.query("0123456789abcdef0123456789abcdef").await.expect("answered");
+    assert!(matches!(&unknown, MpsJob::Failed { reason } if reason.contains("does not know")), "{unknown:?}");
 }
 
 #[tokio::test]
 async fn a_wrong_secret_is_refused_and_not_retried() {
     let standin = standin().await;
     let client = MpsClient::new(reqwest::Client::new(), config(&standin, "not-the-secret"));
-    let err = client
-        .submit(SOURCE, OUTPUT, 240)
-        .await
-        .expect_err("refused");
-    assert!(
-        matches!(&err, MpsError::Api { code, retryable: false, .. } if code == "SignatureDoesNotMatch"),
-        "{err:?}"
-    );
+    let err = client.submit(SOURCE, OUTPUT, 240).await.expect_err("refused");
+    assert!(matches!(&err, MpsError::Api { code, retryable: false, .. } if code == "SignatureDoesNotMatch"), "{err:?}");
     assert!(!err.is_retryable());
     assert_eq!(standin.refusals(), ["SignatureDoesNotMatch"]);
     assert_eq!(standin.submits(), 0);
 
     let mut unknown_key = config(&standin, SECRET);
     unknown_key.access_key_id = "LTAI-nobody".to_owned();
-    let err = MpsClient::new(reqwest::Client::new(), unknown_key)
-        .query("x")
-        .await
-        .expect_err("refused");
+    let err = MpsClient::new(reqwest::Client::new(), unknown_key).query("x").await.expect_err("refused");
     assert!(
         matches!(&err, MpsError::Api { code, retryable: false, .. } if code == "InvalidAccessKeyId.NotFound"),
         "{err:?}"
@@ -170,10 +144,8 @@ async fn a_wrong_secret_is_refused_and_not_retried() {
 #[tokio::test]
 async fn a_source_not_on_oss_is_refused_without_a_request() {
     let standin = standin().await;
-    let err = client(&standin)
-        .submit("https://cdn.example.com/lessons/6666.flv", OUTPUT, 240)
-        .await
-        .expect_err("refused");
+    let err =
+        client(&standin).submit("https://cdn.example.com/lessons/6666.flv", OUTPUT, 240).await.expect_err("refused");
     assert!(matches!(err, MpsError::NotOnOss(_)), "{err:?}");
     assert!(!err.is_retryable());
     assert_eq!(standin.requests(), 0);
@@ -183,24 +155,11 @@ async fn a_source_not_on_oss_is_refused_without_a_request() {
 async fn transient_errors_are_retryable_and_refusals_are_not() {
     let standin = standin().await;
     let client = client(&standin);
-    standin.set_knobs(Knobs {
-        reject_next: 1,
-        reject_status: 503,
-        ..Knobs::default()
-    });
-    let err = client
-        .submit(SOURCE, OUTPUT, 240)
-        .await
-        .expect_err("outage");
-    assert!(
-        matches!(&err, MpsError::Api { code, .. } if code == "ServiceUnavailable"),
-        "{err:?}"
-    );
+    standin.set_knobs(Knobs { reject_next: 1, reject_status: 503, ..Knobs::default() });
+    let err = client.submit(SOURCE, OUTPUT, 240).await.expect_err("outage");
+    assert!(matches!(&err, MpsError::Api { code, .. } if code == "ServiceUnavailable"), "{err:?}");
     assert!(err.is_retryable());
-    client
-        .submit(SOURCE, OUTPUT, 240)
-        .await
-        .expect("the outage is over");
+    client.submit(SOURCE, OUTPUT, 240).await.expect("the outage is over");
 
     standin.set_knobs(Knobs {
         reject_next: 1,
@@ -208,25 +167,13 @@ async fn transient_errors_are_retryable_and_refusals_are_not() {
         reject_code: "Throttling.User".to_owned(),
         ..Knobs::default()
     });
-    assert!(
-        client
-            .submit(SOURCE, OUTPUT, 240)
-            .await
-            .expect_err("throttled")
-            .is_retryable()
-    );
+    assert!(client.submit(SOURCE, OUTPUT, 240).await.expect_err("throttled").is_retryable());
 
     standin.set_knobs(Knobs {
-        refuse_submit: Some((
-            "InvalidParameter.TemplateNotFound".to_owned(),
-            "no such template".to_owned(),
-        )),
+        refuse_submit: Some(("InvalidParameter.TemplateNotFound".to_owned(), "no such template".to_owned())),
         ..Knobs::default()
     });
-    let err = client
-        .submit(SOURCE, OUTPUT, 240)
-        .await
-        .expect_err("refused");
+    let err = client.submit(SOURCE, OUTPUT, 240).await.expect_err("refused");
     assert_eq!(
         err,
         MpsError::Api {
@@ -236,34 +183,20 @@ async fn transient_errors_are_retryable_and_refusals_are_not() {
         }
     );
 
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let mut gone = config(&standin, SECRET);
     gone.endpoint = format!("http://{}", closed.local_addr().expect("addr"));
     drop(closed);
-    let err = MpsClient::new(reqwest::Client::new(), gone)
-        .query("x")
-        .await
-        .expect_err("no server");
-    assert!(
-        matches!(err, MpsError::Network(_)) && err.is_retryable(),
-        "{err:?}"
-    );
+    let err = MpsClient::new(reqwest::Client::new(), gone).query("x").await.expect_err("no server");
+    assert!(matches!(err, MpsError::Network(_)) && err.is_retryable(), "{err:?}");
 }
 
 /// A hand-made signed request, as a GET query or a POST form.
-async fn raw(
-    standin: &MpsStandIn,
-    method: &str,
-    params: &BTreeMap<String, String>,
-) -> (u16, Value) {
+async fn raw(standin: &MpsStandIn, method: &str, params: &BTreeMap<String, String>) -> (u16, Value) {
     let mut params = params.clone();
     params.insert("Signature".to_owned(), sign(method, &params, SECRET));
-    let encoded: Vec<String> = params
-        .iter()
-        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-        .collect();
+    let encoded: Vec<String> =
+        params.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect();
     let http = reqwest::Client::new();
     let request = match method {
         "GET" => http.get(format!("{}/?{}", standin.endpoint(), encoded.join("&"))),
@@ -287,10 +220,7 @@ fn query_params(nonce: &str, at: SystemTime) -> BTreeMap<String, String> {
         ("SignatureMethod", "HMAC-SHA1"),
         ("SignatureVersion", "1.0"),
         ("SignatureNonce", nonce),
-        (
-            "Timestamp",
-            &humantime::format_rfc3339_seconds(at).to_string(),
-        ),
+        ("Timestamp", &humantime::format_rfc3339_seconds(at).to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -302,33 +232,21 @@ async fn the_standin_checks_signatures_timestamps_and_nonces_over_get_and_post()
     let standin = standin().await;
     let now = SystemTime::now();
     let (status, body) = raw(&standin, "GET", &query_params("n-1", now)).await;
-    assert_eq!(
-        (status, &body["NonExistJobIds"]["String"]),
-        (200, &json!(["abc"])),
-        "{body}"
-    );
+    assert_eq!((status, &body["NonExistJobIds"]["String"]), (200, &json!(["abc"])), "{body}");
     let (status, _) = raw(&standin, "POST", &query_params("n-2", now)).await;
     assert_eq!(status, 200);
 
     let (status, body) = raw(&standin, "POST", &query_params("n-2", now)).await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("SignatureNonceUsed"))
-    );
+    assert_eq!((status, body["Code"].as_str()), (400, Some("SignatureNonceUsed")));
     let stale = now - Duration::from_secs(16 * 60);
     let (status, body) = raw(&standin, "GET", &query_params("n-3", stale)).await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("InvalidTimeStamp.Expired"))
-    );
+    assert_eq!((status, body["Code"].as_str()), (400, Some("InvalidTimeStamp.Expired")));
 
     // Signed as GET, sent as POST: the method is part of what is signed.
     let mut params = query_params("n-4", now);
     params.insert("Signature".to_owned(), sign("GET", &params, SECRET));
-    let body: Vec<String> = params
-        .iter()
-        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-        .collect();
+    let body: Vec<String> =
+        params.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect();
     let response = reqwest::Client::new()
         .post(format!("{}/", standin.endpoint()))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -342,13 +260,9 @@ async fn the_standin_checks_signatures_timestamps_and_nonces_over_get_and_post()
 
     // No signature at all.
     let unsigned = query_params("n-5", now);
-    let query: Vec<String> = unsigned
-        .iter()
-        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-        .collect();
-    let response = reqwest::get(format!("{}/?{}", standin.endpoint(), query.join("&")))
-        .await
-        .expect("sent");
+    let query: Vec<String> =
+        unsigned.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect();
+    let response = reqwest::get(format!("{}/?{}", standin.endpoint(), query.join("&"))).await.expect("sent");
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["Code"], "SignatureDoesNotMatch");
 }
@@ -379,10 +293,7 @@ async fn the_secret_never_appears_in_any_log_line() {
         .expect("the only subscriber of this test");
 
     let standin = standin().await;
-    standin.set_knobs(Knobs {
-        queries_until_done: 1,
-        ..Knobs::default()
-    });
+    standin.set_knobs(Knobs { queries_until_done: 1, ..Knobs::default() });
     let config = config(&standin, SECRET);
     tracing::info!(?config, "the configuration, as an operator would log it");
     let client = MpsClient::new(reqwest::Client::new(), config.clone());
@@ -395,10 +306,7 @@ async fn the_secret_never_appears_in_any_log_line() {
     tracing::error!(%err, ?err, "refused");
 
     let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("UTF-8");
-    assert!(
-        logs.contains("MPS request") && logs.contains(KEY_ID),
-        "TRACE lines were captured:\n{logs}"
-    );
+    assert!(logs.contains("MPS request") && logs.contains(KEY_ID), "TRACE lines were captured:\n{logs}");
     assert!(logs.contains("SignatureDoesNotMatch"), "{logs}");
     assert!(!logs.contains(SECRET), "the secret is in the logs:\n{logs}");
     assert!(!format!("{config:?}").contains(SECRET));
@@ -408,8 +316,5 @@ async fn the_secret_never_appears_in_any_log_line() {
 /// The same config with a secret that merely starts like the real one (so a log line holding
 /// it would show the real secret's text).
 fn config_with_secret_prefix(config: &MpsConfig) -> MpsConfig {
-    MpsConfig {
-        access_key_secret: format!("{SECRET}-but-wrong"),
-        ..config.clone()
-    }
+    MpsConfig { access_key_secret: format!("{SECRET}-but-wrong"), ..config.clone() }
 }

@@ -22,13 +22,8 @@ use crate::{
 
 /// Returns the URL to download when the booking can go on now; `None` when it waits or failed.
 pub async fn on_transcode(app: &App, booking: &Booking) -> Result<Option<SourceUrl>, JobError> {
-    let resolution = booking
-        .video_resolution
-        .ok_or_else(|| JobError::abort("a legacy booking needs no transcode"))?;
-    let key = Key {
-        record_id: booking.record_id,
-        resolution,
-    };
+    let resolution = booking.video_resolution.ok_or_else(|| JobError::abort("a legacy booking needs no transcode"))?;
+    let key = Key { record_id: booking.record_id, resolution };
     let class_id: ClassId = booking.class_id.clone();
     let settings = &app.settings;
 
@@ -39,26 +34,14 @@ pub async fn on_transcode(app: &App, booking: &Booking) -> Result<Option<SourceU
         after.extend(transcodes::apply(&txn, key, &effect, None, settings).await?);
         current = transcodes::lock(&txn, key).await?;
     }
-    let view = current.as_ref().map(|t| Transcode {
-        state: t.state,
-        url: t.url.as_deref(),
-    });
+    let view = current.as_ref().map(|t| Transcode { state: t.state, url: t.url.as_deref() });
     let download = match decide(booking, view) {
         Decision::Download { url, alarm } => {
-            after.extend(alarm.map(|message| After::Alarm {
-                kind: "transcode_already_succeeded",
-                message,
-            }));
+            after.extend(alarm.map(|message| After::Alarm { kind: "transcode_already_succeeded", message }));
             Some(url)
         }
         Decision::Wait => {
-            wait(
-                &txn,
-                &class_id,
-                key,
-                current.as_ref().and_then(|t| t.provider.clone()),
-            )
-            .await?;
+            wait(&txn, &class_id, key, current.as_ref().and_then(|t| t.provider.clone())).await?;
             None
         }
         Decision::Fail { reason } => {
@@ -81,18 +64,10 @@ pub async fn on_transcode(app: &App, booking: &Booking) -> Result<Option<SourceU
 }
 
 fn sources_of(booking: &Booking) -> Sources {
-    Sources {
-        video_url: booking.video_url.clone(),
-        video_url_list: booking.video_url_list.clone(),
-    }
+    Sources { video_url: booking.video_url.clone(), video_url_list: booking.video_url_list.clone() }
 }
 
-async fn wait(
-    txn: &DatabaseTransaction,
-    class_id: &ClassId,
-    key: Key,
-    provider: Option<String>,
-) -> Result<(), DbErr> {
+async fn wait(txn: &DatabaseTransaction, class_id: &ClassId, key: Key, provider: Option<String>) -> Result<(), DbErr> {
     let with = provider.map(|p| format!(" ({p})")).unwrap_or_default();
     let reason = format!(
         "{} is not in video_url_list: waiting for the {} transcode of record {}{with}",

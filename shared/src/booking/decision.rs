@@ -17,10 +17,7 @@ pub struct Transcode<'a> {
 pub enum Decision {
     /// Normal booking (正常约课): a push host downloads `url`. `alarm` says why this should
     /// not have happened, when it should not.
-    Download {
-        url: SourceUrl,
-        alarm: Option<String>,
-    },
+    Download { url: SourceUrl, alarm: Option<String> },
     /// The rendition is being made: the booking waits for it.
     Wait,
     /// The transcode timed out: the booking fails (an operator can reset the transcode).
@@ -38,10 +35,7 @@ pub enum Decision {
 ///    transcode.
 pub fn decide(booking: &Booking, transcode: Option<Transcode<'_>>) -> Decision {
     if let Some(url) = booking.ready_url() {
-        return Decision::Download {
-            url: url.clone(),
-            alarm: None,
-        };
+        return Decision::Download { url: url.clone(), alarm: None };
     }
     let Some(resolution) = booking.video_resolution else {
         unreachable!("a legacy booking without video_url is refused at parse time")
@@ -52,22 +46,16 @@ pub fn decide(booking: &Booking, transcode: Option<Transcode<'_>>) -> Decision {
     match transcode.state {
         TranscodeState::Transcoding => Decision::Wait,
         TranscodeState::Failed => Decision::Retranscode,
-        TranscodeState::TimedOut => Decision::Fail {
-            reason: format!(
-                "the {resolution} transcode of record {} timed out",
-                booking.record_id
-            ),
-        },
+        TranscodeState::TimedOut => {
+            Decision::Fail { reason: format!("the {resolution} transcode of record {} timed out", booking.record_id) }
+        }
         TranscodeState::Succeeded => {
             let alarm = format!(
                 "record {} {resolution} was transcoded, yet the booking did not list it in video_url_list",
                 booking.record_id
             );
             match transcode.url.and_then(|u| u.parse().ok()) {
-                Some(url) => Decision::Download {
-                    url,
-                    alarm: Some(alarm),
-                },
+                Some(url) => Decision::Download { url, alarm: Some(alarm) },
                 // A succeeded transcode always has its URL; if it were lost, make it again.
                 None => Decision::Retranscode,
             }

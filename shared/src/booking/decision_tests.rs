@@ -7,10 +7,8 @@ fn booking(value: serde_json::Value) -> Booking {
 }
 
 fn unlisted() -> Booking {
-    booking(
-        json!({"class_id": "c", "record_id": 1, "video_url": "http://h/src.flv",
-        "video_resolution": "240", "video_url_list": {"480P": "http://h/480.flv"}}),
-    )
+    booking(json!({"class_id": "c", "record_id": 1, "video_url": "http://h/src.flv",
+        "video_resolution": "240", "video_url_list": {"480P": "http://h/480.flv"}}))
 }
 
 fn transcode(state: TranscodeState, url: Option<&str>) -> Option<Transcode<'_>> {
@@ -20,25 +18,14 @@ fn transcode(state: TranscodeState, url: Option<&str>) -> Option<Transcode<'_>> 
 #[test]
 fn a_legacy_booking_downloads_its_video_url() {
     let b = booking(json!({"class_id": "c", "record_id": 1, "video_url": "http://h/1.flv"}));
-    assert_eq!(
-        decide(&b, None),
-        Decision::Download {
-            url: "http://h/1.flv".parse().unwrap(),
-            alarm: None
-        }
-    );
+    assert_eq!(decide(&b, None), Decision::Download { url: "http://h/1.flv".parse().unwrap(), alarm: None });
 }
 
 #[test]
 fn a_listed_resolution_downloads_the_listed_url_whatever_the_transcode() {
-    let b = booking(
-        json!({"class_id": "c", "record_id": 1, "video_url": "http://h/src.flv",
-        "video_resolution": "480p", "video_url_list": {"480P": "http://h/480.flv"}}),
-    );
-    let want = Decision::Download {
-        url: "http://h/480.flv".parse().unwrap(),
-        alarm: None,
-    };
+    let b = booking(json!({"class_id": "c", "record_id": 1, "video_url": "http://h/src.flv",
+        "video_resolution": "480p", "video_url_list": {"480P": "http://h/480.flv"}}));
+    let want = Decision::Download { url: "http://h/480.flv".parse().unwrap(), alarm: None };
     assert_eq!(decide(&b, None), want);
     assert_eq!(decide(&b, transcode(TranscodeState::Failed, None)), want);
 }
@@ -50,45 +37,26 @@ fn no_transcode_starts_one() {
 
 #[test]
 fn a_transcode_in_progress_is_waited_for() {
-    assert_eq!(
-        decide(&unlisted(), transcode(TranscodeState::Transcoding, None)),
-        Decision::Wait
-    );
+    assert_eq!(decide(&unlisted(), transcode(TranscodeState::Transcoding, None)), Decision::Wait);
 }
 
 #[test]
 fn a_failed_transcode_is_made_again() {
-    assert_eq!(
-        decide(&unlisted(), transcode(TranscodeState::Failed, None)),
-        Decision::Retranscode
-    );
+    assert_eq!(decide(&unlisted(), transcode(TranscodeState::Failed, None)), Decision::Retranscode);
 }
 
 #[test]
 fn a_timed_out_transcode_fails_the_booking() {
-    let Decision::Fail { reason } = decide(&unlisted(), transcode(TranscodeState::TimedOut, None))
-    else {
+    let Decision::Fail { reason } = decide(&unlisted(), transcode(TranscodeState::TimedOut, None)) else {
         panic!("should fail")
     };
-    assert!(
-        reason.contains("timed out") && reason.contains("240P"),
-        "{reason}"
-    );
+    assert!(reason.contains("timed out") && reason.contains("240P"), "{reason}");
 }
 
 #[test]
 fn a_succeeded_transcode_raises_an_alarm_and_books_its_url() {
-    let decision = decide(
-        &unlisted(),
-        transcode(TranscodeState::Succeeded, Some("http://h/1_240P.flv")),
-    );
-    let Decision::Download {
-        url,
-        alarm: Some(alarm),
-    } = decision
-    else {
-        panic!("{decision:?}")
-    };
+    let decision = decide(&unlisted(), transcode(TranscodeState::Succeeded, Some("http://h/1_240P.flv")));
+    let Decision::Download { url, alarm: Some(alarm) } = decision else { panic!("{decision:?}") };
     assert_eq!(url.as_str(), "http://h/1_240P.flv");
     assert!(alarm.contains("video_url_list"), "{alarm}");
 }

@@ -41,9 +41,7 @@ pub async fn submit(app: &App, booking: Booking) -> Result<Submitted, IntakeErro
     // A queued booking gets its job (again: the decision is idempotent, and a job lost to a
     // crash between commit and enqueue is found this way too).
     if row.state == BookingState::Queued {
-        let job = BookingJob {
-            class_id: booking.class_id.clone(),
-        };
+        let job = BookingJob { class_id: booking.class_id.clone() };
         if let Err(err) = app.queues.enqueue(job, None).await {
             undo(app, &row, taken).await;
             return Err(err.into());
@@ -51,11 +49,7 @@ pub async fn submit(app: &App, booking: Booking) -> Result<Submitted, IntakeErro
     }
     let created = !matches!(taken, Taken::Existing);
     tracing::info!(class_id = %row.class_id, record_id = row.record_id, created, "booking taken in");
-    Ok(if created {
-        Submitted::Created(row)
-    } else {
-        Submitted::Existing(row)
-    })
+    Ok(if created { Submitted::Created(row) } else { Submitted::Existing(row) })
 }
 
 enum Taken {
@@ -77,10 +71,9 @@ async fn store_booking(app: &App, booking: &Booking) -> Result<(bookings::Model,
     let found = found.ok_or_else(|| DbErr::RecordNotFound(format!("booking {class_id}")))?;
     let result = match found {
         row if matches!(inserted, TryInsertResult::Inserted(_)) => (row, Taken::New),
-        old if old.state == BookingState::Failed => (
-            store::requeue(&txn, &old, booking).await?,
-            Taken::Again(Box::new(old)),
-        ),
+        old if old.state == BookingState::Failed => {
+            (store::requeue(&txn, &old, booking).await?, Taken::Again(Box::new(old)))
+        }
         row => (row, Taken::Existing),
     };
     txn.commit().await?;
@@ -91,16 +84,8 @@ async fn store_booking(app: &App, booking: &Booking) -> Result<(bookings::Model,
 /// nothing.
 async fn undo(app: &App, row: &bookings::Model, taken: Taken) {
     let undone = match taken {
-        Taken::New => bookings::Entity::delete_by_id(row.class_id.clone())
-            .exec(&app.db.conn)
-            .await
-            .map(drop),
-        Taken::Again(old) => old
-            .into_active_model()
-            .reset_all()
-            .update(&app.db.conn)
-            .await
-            .map(drop),
+        Taken::New => bookings::Entity::delete_by_id(row.class_id.clone()).exec(&app.db.conn).await.map(drop),
+        Taken::Again(old) => old.into_active_model().reset_all().update(&app.db.conn).await.map(drop),
         Taken::Existing => Ok(()),
     };
     if let Err(err) = undone {

@@ -1,22 +1,14 @@
 //! The queries bookings need.
 
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::{
     db::{bookings, now_ms},
     domain::{Booking, BookingState, ClassId},
 };
 
-pub async fn find(
-    conn: &impl ConnectionTrait,
-    class_id: &str,
-) -> Result<Option<bookings::Model>, DbErr> {
-    bookings::Entity::find_by_id(class_id.to_owned())
-        .one(conn)
-        .await
+pub async fn find(conn: &impl ConnectionTrait, class_id: &str) -> Result<Option<bookings::Model>, DbErr> {
+    bookings::Entity::find_by_id(class_id.to_owned()).one(conn).await
 }
 
 /// The new row of a booking just taken in: `queued`, its message kept whole.
@@ -50,10 +42,7 @@ pub async fn transition(
     from: &[BookingState],
     change: impl FnOnce(&mut bookings::ActiveModel),
 ) -> Result<bool, DbErr> {
-    let mut row = bookings::ActiveModel {
-        updated_at: Set(now_ms()),
-        ..Default::default()
-    };
+    let mut row = bookings::ActiveModel { updated_at: Set(now_ms()), ..Default::default() };
     change(&mut row);
     let result = bookings::Entity::update_many()
         .set(row)
@@ -65,16 +54,8 @@ pub async fn transition(
 }
 
 /// Fails a booking that has not settled, with the reason users will read.
-pub async fn fail(
-    conn: &impl ConnectionTrait,
-    class_id: &ClassId,
-    reason: &str,
-) -> Result<bool, DbErr> {
-    let unsettled = [
-        BookingState::Queued,
-        BookingState::Downloading,
-        BookingState::WaitingTranscode,
-    ];
+pub async fn fail(conn: &impl ConnectionTrait, class_id: &ClassId, reason: &str) -> Result<bool, DbErr> {
+    let unsettled = [BookingState::Queued, BookingState::Downloading, BookingState::WaitingTranscode];
     transition(conn, class_id, &unsettled, |row| {
         row.state = Set(BookingState::Failed);
         row.reason = Set(Some(reason.to_owned()));

@@ -4,11 +4,7 @@ use serde_json::Value;
 
 use super::Settings;
 
-const SECRET_KEYS: [&str; 3] = [
-    "api_token",
-    "mps_access_key_secret",
-    "storage_secret_access_key",
-];
+const SECRET_KEYS: [&str; 3] = ["api_token", "mps_access_key_secret", "storage_secret_access_key"];
 const URL_KEYS: [&str; 7] = [
     "database_url",
     "redis_url",

@@ -28,10 +28,7 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub fn new(key: &str, problem: impl Into<String>) -> Self {
-        Self {
-            key: key.to_ascii_uppercase(),
-            problem: problem.into(),
-        }
+        Self { key: key.to_ascii_uppercase(), problem: problem.into() }
     }
 }
 
@@ -50,23 +47,15 @@ impl Settings {
     pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Result<Self, ConfigError> {
-        let dict = pairs
-            .into_iter()
-            .map(|(k, v)| parsed(k.as_ref(), v.as_ref()))
-            .collect::<Dict>();
-        let figment = Figment::from(Serialized::defaults(Settings::default()))
-            .merge(Serialized::globals(dict));
+        let dict = pairs.into_iter().map(|(k, v)| parsed(k.as_ref(), v.as_ref())).collect::<Dict>();
+        let figment = Figment::from(Serialized::defaults(Settings::default())).merge(Serialized::globals(dict));
         Self::extract(figment)
     }
 
     fn extract(figment: Figment) -> Result<Self, ConfigError> {
         let settings: Settings = figment.extract().map_err(|e| {
             let key = e.path.last().cloned().unwrap_or_else(|| "(unknown)".into());
-            let source = e
-                .metadata
-                .as_ref()
-                .map(|m| format!(" (from {})", m.name))
-                .unwrap_or_default();
+            let source = e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
             ConfigError::new(&key, format!("{}{source}", e.kind))
         })?;
         settings.validate()?;
@@ -75,24 +64,16 @@ impl Settings {
 }
 
 fn parsed(key: &str, value: &str) -> (String, Value) {
-    (
-        key.to_ascii_lowercase(),
-        value
-            .parse()
-            .unwrap_or_else(|_| Value::from(value.to_owned())),
-    )
+    (key.to_ascii_lowercase(), value.parse().unwrap_or_else(|_| Value::from(value.to_owned())))
 }
 
 fn toml_layer(path: &Path) -> Result<Dict, ConfigError> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Ok(Dict::new());
     };
-    let table: BTreeMap<String, Value> = toml::from_str(&text)
-        .map_err(|e| ConfigError::new("VTEACHER_CONFIG", format!("{}: {e}", path.display())))?;
-    Ok(table
-        .into_iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v))
-        .collect())
+    let table: BTreeMap<String, Value> =
+        toml::from_str(&text).map_err(|e| ConfigError::new("VTEACHER_CONFIG", format!("{}: {e}", path.display())))?;
+    Ok(table.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect())
 }
 
 fn dotenv_layer(path: &Path) -> Result<Dict, ConfigError> {
@@ -101,8 +82,7 @@ fn dotenv_layer(path: &Path) -> Result<Dict, ConfigError> {
     };
     let mut dict = Dict::new();
     for item in iter {
-        let (key, value) =
-            item.map_err(|e| ConfigError::new(".env", format!("{}: {e}", path.display())))?;
+        let (key, value) = item.map_err(|e| ConfigError::new(".env", format!("{}: {e}", path.display())))?;
         let (key, value) = parsed(&key, &value);
         dict.insert(key, value);
     }

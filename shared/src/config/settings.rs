@@ -161,23 +161,15 @@ impl Default for Settings {
 
 /// This host's name, made safe as a node id.
 fn default_node_id() -> NodeId {
-    let raw = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::env::var("HOSTNAME"))
-        .unwrap_or_default();
+    let raw =
+        std::fs::read_to_string("/proc/sys/kernel/hostname").or_else(|_| std::env::var("HOSTNAME")).unwrap_or_default();
     let safe: String = raw
         .trim()
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '-' })
         .take(NodeId::MAX_LEN)
         .collect();
-    safe.parse()
-        .unwrap_or_else(|_| "node-1".parse().expect("valid node id"))
+    safe.parse().unwrap_or_else(|_| "node-1".parse().expect("valid node id"))
 }
 
 fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -206,13 +198,9 @@ fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error>
 
 fn check_url(key: &str, value: Option<&str>, schemes: &[&str]) -> Result<(), ConfigError> {
     let Some(value) = value else { return Ok(()) };
-    let url =
-        url::Url::parse(value).map_err(|e| ConfigError::new(key, format!("not a URL ({e})")))?;
+    let url = url::Url::parse(value).map_err(|e| ConfigError::new(key, format!("not a URL ({e})")))?;
     if !schemes.contains(&url.scheme()) {
-        return Err(ConfigError::new(
-            key,
-            format!("scheme must be one of {schemes:?}"),
-        ));
+        return Err(ConfigError::new(key, format!("scheme must be one of {schemes:?}")));
     }
     Ok(())
 }
@@ -220,14 +208,8 @@ fn check_url(key: &str, value: Option<&str>, schemes: &[&str]) -> Result<(), Con
 impl Settings {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         let db = &self.database_url;
-        if !(db.starts_with("sqlite:")
-            || db.starts_with("postgres://")
-            || db.starts_with("postgresql://"))
-        {
-            return Err(ConfigError::new(
-                "DATABASE_URL",
-                "must start with sqlite: or postgres://",
-            ));
+        if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+            return Err(ConfigError::new("DATABASE_URL", "must start with sqlite: or postgres://"));
         }
         if self.is_postgres() && self.redis_url.is_none() {
             return Err(ConfigError::new(
@@ -236,41 +218,18 @@ impl Settings {
             ));
         }
         check_url("REDIS_URL", self.redis_url.as_deref(), &["redis", "rediss"])?;
-        check_url(
-            "OSS_HTTP_URL",
-            self.oss_http_url.as_deref(),
-            &["http", "https"],
-        )?;
-        check_url(
-            "ALARM_WEBHOOK_URL",
-            self.alarm_webhook_url.as_deref(),
-            &["http", "https"],
-        )?;
-        check_url(
-            "RESULT_WEBHOOK_URL",
-            self.result_webhook_url.as_deref(),
-            &["http", "https"],
-        )?;
-        check_url(
-            "STORAGE_PUBLIC_URL",
-            self.storage_public_url.as_deref(),
-            &["http", "https"],
-        )?;
+        check_url("OSS_HTTP_URL", self.oss_http_url.as_deref(), &["http", "https"])?;
+        check_url("ALARM_WEBHOOK_URL", self.alarm_webhook_url.as_deref(), &["http", "https"])?;
+        check_url("RESULT_WEBHOOK_URL", self.result_webhook_url.as_deref(), &["http", "https"])?;
+        check_url("STORAGE_PUBLIC_URL", self.storage_public_url.as_deref(), &["http", "https"])?;
         if self.oss_provider == OssProvider::Http && self.oss_http_url.is_none() {
-            return Err(ConfigError::new(
-                "OSS_HTTP_URL",
-                "required when OSS_PROVIDER=http",
-            ));
+            return Err(ConfigError::new("OSS_HTTP_URL", "required when OSS_PROVIDER=http"));
         }
         if self.job_attempts == 0 {
             return Err(ConfigError::new("JOB_ATTEMPTS", "must be at least 1"));
         }
         if self.download_concurrency == 0 || self.transcode_concurrency == 0 {
-            let key = if self.download_concurrency == 0 {
-                "DOWNLOAD_CONCURRENCY"
-            } else {
-                "TRANSCODE_CONCURRENCY"
-            };
+            let key = if self.download_concurrency == 0 { "DOWNLOAD_CONCURRENCY" } else { "TRANSCODE_CONCURRENCY" };
             return Err(ConfigError::new(key, "must be at least 1"));
         }
         if self.queue_lease.0 < Duration::from_secs(3) {
@@ -279,10 +238,7 @@ impl Settings {
         // A drained job whose worker stops heart-beating is recovered after the lease; a drain
         // longer than that would let the job run twice.
         if self.shutdown_timeout.0 >= self.queue_lease.0 {
-            return Err(ConfigError::new(
-                "SHUTDOWN_TIMEOUT",
-                "must be shorter than QUEUE_LEASE",
-            ));
+            return Err(ConfigError::new("SHUTDOWN_TIMEOUT", "must be shorter than QUEUE_LEASE"));
         }
         if self.queue_prefix.is_empty() || self.queue_prefix.contains(char::is_whitespace) {
             return Err(ConfigError::new("QUEUE_PREFIX", "must be a non-empty word"));
@@ -297,10 +253,7 @@ impl Settings {
     /// `web` may only listen beyond loopback when `/api` is protected.
     pub fn check_web_exposure(&self) -> Result<(), ConfigError> {
         if self.api_token.is_none() && !self.bind.is_loopback() {
-            return Err(ConfigError::new(
-                "API_TOKEN",
-                "required when BIND is not a loopback address",
-            ));
+            return Err(ConfigError::new("API_TOKEN", "required when BIND is not a loopback address"));
         }
         Ok(())
     }

@@ -12,19 +12,12 @@ fn defaults_follow_the_design_table() {
 
 #[test]
 fn keys_are_case_insensitive_and_the_legacy_wget_path_is_accepted() {
-    let settings = Settings::from_pairs([
-        ("wget_path", "/usr/bin/wget"),
-        ("Download_Rate", "300k"),
-        ("API_TOKEN", "12345"),
-    ])
-    .unwrap();
+    let settings =
+        Settings::from_pairs([("wget_path", "/usr/bin/wget"), ("Download_Rate", "300k"), ("API_TOKEN", "12345")])
+            .unwrap();
     assert_eq!(settings.wget_path.as_deref(), Some("/usr/bin/wget"));
     assert_eq!(settings.download_rate.bytes_per_sec(), Some(300 * 1024));
-    assert_eq!(
-        settings.api_token.as_deref(),
-        Some("12345"),
-        "a numeric token stays text"
-    );
+    assert_eq!(settings.api_token.as_deref(), Some("12345"), "a numeric token stays text");
 }
 
 #[test]

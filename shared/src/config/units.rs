@@ -36,10 +36,7 @@ impl FromStr for Rate {
             'g' => 1024.0 * 1024.0 * 1024.0,
             _ => return Err(format!("{s:?}: unknown unit (use k or m, as wget does)")),
         };
-        let number: f64 = digits
-            .trim()
-            .parse()
-            .map_err(|_| format!("{s:?} is not a rate such as 1000k, 2.5m or 0"))?;
+        let number: f64 = digits.trim().parse().map_err(|_| format!("{s:?} is not a rate such as 1000k, 2.5m or 0"))?;
         if !number.is_finite() || number < 0.0 {
             return Err(format!("{s:?} must not be negative"));
         }
@@ -70,10 +67,7 @@ impl GiB {
 impl FromStr for GiB {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let number: f64 = s
-            .trim()
-            .parse()
-            .map_err(|_| format!("{s:?} is not a number of GiB"))?;
+        let number: f64 = s.trim().parse().map_err(|_| format!("{s:?} is not a number of GiB"))?;
         if !number.is_finite() || number < 0.0 {
             return Err(format!("{s:?} must not be negative"));
         }
@@ -156,18 +150,9 @@ mod tests {
 
     #[test]
     fn reads_rates_as_wget_does() {
-        assert_eq!(
-            "1000k".parse::<Rate>().unwrap().bytes_per_sec(),
-            Some(1_024_000)
-        );
-        assert_eq!(
-            "300K".parse::<Rate>().unwrap().bytes_per_sec(),
-            Some(307_200)
-        );
-        assert_eq!(
-            "2m".parse::<Rate>().unwrap().bytes_per_sec(),
-            Some(2 * 1024 * 1024)
-        );
+        assert_eq!("1000k".parse::<Rate>().unwrap().bytes_per_sec(), Some(1_024_000));
+        assert_eq!("300K".parse::<Rate>().unwrap().bytes_per_sec(), Some(307_200));
+        assert_eq!("2m".parse::<Rate>().unwrap().bytes_per_sec(), Some(2 * 1024 * 1024));
         assert_eq!("1.5k".parse::<Rate>().unwrap().bytes_per_sec(), Some(1536));
         assert_eq!("500".parse::<Rate>().unwrap().bytes_per_sec(), Some(500));
         assert_eq!("0".parse::<Rate>().unwrap(), Rate::UNLIMITED);
@@ -178,10 +163,7 @@ mod tests {
 
     #[test]
     fn reads_sizes_and_spans() {
-        assert_eq!(
-            "10".parse::<GiB>().unwrap().bytes(),
-            10 * 1024 * 1024 * 1024
-        );
+        assert_eq!("10".parse::<GiB>().unwrap().bytes(), 10 * 1024 * 1024 * 1024);
         assert!("ten".parse::<GiB>().is_err());
         assert_eq!("30m".parse::<Span>().unwrap().0, Duration::from_secs(1800));
         assert!("soon".parse::<Span>().is_err());

@@ -16,8 +16,8 @@ use std::{str::FromStr, time::Duration};
 use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
-    SqlxSqliteConnector, TransactionOptions, TransactionTrait,
+    ConnectOptions, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, SqlxSqliteConnector,
+    TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -26,10 +26,7 @@ pub enum DbError {
     #[error("database: {0}")]
     Orm(#[from] DbErr),
     #[error("database: cannot open {url}: {source}")]
-    Open {
-        url: String,
-        source: sea_orm::sqlx::Error,
-    },
+    Open { url: String, source: sea_orm::sqlx::Error },
     #[error("queue tables: {0}")]
     QueueMigration(#[from] sea_orm::sqlx::migrate::MigrateError),
 }
@@ -46,20 +43,11 @@ impl Database {
         if url.starts_with("sqlite:") {
             let pool = open_sqlite(url).await?;
             let conn = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool.clone());
-            return Ok(Self {
-                conn,
-                sqlite: Some(pool),
-            });
+            return Ok(Self { conn, sqlite: Some(pool) });
         }
         let mut options = ConnectOptions::new(url.to_owned());
-        options
-            .max_connections(20)
-            .connect_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
-        Ok(Self {
-            conn: sea_orm::Database::connect(options).await?,
-            sqlite: None,
-        })
+        options.max_connections(20).connect_timeout(Duration::from_secs(10)).sqlx_logging(false);
+        Ok(Self { conn: sea_orm::Database::connect(options).await?, sqlite: None })
     }
 
     /// Creates or updates vteacher's tables, and apalis-sqlite's when the queues are in SQLite.
@@ -76,10 +64,7 @@ impl Database {
     /// with "database is locked" when another writer got in between.
     pub async fn write_txn(&self) -> Result<DatabaseTransaction, DbErr> {
         let options = TransactionOptions {
-            sqlite_transaction_mode: self
-                .sqlite
-                .as_ref()
-                .map(|_| SqliteTransactionMode::Immediate),
+            sqlite_transaction_mode: self.sqlite.as_ref().map(|_| SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
         self.conn.begin_with_options(options).await
@@ -87,26 +72,17 @@ impl Database {
 }
 
 async fn open_sqlite(url: &str) -> Result<SqlitePool, DbError> {
-    let open_err = |source| DbError::Open {
-        url: url.to_owned(),
-        source,
-    };
+    let open_err = |source| DbError::Open { url: url.to_owned(), source };
     let options = SqliteConnectOptions::from_str(url)
         .map_err(open_err)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(30));
-    SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await
-        .map_err(open_err)
+    SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(open_err)
 }
 
 /// Unix milliseconds, the one time format of every table.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }

@@ -25,10 +25,7 @@ fn check_safe(value: &str, max: usize) -> Result<(), IdError> {
     if value.chars().count() > max {
         return Err(IdError::TooLong { max });
     }
-    if !value
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
         return Err(IdError::BadCharacter(value.chars().take(40).collect()));
     }
     Ok(())
@@ -105,11 +102,7 @@ pub struct RecordId(i64);
 
 impl RecordId {
     pub fn new(value: i64) -> Result<Self, IdError> {
-        if value > 0 {
-            Ok(Self(value))
-        } else {
-            Err(IdError::NotPositive(value.to_string()))
-        }
+        if value > 0 { Ok(Self(value)) } else { Err(IdError::NotPositive(value.to_string())) }
     }
 
     pub fn get(self) -> i64 {
@@ -120,10 +113,7 @@ impl RecordId {
 impl FromStr for RecordId {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {
-        let value = s
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| IdError::NotPositive(s.to_owned()))?;
+        let value = s.trim().parse::<i64>().map_err(|_| IdError::NotPositive(s.to_owned()))?;
         Self::new(value)
     }
 }
@@ -148,9 +138,7 @@ impl<'de> Deserialize<'de> for RecordId {
                 .ok_or_else(|| de::Error::custom(IdError::NotPositive(n.to_string())))
                 .and_then(|v| RecordId::new(v).map_err(de::Error::custom)),
             serde_json::Value::String(s) => s.parse().map_err(de::Error::custom),
-            other => Err(de::Error::custom(format!(
-                "expected an integer, got {other}"
-            ))),
+            other => Err(de::Error::custom(format!("expected an integer, got {other}"))),
         }
     }
 }
@@ -171,23 +159,14 @@ mod tests {
     #[test]
     fn enforces_lengths() {
         assert!("a".repeat(250).parse::<ClassId>().is_ok());
-        assert_eq!(
-            "a".repeat(251).parse::<ClassId>(),
-            Err(IdError::TooLong { max: 250 })
-        );
+        assert_eq!("a".repeat(251).parse::<ClassId>(), Err(IdError::TooLong { max: 250 }));
         assert!("a".repeat(65).parse::<OrgId>().is_err());
     }
 
     #[test]
     fn record_ids_are_positive_integers_from_numbers_or_strings() {
-        assert_eq!(
-            serde_json::from_str::<RecordId>("6666").unwrap().get(),
-            6666
-        );
-        assert_eq!(
-            serde_json::from_str::<RecordId>("\"6666\"").unwrap().get(),
-            6666
-        );
+        assert_eq!(serde_json::from_str::<RecordId>("6666").unwrap().get(), 6666);
+        assert_eq!(serde_json::from_str::<RecordId>("\"6666\"").unwrap().get(), 6666);
         for bad in ["0", "-1", "1.5", "\"x\"", "null"] {
             assert!(serde_json::from_str::<RecordId>(bad).is_err(), "{bad}");
         }

@@ -37,10 +37,7 @@ impl MessageError {
     }
 
     fn at(field: impl Into<String>, problem: impl ToString) -> Self {
-        Self::Field {
-            field: field.into(),
-            problem: problem.to_string(),
-        }
+        Self::Field { field: field.into(), problem: problem.to_string() }
     }
 }
 
@@ -78,8 +75,7 @@ const KNOWN: [&str; 9] = [
 
 impl Booking {
     pub fn from_json(bytes: &[u8]) -> Result<Self, MessageError> {
-        let value: Value =
-            serde_json::from_slice(bytes).map_err(|e| MessageError::Malformed(e.to_string()))?;
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| MessageError::Malformed(e.to_string()))?;
         Self::from_value(value)
     }
 
@@ -100,15 +96,8 @@ impl Booking {
             extra: map,
         };
         booking.check_has_source()?;
-        if booking
-            .course_name
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > COURSE_NAME_MAX)
-        {
-            return Err(MessageError::at(
-                "course_name",
-                format!("at most {COURSE_NAME_MAX} characters"),
-            ));
+        if booking.course_name.as_ref().is_some_and(|n| n.chars().count() > COURSE_NAME_MAX) {
+            return Err(MessageError::at("course_name", format!("at most {COURSE_NAME_MAX} characters")));
         }
         Ok(booking)
     }
@@ -125,10 +114,9 @@ impl Booking {
     fn check_has_source(&self) -> Result<(), MessageError> {
         let has_source = self.video_url.is_some() || !self.video_url_list.is_empty();
         match self.video_resolution {
-            None if self.video_url.is_none() => Err(MessageError::at(
-                "video_url",
-                "required when video_resolution is absent",
-            )),
+            None if self.video_url.is_none() => {
+                Err(MessageError::at("video_url", "required when video_resolution is absent"))
+            }
             Some(_) if !has_source => Err(MessageError::at(
                 "video_url",
                 "required when video_url_list is empty (it is the source to transcode)",
@@ -171,9 +159,7 @@ pub(super) fn optional<T: serde::de::DeserializeOwned>(
     map: &mut Map<String, Value>,
     field: &str,
 ) -> Result<Option<T>, MessageError> {
-    take_present(map, field)
-        .map(|v| serde_json::from_value(v).map_err(|e| MessageError::at(field, e)))
-        .transpose()
+    take_present(map, field).map(|v| serde_json::from_value(v).map_err(|e| MessageError::at(field, e))).transpose()
 }
 
 pub(super) fn required<T: serde::de::DeserializeOwned>(
@@ -183,17 +169,12 @@ pub(super) fn required<T: serde::de::DeserializeOwned>(
     optional(map, field)?.ok_or_else(|| MessageError::at(field, "required"))
 }
 
-pub(super) fn url_list(
-    map: &mut Map<String, Value>,
-) -> Result<BTreeMap<Resolution, SourceUrl>, MessageError> {
+pub(super) fn url_list(map: &mut Map<String, Value>) -> Result<BTreeMap<Resolution, SourceUrl>, MessageError> {
     let Some(value) = take_present(map, "video_url_list") else {
         return Ok(BTreeMap::new());
     };
     let Value::Object(entries) = value else {
-        return Err(MessageError::at(
-            "video_url_list",
-            "must be an object of resolution → URL",
-        ));
+        return Err(MessageError::at("video_url_list", "must be an object of resolution → URL"));
     };
     let mut list = BTreeMap::new();
     for (key, url) in entries {

@@ -12,10 +12,7 @@ fn accepts_the_legacy_message_as_it_is() {
         "video_url": "http://127.0.0.1/6666.flv", "teacher": "Ms Li"}))
     .unwrap();
     assert_eq!(booking.video_resolution, None);
-    assert_eq!(
-        booking.ready_url().unwrap().as_str(),
-        "http://127.0.0.1/6666.flv"
-    );
+    assert_eq!(booking.ready_url().unwrap().as_str(), "http://127.0.0.1/6666.flv");
     assert_eq!(booking.extra.get("teacher"), Some(&json!("Ms Li")));
 }
 
@@ -33,10 +30,8 @@ fn accepts_lower_case_and_bare_number_resolutions() {
 
 #[test]
 fn an_unlisted_resolution_has_no_ready_url_but_keeps_its_source() {
-    let booking = parse(
-        json!({"class_id": "c-3", "record_id": 1, "video_resolution": "240P",
-        "video_url": "http://h/src.flv"}),
-    )
+    let booking = parse(json!({"class_id": "c-3", "record_id": 1, "video_resolution": "240P",
+        "video_url": "http://h/src.flv"}))
     .unwrap();
     assert!(booking.ready_url().is_none());
 }
@@ -44,35 +39,17 @@ fn an_unlisted_resolution_has_no_ready_url_but_keeps_its_source() {
 #[test]
 fn names_the_field_of_every_bad_input() {
     let cases = [
-        (
-            json!({"record_id": 1, "video_url": "http://h/a"}),
-            "class_id",
-        ),
-        (
-            json!({"class_id": "../x", "record_id": 1, "video_url": "http://h/a"}),
-            "class_id",
-        ),
-        (
-            json!({"class_id": "c", "video_url": "http://h/a"}),
-            "record_id",
-        ),
-        (
-            json!({"class_id": "c", "record_id": -3, "video_url": "http://h/a"}),
-            "record_id",
-        ),
+        (json!({"record_id": 1, "video_url": "http://h/a"}), "class_id"),
+        (json!({"class_id": "../x", "record_id": 1, "video_url": "http://h/a"}), "class_id"),
+        (json!({"class_id": "c", "video_url": "http://h/a"}), "record_id"),
+        (json!({"class_id": "c", "record_id": -3, "video_url": "http://h/a"}), "record_id"),
         (json!({"class_id": "c", "record_id": 1}), "video_url"),
-        (
-            json!({"class_id": "c", "record_id": 1, "video_url": "file:///etc/passwd"}),
-            "video_url",
-        ),
+        (json!({"class_id": "c", "record_id": 1, "video_url": "file:///etc/passwd"}), "video_url"),
         (
             json!({"class_id": "c", "record_id": 1, "video_url": "http://h/a", "video_resolution": "360P"}),
             "video_resolution",
         ),
-        (
-            json!({"class_id": "c", "record_id": 1, "video_url": "http://h/a", "org_id": "a/../b"}),
-            "org_id",
-        ),
+        (json!({"class_id": "c", "record_id": 1, "video_url": "http://h/a", "org_id": "a/../b"}), "org_id"),
         (
             json!({"class_id": "c", "record_id": 1, "video_resolution": "720P",
             "video_url_list": {"4K": "http://h/a"}}),
@@ -83,10 +60,7 @@ fn names_the_field_of_every_bad_input() {
             "video_url_list": {"720P": "ftp://h/a"}}),
             "video_url_list.720P",
         ),
-        (
-            json!({"class_id": "c", "record_id": 1, "video_url": "http://h/a", "node": "h 1"}),
-            "node",
-        ),
+        (json!({"class_id": "c", "record_id": 1, "video_url": "http://h/a", "node": "h 1"}), "node"),
     ];
     for (message, field) in cases {
         let err = parse(message.clone()).expect_err(&message.to_string());
@@ -96,10 +70,7 @@ fn names_the_field_of_every_bad_input() {
 
 #[test]
 fn refuses_malformed_json_and_non_objects() {
-    assert!(matches!(
-        Booking::from_json(b"{\"class_id\": "),
-        Err(MessageError::Malformed(_))
-    ));
+    assert!(matches!(Booking::from_json(b"{\"class_id\": "), Err(MessageError::Malformed(_))));
     assert_eq!(Booking::from_json(b"[1,2]"), Err(MessageError::NotAnObject));
 }
 

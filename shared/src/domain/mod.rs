@@ -16,7 +16,5 @@ pub use messages::{Booking, BookingResult, MessageError, Outcome};
 pub use resolution::{Resolution, UnknownResolution};
 pub use source_url::{SourceUrl, SourceUrlError};
 pub use state::BookingState;
-pub use transcode_message::{
-    Outcome as TranscodeOutcome, Provider, TranscodeRequest, TranscodeResult,
-};
+pub use transcode_message::{Outcome as TranscodeOutcome, Provider, TranscodeRequest, TranscodeResult};
 pub use video_path::VideoKey;

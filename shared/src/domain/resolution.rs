@@ -41,9 +41,7 @@ impl Resolution {
     }
 
     fn from_height(height: u64) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|r| u64::from(r.height()) == height)
+        Self::ALL.into_iter().find(|r| u64::from(r.height()) == height)
     }
 }
 
@@ -58,15 +56,8 @@ impl FromStr for Resolution {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let trimmed = s.trim();
-        let digits = trimmed
-            .strip_suffix('P')
-            .or_else(|| trimmed.strip_suffix('p'))
-            .unwrap_or(trimmed);
-        digits
-            .parse::<u64>()
-            .ok()
-            .and_then(Self::from_height)
-            .ok_or_else(|| UnknownResolution(s.to_owned()))
+        let digits = trimmed.strip_suffix('P').or_else(|| trimmed.strip_suffix('p')).unwrap_or(trimmed);
+        digits.parse::<u64>().ok().and_then(Self::from_height).ok_or_else(|| UnknownResolution(s.to_owned()))
     }
 }
 
@@ -88,8 +79,7 @@ impl<'de> Deserialize<'de> for Resolution {
                 v.parse().map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Resolution, E> {
-                Resolution::from_height(v)
-                    .ok_or_else(|| E::custom(UnknownResolution(v.to_string())))
+                Resolution::from_height(v).ok_or_else(|| E::custom(UnknownResolution(v.to_string())))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Resolution, E> {
                 u64::try_from(v)

@@ -5,9 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// `queued` → `downloading` → `ready`, or `waiting_transcode` until its rendition exists, or
 /// `failed` with a reason.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 #[serde(rename_all = "snake_case")]
 pub enum BookingState {

@@ -52,27 +52,17 @@ pub struct TranscodeResult {
 }
 
 fn field(name: &str, problem: impl ToString) -> MessageError {
-    MessageError::Field {
-        field: name.to_owned(),
-        problem: problem.to_string(),
-    }
+    MessageError::Field { field: name.to_owned(), problem: problem.to_string() }
 }
 
-fn take<T: serde::de::DeserializeOwned>(
-    map: &Map<String, Value>,
-    name: &str,
-) -> Result<T, MessageError> {
-    let value = map
-        .get(name)
-        .filter(|v| !v.is_null())
-        .ok_or_else(|| field(name, "required"))?;
+fn take<T: serde::de::DeserializeOwned>(map: &Map<String, Value>, name: &str) -> Result<T, MessageError> {
+    let value = map.get(name).filter(|v| !v.is_null()).ok_or_else(|| field(name, "required"))?;
     serde_json::from_value(value.clone()).map_err(|e| field(name, e))
 }
 
 impl TranscodeResult {
     pub fn from_json(bytes: &[u8]) -> Result<Self, MessageError> {
-        let value: Value =
-            serde_json::from_slice(bytes).map_err(|e| MessageError::Malformed(e.to_string()))?;
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| MessageError::Malformed(e.to_string()))?;
         Self::from_value(value)
     }
 
@@ -85,53 +75,25 @@ impl TranscodeResult {
         let provider = take(map, "type")?;
         let result: String = take(map, "result")?;
         // "sucess" is the existing system's spelling; both mean success.
-        let outcome = if matches!(
-            result.trim().to_ascii_lowercase().as_str(),
-            "success" | "sucess"
-        ) {
-            Outcome::Succeeded {
-                url: take(map, "transcode_video_url")?,
-            }
+        let outcome = if matches!(result.trim().to_ascii_lowercase().as_str(), "success" | "sucess") {
+            Outcome::Succeeded { url: take(map, "transcode_video_url")? }
         } else {
-            let detail = map
-                .get("reason")
-                .or_else(|| map.get("message"))
-                .and_then(Value::as_str);
-            let reason = detail.map_or_else(
-                || format!("{provider} transcode failed ({result})"),
-                str::to_owned,
-            );
+            let detail = map.get("reason").or_else(|| map.get("message")).and_then(Value::as_str);
+            let reason = detail.map_or_else(|| format!("{provider} transcode failed ({result})"), str::to_owned);
             Outcome::Failed { reason }
         };
-        Ok(Self {
-            record_id,
-            resolution,
-            provider,
-            outcome,
-            message: value,
-        })
+        Ok(Self { record_id, resolution, provider, outcome, message: value })
     }
 
     /// The wire message of a result vteacher itself produced (the ecs workers, timeouts).
-    pub fn produced(
-        record_id: RecordId,
-        resolution: Resolution,
-        provider: Provider,
-        outcome: Outcome,
-    ) -> Self {
+    pub fn produced(record_id: RecordId, resolution: Resolution, provider: Provider, outcome: Outcome) -> Self {
         let (result, url, reason) = match &outcome {
             Outcome::Succeeded { url } => ("success", Some(url.to_string()), None),
             Outcome::Failed { reason } => ("failure", None, Some(reason.clone())),
         };
         let message = serde_json::json!({"cmd": "transcoding", "record_id": record_id, "video_resolution": resolution,
             "result": result, "transcode_video_url": url, "type": provider, "reason": reason});
-        Self {
-            record_id,
-            resolution,
-            provider,
-            outcome,
-            message,
-        }
+        Self { record_id, resolution, provider, outcome, message }
     }
 }
 
@@ -148,8 +110,7 @@ pub struct TranscodeRequest {
 
 impl TranscodeRequest {
     pub fn from_json(bytes: &[u8]) -> Result<Self, MessageError> {
-        let value: Value =
-            serde_json::from_slice(bytes).map_err(|e| MessageError::Malformed(e.to_string()))?;
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| MessageError::Malformed(e.to_string()))?;
         let Value::Object(mut map) = value else {
             return Err(MessageError::NotAnObject);
         };
@@ -176,27 +137,17 @@ mod tests {
     #[test]
     fn sucess_and_success_both_mean_success() {
         for spelling in ["sucess", "success", "SUCCESS"] {
-            let r = parse(
-                json!({"cmd": "transcoding", "record_id": 6666, "video_resolution": "720p",
-                "result": spelling, "transcode_video_url": "http://h/v.flv", "type": "oss"}),
-            )
+            let r = parse(json!({"cmd": "transcoding", "record_id": 6666, "video_resolution": "720p",
+                "result": spelling, "transcode_video_url": "http://h/v.flv", "type": "oss"}))
             .unwrap();
-            assert_eq!(
-                r.outcome,
-                Outcome::Succeeded {
-                    url: "http://h/v.flv".parse().unwrap()
-                }
-            );
+            assert_eq!(r.outcome, Outcome::Succeeded { url: "http://h/v.flv".parse().unwrap() });
             assert_eq!(r.resolution, Resolution::P720);
         }
     }
 
     #[test]
     fn anything_else_is_a_failure() {
-        let r = parse(
-            json!({"record_id": 1, "video_resolution": "240", "result": "fail", "type": "ecs"}),
-        )
-        .unwrap();
+        let r = parse(json!({"record_id": 1, "video_resolution": "240", "result": "fail", "type": "ecs"})).unwrap();
         assert!(matches!(r.outcome, Outcome::Failed { .. }));
         assert_eq!(r.provider, Provider::Ecs);
     }
@@ -204,22 +155,10 @@ mod tests {
     #[test]
     fn names_the_field_of_bad_input() {
         let cases = [
-            (
-                json!({"video_resolution": "240P", "result": "success", "type": "oss"}),
-                "record_id",
-            ),
-            (
-                json!({"record_id": 1, "video_resolution": "360P", "result": "fail", "type": "oss"}),
-                "video_resolution",
-            ),
-            (
-                json!({"record_id": 1, "video_resolution": "240P", "result": "fail", "type": "gpu"}),
-                "type",
-            ),
-            (
-                json!({"record_id": 1, "video_resolution": "240P", "type": "oss"}),
-                "result",
-            ),
+            (json!({"video_resolution": "240P", "result": "success", "type": "oss"}), "record_id"),
+            (json!({"record_id": 1, "video_resolution": "360P", "result": "fail", "type": "oss"}), "video_resolution"),
+            (json!({"record_id": 1, "video_resolution": "240P", "result": "fail", "type": "gpu"}), "type"),
+            (json!({"record_id": 1, "video_resolution": "240P", "type": "oss"}), "result"),
             (
                 json!({"record_id": 1, "video_resolution": "240P", "result": "success", "type": "oss"}),
                 "transcode_video_url",
@@ -231,11 +170,7 @@ mod tests {
             ),
         ];
         for (message, name) in cases {
-            assert_eq!(
-                parse(message.clone()).unwrap_err().field(),
-                Some(name),
-                "{message}"
-            );
+            assert_eq!(parse(message.clone()).unwrap_err().field(), Some(name), "{message}");
         }
     }
 }

@@ -55,17 +55,8 @@ mod tests {
     #[test]
     fn follows_the_three_layouts() {
         let root = Path::new("/home/video");
-        assert_eq!(
-            key(None, None).path_under(root),
-            Path::new("/home/video/6666/6666.flv")
-        );
-        assert_eq!(
-            key(Some("720p"), None).path_under(root),
-            Path::new("/home/video/6666/6666_720P.flv")
-        );
-        assert_eq!(
-            key(Some("720P"), Some("22")).path_under(root),
-            Path::new("/home/video/22/6666/6666_720P.flv")
-        );
+        assert_eq!(key(None, None).path_under(root), Path::new("/home/video/6666/6666.flv"));
+        assert_eq!(key(Some("720p"), None).path_under(root), Path::new("/home/video/6666/6666_720P.flv"));
+        assert_eq!(key(Some("720P"), Some("22")).path_under(root), Path::new("/home/video/22/6666/6666_720P.flv"));
     }
 }

@@ -28,10 +28,7 @@ pub async fn attach(
 ) -> Result<(), DbErr> {
     let now = now_ms();
     let path_text = path.to_string_lossy().into_owned();
-    let class_id: ClassId = booking
-        .class_id
-        .parse()
-        .map_err(|e| DbErr::Custom(format!("class_id: {e}")))?;
+    let class_id: ClassId = booking.class_id.parse().map_err(|e| DbErr::Custom(format!("class_id: {e}")))?;
     let txn = db.write_txn().await?;
 
     let video = videos::ActiveModel {
@@ -71,27 +68,19 @@ pub async fn attach(
         .await?;
     if matches!(linked, sea_orm::TryInsertResult::Inserted(_)) {
         videos::Entity::update_many()
-            .col_expr(
-                videos::Column::NumCite,
-                Expr::col(videos::Column::NumCite).add(1),
-            )
+            .col_expr(videos::Column::NumCite, Expr::col(videos::Column::NumCite).add(1))
             .col_expr(videos::Column::LastUsedAt, Expr::value(now))
             .filter(videos::Column::Id.eq(video.id))
             .exec(&txn)
             .await?;
     }
 
-    store::transition(
-        &txn,
-        &class_id,
-        &[BookingState::Queued, BookingState::Downloading],
-        |row| {
-            row.state = Set(BookingState::Ready);
-            row.node = Set(Some(node.to_string()));
-            row.video_path = Set(Some(path_text));
-            row.reason = Set(None);
-        },
-    )
+    store::transition(&txn, &class_id, &[BookingState::Queued, BookingState::Downloading], |row| {
+        row.state = Set(BookingState::Ready);
+        row.node = Set(Some(node.to_string()));
+        row.video_path = Set(Some(path_text));
+        row.reason = Set(None);
+    })
     .await?;
     txn.commit().await
 }

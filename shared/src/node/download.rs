@@ -32,10 +32,7 @@ pub enum DownloadError {
     #[error("no space left on the disk of {0}")]
     DiskFull(PathBuf),
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("interrupted by shutdown")]
     Cancelled,
 }
@@ -50,10 +47,7 @@ impl DownloadError {
         if source.raw_os_error() == Some(28) {
             return Self::DiskFull(path.to_owned());
         }
-        Self::Io {
-            path: path.to_owned(),
-            source,
-        }
+        Self::Io { path: path.to_owned(), source }
     }
 }
 
@@ -82,18 +76,12 @@ impl Downloader<'_> {
         result
     }
 
-    async fn fetch_into_part(
-        &self,
-        url: &SourceUrl,
-        dest: &Path,
-    ) -> Result<Downloaded, DownloadError> {
+    async fn fetch_into_part(&self, url: &SourceUrl, dest: &Path) -> Result<Downloaded, DownloadError> {
         let mut part = PartFile::open(dest, url.as_str()).await?;
         let response = self.request(url, &part).await?;
         let status = response.status();
         let resumed_from = match status {
-            StatusCode::PARTIAL_CONTENT if content_range_start(&response) == Some(part.len()) => {
-                part.len()
-            }
+            StatusCode::PARTIAL_CONTENT if content_range_start(&response) == Some(part.len()) => part.len(),
             StatusCode::RANGE_NOT_SATISFIABLE if range_total(&response) == Some(part.len()) => {
                 // Everything had arrived before; only the rename was left.
                 let len = part.len();
@@ -105,9 +93,7 @@ impl Downloader<'_> {
                 }
                 part.restart(validator(&response)).await?;
                 if status != StatusCode::OK {
-                    return Err(DownloadError::Network(format!(
-                        "unexpected {status} when restarting"
-                    )));
+                    return Err(DownloadError::Network(format!("unexpected {status} when restarting")));
                 }
                 0
             }
@@ -115,16 +101,10 @@ impl Downloader<'_> {
         };
         let expected = expected_total(&response, resumed_from);
         let got = self.copy_body(response, &mut part).await?;
-        self.finish(part, dest, expected.unwrap_or(got), got)
-            .await
-            .map(|d| Downloaded { resumed_from, ..d })
+        self.finish(part, dest, expected.unwrap_or(got), got).await.map(|d| Downloaded { resumed_from, ..d })
     }
 
-    async fn request(
-        &self,
-        url: &SourceUrl,
-        part: &PartFile,
-    ) -> Result<reqwest::Response, DownloadError> {
+    async fn request(&self, url: &SourceUrl, part: &PartFile) -> Result<reqwest::Response, DownloadError> {
         let mut request = self.http.get(url.as_url().clone());
         if part.len() > 0 {
             request = request.header(header::RANGE, format!("bytes={}-", part.len()));
@@ -140,11 +120,7 @@ impl Downloader<'_> {
         response.map_err(|e| DownloadError::Network(e.without_url().to_string()))
     }
 
-    async fn copy_body(
-        &self,
-        response: reqwest::Response,
-        part: &mut PartFile,
-    ) -> Result<u64, DownloadError> {
+    async fn copy_body(&self, response: reqwest::Response, part: &mut PartFile) -> Result<u64, DownloadError> {
         let mut throttle = Throttle::new(self.rate);
         let mut body = response.bytes_stream();
         loop {
@@ -171,30 +147,18 @@ impl Downloader<'_> {
         Ok(part.len())
     }
 
-    async fn finish(
-        &self,
-        part: PartFile,
-        dest: &Path,
-        expected: u64,
-        got: u64,
-    ) -> Result<Downloaded, DownloadError> {
+    async fn finish(&self, part: PartFile, dest: &Path, expected: u64, got: u64) -> Result<Downloaded, DownloadError> {
         if got != expected {
             return Err(DownloadError::Length { expected, got });
         }
         part.commit(dest).await?;
-        Ok(Downloaded {
-            bytes: got,
-            resumed_from: 0,
-        })
+        Ok(Downloaded { bytes: got, resumed_from: 0 })
     }
 }
 
 fn refusal(status: StatusCode, url: &SourceUrl) -> DownloadError {
     let url = url.as_str().to_owned();
-    if status.is_server_error()
-        || status == StatusCode::TOO_MANY_REQUESTS
-        || status == StatusCode::REQUEST_TIMEOUT
-    {
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::REQUEST_TIMEOUT {
         DownloadError::Unavailable { status, url }
     } else {
         DownloadError::Refused { status, url }
@@ -204,29 +168,15 @@ fn refusal(status: StatusCode, url: &SourceUrl) -> DownloadError {
 /// The strong ETag, else Last-Modified: what `If-Range` may carry.
 fn validator(response: &reqwest::Response) -> Option<String> {
     let headers = response.headers();
-    let etag = headers
-        .get(header::ETAG)
-        .and_then(|v| v.to_str().ok())
-        .filter(|e| !e.starts_with("W/"));
-    etag.or_else(|| {
-        headers
-            .get(header::LAST_MODIFIED)
-            .and_then(|v| v.to_str().ok())
-    })
-    .map(str::to_owned)
+    let etag = headers.get(header::ETAG).and_then(|v| v.to_str().ok()).filter(|e| !e.starts_with("W/"));
+    etag.or_else(|| headers.get(header::LAST_MODIFIED).and_then(|v| v.to_str().ok())).map(str::to_owned)
 }
 
 /// `Content-Range: bytes 100-199/200` → (100, Some(200)); `bytes */200` → start None.
 fn content_range(response: &reqwest::Response) -> Option<(Option<u64>, Option<u64>)> {
-    let value = response
-        .headers()
-        .get(header::CONTENT_RANGE)?
-        .to_str()
-        .ok()?;
+    let value = response.headers().get(header::CONTENT_RANGE)?.to_str().ok()?;
     let (range, total) = value.strip_prefix("bytes ")?.split_once('/')?;
-    let start = range
-        .split_once('-')
-        .and_then(|(s, _)| s.trim().parse().ok());
+    let start = range.split_once('-').and_then(|(s, _)| s.trim().parse().ok());
     Some((start, total.trim().parse().ok()))
 }
 

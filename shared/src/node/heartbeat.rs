@@ -24,9 +24,7 @@ struct Usage {
 
 /// Free bytes on the filesystem holding `dir`.
 pub fn free_disk_bytes(dir: &Path) -> u64 {
-    nix::sys::statvfs::statvfs(dir)
-        .map(|s| s.blocks_available() * s.fragment_size())
-        .unwrap_or(0)
+    nix::sys::statvfs::statvfs(dir).map(|s| s.blocks_available() * s.fragment_size()).unwrap_or(0)
 }
 
 /// Records one heartbeat of this process's node.
@@ -34,14 +32,8 @@ pub async fn beat(app: &App) -> Result<(), DbErr> {
     let node = app.settings.node_id.to_string();
     let usage = videos::Entity::find()
         .select_only()
-        .column_as(
-            Expr::from(Func::count(Expr::col(videos::Column::Id))),
-            "count",
-        )
-        .column_as(
-            Expr::from(Func::sum(Expr::col(videos::Column::SizeBytes))),
-            "bytes",
-        )
+        .column_as(Expr::from(Func::count(Expr::col(videos::Column::Id))), "count")
+        .column_as(Expr::from(Func::sum(Expr::col(videos::Column::SizeBytes))), "bytes")
         .filter(videos::Column::Node.eq(&node))
         .into_model::<Usage>()
         .one(&app.db.conn)

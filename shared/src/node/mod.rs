@@ -55,21 +55,13 @@ impl Fetched {
 }
 
 /// Puts the video at `path`, downloading it from `url` unless it is already there.
-pub async fn fetch_video(
-    app: &App,
-    url: &SourceUrl,
-    path: &Path,
-) -> Result<Fetched, DownloadError> {
+pub async fn fetch_video(app: &App, url: &SourceUrl, path: &Path) -> Result<Fetched, DownloadError> {
     let _guard = app.downloads.lock(path).await;
     if let Ok(meta) = tokio::fs::metadata(path).await
         && meta.is_file()
     {
         return Ok(Fetched::CacheHit { bytes: meta.len() });
     }
-    let downloader = Downloader {
-        http: &app.http,
-        rate: app.settings.download_rate,
-        cancel: &app.shutdown,
-    };
+    let downloader = Downloader { http: &app.http, rate: app.settings.download_rate, cancel: &app.shutdown };
     downloader.fetch(url, path).await.map(Fetched::Downloaded)
 }

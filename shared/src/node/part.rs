@@ -40,47 +40,22 @@ impl PartFile {
         let path = with_suffix(dest, ".part");
         let meta_path = with_suffix(dest, ".part.json");
         if let Some(parent) = dest.parent() {
-            fs::create_dir_all(parent)
-                .await
-                .map_err(|e| DownloadError::io(parent, e))?;
+            fs::create_dir_all(parent).await.map_err(|e| DownloadError::io(parent, e))?;
         }
-        let stored: Option<Meta> = fs::read(&meta_path)
-            .await
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
+        let stored: Option<Meta> = fs::read(&meta_path).await.ok().and_then(|b| serde_json::from_slice(&b).ok());
         let meta = match stored {
             Some(meta) if meta.url == url => meta,
             // Started from another URL (or never described): its bytes cannot be trusted.
             Some(_) => {
                 let _ = fs::remove_file(&path).await;
-                Meta {
-                    url: url.to_owned(),
-                    validator: None,
-                }
+                Meta { url: url.to_owned(), validator: None }
             }
-            None => Meta {
-                url: url.to_owned(),
-                validator: None,
-            },
+            None => Meta { url: url.to_owned(), validator: None },
         };
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .await
-            .map_err(|e| DownloadError::io(&path, e))?;
-        let len = file
-            .metadata()
-            .await
-            .map_err(|e| DownloadError::io(&path, e))?
-            .len();
-        Ok(Self {
-            path,
-            meta_path,
-            file: BufWriter::with_capacity(WRITE_BUFFER, file),
-            len,
-            meta,
-        })
+        let file =
+            OpenOptions::new().create(true).append(true).open(&path).await.map_err(|e| DownloadError::io(&path, e))?;
+        let len = file.metadata().await.map_err(|e| DownloadError::io(&path, e))?.len();
+        Ok(Self { path, meta_path, file: BufWriter::with_capacity(WRITE_BUFFER, file), len, meta })
     }
 
     /// Removes the `.part` of `dest` and its description.
@@ -99,51 +74,30 @@ impl PartFile {
 
     /// Empties the file and remembers the new validator: the download starts from zero.
     pub async fn restart(&mut self, validator: Option<String>) -> Result<(), DownloadError> {
-        self.file
-            .flush()
-            .await
-            .map_err(|e| DownloadError::io(&self.path, e))?;
-        self.file
-            .get_ref()
-            .set_len(0)
-            .await
-            .map_err(|e| DownloadError::io(&self.path, e))?;
+        self.file.flush().await.map_err(|e| DownloadError::io(&self.path, e))?;
+        self.file.get_ref().set_len(0).await.map_err(|e| DownloadError::io(&self.path, e))?;
         self.len = 0;
         self.meta.validator = validator;
         let bytes = serde_json::to_vec(&self.meta).expect("meta serializes");
-        fs::write(&self.meta_path, bytes)
-            .await
-            .map_err(|e| DownloadError::io(&self.meta_path, e))
+        fs::write(&self.meta_path, bytes).await.map_err(|e| DownloadError::io(&self.meta_path, e))
     }
 
     pub async fn write(&mut self, bytes: &[u8]) -> Result<(), DownloadError> {
-        self.file
-            .write_all(bytes)
-            .await
-            .map_err(|e| DownloadError::io(&self.path, e))?;
+        self.file.write_all(bytes).await.map_err(|e| DownloadError::io(&self.path, e))?;
         self.len += bytes.len() as u64;
         Ok(())
     }
 
     pub async fn flush(&mut self) -> Result<(), DownloadError> {
-        self.file
-            .flush()
-            .await
-            .map_err(|e| DownloadError::io(&self.path, e))
+        self.file.flush().await.map_err(|e| DownloadError::io(&self.path, e))
     }
 
     /// Makes the file durable and renames it to `dest` in one step: a reader sees the whole
     /// video or none.
     pub async fn commit(mut self, dest: &Path) -> Result<(), DownloadError> {
         self.flush().await?;
-        self.file
-            .get_ref()
-            .sync_all()
-            .await
-            .map_err(|e| DownloadError::io(&self.path, e))?;
-        fs::rename(&self.path, dest)
-            .await
-            .map_err(|e| DownloadError::io(dest, e))?;
+        self.file.get_ref().sync_all().await.map_err(|e| DownloadError::io(&self.path, e))?;
+        fs::rename(&self.path, dest).await.map_err(|e| DownloadError::io(dest, e))?;
         let _ = fs::remove_file(&self.meta_path).await;
         if let Some(parent) = dest.parent()
             && let Ok(dir) = File::open(parent).await

@@ -23,9 +23,7 @@ impl Throttle {
             let nanos_per_cell = (CELL as u128 * 1_000_000_000) / bytes_per_sec.max(1) as u128;
             let period = Duration::from_nanos(nanos_per_cell.max(1) as u64);
             let burst = NonZeroU32::new(BURST_CELLS).expect("non-zero");
-            let quota = Quota::with_period(period)
-                .expect("non-zero period")
-                .allow_burst(burst);
+            let quota = Quota::with_period(period).expect("non-zero period").allow_burst(burst);
             RateLimiter::direct(quota)
         });
         Self { limiter, carry: 0 }

@@ -1,8 +1,7 @@
 //! Runs the work a committed transaction left for after the commit.
 
 use super::{
-    JobError, booking::BookingJob, notify::NotifyJob, transcode_ecs::TranscodeEcsJob,
-    transcode_oss::TranscodeOssJob,
+    JobError, booking::BookingJob, notify::NotifyJob, transcode_ecs::TranscodeEcsJob, transcode_oss::TranscodeOssJob,
 };
 use crate::{app::App, tools::alarm, transcode::store::After};
 

@@ -45,10 +45,7 @@ pub struct Queues {
 
 impl std::fmt::Debug for Queues {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Queues")
-            .field("backend", &self.backend_name())
-            .field("prefix", &self.prefix)
-            .finish()
+        f.debug_struct("Queues").field("backend", &self.backend_name()).field("prefix", &self.prefix).finish()
     }
 }
 
@@ -59,10 +56,7 @@ impl Queues {
             (None, Some(pool)) => Backend::Sqlite(pool.clone()),
             (None, None) => return Err(QueueError::NoBackend),
         };
-        Ok(Self {
-            backend,
-            prefix: settings.queue_prefix.clone(),
-        })
+        Ok(Self { backend, prefix: settings.queue_prefix.clone() })
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -81,10 +75,7 @@ impl Queues {
     pub async fn enqueue<J: Job>(&self, job: J, node: Option<&NodeId>) -> Result<(), QueueError> {
         let queue = self.name_of::<J>(node);
         let task = TaskBuilder::new(job).max_attempts(MAX_DELIVERIES).build();
-        let push_err = |e: &dyn std::fmt::Display| QueueError::Push {
-            queue: queue.clone(),
-            reason: e.to_string(),
-        };
+        let push_err = |e: &dyn std::fmt::Display| QueueError::Push { queue: queue.clone(), reason: e.to_string() };
         match &self.backend {
             Backend::Redis(conn) => {
                 let mut storage = redis_storage::<J>(conn, &queue, None);
@@ -122,10 +113,7 @@ impl Queues {
         .bind(pattern)
         .execute(pool)
         .await
-        .map_err(|e| QueueError::Push {
-            queue: "(retention)".into(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| QueueError::Push { queue: "(retention)".into(), reason: e.to_string() })?;
         Ok(result.rows_affected())
     }
 }
@@ -153,34 +141,18 @@ impl Lease {
     }
 }
 
-pub(super) fn redis_storage<J>(
-    conn: &ConnectionManager,
-    queue: &str,
-    lease: Option<Lease>,
-) -> RedisStorage<J> {
-    let mut config = apalis_redis::Config::default()
-        .queue(queue)
-        .emit_events(false);
+pub(super) fn redis_storage<J>(conn: &ConnectionManager, queue: &str, lease: Option<Lease>) -> RedisStorage<J> {
+    let mut config = apalis_redis::Config::default().queue(queue).emit_events(false);
     if let Some(lease) = lease {
-        config = config
-            .heartbeat_interval(lease.interval())
-            .missed_heartbeats(3)
-            .batch_size(lease.batch);
+        config = config.heartbeat_interval(lease.interval()).missed_heartbeats(3).batch_size(lease.batch);
     }
     RedisStorage::new(conn.clone()).with_config(config)
 }
 
-pub(super) fn sqlite_storage<J>(
-    pool: &SqlitePool,
-    queue: &str,
-    lease: Option<Lease>,
-) -> SqliteStorage<J> {
+pub(super) fn sqlite_storage<J>(pool: &SqlitePool, queue: &str, lease: Option<Lease>) -> SqliteStorage<J> {
     let mut config = apalis_sqlite::Config::default().queue(queue);
     if let Some(lease) = lease {
-        config = config
-            .heartbeat_interval(lease.interval())
-            .missed_heartbeats(3)
-            .batch_size(lease.batch);
+        config = config.heartbeat_interval(lease.interval()).missed_heartbeats(3).batch_size(lease.batch);
     }
     SqliteStorage::new(pool).with_config(config)
 }

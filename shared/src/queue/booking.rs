@@ -34,13 +34,8 @@ impl Job for BookingJob {
         let booking = Booking::from_value(row.message.clone())
             .map_err(|e| JobError::abort(format!("stored booking message is invalid: {e}")))?;
         // Released by its transcode (or placed by an earlier delivery): the URL is known.
-        let released = row
-            .source_url
-            .as_deref()
-            .map(str::parse::<SourceUrl>)
-            .transpose();
-        let released =
-            released.map_err(|e| JobError::abort(format!("stored source_url is invalid: {e}")))?;
+        let released = row.source_url.as_deref().map(str::parse::<SourceUrl>).transpose();
+        let released = released.map_err(|e| JobError::abort(format!("stored source_url is invalid: {e}")))?;
         let url = match released.or_else(|| booking.ready_url().cloned()) {
             Some(url) => url,
             None => match on_transcode(app, &booking).await? {
@@ -57,35 +52,20 @@ impl Job for BookingJob {
 }
 
 /// Places the booking on a push host and queues the download there.
-async fn send_to_node(
-    app: &App,
-    chosen: &Option<String>,
-    booking: &Booking,
-    url: SourceUrl,
-) -> Result<(), JobError> {
-    let key = VideoKey {
-        record_id: booking.record_id,
-        resolution: booking.video_resolution,
-        org_id: booking.org_id.clone(),
-    };
+async fn send_to_node(app: &App, chosen: &Option<String>, booking: &Booking, url: SourceUrl) -> Result<(), JobError> {
+    let key =
+        VideoKey { record_id: booking.record_id, resolution: booking.video_resolution, org_id: booking.org_id.clone() };
     let node = match &booking.node {
         Some(node) => node.clone(),
         None => place(app, chosen, &key).await?,
     };
-    store::transition(
-        &app.db.conn,
-        &booking.class_id,
-        &[BookingState::Queued],
-        |r| {
-            r.source_url = Set(Some(url.to_string()));
-            r.node = Set(Some(node.to_string()));
-        },
-    )
+    store::transition(&app.db.conn, &booking.class_id, &[BookingState::Queued], |r| {
+        r.source_url = Set(Some(url.to_string()));
+        r.node = Set(Some(node.to_string()));
+    })
     .await?;
     tracing::info!(record_id = %booking.record_id, node = %node, %url, "normal booking: download");
-    let job = DownloadJob {
-        class_id: booking.class_id.clone(),
-    };
+    let job = DownloadJob { class_id: booking.class_id.clone() };
     app.queues.enqueue(job, Some(&node)).await?;
     Ok(())
 }
@@ -101,22 +81,11 @@ async fn place(app: &App, chosen: &Option<String>, key: &VideoKey) -> Result<Nod
 }
 
 /// Fails a booking that has not settled and queues its failure result.
-pub(super) async fn fail_and_notify(
-    app: &App,
-    class_id: &ClassId,
-    reason: &str,
-) -> Result<(), JobError> {
+pub(super) async fn fail_and_notify(app: &App, class_id: &ClassId, reason: &str) -> Result<(), JobError> {
     if store::fail(&app.db.conn, class_id, reason).await? {
         tracing::warn!(%class_id, reason, "booking failed");
     }
     // Queued even when an earlier delivery failed it: that one may have died before this line.
-    app.queues
-        .enqueue(
-            NotifyJob {
-                class_id: class_id.clone(),
-            },
-            None,
-        )
-        .await?;
+    app.queues.enqueue(NotifyJob { class_id: class_id.clone() }, None).await?;
     Ok(())
 }

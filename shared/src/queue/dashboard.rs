@@ -16,14 +16,8 @@ use crate::{app::App, db::nodes, domain::NodeId};
 /// This process's node and every node that has sent a heartbeat.
 pub async fn known_nodes(app: &App) -> Vec<NodeId> {
     let mut known = vec![app.settings.node_id.clone()];
-    let stored = nodes::Entity::find()
-        .all(&app.db.conn)
-        .await
-        .unwrap_or_default();
-    for node in stored
-        .iter()
-        .filter_map(|n| n.node_id.parse::<NodeId>().ok())
-    {
+    let stored = nodes::Entity::find().all(&app.db.conn).await.unwrap_or_default();
+    for node in stored.iter().filter_map(|n| n.node_id.parse::<NodeId>().ok()) {
         if !known.contains(&node) {
             known.push(node);
         }

@@ -34,30 +34,16 @@ fn decode<J: DeserializeOwned>(bytes: &[u8]) -> Option<J> {
     serde_json::from_slice(bytes).ok()
 }
 
-async fn redis_waiting(
-    mut conn: apalis_redis::ConnectionManager,
-    queue: &str,
-) -> Result<Vec<Vec<u8>>, QueueError> {
-    let active: Vec<String> = redis::cmd("LRANGE")
-        .arg(format!("{queue}:active"))
-        .arg(0)
-        .arg(-1)
-        .query_async(&mut conn)
-        .await?;
-    let scheduled: Vec<String> = redis::cmd("ZRANGE")
-        .arg(format!("{queue}:scheduled"))
-        .arg(0)
-        .arg(-1)
-        .query_async(&mut conn)
-        .await?;
+async fn redis_waiting(mut conn: apalis_redis::ConnectionManager, queue: &str) -> Result<Vec<Vec<u8>>, QueueError> {
+    let active: Vec<String> =
+        redis::cmd("LRANGE").arg(format!("{queue}:active")).arg(0).arg(-1).query_async(&mut conn).await?;
+    let scheduled: Vec<String> =
+        redis::cmd("ZRANGE").arg(format!("{queue}:scheduled")).arg(0).arg(-1).query_async(&mut conn).await?;
     let ids: Vec<String> = active.into_iter().chain(scheduled).collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let data: Vec<Option<Vec<u8>>> = redis::cmd("HMGET")
-        .arg(format!("{queue}:data"))
-        .arg(&ids)
-        .query_async(&mut conn)
-        .await?;
+    let data: Vec<Option<Vec<u8>>> =
+        redis::cmd("HMGET").arg(format!("{queue}:data")).arg(&ids).query_async(&mut conn).await?;
     Ok(data.into_iter().flatten().collect())
 }

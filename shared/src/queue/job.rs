@@ -77,11 +77,7 @@ pub trait Job: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'sta
     fn run(&self, app: &App) -> impl Future<Output = Result<(), JobError>> + Send;
 
     /// Records a failure that will not be retried (an abort, or the last attempt spent).
-    fn give_up(
-        &self,
-        _app: &App,
-        _error: &JobError,
-    ) -> impl Future<Output = Result<(), JobError>> + Send {
+    fn give_up(&self, _app: &App, _error: &JobError) -> impl Future<Output = Result<(), JobError>> + Send {
         async { Ok(()) }
     }
 

@@ -41,14 +41,9 @@ impl Job for NotifyJob {
                 .map_err(|e| JobError::retry(format!("publish on {channel}: {e}")))?;
         }
         if let Some(url) = &app.settings.result_webhook_url {
-            webhook::post_json(&app.http, url, &result)
-                .await
-                .map_err(JobError::retry)?;
+            webhook::post_json(&app.http, url, &result).await.map_err(JobError::retry)?;
         }
-        let sent = bookings::ActiveModel {
-            notified_at: Set(Some(now_ms())),
-            ..Default::default()
-        };
+        let sent = bookings::ActiveModel { notified_at: Set(Some(now_ms())), ..Default::default() };
         bookings::Entity::update_many()
             .set(sent)
             .filter(bookings::Column::ClassId.eq(self.class_id.as_str()))

@@ -3,17 +3,12 @@
 
 use super::{
     Job, QueueKind, Workers, booking::BookingJob, download::DownloadJob, notify::NotifyJob,
-    transcode_ecs::TranscodeEcsJob, transcode_oss::TranscodeOssJob,
-    transcode_result::TranscodeResultJob,
+    transcode_ecs::TranscodeEcsJob, transcode_oss::TranscodeOssJob, transcode_result::TranscodeResultJob,
 };
 use crate::app::App;
 
 /// The queues of each process type of the Procfile.
-pub const BOOKING_QUEUES: &[&str] = &[
-    BookingJob::QUEUE,
-    TranscodeResultJob::QUEUE,
-    NotifyJob::QUEUE,
-];
+pub const BOOKING_QUEUES: &[&str] = &[BookingJob::QUEUE, TranscodeResultJob::QUEUE, NotifyJob::QUEUE];
 pub const TRANSCODE_QUEUES: &[&str] = &[TranscodeOssJob::QUEUE, TranscodeEcsJob::QUEUE];
 pub const NODE_QUEUES: &[&str] = &[DownloadJob::QUEUE];
 pub const ALL_QUEUES: &[&str] = &[
@@ -49,14 +44,10 @@ pub fn spawn(workers: &mut Workers, app: &App, queue: &str) -> Result<(), Unknow
     match queue {
         BookingJob::QUEUE => workers.spawn::<BookingJob>(app, None, 8),
         NotifyJob::QUEUE => workers.spawn::<NotifyJob>(app, None, 8),
-        DownloadJob::QUEUE => {
-            workers.spawn::<DownloadJob>(app, node, app.settings.download_concurrency)
-        }
+        DownloadJob::QUEUE => workers.spawn::<DownloadJob>(app, node, app.settings.download_concurrency),
         // Waiting on the cloud is cheap: many at once.
         TranscodeOssJob::QUEUE => workers.spawn::<TranscodeOssJob>(app, None, 16),
-        TranscodeEcsJob::QUEUE => {
-            workers.spawn::<TranscodeEcsJob>(app, None, app.settings.transcode_concurrency)
-        }
+        TranscodeEcsJob::QUEUE => workers.spawn::<TranscodeEcsJob>(app, None, app.settings.transcode_concurrency),
         TranscodeResultJob::QUEUE => workers.spawn::<TranscodeResultJob>(app, None, 4),
         other => return Err(UnknownQueue(other.to_owned())),
     }

@@ -38,8 +38,7 @@ async fn run_attempts<J: Job>(job: &J, app: &App) -> Result<(), BoxDynError> {
     loop {
         let error = match job.run(app).await {
             Ok(()) => {
-                metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "done")
-                    .increment(1);
+                metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "done").increment(1);
                 return Ok(());
             }
             Err(error) => error,
@@ -61,15 +60,9 @@ async fn run_attempts<J: Job>(job: &J, app: &App) -> Result<(), BoxDynError> {
     }
 }
 
-async fn give_up<J: Job>(
-    job: &J,
-    app: &App,
-    error: JobError,
-    attempt: u32,
-) -> Result<(), BoxDynError> {
+async fn give_up<J: Job>(job: &J, app: &App, error: JobError, attempt: u32) -> Result<(), BoxDynError> {
     tracing::error!(attempt, %error, "job failed for good");
-    metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "failed")
-        .increment(1);
+    metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "failed").increment(1);
     if let Err(record_error) = job.give_up(app, &error).await {
         // The failure could not be recorded (database down): let the backend deliver the job
         // again later rather than lose the failure.
@@ -80,10 +73,7 @@ async fn give_up<J: Job>(
 }
 
 fn hand_back<J: Job>() -> BoxDynError {
-    tracing::info!(
-        queue = J::QUEUE,
-        "shutting down; job handed back to the queue"
-    );
+    tracing::info!(queue = J::QUEUE, "shutting down; job handed back to the queue");
     Box::new(JobError::Interrupted)
 }
 
@@ -97,10 +87,7 @@ mod tests {
         for attempt in 1..=4u32 {
             let want = 2.0 * f64::from(2u32.pow(attempt - 1));
             let got = backoff(base, attempt).as_secs_f64();
-            assert!(
-                got >= want * 0.8 && got <= want * 1.2,
-                "attempt {attempt}: {got}"
-            );
+            assert!(got >= want * 0.8 && got <= want * 1.2, "attempt {attempt}: {got}");
         }
         assert!(backoff(base, 40) <= MAX_BACKOFF.mul_f64(1.2));
     }

@@ -22,19 +22,13 @@ pub struct TranscodeEcsJob {
 
 impl From<Key> for TranscodeEcsJob {
     fn from(key: Key) -> Self {
-        Self {
-            record_id: key.record_id,
-            resolution: key.resolution,
-        }
+        Self { record_id: key.record_id, resolution: key.resolution }
     }
 }
 
 impl TranscodeEcsJob {
     fn key(&self) -> Key {
-        Key {
-            record_id: self.record_id,
-            resolution: self.resolution,
-        }
+        Key { record_id: self.record_id, resolution: self.resolution }
     }
 }
 
@@ -60,12 +54,6 @@ impl Job for TranscodeEcsJob {
 
     async fn give_up(&self, app: &App, error: &JobError) -> Result<(), JobError> {
         let reason = error.reason().to_owned();
-        emit(
-            app,
-            self.key(),
-            Provider::Ecs,
-            TranscodeOutcome::Failed { reason },
-        )
-        .await
+        emit(app, self.key(), Provider::Ecs, TranscodeOutcome::Failed { reason }).await
     }
 }

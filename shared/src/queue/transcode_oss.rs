@@ -28,19 +28,13 @@ pub struct TranscodeOssJob {
 
 impl From<Key> for TranscodeOssJob {
     fn from(key: Key) -> Self {
-        Self {
-            record_id: key.record_id,
-            resolution: key.resolution,
-        }
+        Self { record_id: key.record_id, resolution: key.resolution }
     }
 }
 
 impl TranscodeOssJob {
     fn key(&self) -> Key {
-        Key {
-            record_id: self.record_id,
-            resolution: self.resolution,
-        }
+        Key { record_id: self.record_id, resolution: self.resolution }
     }
 }
 
@@ -52,17 +46,11 @@ pub(crate) async fn in_progress(
 ) -> Result<Option<transcodes::Model>, JobError> {
     let id = (key.record_id.get(), key.resolution.to_string());
     let found = transcodes::Entity::find_by_id(id).one(&app.db.conn).await?;
-    Ok(found.filter(|t| {
-        t.state == TranscodeState::Transcoding && t.provider.as_deref() == Some(provider.as_str())
-    }))
+    Ok(found.filter(|t| t.state == TranscodeState::Transcoding && t.provider.as_deref() == Some(provider.as_str())))
 }
 
 pub(super) fn sources_of(transcode: &transcodes::Model) -> Sources {
-    transcode
-        .sources
-        .clone()
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
+    transcode.sources.clone().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
 }
 
 impl Job for TranscodeOssJob {
@@ -86,11 +74,8 @@ impl Job for TranscodeOssJob {
                 emit(app, key, Provider::Oss, TranscodeOutcome::Failed { reason }).await
             }
             OssProvider::Http => {
-                let endpoint = app
-                    .settings
-                    .oss_http_url
-                    .as_deref()
-                    .ok_or_else(|| JobError::abort("OSS_HTTP_URL is not set"))?;
+                let endpoint =
+                    app.settings.oss_http_url.as_deref().ok_or_else(|| JobError::abort("OSS_HTTP_URL is not set"))?;
                 oss_http::submit(&app.http, endpoint, key, &choice.url).await?;
                 tracing::info!(source = %choice.url, "submitted to the oss http service; its result will come as a message");
                 Ok(())
@@ -101,12 +86,6 @@ impl Job for TranscodeOssJob {
 
     async fn give_up(&self, app: &App, error: &JobError) -> Result<(), JobError> {
         let reason = error.reason().to_owned();
-        emit(
-            app,
-            self.key(),
-            Provider::Oss,
-            TranscodeOutcome::Failed { reason },
-        )
-        .await
+        emit(app, self.key(), Provider::Oss, TranscodeOutcome::Failed { reason }).await
     }
 }

@@ -22,9 +22,7 @@ pub struct TranscodeResultJob {
 
 impl From<&TranscodeResult> for TranscodeResultJob {
     fn from(result: &TranscodeResult) -> Self {
-        Self {
-            message: result.message.clone(),
-        }
+        Self { message: result.message.clone() }
     }
 }
 
@@ -38,16 +36,12 @@ impl Job for TranscodeResultJob {
 
     async fn run(&self, app: &App) -> Result<(), JobError> {
         let result = TranscodeResult::from_value(self.message.clone()).map_err(JobError::abort)?;
-        let key = Key {
-            record_id: result.record_id,
-            resolution: result.resolution,
-        };
+        let key = Key { record_id: result.record_id, resolution: result.resolution };
         let txn = app.db.write_txn().await?;
         let current = store::lock(&txn, key).await?;
         let effect = on_result(current.as_ref(), &result);
         tracing::info!(?effect, "transcode result");
-        metrics::counter!("vteacher_transcode_results_total", "effect" => effect.name())
-            .increment(1);
+        metrics::counter!("vteacher_transcode_results_total", "effect" => effect.name()).increment(1);
         let after = store::apply(&txn, key, &effect, Some(&result), &app.settings).await?;
         txn.commit().await?;
         run_after(app, after).await

@@ -34,10 +34,7 @@ pub struct Workers {
 
 impl Workers {
     pub fn new(shutdown: CancellationToken) -> Self {
-        Self {
-            tasks: JoinSet::new(),
-            shutdown,
-        }
+        Self { tasks: JoinSet::new(), shutdown }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -50,10 +47,7 @@ impl Workers {
         let queues: &Queues = &app.queues;
         let queue = queues.name_of::<J>(node);
         let name = format!("{queue}@{}", uuid::Uuid::new_v4().simple());
-        let lease = Lease {
-            lease: app.settings.queue_lease.0,
-            batch: concurrency,
-        };
+        let lease = Lease { lease: app.settings.queue_lease.0, batch: concurrency };
         let stop = self.shutdown.clone();
         let stop_when_cancelled = move |ctx: apalis_core::worker::context::WorkerContext| {
             let stop = stop.clone();
@@ -73,9 +67,7 @@ impl Workers {
                     .data(app)
                     .concurrency(concurrency)
                     .build(handle::<J>);
-                self.tasks.spawn(async move {
-                    (worker_name, worker.run_with_ctx(stop_when_cancelled).await)
-                });
+                self.tasks.spawn(async move { (worker_name, worker.run_with_ctx(stop_when_cancelled).await) });
             }};
         }
         match &queues.backend {

@@ -19,14 +19,7 @@ use parse::{Progress, parse_probe};
 mod parse;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
-const PROBE_ARGS: [&str; 6] = [
-    "-v",
-    "error",
-    "-print_format",
-    "json",
-    "-show_format",
-    "-show_streams",
-];
+const PROBE_ARGS: [&str; 6] = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams"];
 const STDERR_TAIL: usize = 2048;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,11 +29,7 @@ pub enum FfmpegError {
     #[error("timed out after {}", humantime::format_duration(*.0))]
     Timeout(Duration),
     #[error("{tool} failed ({status}): {stderr_tail}")]
-    Failed {
-        tool: &'static str,
-        status: ExitStatus,
-        stderr_tail: String,
-    },
+    Failed { tool: &'static str, status: ExitStatus, stderr_tail: String },
     #[error("unexpected ffprobe output: {0}")]
     BadOutput(String),
     #[error(transparent)]
@@ -55,20 +44,14 @@ impl FfmpegError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Timeout(_) | Self::Io(_) => true,
-            Self::Failed {
-                status,
-                stderr_tail,
-                ..
-            } => status.signal().is_some() || is_resource_error(stderr_tail),
+            Self::Failed { status, stderr_tail, .. } => status.signal().is_some() || is_resource_error(stderr_tail),
             Self::NotInstalled(_) | Self::BadOutput(_) => false,
         }
     }
 }
 
 fn is_resource_error(stderr: &str) -> bool {
-    ["No space left on device", "Cannot allocate memory"]
-        .iter()
-        .any(|m| stderr.contains(m))
+    ["No space left on device", "Cannot allocate memory"].iter().any(|m| stderr.contains(m))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,19 +104,16 @@ impl Transcode<'_> {
 
     fn args_to(&self, output: &Path) -> Vec<OsString> {
         let scale = format!("scale=-2:{}", self.height);
-        let mut args: Vec<OsString> = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
-            .map(OsString::from)
-            .into();
+        let mut args: Vec<OsString> =
+            ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"].map(OsString::from).into();
         args.extend(["-i".into(), file_url(self.input)]);
         // FLV holds one audio stream; 4:4:4 sources would give High 4:4:4, which players refuse.
         args.extend(
-            [
-                "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "libx264", "-preset", "veryfast",
-            ]
-            .into_iter()
-            .chain(["-pix_fmt", "yuv420p", "-vf", &scale, "-c:a", "copy"])
-            .chain(["-progress", "pipe:1", "-nostats", "-f", "flv"])
-            .map(OsString::from),
+            ["-map", "0:v:0", "-map", "0:a:0?", "-c:v", "libx264", "-preset", "veryfast"]
+                .into_iter()
+                .chain(["-pix_fmt", "yuv420p", "-vf", &scale, "-c:a", "copy"])
+                .chain(["-progress", "pipe:1", "-nostats", "-f", "flv"])
+                .map(OsString::from),
         );
         args.push(file_url(output));
         args
@@ -147,19 +127,13 @@ impl Transcode<'_> {
         source_duration: Duration,
         mut on_progress: impl FnMut(u8) + Send,
     ) -> Result<(), FfmpegError> {
-        let partial = Partial {
-            path: self.partial_path(),
-            committed: false,
-        };
+        let partial = Partial { path: self.partial_path(), committed: false };
         let mut child = spawn("ffmpeg", &self.args_to(&partial.path))?;
         let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
         let (stdout, stderr) = stdout.zip(stderr).expect("both piped in spawn");
         let mut progress = Progress::new(source_duration);
         let ran = tokio::time::timeout(self.timeout, async {
-            let (read, tail) = tokio::join!(
-                read_progress(stdout, &mut progress, &mut on_progress),
-                read_tail(stderr)
-            );
+            let (read, tail) = tokio::join!(read_progress(stdout, &mut progress, &mut on_progress), read_tail(stderr));
             read?;
             Ok::<_, std::io::Error>((child.wait().await?, tail?))
         })
@@ -256,11 +230,7 @@ fn spawn(tool: &'static str, args: &[OsString]) -> Result<Child, FfmpegError> {
 fn failed(tool: &'static str, status: ExitStatus, stderr: &[u8]) -> FfmpegError {
     let start = stderr.len().saturating_sub(STDERR_TAIL);
     let stderr_tail = String::from_utf8_lossy(&stderr[start..]).trim().to_owned();
-    FfmpegError::Failed {
-        tool,
-        status,
-        stderr_tail,
-    }
+    FfmpegError::Failed { tool, status, stderr_tail }
 }
 
 fn file_url(path: &Path) -> OsString {

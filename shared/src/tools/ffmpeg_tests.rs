@@ -35,24 +35,12 @@ async fn source(dir: &Path, name: &str, secs: u32) -> PathBuf {
 }
 
 fn rendition<'a>(input: &'a Path, output: &'a Path, timeout: Duration) -> Transcode<'a> {
-    Transcode {
-        input,
-        output,
-        height: 240,
-        timeout,
-    }
+    Transcode { input, output, height: 240, timeout }
 }
 
 async fn pixel_format(path: &Path) -> String {
     let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=pix_fmt",
-        ])
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=pix_fmt"])
         .args(["-of", "default=noprint_wrappers=1:nokey=1"])
         .arg(path)
         .output()
@@ -85,23 +73,13 @@ async fn transcode_to_240_keeps_aspect_audio_and_duration() {
 
     let out = probe(&output).await.unwrap();
     assert_eq!(out.height, 240);
-    assert!(
-        out.width % 2 == 0 && (426..=428).contains(&out.width),
-        "{out:?}"
-    );
-    assert!(
-        out.duration.abs_diff(src.duration) < Duration::from_secs(1),
-        "{out:?} {src:?}"
-    );
+    assert!(out.width % 2 == 0 && (426..=428).contains(&out.width), "{out:?}");
+    assert!(out.duration.abs_diff(src.duration) < Duration::from_secs(1), "{out:?} {src:?}");
     assert_eq!(out.video_codec, "h264");
     assert_eq!(out.audio_codec.as_deref(), Some("aac"));
     assert_eq!(out.audio_codec, src.audio_codec, "audio is copied");
     assert_eq!(pixel_format(&input).await, "yuv444p");
-    assert_eq!(
-        pixel_format(&output).await,
-        "yuv420p",
-        "players refuse 4:4:4"
-    );
+    assert_eq!(pixel_format(&output).await, "yuv420p", "players refuse 4:4:4");
     assert!(!job.partial_path().exists());
 }
 
@@ -117,10 +95,7 @@ async fn progress_rises_and_ends_at_100() {
     job.run(src.duration, |p| seen.push(p)).await.unwrap();
 
     assert_eq!(seen.last(), Some(&100), "{seen:?}");
-    assert!(
-        seen.windows(2).all(|w| w[0] < w[1]),
-        "each percent once, rising: {seen:?}"
-    );
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "each percent once, rising: {seen:?}");
 }
 
 #[tokio::test]
@@ -147,26 +122,14 @@ async fn timeout_kills_ffmpeg_and_leaves_no_output() {
     let job = rendition(&input, &output, Duration::from_secs(2));
     let mut partial_while_running = false;
     let started = Instant::now();
-    let result = job
-        .run(src.duration, |_| {
-            partial_while_running |= job.partial_path().exists()
-        })
-        .await;
+    let result = job.run(src.duration, |_| partial_while_running |= job.partial_path().exists()).await;
 
     assert!(matches!(result, Err(FfmpegError::Timeout(_))), "{result:?}");
     assert!(result.unwrap_err().is_retryable());
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
     assert!(partial_while_running, "ffmpeg had started writing");
     assert!(!job.partial_path().exists() && !output.exists());
-    assert_eq!(
-        processes_naming(&output),
-        Vec::<String>::new(),
-        "ffmpeg is gone"
-    );
+    assert_eq!(processes_naming(&output), Vec::<String>::new(), "ffmpeg is gone");
     drop(hold);
 }
 
@@ -174,9 +137,7 @@ async fn timeout_kills_ffmpeg_and_leaves_no_output() {
 async fn corrupt_input_fails_for_good_without_output() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.flv");
-    let noise: Vec<u8> = std::iter::repeat_with(|| fastrand::u8(..))
-        .take(200_000)
-        .collect();
+    let noise: Vec<u8> = std::iter::repeat_with(|| fastrand::u8(..)).take(200_000).collect();
     std::fs::write(&input, noise).unwrap();
     let output = dir.path().join("out.flv");
 
@@ -185,10 +146,7 @@ async fn corrupt_input_fails_for_good_without_output() {
 
     assert!(matches!(err, FfmpegError::Failed { .. }), "{err:?}");
     assert!(!err.is_retryable(), "{err}");
-    assert!(
-        err.to_string().contains("Invalid data"),
-        "the reason is kept: {err}"
-    );
+    assert!(err.to_string().contains("Invalid data"), "the reason is kept: {err}");
     assert!(!job.partial_path().exists() && !output.exists());
 }
 
@@ -202,43 +160,22 @@ async fn two_audio_tracks_keep_the_first() {
     let output = dir.path().join("out.flv");
 
     let job = rendition(&input, &output, MINUTE);
-    job.run(Duration::from_secs(1), |_| {})
-        .await
-        .expect("FLV holds one audio track");
+    job.run(Duration::from_secs(1), |_| {}).await.expect("FLV holds one audio track");
 
-    assert_eq!(
-        probe(&output).await.unwrap().audio_codec.as_deref(),
-        Some("aac")
-    );
+    assert_eq!(probe(&output).await.unwrap().audio_codec.as_deref(), Some("aac"));
 }
 
 #[tokio::test]
 async fn probe_rejects_files_without_video() {
     let dir = tempfile::tempdir().unwrap();
-    let audio = make(
-        &dir.path().join("a.m4a"),
-        "-f lavfi -i sine=duration=1 -c:a aac",
-    )
-    .await;
+    let audio = make(&dir.path().join("a.m4a"), "-f lavfi -i sine=duration=1 -c:a aac").await;
     let err = probe(&audio).await.unwrap_err();
-    assert!(
-        matches!(&err, FfmpegError::BadOutput(m) if m == "no video stream"),
-        "{err:?}"
-    );
+    assert!(matches!(&err, FfmpegError::BadOutput(m) if m == "no video stream"), "{err:?}");
 
     let text = dir.path().join("notes.flv");
     std::fs::write(&text, "not a video\n").unwrap();
     let err = probe(&text).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            FfmpegError::Failed {
-                tool: "ffprobe",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, FfmpegError::Failed { tool: "ffprobe", .. }), "{err:?}");
     assert!(!err.is_retryable());
 }
 

@@ -8,14 +8,11 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::error::ConnectorError;
 use aws_sdk_s3::primitives::SdkBody;
-use aws_smithy_runtime_api::client::http::{
-    HttpConnector, HttpConnectorFuture, SharedHttpConnector, http_client_fn,
-};
+use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorFuture, SharedHttpConnector, http_client_fn};
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 
 const START_DEADLINE: Duration = Duration::from_secs(30);
-const INSTALL_HINT: &str =
-    "moto_server is not installed: run `pip install \"moto[server]\"` (or `bash .ci/run`)";
+const INSTALL_HINT: &str = "moto_server is not installed: run `pip install \"moto[server]\"` (or `bash .ci/run`)";
 
 /// A running `moto_server`; killed when dropped.
 pub(crate) struct Moto {
@@ -53,16 +50,9 @@ impl Moto {
                     last_exit = Some(status);
                     break;
                 }
-                let probe = http
-                    .get(format!("{endpoint}/"))
-                    .timeout(Duration::from_secs(2))
-                    .send()
-                    .await;
+                let probe = http.get(format!("{endpoint}/")).timeout(Duration::from_secs(2)).send().await;
                 if probe.is_ok() {
-                    return Moto {
-                        endpoint,
-                        _child: child,
-                    };
+                    return Moto { endpoint, _child: child };
                 }
                 assert!(
                     Instant::now() < deadline,
@@ -71,9 +61,7 @@ impl Moto {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
-        panic!(
-            "moto_server kept exiting at start (last: {last_exit:?}); is it installed? {INSTALL_HINT}"
-        )
+        panic!("moto_server kept exiting at start (last: {last_exit:?}); is it installed? {INSTALL_HINT}")
     }
 
     /// An aws-sdk-s3 client for this server: path-style, dummy credentials, us-east-1.
@@ -84,9 +72,7 @@ impl Moto {
             .endpoint_url(&self.endpoint)
             .force_path_style(true)
             .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-            .http_client(http_client_fn(|_, _| {
-                SharedHttpConnector::new(ReqwestConnector(reqwest::Client::new()))
-            }))
+            .http_client(http_client_fn(|_, _| SharedHttpConnector::new(ReqwestConnector(reqwest::Client::new()))))
             .build();
         aws_sdk_s3::Client::from_conf(config)
     }
@@ -94,12 +80,7 @@ impl Moto {
     /// Creates `bucket` and returns a client for it.
     pub(crate) async fn bucket(&self, bucket: &str) -> aws_sdk_s3::Client {
         let client = self.client();
-        client
-            .create_bucket()
-            .bucket(bucket)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("create bucket {bucket}: {e:?}"));
+        client.create_bucket().bucket(bucket).send().await.unwrap_or_else(|e| panic!("create bucket {bucket}: {e:?}"));
         client
     }
 
@@ -121,14 +102,9 @@ impl HttpConnector for ReqwestConnector {
         let client = self.0.clone();
         HttpConnectorFuture::new(async move {
             let other = |e: String| ConnectorError::other(e.into(), None);
-            let request = request
-                .try_into_http1x()
-                .map_err(|e| other(e.to_string()))?;
+            let request = request.try_into_http1x().map_err(|e| other(e.to_string()))?;
             let (parts, body) = request.into_parts();
-            let body = body
-                .bytes()
-                .ok_or_else(|| other("streaming request bodies are not supported".into()))?
-                .to_vec();
+            let body = body.bytes().ok_or_else(|| other("streaming request bodies are not supported".into()))?.to_vec();
             let response = client
                 .request(parts.method, parts.uri.to_string())
                 .headers(parts.headers)
@@ -140,13 +116,8 @@ impl HttpConnector for ReqwestConnector {
             if let Some(headers) = http.headers_mut() {
                 *headers = response.headers().clone();
             }
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| ConnectorError::io(e.into()))?;
-            let http = http
-                .body(SdkBody::from(body))
-                .map_err(|e| other(e.to_string()))?;
+            let body = response.bytes().await.map_err(|e| ConnectorError::io(e.into()))?;
+            let http = http.body(SdkBody::from(body)).map_err(|e| other(e.to_string()))?;
             HttpResponse::try_from(http).map_err(|e| other(e.to_string()))
         })
     }

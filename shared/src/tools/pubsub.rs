@@ -15,24 +15,14 @@ impl Publisher {
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(Duration::from_secs(10)))
             .set_connection_timeout(Some(Duration::from_secs(5)));
-        let conn = redis::Client::open(url)?
-            .get_connection_manager_with_config(config)
-            .await?;
+        let conn = redis::Client::open(url)?.get_connection_manager_with_config(config).await?;
         Ok(Self { conn })
     }
 
     /// Publishes `message` on `channel`; returns how many subscribers got it.
-    pub async fn publish(
-        &self,
-        channel: &str,
-        message: &serde_json::Value,
-    ) -> Result<u64, redis::RedisError> {
+    pub async fn publish(&self, channel: &str, message: &serde_json::Value) -> Result<u64, redis::RedisError> {
         let mut conn = self.conn.clone();
-        redis::cmd("PUBLISH")
-            .arg(channel)
-            .arg(message.to_string())
-            .query_async(&mut conn)
-            .await
+        redis::cmd("PUBLISH").arg(channel).arg(message.to_string()).query_async(&mut conn).await
     }
 }
 
@@ -53,8 +43,7 @@ pub async fn subscribe(
     for channel in channels {
         pubsub.subscribe(channel).await?;
     }
-    Ok(pubsub.into_on_message().map(|msg| Message {
-        channel: msg.get_channel_name().to_owned(),
-        payload: msg.get_payload_bytes().to_vec(),
-    }))
+    Ok(pubsub
+        .into_on_message()
+        .map(|msg| Message { channel: msg.get_channel_name().to_owned(), payload: msg.get_payload_bytes().to_vec() }))
 }

@@ -72,24 +72,13 @@ pub enum StorageError {
     #[error("local file {}: {reason}", path.display())]
     Local { path: PathBuf, reason: String },
     #[error("storage {op} {key:?}: {message}")]
-    Io {
-        op: &'static str,
-        key: String,
-        message: String,
-        retryable: bool,
-    },
+    Io { op: &'static str, key: String, message: String, retryable: bool },
 }
 
 impl StorageError {
     /// Whether the same call may succeed later (network trouble, timeouts, throttling, 5xx).
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            StorageError::Io {
-                retryable: true,
-                ..
-            }
-        )
+        matches!(self, StorageError::Io { retryable: true, .. })
     }
 
     fn backend(op: &'static str, key: &str, err: opendal::Error) -> Self {
@@ -147,10 +136,7 @@ impl fmt::Debug for Storage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Storage")
             .field("location", &self.location)
-            .field(
-                "public_base",
-                &self.public_base.as_ref().map(url::Url::as_str),
-            )
+            .field("public_base", &self.public_base.as_ref().map(url::Url::as_str))
             .finish_non_exhaustive()
     }
 }
@@ -160,9 +146,10 @@ impl Storage {
     pub fn open(config: StorageConfig<'_>) -> Result<Storage, StorageError> {
         opendal::install_default();
         let public_base = config.public_url.map(parse_public_base).transpose()?;
-        let (scheme, rest) = config.url.split_once("://").ok_or_else(|| {
-            StorageError::BadUrl("no scheme: expected fs://, s3:// or oss://".into())
-        })?;
+        let (scheme, rest) = config
+            .url
+            .split_once("://")
+            .ok_or_else(|| StorageError::BadUrl("no scheme: expected fs://, s3:// or oss://".into()))?;
         let scheme = scheme.to_ascii_lowercase();
         let credentials = match (config.access_key_id, config.secret_access_key) {
             (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => Some((id, secret)),
@@ -176,9 +163,7 @@ impl Storage {
         let (op, location, part_size) = match scheme.as_str() {
             "fs" => {
                 if credentials.is_some() {
-                    return Err(StorageError::BadCredentials(
-                        "fs:// takes no credentials".into(),
-                    ));
+                    return Err(StorageError::BadCredentials("fs:// takes no credentials".into()));
                 }
                 let (op, root) = open_fs(rest)?;
                 (op, format!("fs://{}", root.display()), None)
@@ -193,17 +178,9 @@ impl Storage {
                 )));
             }
         };
-        let op = op.layer(
-            TimeoutLayer::new()
-                .with_timeout(Duration::from_secs(60))
-                .with_io_timeout(Duration::from_secs(120)),
-        );
-        Ok(Storage {
-            op,
-            location,
-            public_base,
-            part_size,
-        })
+        let op = op
+            .layer(TimeoutLayer::new().with_timeout(Duration::from_secs(60)).with_io_timeout(Duration::from_secs(120)));
+        Ok(Storage { op, location, public_base, part_size })
     }
 
     /// `fs:///abs/root`, `s3://bucket/prefix`…: where objects go, for logs.
@@ -216,18 +193,13 @@ impl Storage {
     /// whose length changes while it is read fails the upload.
     pub async fn upload_file(&self, key: &str, path: &Path) -> Result<u64, StorageError> {
         check_key(key)?;
-        let local = |e: std::io::Error| StorageError::Local {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        };
+        let local = |e: std::io::Error| StorageError::Local { path: path.to_owned(), reason: e.to_string() };
         let file = tokio::fs::File::open(path).await.map_err(local)?;
         let len = file.metadata().await.map_err(local)?.len();
-        self.upload(key, file, Some(len))
-            .await
-            .map_err(|e| match e {
-                UploadError::Read(e) => local(e),
-                UploadError::Storage(e) => e,
-            })
+        self.upload(key, file, Some(len)).await.map_err(|e| match e {
+            UploadError::Read(e) => local(e),
+            UploadError::Storage(e) => e,
+        })
     }
 
     /// Like [`Storage::upload_file`] from any reader; a read error aborts the upload.
@@ -247,12 +219,7 @@ impl Storage {
         })
     }
 
-    async fn upload<R>(
-        &self,
-        key: &str,
-        mut reader: R,
-        expected: Option<u64>,
-    ) -> Result<u64, UploadError>
+    async fn upload<R>(&self, key: &str, mut reader: R, expected: Option<u64>) -> Result<u64, UploadError>
     where
         R: AsyncRead + Unpin + Send,
     {
@@ -316,20 +283,10 @@ impl Storage {
     /// Streams `key`, whole or the `range` of it (clamped to its length, as HTTP does). The
     /// length comes from a stat just before the read: an object replaced in between can make
     /// the stream end early or fail (objects here are written once per key, so this is rare).
-    pub async fn read_range(
-        &self,
-        key: &str,
-        range: Option<ByteRange>,
-    ) -> Result<ObjectRead, StorageError> {
-        let total_len = self
-            .stat(key)
-            .await?
-            .ok_or_else(|| StorageError::NotFound(key.to_owned()))?;
-        let range =
-            resolve_range(range, total_len).ok_or_else(|| StorageError::RangeNotSatisfiable {
-                key: key.to_owned(),
-                total_len,
-            })?;
+    pub async fn read_range(&self, key: &str, range: Option<ByteRange>) -> Result<ObjectRead, StorageError> {
+        let total_len = self.stat(key).await?.ok_or_else(|| StorageError::NotFound(key.to_owned()))?;
+        let range = resolve_range(range, total_len)
+            .ok_or_else(|| StorageError::RangeNotSatisfiable { key: key.to_owned(), total_len })?;
         let failed = |e| StorageError::backend("read", key, e);
         let stream = if range.is_empty() {
             futures::stream::empty().boxed()
@@ -348,11 +305,7 @@ impl Storage {
                 })
                 .boxed()
         };
-        Ok(ObjectRead {
-            total_len,
-            range,
-            stream,
-        })
+        Ok(ObjectRead { total_len, range, stream })
     }
 
     /// The URL a push host downloads `key` from: `STORAGE_PUBLIC_URL` + `/` + the key, each
@@ -400,32 +353,21 @@ impl Drop for AbortOnDrop {
 
 fn open_fs(rest: &str) -> Result<(Operator, PathBuf), StorageError> {
     if rest.is_empty() {
-        return Err(StorageError::BadUrl(
-            "fs:// needs a directory: fs://./storage or fs:///abs/path".into(),
-        ));
+        return Err(StorageError::BadUrl("fs:// needs a directory: fs://./storage or fs:///abs/path".into()));
     }
     if rest.contains(['?', '#']) {
-        return Err(StorageError::BadUrl(
-            "fs:// takes a directory only, no query".into(),
-        ));
+        return Err(StorageError::BadUrl("fs:// takes a directory only, no query".into()));
     }
     let root = Path::new(rest);
-    let io = |what: &str, e: std::io::Error| {
-        StorageError::BadUrl(format!("fs://{rest}: cannot {what}: {e}"))
-    };
+    let io = |what: &str, e: std::io::Error| StorageError::BadUrl(format!("fs://{rest}: cannot {what}: {e}"));
     std::fs::create_dir_all(root).map_err(|e| io("create the directory", e))?;
-    let root = root
-        .canonicalize()
-        .map_err(|e| io("resolve the directory", e))?;
-    let root_str = root
-        .to_str()
-        .ok_or_else(|| StorageError::BadUrl(format!("fs://{rest}: the path is not UTF-8")))?;
+    let root = root.canonicalize().map_err(|e| io("resolve the directory", e))?;
+    let root_str = root.to_str().ok_or_else(|| StorageError::BadUrl(format!("fs://{rest}: the path is not UTF-8")))?;
     let upload_dir = root.join(FS_UPLOAD_DIR);
     let builder = services::Fs::default()
         .root(root_str)
         .atomic_write_dir(upload_dir.to_str().expect("UTF-8 root joined with ASCII"));
-    let op =
-        Operator::new(builder).map_err(|e| StorageError::BadUrl(format!("fs://{rest}: {e}")))?;
+    let op = Operator::new(builder).map_err(|e| StorageError::BadUrl(format!("fs://{rest}: {e}")))?;
     Ok((op, root))
 }
 
@@ -437,18 +379,14 @@ fn open_bucket(
     let bad = |what: String| StorageError::BadUrl(format!("{scheme}://: {what}"));
     let url = url::Url::parse(text).map_err(|e| bad(format!("does not parse ({e})")))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad(
-            "credentials do not belong in the URL; configure the access key id and secret".into(),
-        ));
+        return Err(bad("credentials do not belong in the URL; configure the access key id and secret".into()));
     }
     let bucket = url.host_str().unwrap_or_default();
     if bucket.is_empty() {
         return Err(bad(format!("missing bucket: {scheme}://BUCKET?endpoint=…")));
     }
     if url.port().is_some() {
-        return Err(bad(format!(
-            "bucket {bucket:?} has a port: put the server in endpoint="
-        )));
+        return Err(bad(format!("bucket {bucket:?} has a port: put the server in endpoint=")));
     }
     if url.fragment().is_some() {
         return Err(bad("a fragment (#…) means nothing here".into()));
@@ -460,10 +398,9 @@ fn open_bucket(
     for (name, value) in url.query_pairs() {
         match (scheme, name.as_ref()) {
             (_, "endpoint") => {
-                let parsed = url::Url::parse(&value).ok().filter(|u| {
-                    matches!(u.scheme(), "http" | "https")
-                        && u.host_str().is_some_and(|h| !h.is_empty())
-                });
+                let parsed = url::Url::parse(&value)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()));
                 if parsed.is_none() {
                     return Err(bad(format!("endpoint {value:?} is not an http(s) URL")));
                 }
@@ -478,11 +415,7 @@ fn open_bucket(
                 }
             }
             (_, other) => {
-                let known = if scheme == "s3" {
-                    "endpoint, region, virtual_host_style"
-                } else {
-                    "endpoint"
-                };
+                let known = if scheme == "s3" { "endpoint, region, virtual_host_style" } else { "endpoint" };
                 return Err(bad(format!("unknown parameter {other:?} (known: {known})")));
             }
         }
@@ -508,15 +441,9 @@ fn open_bucket(
         Operator::new(b)
     } else {
         let endpoint = endpoint.ok_or_else(|| {
-            bad(
-                "missing endpoint: oss://BUCKET?endpoint=https://oss-cn-hangzhou.aliyuncs.com"
-                    .into(),
-            )
+            bad("missing endpoint: oss://BUCKET?endpoint=https://oss-cn-hangzhou.aliyuncs.com".into())
         })?;
-        let mut b = services::Oss::default()
-            .bucket(bucket)
-            .root(root)
-            .endpoint(&endpoint);
+        let mut b = services::Oss::default().bucket(bucket).root(root).endpoint(&endpoint);
         b = match credentials {
             Some((id, secret)) => b.access_key_id(id).access_key_secret(secret),
             None => b.skip_signature(),
@@ -524,11 +451,7 @@ fn open_bucket(
         Operator::new(b)
     };
     let op = built.map_err(|e| bad(e.to_string()))?;
-    let location = if root.is_empty() {
-        format!("{scheme}://{bucket}")
-    } else {
-        format!("{scheme}://{bucket}/{root}")
-    };
+    let location = if root.is_empty() { format!("{scheme}://{bucket}") } else { format!("{scheme}://{bucket}/{root}") };
     Ok((op, location))
 }
 
@@ -547,22 +470,14 @@ fn parse_public_base(text: &str) -> Result<url::Url, StorageError> {
 /// A key is a relative `/`-separated path: no empty, `.` or `..` segment, no control character,
 /// not under the fs upload directory.
 fn check_key(key: &str) -> Result<(), StorageError> {
-    let bad = |reason| {
-        Err(StorageError::BadKey {
-            key: key.to_owned(),
-            reason,
-        })
-    };
+    let bad = |reason| Err(StorageError::BadKey { key: key.to_owned(), reason });
     if key.is_empty() {
         return bad("empty");
     }
     if key.chars().any(|c| c.is_control() || c == '\\') {
         return bad("control character or backslash");
     }
-    if key
-        .split('/')
-        .any(|s| s.is_empty() || s == "." || s == "..")
-    {
+    if key.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
         return bad("empty, `.` or `..` path segment (or a leading/trailing `/`)");
     }
     if key.split('/').next() == Some(FS_UPLOAD_DIR) {
@@ -580,9 +495,7 @@ fn resolve_range(range: Option<ByteRange>, total_len: u64) -> Option<Range<u64>>
         Some(ByteRange::Inclusive { first, last: end }) if first <= end && first < total_len => {
             Some(first..end.min(last?) + 1)
         }
-        Some(ByteRange::Suffix(n)) if n > 0 && total_len > 0 => {
-            Some(total_len - n.min(total_len)..total_len)
-        }
+        Some(ByteRange::Suffix(n)) if n > 0 && total_len > 0 => Some(total_len - n.min(total_len)..total_len),
         Some(_) => None,
     }
 }

@@ -4,11 +4,7 @@ use super::tests::fs_storage;
 use super::*;
 
 fn open_err(url: &str) -> StorageError {
-    Storage::open(StorageConfig {
-        url,
-        ..Default::default()
-    })
-    .expect_err(url)
+    Storage::open(StorageConfig { url, ..Default::default() }).expect_err(url)
 }
 
 #[test]
@@ -31,54 +27,22 @@ fn bad_urls_name_the_problem() {
         assert!(err.to_string().contains(want), "{url}: {err}");
     }
     let err = open_err("s3://key:hunter2@bucket");
-    assert!(
-        err.to_string()
-            .contains("credentials do not belong in the URL"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("credentials do not belong in the URL"), "{err}");
     assert!(!err.to_string().contains("hunter2"), "{err}");
 
-    let half = StorageConfig {
-        url: "s3://b",
-        access_key_id: Some("AKID"),
-        ..Default::default()
-    };
-    assert!(matches!(
-        Storage::open(half),
-        Err(StorageError::BadCredentials(_))
-    ));
-    let secret = StorageConfig {
-        secret_access_key: Some("hunter2"),
-        ..half
-    };
+    let half = StorageConfig { url: "s3://b", access_key_id: Some("AKID"), ..Default::default() };
+    assert!(matches!(Storage::open(half), Err(StorageError::BadCredentials(_))));
+    let secret = StorageConfig { secret_access_key: Some("hunter2"), ..half };
     assert!(!format!("{secret:?}").contains("hunter2"));
-    let public = StorageConfig {
-        public_url: Some("ftp://cdn"),
-        ..Default::default()
-    };
-    assert!(matches!(
-        Storage::open(StorageConfig {
-            url: "s3://b",
-            ..public
-        }),
-        Err(StorageError::BadUrl(_))
-    ));
+    let public = StorageConfig { public_url: Some("ftp://cdn"), ..Default::default() };
+    assert!(matches!(Storage::open(StorageConfig { url: "s3://b", ..public }), Err(StorageError::BadUrl(_))));
 }
 
 #[tokio::test]
 async fn bad_keys_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let storage = fs_storage(dir.path());
-    for key in [
-        "",
-        "/abs",
-        "a//b",
-        "a/",
-        "../up",
-        "a/./b",
-        ".uploading/x",
-        "a\nb",
-    ] {
+    for key in ["", "/abs", "a//b", "a/", "../up", "a/./b", ".uploading/x", "a\nb"] {
         let err = storage.stat(key).await.unwrap_err();
         assert!(matches!(err, StorageError::BadKey { .. }), "{key:?}: {err}");
     }
@@ -87,31 +51,15 @@ async fn bad_keys_are_refused() {
 #[test]
 fn public_url_joins_and_encodes() {
     let open = |public: Option<&str>| {
-        let config = StorageConfig {
-            url: "s3://b?endpoint=http://127.0.0.1:1",
-            public_url: public,
-            ..Default::default()
-        };
+        let config =
+            StorageConfig { url: "s3://b?endpoint=http://127.0.0.1:1", public_url: public, ..Default::default() };
         Storage::open(config).unwrap()
     };
     let key = "org 22/6666/6666_720P.flv";
     let want = "https://cdn.example/media/org%2022/6666/6666_720P.flv";
-    assert_eq!(
-        open(Some("https://cdn.example/media/"))
-            .public_url(key)
-            .as_deref(),
-        Some(want)
-    );
-    assert_eq!(
-        open(Some("https://cdn.example/media"))
-            .public_url(key)
-            .as_deref(),
-        Some(want)
-    );
+    assert_eq!(open(Some("https://cdn.example/media/")).public_url(key).as_deref(), Some(want));
+    assert_eq!(open(Some("https://cdn.example/media")).public_url(key).as_deref(), Some(want));
     let root = open(Some("https://cdn.example"));
-    assert_eq!(
-        root.public_url("a b?#%.flv").as_deref(),
-        Some("https://cdn.example/a%20b%3F%23%25.flv")
-    );
+    assert_eq!(root.public_url("a b?#%.flv").as_deref(), Some("https://cdn.example/a%20b%3F%23%25.flv"));
     assert_eq!(open(None).public_url(key), None);
 }

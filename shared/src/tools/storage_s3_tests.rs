@@ -18,19 +18,8 @@ fn s3_storage(moto: &Moto) -> Storage {
 }
 
 async fn get_object(client: &aws_sdk_s3::Client, key: &str) -> Vec<u8> {
-    let out = client
-        .get_object()
-        .bucket(BUCKET)
-        .key(key)
-        .send()
-        .await
-        .expect("GetObject");
-    out.body
-        .collect()
-        .await
-        .expect("GetObject body")
-        .into_bytes()
-        .to_vec()
+    let out = client.get_object().bucket(BUCKET).key(key).send().await.expect("GetObject");
+    out.body.collect().await.expect("GetObject body").into_bytes().to_vec()
 }
 
 async fn head_is_404(client: &aws_sdk_s3::Client, key: &str) -> bool {
@@ -44,12 +33,7 @@ async fn head_is_404(client: &aws_sdk_s3::Client, key: &str) -> bool {
 }
 
 async fn multipart_uploads(client: &aws_sdk_s3::Client) -> usize {
-    let out = client
-        .list_multipart_uploads()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .expect("ListMultipartUploads");
+    let out = client.list_multipart_uploads().bucket(BUCKET).send().await.expect("ListMultipartUploads");
     out.uploads().len()
 }
 
@@ -66,15 +50,9 @@ async fn s3_upload_reads_back_identical_and_streams_ranges() {
     std::fs::write(&local, &data).unwrap();
     let key = "transcodes/22/6666/6666_720P.flv";
     assert_eq!(storage.stat(key).await.unwrap(), None);
-    assert_eq!(
-        storage.upload_file(key, &local).await.unwrap(),
-        data.len() as u64
-    );
+    assert_eq!(storage.upload_file(key, &local).await.unwrap(), data.len() as u64);
 
-    assert!(
-        get_object(&client, key).await == data,
-        "aws-sdk-s3 reads the same bytes"
-    );
+    assert!(get_object(&client, key).await == data, "aws-sdk-s3 reads the same bytes");
     assert_eq!(storage.stat(key).await.unwrap(), Some(data.len() as u64));
 
     // Larger than one part (8 MiB): a multipart upload, completed on close.
@@ -86,29 +64,9 @@ async fn s3_upload_reads_back_identical_and_streams_ranges() {
 
     let whole = read_all(&storage, key, None).await;
     assert!(whole == data);
-    let ranged = storage
-        .read_range(
-            key,
-            Some(ByteRange::Inclusive {
-                first: 100,
-                last: 199,
-            }),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        (ranged.total_len, ranged.range.clone()),
-        (data.len() as u64, 100..200)
-    );
-    let part = read_all(
-        &storage,
-        key,
-        Some(ByteRange::Inclusive {
-            first: 100,
-            last: 199,
-        }),
-    )
-    .await;
+    let ranged = storage.read_range(key, Some(ByteRange::Inclusive { first: 100, last: 199 })).await.unwrap();
+    assert_eq!((ranged.total_len, ranged.range.clone()), (data.len() as u64, 100..200));
+    let part = read_all(&storage, key, Some(ByteRange::Inclusive { first: 100, last: 199 })).await;
     assert!(part == data[100..200]);
     let tail = read_all(&storage, key, Some(ByteRange::Suffix(10))).await;
     assert!(tail == data[data.len() - 10..]);
@@ -118,16 +76,9 @@ async fn s3_upload_reads_back_identical_and_streams_ranges() {
     // Without credentials, requests go unsigned: a private object is refused (403, not
     // retryable), a public-read one is served.
     let url = moto.storage_url(BUCKET);
-    let anonymous = Storage::open(StorageConfig {
-        url: &url,
-        ..Default::default()
-    })
-    .unwrap();
+    let anonymous = Storage::open(StorageConfig { url: &url, ..Default::default() }).unwrap();
     let err = anonymous.stat(key).await.unwrap_err();
-    assert!(
-        err.to_string().contains("PermissionDenied") && !err.is_retryable(),
-        "{err}"
-    );
+    assert!(err.to_string().contains("PermissionDenied") && !err.is_retryable(), "{err}");
     client
         .put_object_acl()
         .bucket(BUCKET)
@@ -151,23 +102,13 @@ async fn s3_failed_or_dropped_upload_leaves_no_object() {
     // The source fails after 20 MiB. OpenDAL keeps the first 8 MiB chunk back and starts the
     // multipart upload with the second, so by then a multipart upload is under way.
     for key in ["kept.flv", "new.flv"] {
-        let err = storage
-            .upload_reader(key, BrokenReader::failing(pattern(20 << 20, 1)))
-            .await
-            .unwrap_err();
+        let err = storage.upload_reader(key, BrokenReader::failing(pattern(20 << 20, 1))).await.unwrap_err();
         assert!(err.to_string().contains("source went away"), "{err}");
         assert!(!err.is_retryable());
     }
-    assert!(
-        get_object(&client, "kept.flv").await == old,
-        "the previous object stays"
-    );
+    assert!(get_object(&client, "kept.flv").await == old, "the previous object stays");
     assert!(head_is_404(&client, "new.flv").await);
-    assert_eq!(
-        multipart_uploads(&client).await,
-        0,
-        "the failed multipart upload is aborted"
-    );
+    assert_eq!(multipart_uploads(&client).await, 0, "the failed multipart upload is aborted");
 
     // The future is dropped while a multipart upload is under way.
     let (reader, stalled) = BrokenReader::stalling(pattern(20 << 20, 2));
@@ -176,17 +117,10 @@ async fn s3_failed_or_dropped_upload_leaves_no_object() {
         r = &mut upload => panic!("upload ended: {r:?}"),
         _ = stalled => {}
     }
-    assert_eq!(
-        multipart_uploads(&client).await,
-        1,
-        "a multipart upload is under way"
-    );
+    assert_eq!(multipart_uploads(&client).await, 1, "a multipart upload is under way");
     drop(upload);
     assert!(head_is_404(&client, "dropped.flv").await);
-    eventually("the dropped multipart upload is aborted", async || {
-        multipart_uploads(&client).await == 0
-    })
-    .await;
+    eventually("the dropped multipart upload is aborted", async || multipart_uploads(&client).await == 0).await;
     assert!(head_is_404(&client, "dropped.flv").await);
     assert_eq!(storage.stat("dropped.flv").await.unwrap(), None);
 }

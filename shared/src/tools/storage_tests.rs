@@ -20,12 +20,7 @@ pub(super) async fn read_all(storage: &Storage, key: &str, range: Option<ByteRan
     let read = storage.read_range(key, range).await.expect("read_range");
     let bytes: Vec<Bytes> = read.stream.try_collect().await.expect("read stream");
     let body = bytes.concat();
-    assert_eq!(
-        body.len() as u64,
-        read.range.end - read.range.start,
-        "{:?}",
-        read.range
-    );
+    assert_eq!(body.len() as u64, read.range.end - read.range.start, "{:?}", read.range);
     body
 }
 
@@ -39,31 +34,16 @@ pub(super) struct BrokenReader {
 
 impl BrokenReader {
     pub(super) fn failing(data: Vec<u8>) -> Self {
-        BrokenReader {
-            data,
-            pos: 0,
-            stall: None,
-        }
+        BrokenReader { data, pos: 0, stall: None }
     }
     pub(super) fn stalling(data: Vec<u8>) -> (Self, oneshot::Receiver<()>) {
         let (tx, rx) = oneshot::channel();
-        (
-            BrokenReader {
-                data,
-                pos: 0,
-                stall: Some(Some(tx)),
-            },
-            rx,
-        )
+        (BrokenReader { data, pos: 0, stall: Some(Some(tx)) }, rx)
     }
 }
 
 impl AsyncRead for BrokenReader {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
         if this.pos < this.data.len() {
             let n = buf.remaining().min(this.data.len() - this.pos);
@@ -94,11 +74,7 @@ pub(super) async fn eventually<F: AsyncFnMut() -> bool>(what: &str, mut check: F
 
 pub(super) fn fs_storage(dir: &Path) -> Storage {
     let url = format!("fs://{}", dir.join("store").display());
-    Storage::open(StorageConfig {
-        url: &url,
-        ..Default::default()
-    })
-    .expect("open fs")
+    Storage::open(StorageConfig { url: &url, ..Default::default() }).expect("open fs")
 }
 
 fn uploads_left(dir: &Path) -> usize {
@@ -106,12 +82,8 @@ fn uploads_left(dir: &Path) -> usize {
 }
 
 fn walk(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map_or(0, |entries| {
-        entries
-            .map(|e| e.unwrap().path())
-            .map(|p| if p.is_dir() { walk(&p) } else { 1 })
-            .sum()
-    })
+    std::fs::read_dir(dir)
+        .map_or(0, |entries| entries.map(|e| e.unwrap().path()).map(|p| if p.is_dir() { walk(&p) } else { 1 }).sum())
 }
 
 #[tokio::test]
@@ -124,33 +96,16 @@ async fn fs_upload_lands_at_its_path_with_parents_created() {
 
     let key = "transcodes/6666/6666_720P.flv";
     assert_eq!(storage.stat(key).await.unwrap(), None);
-    assert_eq!(
-        storage.upload_file(key, &local).await.unwrap(),
-        data.len() as u64
-    );
+    assert_eq!(storage.upload_file(key, &local).await.unwrap(), data.len() as u64);
 
     let landed = dir.path().join("store/transcodes/6666/6666_720P.flv");
-    assert!(
-        std::fs::read(&landed).unwrap() == data,
-        "byte-identical at {landed:?}"
-    );
+    assert!(std::fs::read(&landed).unwrap() == data, "byte-identical at {landed:?}");
     assert_eq!(storage.stat(key).await.unwrap(), Some(data.len() as u64));
-    assert_eq!(
-        storage.stat("transcodes/6666").await.unwrap(),
-        None,
-        "a directory is no object"
-    );
+    assert_eq!(storage.stat("transcodes/6666").await.unwrap(), None, "a directory is no object");
     assert_eq!(uploads_left(dir.path()), 0);
-    assert!(
-        storage.location().starts_with("fs:///"),
-        "{}",
-        storage.location()
-    );
+    assert!(storage.location().starts_with("fs:///"), "{}", storage.location());
 
-    let missing = storage
-        .upload_file("x", &dir.path().join("nope"))
-        .await
-        .unwrap_err();
+    let missing = storage.upload_file("x", &dir.path().join("nope")).await.unwrap_err();
     assert!(matches!(missing, StorageError::Local { .. }), "{missing}");
     assert!(!missing.is_retryable());
 }
@@ -164,20 +119,13 @@ async fn fs_failed_or_dropped_upload_leaves_no_object() {
 
     // The source fails after 3 MiB: the key keeps the previous object, or stays absent.
     for key in ["a/kept.flv", "a/new.flv"] {
-        let err = storage
-            .upload_reader(key, BrokenReader::failing(pattern(3 << 20, 3)))
-            .await
-            .unwrap_err();
+        let err = storage.upload_reader(key, BrokenReader::failing(pattern(3 << 20, 3))).await.unwrap_err();
         assert!(err.to_string().contains("source went away"), "{err}");
     }
     assert!(std::fs::read(dir.path().join("store/a/kept.flv")).unwrap() == old);
     assert!(!dir.path().join("store/a/new.flv").exists());
     assert_eq!(storage.stat("a/new.flv").await.unwrap(), None);
-    assert_eq!(
-        uploads_left(dir.path()),
-        0,
-        "a failed upload removes its temporary file"
-    );
+    assert_eq!(uploads_left(dir.path()), 0, "a failed upload removes its temporary file");
 
     // The upload future is dropped after 3 MiB went to the temporary file.
     let (reader, stalled) = BrokenReader::stalling(pattern(3 << 20, 4));
@@ -186,18 +134,10 @@ async fn fs_failed_or_dropped_upload_leaves_no_object() {
         r = &mut upload => panic!("upload ended: {r:?}"),
         _ = stalled => {}
     }
-    assert_eq!(
-        uploads_left(dir.path()),
-        1,
-        "the upload is under way in .uploading/"
-    );
+    assert_eq!(uploads_left(dir.path()), 1, "the upload is under way in .uploading/");
     drop(upload);
     assert!(!dir.path().join("store/a/dropped.flv").exists());
-    eventually(
-        "the dropped upload's temporary file is removed",
-        async || uploads_left(dir.path()) == 0,
-    )
-    .await;
+    eventually("the dropped upload's temporary file is removed", async || uploads_left(dir.path()) == 0).await;
 }
 
 #[tokio::test]
@@ -210,52 +150,20 @@ async fn fs_read_range_returns_the_requested_bytes() {
     assert!(read_all(&storage, "r.bin", None).await == data);
     let cases = [
         (ByteRange::From(990), 990..1000),
-        (
-            ByteRange::Inclusive {
-                first: 10,
-                last: 19,
-            },
-            10..20,
-        ),
-        (
-            ByteRange::Inclusive {
-                first: 990,
-                last: 5000,
-            },
-            990..1000,
-        ),
+        (ByteRange::Inclusive { first: 10, last: 19 }, 10..20),
+        (ByteRange::Inclusive { first: 990, last: 5000 }, 990..1000),
         (ByteRange::Suffix(5), 995..1000),
         (ByteRange::Suffix(5000), 0..1000),
     ];
     for (range, want) in cases {
         let read = storage.read_range("r.bin", Some(range)).await.unwrap();
-        assert_eq!(
-            (read.total_len, read.range.clone()),
-            (1000, want.clone()),
-            "{range:?}"
-        );
+        assert_eq!((read.total_len, read.range.clone()), (1000, want.clone()), "{range:?}");
         let got = read_all(&storage, "r.bin", Some(range)).await;
-        assert!(
-            got == data[want.start as usize..want.end as usize],
-            "{range:?}"
-        );
+        assert!(got == data[want.start as usize..want.end as usize], "{range:?}");
     }
-    for bad in [
-        ByteRange::From(1000),
-        ByteRange::Inclusive { first: 5, last: 4 },
-        ByteRange::Suffix(0),
-    ] {
+    for bad in [ByteRange::From(1000), ByteRange::Inclusive { first: 5, last: 4 }, ByteRange::Suffix(0)] {
         let err = storage.read_range("r.bin", Some(bad)).await.unwrap_err();
-        assert!(
-            matches!(
-                err,
-                StorageError::RangeNotSatisfiable {
-                    total_len: 1000,
-                    ..
-                }
-            ),
-            "{bad:?}: {err}"
-        );
+        assert!(matches!(err, StorageError::RangeNotSatisfiable { total_len: 1000, .. }), "{bad:?}: {err}");
     }
     let err = storage.read_range("nope.bin", None).await.unwrap_err();
     assert!(matches!(err, StorageError::NotFound(_)), "{err}");

@@ -10,15 +10,8 @@ pub enum WebhookError {
     Failed { url: String, reason: String },
 }
 
-pub async fn post_json(
-    http: &reqwest::Client,
-    url: &str,
-    body: &serde_json::Value,
-) -> Result<(), WebhookError> {
-    let failed = |reason: String| WebhookError::Failed {
-        url: mask_url_password(url),
-        reason,
-    };
+pub async fn post_json(http: &reqwest::Client, url: &str, body: &serde_json::Value) -> Result<(), WebhookError> {
+    let failed = |reason: String| WebhookError::Failed { url: mask_url_password(url), reason };
     let response = http
         .post(url)
         .timeout(Duration::from_secs(15))

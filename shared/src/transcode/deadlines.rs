@@ -27,22 +27,15 @@ pub async fn enforce(app: &App) -> Result<usize, JobError> {
         .await?;
     let mut moved = 0;
     for transcode in due {
-        let (Ok(record_id), Ok(resolution)) = (
-            RecordId::new(transcode.record_id),
-            transcode.resolution.parse::<Resolution>(),
-        ) else {
+        let (Ok(record_id), Ok(resolution)) =
+            (RecordId::new(transcode.record_id), transcode.resolution.parse::<Resolution>())
+        else {
             continue;
         };
-        let key = Key {
-            record_id,
-            resolution,
-        };
+        let key = Key { record_id, resolution };
         let txn = app.db.write_txn().await?;
         // Looked at again under the lock: a result may have arrived meanwhile.
-        let Some(effect) = store::lock(&txn, key)
-            .await?
-            .and_then(|t| on_deadline(&t, now))
-        else {
+        let Some(effect) = store::lock(&txn, key).await?.and_then(|t| on_deadline(&t, now)) else {
             continue;
         };
         tracing::warn!(record_id = %key.record_id, resolution = %key.resolution, ?effect, "transcode deadline passed");

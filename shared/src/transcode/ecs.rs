@@ -33,9 +33,7 @@ pub fn object_key(key: Key) -> String {
 }
 
 fn work_dir(app: &App, key: Key) -> PathBuf {
-    app.settings
-        .transcode_work_dir
-        .join(format!("{}_{}", key.record_id, key.resolution))
+    app.settings.transcode_work_dir.join(format!("{}_{}", key.record_id, key.resolution))
 }
 
 /// Makes the rendition of `key` from `choice` and returns its public URL.
@@ -47,28 +45,19 @@ pub async fn make(app: &App, key: Key, choice: &Choice) -> Result<SourceUrl, Job
     let source = dir.join("source");
     let output = dir.join(format!("{}_{}.flv", key.record_id, key.resolution));
     fetch_source(app, &choice.url, &source).await?;
-    let probe = ffmpeg::probe(&source)
-        .await
-        .map_err(|e| JobError::abort(format!("the source cannot be read: {e}")))?;
+    let probe = ffmpeg::probe(&source).await.map_err(|e| JobError::abort(format!("the source cannot be read: {e}")))?;
     run_ffmpeg(app, key, &source, &output, probe.duration).await?;
     check_output(&output, key, probe.duration).await?;
     let object = object_key(key);
     let storage = &app.storage;
     storage.upload_file(&object, &output).await.map_err(|e| {
-        if e.is_retryable() {
-            JobError::retry(format!("upload: {e}"))
-        } else {
-            JobError::abort(format!("upload: {e}"))
-        }
+        if e.is_retryable() { JobError::retry(format!("upload: {e}")) } else { JobError::abort(format!("upload: {e}")) }
     })?;
     let url = app.public_url_of(&object).ok_or_else(|| {
-        JobError::abort(
-            "no public URL for the upload: set STORAGE_PUBLIC_URL (or run web in this process)",
-        )
+        JobError::abort("no public URL for the upload: set STORAGE_PUBLIC_URL (or run web in this process)")
     })?;
     let _ = tokio::fs::remove_dir_all(&dir).await;
-    url.parse()
-        .map_err(|e| JobError::abort(format!("the public URL {url} is invalid: {e}")))
+    url.parse().map_err(|e| JobError::abort(format!("the public URL {url} is invalid: {e}")))
 }
 
 /// The source, downloaded once: a restarted job continues the `.part`, a finished one is kept.
@@ -76,29 +65,15 @@ async fn fetch_source(app: &App, url: &SourceUrl, path: &Path) -> Result<(), Job
     if tokio::fs::metadata(path).await.is_ok() {
         return Ok(());
     }
-    let downloader = Downloader {
-        http: &app.http,
-        rate: Rate::UNLIMITED,
-        cancel: &app.shutdown,
-    };
-    downloader
-        .fetch(url, path)
-        .await
-        .map(drop)
-        .map_err(|e| match e {
-            crate::node::DownloadError::Cancelled => JobError::Interrupted,
-            e if e.is_retryable() => JobError::retry(format!("source download: {e}")),
-            e => JobError::abort(format!("source download: {e}")),
-        })
+    let downloader = Downloader { http: &app.http, rate: Rate::UNLIMITED, cancel: &app.shutdown };
+    downloader.fetch(url, path).await.map(drop).map_err(|e| match e {
+        crate::node::DownloadError::Cancelled => JobError::Interrupted,
+        e if e.is_retryable() => JobError::retry(format!("source download: {e}")),
+        e => JobError::abort(format!("source download: {e}")),
+    })
 }
 
-async fn run_ffmpeg(
-    app: &App,
-    key: Key,
-    source: &Path,
-    output: &Path,
-    duration: Duration,
-) -> Result<(), JobError> {
+async fn run_ffmpeg(app: &App, key: Key, source: &Path, output: &Path, duration: Duration) -> Result<(), JobError> {
     let spec = Transcode {
         input: source,
         output,
@@ -116,11 +91,7 @@ async fn run_ffmpeg(
     };
     let _ = recorder.await;
     ran.map_err(|e| {
-        if e.is_retryable() {
-            JobError::retry(format!("ffmpeg: {e}"))
-        } else {
-            JobError::abort(format!("ffmpeg: {e}"))
-        }
+        if e.is_retryable() { JobError::retry(format!("ffmpeg: {e}")) } else { JobError::abort(format!("ffmpeg: {e}")) }
     })
 }
 
@@ -153,21 +124,13 @@ async fn record_progress(app: App, key: Key, mut progress: watch::Receiver<u8>) 
 }
 
 async fn check_output(output: &Path, key: Key, source_duration: Duration) -> Result<(), JobError> {
-    let probe = ffmpeg::probe(output)
-        .await
-        .map_err(|e| JobError::abort(format!("the output cannot be read: {e}")))?;
+    let probe = ffmpeg::probe(output).await.map_err(|e| JobError::abort(format!("the output cannot be read: {e}")))?;
     let height = key.resolution.height();
     if probe.height != height {
-        return Err(JobError::abort(format!(
-            "the output is {} pixels high, not {height}",
-            probe.height
-        )));
+        return Err(JobError::abort(format!("the output is {} pixels high, not {height}", probe.height)));
     }
     if probe.duration.abs_diff(source_duration) > DURATION_SLACK {
-        return Err(JobError::abort(format!(
-            "the output lasts {:?}, the source {source_duration:?}",
-            probe.duration
-        )));
+        return Err(JobError::abort(format!("the output lasts {:?}, the source {source_duration:?}", probe.duration)));
     }
     Ok(())
 }

@@ -9,16 +9,9 @@ use crate::{
     transcode::store::Key,
 };
 
-pub async fn emit(
-    app: &App,
-    key: Key,
-    provider: Provider,
-    outcome: TranscodeOutcome,
-) -> Result<(), JobError> {
+pub async fn emit(app: &App, key: Key, provider: Provider, outcome: TranscodeOutcome) -> Result<(), JobError> {
     let result = TranscodeResult::produced(key.record_id, key.resolution, provider, outcome);
-    app.queues
-        .enqueue(TranscodeResultJob::from(&result), None)
-        .await?;
+    app.queues.enqueue(TranscodeResultJob::from(&result), None).await?;
     if provider == Provider::Ecs
         && let Some(publisher) = &app.publisher
     {

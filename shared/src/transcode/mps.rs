@@ -20,11 +20,8 @@ use crate::{
 };
 
 fn config(settings: &Settings) -> Result<MpsConfig, JobError> {
-    let get = |value: &Option<String>, key: &str| {
-        value
-            .clone()
-            .ok_or_else(|| JobError::abort(format!("{key} is not set")))
-    };
+    let get =
+        |value: &Option<String>, key: &str| value.clone().ok_or_else(|| JobError::abort(format!("{key} is not set")));
     Ok(MpsConfig {
         endpoint: get(&settings.mps_endpoint, "MPS_ENDPOINT")?,
         region: get(&settings.mps_region, "MPS_REGION")?,
@@ -45,12 +42,7 @@ fn classify(error: MpsError) -> JobError {
     }
 }
 
-pub async fn run(
-    app: &App,
-    key: Key,
-    transcode: &transcodes::Model,
-    source: &SourceUrl,
-) -> Result<(), JobError> {
+pub async fn run(app: &App, key: Key, transcode: &transcodes::Model, source: &SourceUrl) -> Result<(), JobError> {
     let client = MpsClient::new(app.http.clone(), config(&app.settings)?);
     let job_id = match &transcode.oss_job_id {
         Some(job_id) => job_id.clone(),
@@ -59,25 +51,12 @@ pub async fn run(
     loop {
         let outcome = match client.query(&job_id).await.map_err(classify)? {
             MpsJob::Running => None,
-            MpsJob::Succeeded {
-                bucket,
-                location,
-                object,
-            } => {
-                let url = OssObject {
-                    bucket,
-                    location,
-                    object,
-                }
-                .url();
-                let url = url
-                    .parse()
-                    .map_err(|e| JobError::abort(format!("mps output URL {url}: {e}")))?;
+            MpsJob::Succeeded { bucket, location, object } => {
+                let url = output_url(&app.settings, OssObject { bucket, location, object });
+                let url = url.parse().map_err(|e| JobError::abort(format!("mps output URL {url}: {e}")))?;
                 Some(TranscodeOutcome::Succeeded { url })
             }
-            MpsJob::Failed { reason } => Some(TranscodeOutcome::Failed {
-                reason: format!("mps: {reason}"),
-            }),
+            MpsJob::Failed { reason } => Some(TranscodeOutcome::Failed { reason: format!("mps: {reason}") }),
         };
         if let Some(outcome) = outcome {
             tracing::info!(job_id, ?outcome, "mps job finished");
@@ -93,16 +72,17 @@ pub async fn run(
     }
 }
 
-async fn submit(
-    app: &App,
-    client: &MpsClient,
-    key: Key,
-    source: &SourceUrl,
-) -> Result<String, JobError> {
-    let job_id = client
-        .submit(source.as_str(), &object_key(key), key.resolution.height())
-        .await
-        .map_err(classify)?;
+/// The output's URL: on `MPS_OUTPUT_URL` when set (a CDN in front of the bucket), else
+/// straight from OSS.
+fn output_url(settings: &Settings, output: OssObject) -> String {
+    match &settings.mps_output_url {
+        Some(base) => format!("{}/{}", base.trim_end_matches('/'), super::oss_mps::encode_object_key(&output.object)),
+        None => output.url(),
+    }
+}
+
+async fn submit(app: &App, client: &MpsClient, key: Key, source: &SourceUrl) -> Result<String, JobError> {
+    let job_id = client.submit(source.as_str(), &object_key(key), key.resolution.height()).await.map_err(classify)?;
     tracing::info!(job_id, "submitted to mps");
     let change = transcodes::ActiveModel {
         oss_job_id: Set(Some(job_id.clone())),

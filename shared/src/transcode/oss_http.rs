@@ -9,12 +9,7 @@ use serde_json::json;
 use super::store::Key;
 use crate::{config::mask_url_password, domain::SourceUrl, queue::JobError};
 
-pub async fn submit(
-    http: &reqwest::Client,
-    endpoint: &str,
-    key: Key,
-    source: &SourceUrl,
-) -> Result<(), JobError> {
+pub async fn submit(http: &reqwest::Client, endpoint: &str, key: Key, source: &SourceUrl) -> Result<(), JobError> {
     let body = json!({"record_id": key.record_id, "video_resolution": key.resolution, "video_url": source});
     let endpoint_shown = mask_url_password(endpoint);
     let response = http

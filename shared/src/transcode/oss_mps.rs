@@ -25,8 +25,7 @@ mod source;
 mod wire;
 
 pub use signing::{
-    SIGNATURE, canonicalized_query, encode_object_key, percent_decode, percent_encode, sign,
-    string_to_sign,
+    SIGNATURE, canonicalized_query, encode_object_key, percent_decode, percent_encode, sign, string_to_sign,
 };
 pub use source::{OssObject, parse_oss_url};
 
@@ -76,27 +75,17 @@ pub enum MpsJob {
     /// `Submitted` or `Transcoding`.
     Running,
     /// `TranscodeSuccess`: where the output is (`object` decoded).
-    Succeeded {
-        bucket: String,
-        location: String,
-        object: String,
-    },
+    Succeeded { bucket: String, location: String, object: String },
     /// `TranscodeFail`, `TranscodeCancelled`, or a job MPS does not know.
     Failed { reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MpsError {
-    #[error(
-        "the source is not an OSS object URL (https://BUCKET.oss-REGION.aliyuncs.com/KEY): {0}"
-    )]
+    #[error("the source is not an OSS object URL (https://BUCKET.oss-REGION.aliyuncs.com/KEY): {0}")]
     NotOnOss(String),
     #[error("MPS refused the request: {code}: {message}")]
-    Api {
-        code: String,
-        message: String,
-        retryable: bool,
-    },
+    Api { code: String, message: String, retryable: bool },
     #[error("MPS could not be reached: {0}")]
     Network(String),
     #[error("MPS answered something unexpected: {0}")]
@@ -118,14 +107,7 @@ impl MpsError {
 /// Whether an Aliyun error code (of a failed call, or of one job of `SubmitJobs`) is
 /// transient: `Throttling*`, `ServiceUnavailable*`, `InternalError*`, `UnknownError`.
 pub fn retryable_code(code: &str) -> bool {
-    [
-        "Throttling",
-        "ServiceUnavailable",
-        "InternalError",
-        "UnknownError",
-    ]
-    .iter()
-    .any(|prefix| code.starts_with(prefix))
+    ["Throttling", "ServiceUnavailable", "InternalError", "UnknownError"].iter().any(|prefix| code.starts_with(prefix))
 }
 
 /// An MPS client. Cheap to clone; `Debug` never shows the secret.
@@ -147,12 +129,7 @@ impl MpsClient {
     /// `SubmitJobs`: transcodes the OSS object at `source_url` to `output_object` in the
     /// configured output bucket, at `height` lines, with the configured template and pipeline.
     /// Returns the MPS job id. A source not on OSS is refused before any request.
-    pub async fn submit(
-        &self,
-        source_url: &str,
-        output_object: &str,
-        height: u32,
-    ) -> Result<String, MpsError> {
+    pub async fn submit(&self, source_url: &str, output_object: &str, height: u32) -> Result<String, MpsError> {
         let source = parse_oss_url(source_url)?;
         let params = wire::submit_params(&self.config, &source, output_object, height);
         let answer: wire::SubmitAnswer = self.call("SubmitJobs", params).await?;
@@ -187,10 +164,7 @@ impl MpsClient {
             ("SignatureMethod", "HMAC-SHA1".to_owned()),
             ("SignatureVersion", "1.0".to_owned()),
             ("SignatureNonce", nonce.to_owned()),
-            (
-                "Timestamp",
-                humantime::format_rfc3339_seconds(timestamp).to_string(),
-            ),
+            ("Timestamp", humantime::format_rfc3339_seconds(timestamp).to_string()),
             ("RegionId", config.region.clone()),
         ]
         .into_iter()
@@ -202,11 +176,7 @@ impl MpsClient {
         all
     }
 
-    async fn call<T: DeserializeOwned>(
-        &self,
-        action: &str,
-        params: Vec<(&str, String)>,
-    ) -> Result<T, MpsError> {
+    async fn call<T: DeserializeOwned>(&self, action: &str, params: Vec<(&str, String)>) -> Result<T, MpsError> {
         let nonce = uuid::Uuid::new_v4().to_string();
         let params = self.signed_params(action, params, SystemTime::now(), &nonce);
         tracing::trace!(
@@ -223,20 +193,15 @@ impl MpsClient {
         let response = self
             .http
             .post(url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(body)
             .timeout(TIMEOUT)
             .send()
             .await
             .map_err(|e| MpsError::Network(format!("{action}: {e}")))?;
         let status = response.status();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| MpsError::Network(format!("{action}: reading the answer: {e}")))?;
+        let text =
+            response.text().await.map_err(|e| MpsError::Network(format!("{action}: reading the answer: {e}")))?;
         tracing::debug!(action, %status, request_id = %wire::request_id(&text), "MPS answered");
         if !status.is_success() {
             return Err(wire::api_error(status.as_u16(), &text));

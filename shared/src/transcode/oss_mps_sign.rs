@@ -76,12 +76,7 @@ pub fn canonicalized_query(params: &BTreeMap<String, String>) -> String {
 
 /// `METHOD&%2F&percentEncode(CanonicalizedQueryString)`.
 pub fn string_to_sign(method: &str, params: &BTreeMap<String, String>) -> String {
-    format!(
-        "{}&{}&{}",
-        method.to_ascii_uppercase(),
-        percent_encode("/"),
-        percent_encode(&canonicalized_query(params))
-    )
+    format!("{}&{}&{}", method.to_ascii_uppercase(), percent_encode("/"), percent_encode(&canonicalized_query(params)))
 }
 
 /// The request's `Signature` value (Base64, not yet percent-encoded), from every parameter

@@ -15,10 +15,7 @@ impl OssObject {
     /// `https://BUCKET.LOCATION.aliyuncs.com/OBJECT` (the key URL-encoded, `/` kept).
     pub fn url(&self) -> String {
         let key = encode_object_key(&self.object);
-        format!(
-            "https://{}.{}.aliyuncs.com/{key}",
-            self.bucket, self.location
-        )
+        format!("https://{}.{}.aliyuncs.com/{key}", self.bucket, self.location)
     }
 }
 
@@ -37,11 +34,8 @@ pub fn parse_oss_url(source_url: &str) -> Result<OssObject, MpsError> {
         .ok_or_else(|| not_on_oss("the host is not BUCKET.oss-REGION.aliyuncs.com"))?;
     let location = region_host.strip_suffix("-internal").unwrap_or(region_host);
     let region = location.strip_prefix("oss-").unwrap_or_default();
-    let label_ok = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
+    let label_ok =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !label_ok(bucket) || !label_ok(region) || region == "accelerate" {
         return Err(not_on_oss("the host is not BUCKET.oss-REGION.aliyuncs.com"));
     }
@@ -50,9 +44,5 @@ pub fn parse_oss_url(source_url: &str) -> Result<OssObject, MpsError> {
     if object.is_empty() {
         return Err(not_on_oss("no object key"));
     }
-    Ok(OssObject {
-        bucket: bucket.to_owned(),
-        location: location.to_owned(),
-        object,
-    })
+    Ok(OssObject { bucket: bucket.to_owned(), location: location.to_owned(), object })
 }

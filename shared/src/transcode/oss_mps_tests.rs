@@ -8,10 +8,7 @@ use std::{
 use super::*;
 
 fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
 }
 
 /// Aliyun's documented example (签名机制, "DescribeRegions, AccessKeyId testid, AccessKey
@@ -36,31 +33,14 @@ fn oss_mps_signature_matches_aliyuns_documented_example() {
          %26SignatureVersion%3D1.0%26TimeStamp%3D2016-02-23T12%253A46%253A24Z\
          %26Version%3D2014-05-26"
     );
-    assert_eq!(
-        sign("GET", &params, "testsecret"),
-        "CT9X0VtwR86fNWSnsc6v8YGOjuE="
-    );
+    assert_eq!(sign("GET", &params, "testsecret"), "CT9X0VtwR86fNWSnsc6v8YGOjuE=");
 
     // The same request with today's spelling `Timestamp` (and a `Signature` entry, which is
     // never signed); the value was computed independently with Python's hmac/hashlib/base64.
-    let mut params: BTreeMap<_, _> = params
-        .into_iter()
-        .map(|(k, v)| {
-            (
-                if k == "TimeStamp" {
-                    "Timestamp".to_owned()
-                } else {
-                    k
-                },
-                v,
-            )
-        })
-        .collect();
+    let mut params: BTreeMap<_, _> =
+        params.into_iter().map(|(k, v)| (if k == "TimeStamp" { "Timestamp".to_owned() } else { k }, v)).collect();
     params.insert("Signature".to_owned(), "ignored".to_owned());
-    assert_eq!(
-        sign("GET", &params, "testsecret"),
-        "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
-    );
+    assert_eq!(sign("GET", &params, "testsecret"), "OLeaidS1JvxuMvnyHOwuJ+uX5qY=");
 }
 
 fn config() -> MpsConfig {
@@ -82,17 +62,10 @@ fn config() -> MpsConfig {
 #[test]
 fn oss_mps_submit_request_is_signed_as_python_signs_it() {
     let client = MpsClient::new(reqwest::Client::new(), config());
-    let source =
-        parse_oss_url("https://vt-src.oss-cn-hangzhou.aliyuncs.com/lessons/6666%20a+b.flv")
-            .expect("on OSS");
+    let source = parse_oss_url("https://vt-src.oss-cn-hangzhou.aliyuncs.com/lessons/6666%20a+b.flv").expect("on OSS");
     let params = wire::submit_params(&client.config, &source, "lessons/6666_240P.flv", 240);
     let timestamp = SystemTime::UNIX_EPOCH + Duration::from_secs(1_456_231_584);
-    let signed = client.signed_params(
-        "SubmitJobs",
-        params,
-        timestamp,
-        "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf",
-    );
+    let signed = client.signed_params("SubmitJobs", params, timestamp, "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf");
     assert_eq!(signed["Timestamp"], "2016-02-23T12:46:24Z");
     assert_eq!(
         signed["Input"],
@@ -119,27 +92,15 @@ fn oss_mps_percent_encoding_follows_rfc_3986() {
     assert_eq!(percent_encode("%7E"), "%257E");
     assert_eq!(percent_encode(""), "");
     // A UTF-8 secret is used as its bytes (Python: hmac.new("秘密&".encode(), …)).
-    assert_eq!(
-        sign("GET", &map(&[("A", "1")]), "秘密"),
-        "as+4ufREFi/jqFZGFGwJj3DPt78="
-    );
+    assert_eq!(sign("GET", &map(&[("A", "1")]), "秘密"), "as+4ufREFi/jqFZGFGwJj3DPt78=");
     // Keys are sorted by bytes: upper case before lower case.
-    assert_eq!(
-        canonicalized_query(&map(&[("b", "1"), ("B", "2"), ("a b", "*")])),
-        "B=2&a%20b=%2A&b=1"
-    );
+    assert_eq!(canonicalized_query(&map(&[("b", "1"), ("B", "2"), ("a b", "*")])), "B=2&a%20b=%2A&b=1");
 }
 
 #[test]
 fn oss_mps_object_keys_are_url_encoded_with_slashes_kept() {
-    assert_eq!(
-        encode_object_key("阿里云/mts HD+.mp4"),
-        "%E9%98%BF%E9%87%8C%E4%BA%91/mts%20HD%2B.mp4"
-    );
-    assert_eq!(
-        percent_decode("%E9%98%BF/mts%20HD%2B.mp4+").as_deref(),
-        Some("阿/mts HD+.mp4+")
-    );
+    assert_eq!(encode_object_key("阿里云/mts HD+.mp4"), "%E9%98%BF%E9%87%8C%E4%BA%91/mts%20HD%2B.mp4");
+    assert_eq!(percent_decode("%E9%98%BF/mts%20HD%2B.mp4+").as_deref(), Some("阿/mts HD+.mp4+"));
     assert_eq!(percent_decode("bad%2"), None);
     assert_eq!(percent_decode("bad%zz"), None);
     assert_eq!(percent_decode("%FF"), None);
@@ -147,8 +108,9 @@ fn oss_mps_object_keys_are_url_encoded_with_slashes_kept() {
 
 #[test]
 fn oss_mps_source_urls_on_oss_give_their_coordinates() {
-    let parsed = parse_oss_url("https://vt-src.oss-cn-hangzhou.aliyuncs.com/22/6666/a%20b%E4%B8%AD.flv?Expires=1&Signature=x")
-        .expect("on OSS");
+    let parsed =
+        parse_oss_url("https://vt-src.oss-cn-hangzhou.aliyuncs.com/22/6666/a%20b%E4%B8%AD.flv?Expires=1&Signature=x")
+            .expect("on OSS");
     assert_eq!(
         parsed,
         OssObject {
@@ -157,16 +119,9 @@ fn oss_mps_source_urls_on_oss_give_their_coordinates() {
             object: "22/6666/a b中.flv".to_owned(),
         }
     );
-    assert_eq!(
-        parsed.url(),
-        "https://vt-src.oss-cn-hangzhou.aliyuncs.com/22/6666/a%20b%E4%B8%AD.flv"
-    );
-    let internal =
-        parse_oss_url("http://b1.oss-cn-beijing-internal.aliyuncs.com/x.flv").expect("on OSS");
-    assert_eq!(
-        (internal.bucket.as_str(), internal.location.as_str()),
-        ("b1", "oss-cn-beijing")
-    );
+    assert_eq!(parsed.url(), "https://vt-src.oss-cn-hangzhou.aliyuncs.com/22/6666/a%20b%E4%B8%AD.flv");
+    let internal = parse_oss_url("http://b1.oss-cn-beijing-internal.aliyuncs.com/x.flv").expect("on OSS");
+    assert_eq!((internal.bucket.as_str(), internal.location.as_str()), ("b1", "oss-cn-beijing"));
     assert_eq!(internal.object, "x.flv");
 }
 
@@ -191,30 +146,15 @@ fn oss_mps_source_urls_not_on_oss_are_refused() {
 #[test]
 fn oss_mps_errors_are_retryable_only_when_transient() {
     let api = |status, body: &str| wire::api_error(status, body);
-    let throttled = api(
-        400,
-        r#"{"Code":"Throttling.User","Message":"slow down","RequestId":"r"}"#,
-    );
+    let throttled = api(400, r#"{"Code":"Throttling.User","Message":"slow down","RequestId":"r"}"#);
     assert!(throttled.is_retryable(), "{throttled:?}");
     assert!(api(503, r#"{"Code":"ServiceUnavailable","Message":"m"}"#).is_retryable());
     assert!(api(500, "<html>bad gateway</html>").is_retryable());
     assert!(api(429, "").is_retryable());
-    for code in [
-        "SignatureDoesNotMatch",
-        "InvalidParameter",
-        "Forbidden.RAM",
-        "InvalidAccessKeyId.NotFound",
-    ] {
+    for code in ["SignatureDoesNotMatch", "InvalidParameter", "Forbidden.RAM", "InvalidAccessKeyId.NotFound"] {
         let body = format!(r#"{{"Code":"{code}","Message":"m","RequestId":"r"}}"#);
         let err = api(400, &body);
-        assert_eq!(
-            err,
-            MpsError::Api {
-                code: code.to_owned(),
-                message: "m".to_owned(),
-                retryable: false
-            }
-        );
+        assert_eq!(err, MpsError::Api { code: code.to_owned(), message: "m".to_owned(), retryable: false });
     }
     assert!(MpsError::Network("reset".to_owned()).is_retryable());
     assert!(!MpsError::BadResponse("?".to_owned()).is_retryable());
@@ -222,14 +162,7 @@ fn oss_mps_errors_are_retryable_only_when_transient() {
 
 #[test]
 fn oss_mps_config_debug_hides_the_secret() {
-    let shown = format!(
-        "{:?} {:?}",
-        config(),
-        MpsClient::new(reqwest::Client::new(), config())
-    );
+    let shown = format!("{:?} {:?}", config(), MpsClient::new(reqwest::Client::new(), config()));
     assert!(!shown.contains("testsecret"), "{shown}");
-    assert!(
-        shown.contains("testid") && shown.contains("<redacted>"),
-        "{shown}"
-    );
+    assert!(shown.contains("testid") && shown.contains("<redacted>"), "{shown}");
 }

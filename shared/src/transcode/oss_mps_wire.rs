@@ -4,9 +4,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{
-    MpsConfig, MpsError, MpsJob, OssObject, encode_object_key, percent_decode, retryable_code,
-};
+use super::{MpsConfig, MpsError, MpsJob, OssObject, encode_object_key, percent_decode, retryable_code};
 
 /// `SubmitJobs`' own parameters: one output, at `height` lines, with the configured template.
 pub(super) fn submit_params(
@@ -53,9 +51,7 @@ pub(super) fn excerpt(text: &str) -> String {
 
 /// The `RequestId` of an answer, if it has one (for the logs).
 pub(super) fn request_id(text: &str) -> String {
-    serde_json::from_str::<ErrorAnswer>(text)
-        .map(|answer| answer.request_id)
-        .unwrap_or_default()
+    serde_json::from_str::<ErrorAnswer>(text).map(|answer| answer.request_id).unwrap_or_default()
 }
 
 /// An HTTP 4xx/5xx answer: `{"Code","Message","RequestId"}`, or whatever a proxy sent.
@@ -67,11 +63,7 @@ pub(super) fn api_error(status: u16, text: &str) -> MpsError {
             code: answer.code,
             message: answer.message,
         },
-        _ => MpsError::Api {
-            code: format!("HTTP {status}"),
-            message: excerpt(text),
-            retryable: transient_status,
-        },
+        _ => MpsError::Api { code: format!("HTTP {status}"), message: excerpt(text), retryable: transient_status },
     }
 }
 
@@ -152,34 +144,18 @@ pub(super) fn submitted_job_id(answer: SubmitAnswer) -> Result<String, MpsError>
         });
     }
     if result.job.job_id.is_empty() {
-        return Err(MpsError::BadResponse(
-            "SubmitJobs: a JobResult without a JobId".to_owned(),
-        ));
+        return Err(MpsError::BadResponse("SubmitJobs: a JobResult without a JobId".to_owned()));
     }
     Ok(result.job.job_id)
 }
 
 /// What `QueryJobList` says of `job_id`.
 pub(super) fn job_state(answer: QueryAnswer, job_id: &str) -> Result<MpsJob, MpsError> {
-    if answer
-        .non_exist_job_ids
-        .string
-        .iter()
-        .any(|id| id == job_id)
-    {
-        return Ok(MpsJob::Failed {
-            reason: format!("MPS does not know job {job_id}"),
-        });
+    if answer.non_exist_job_ids.string.iter().any(|id| id == job_id) {
+        return Ok(MpsJob::Failed { reason: format!("MPS does not know job {job_id}") });
     }
-    let Some(job) = answer
-        .job_list
-        .job
-        .into_iter()
-        .find(|job| job.job_id == job_id)
-    else {
-        return Err(MpsError::BadResponse(format!(
-            "QueryJobList: job {job_id} is not in the answer"
-        )));
+    let Some(job) = answer.job_list.job.into_iter().find(|job| job.job_id == job_id) else {
+        return Err(MpsError::BadResponse(format!("QueryJobList: job {job_id} is not in the answer")));
     };
     let reason = |fallback: &str| match (job.code.as_str(), job.message.as_str()) {
         ("", "") => fallback.to_owned(),
@@ -189,18 +165,10 @@ pub(super) fn job_state(answer: QueryAnswer, job_id: &str) -> Result<MpsJob, Mps
     };
     match job.state.as_str() {
         "Submitted" | "Transcoding" => Ok(MpsJob::Running),
-        "TranscodeFail" => Ok(MpsJob::Failed {
-            reason: reason("TranscodeFail"),
-        }),
-        "TranscodeCancelled" => Ok(MpsJob::Failed {
-            reason: format!("cancelled ({})", reason("TranscodeCancelled")),
-        }),
+        "TranscodeFail" => Ok(MpsJob::Failed { reason: reason("TranscodeFail") }),
+        "TranscodeCancelled" => Ok(MpsJob::Failed { reason: format!("cancelled ({})", reason("TranscodeCancelled")) }),
         "TranscodeSuccess" => {
-            let file = job
-                .output
-                .output_file
-                .as_ref()
-                .filter(|f| !f.object.is_empty());
+            let file = job.output.output_file.as_ref().filter(|f| !f.object.is_empty());
             let Some(file) = file else {
                 return Err(MpsError::BadResponse(format!(
                     "QueryJobList: job {job_id} succeeded without an OutputFile"
@@ -212,8 +180,6 @@ pub(super) fn job_state(answer: QueryAnswer, job_id: &str) -> Result<MpsJob, Mps
                 object: percent_decode(&file.object).unwrap_or_else(|| file.object.clone()),
             })
         }
-        other => Err(MpsError::BadResponse(format!(
-            "QueryJobList: job {job_id} is in an unknown state {other:?}"
-        ))),
+        other => Err(MpsError::BadResponse(format!("QueryJobList: job {job_id} is in an unknown state {other:?}"))),
     }
 }

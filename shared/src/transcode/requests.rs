@@ -75,24 +75,14 @@ impl From<&transcodes::Model> for TranscodeStatus {
     }
 }
 
-pub async fn request(
-    app: &App,
-    key: Key,
-    provider: Provider,
-    sources: Sources,
-) -> Result<Requested, RequestError> {
+pub async fn request(app: &App, key: Key, provider: Provider, sources: Sources) -> Result<Requested, RequestError> {
     let txn = app.db.write_txn().await?;
     let current = store::lock(&txn, key).await?;
-    let sources = match (
-        &current,
-        sources.video_url.is_some() || !sources.video_url_list.is_empty(),
-    ) {
+    let sources = match (&current, sources.video_url.is_some() || !sources.video_url_list.is_empty()) {
         (_, true) => sources,
-        (Some(t), false) => t
-            .sources
-            .clone()
-            .and_then(|v| serde_json::from_value(v).ok())
-            .ok_or(RequestError::NoSource)?,
+        (Some(t), false) => {
+            t.sources.clone().and_then(|v| serde_json::from_value(v).ok()).ok_or(RequestError::NoSource)?
+        }
         (None, false) => return Err(RequestError::NoSource),
     };
     match &current {
@@ -108,9 +98,7 @@ pub async fn request(
         _ => {}
     }
     store::start(&txn, key, provider, &sources, &app.settings).await?;
-    let started = store::lock(&txn, key)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("transcode".into()))?;
+    let started = store::lock(&txn, key).await?.ok_or_else(|| DbErr::RecordNotFound("transcode".into()))?;
     txn.commit().await?;
     let submit = match provider {
         Provider::Oss => After::SubmitOss(key),
@@ -133,17 +121,12 @@ pub async fn list(app: &App, record_id: i64) -> Result<Vec<transcodes::Model>, D
 pub async fn reset(app: &App, key: Key) -> Result<(), RequestError> {
     let txn = app.db.write_txn().await?;
     let Some(current) = store::lock(&txn, key).await? else {
-        return Err(RequestError::NotFound(
-            key.record_id.get(),
-            key.resolution.to_string(),
-        ));
+        return Err(RequestError::NotFound(key.record_id.get(), key.resolution.to_string()));
     };
     if current.state == TranscodeState::Transcoding {
         return Err(RequestError::Busy(current.provider.unwrap_or_default()));
     }
-    transcodes::Entity::delete_by_id((key.record_id.get(), key.resolution.to_string()))
-        .exec(&txn)
-        .await?;
+    transcodes::Entity::delete_by_id((key.record_id.get(), key.resolution.to_string())).exec(&txn).await?;
     txn.commit().await?;
     tracing::warn!(record_id = %key.record_id, resolution = %key.resolution, was = ?current.state, "transcode reset by an operator");
     Ok(())

@@ -42,17 +42,14 @@ pub fn on_result(current: Option<&transcodes::Model>, result: &TranscodeResult) 
         return Effect::Unknown;
     };
     match (&result.outcome, current.state) {
-        (TranscodeOutcome::Succeeded { .. }, TranscodeState::Succeeded) => Effect::Ignore {
-            why: "duplicate: already succeeded".into(),
-        },
-        (TranscodeOutcome::Succeeded { url }, state) => Effect::Succeed {
-            url: url.clone(),
-            late: state != TranscodeState::Transcoding,
-        },
+        (TranscodeOutcome::Succeeded { .. }, TranscodeState::Succeeded) => {
+            Effect::Ignore { why: "duplicate: already succeeded".into() }
+        }
+        (TranscodeOutcome::Succeeded { url }, state) => {
+            Effect::Succeed { url: url.clone(), late: state != TranscodeState::Transcoding }
+        }
         (TranscodeOutcome::Failed { .. }, state) if state != TranscodeState::Transcoding => {
-            Effect::Ignore {
-                why: format!("a failure for a transcode that is {state:?}, not in progress"),
-            }
+            Effect::Ignore { why: format!("a failure for a transcode that is {state:?}, not in progress") }
         }
         (TranscodeOutcome::Failed { reason }, _) => on_failure(current, result.provider, reason),
     }
@@ -61,38 +58,24 @@ pub fn on_result(current: Option<&transcodes::Model>, result: &TranscodeResult) 
 fn on_failure(current: &transcodes::Model, provider: Provider, reason: &str) -> Effect {
     let now_with = current.provider.as_deref();
     if now_with != Some(provider.as_str()) {
-        return Effect::Ignore {
-            why: format!("stale {provider} failure: the transcode is with {now_with:?}"),
-        };
+        return Effect::Ignore { why: format!("stale {provider} failure: the transcode is with {now_with:?}") };
     }
     match provider {
-        Provider::Oss => Effect::ToEcs {
-            reason: reason.to_owned(),
-        },
-        Provider::Ecs => Effect::Fail {
-            reason: reason.to_owned(),
-        },
+        Provider::Oss => Effect::ToEcs { reason: reason.to_owned() },
+        Provider::Ecs => Effect::Fail { reason: reason.to_owned() },
     }
 }
 
 /// What a passed deadline means for a transcode in progress: an oss deadline is an oss
 /// failure (on to ecs); an ecs deadline times it out. `None` when nothing is due.
 pub fn on_deadline(current: &transcodes::Model, now: i64) -> Option<Effect> {
-    let due = current.state == TranscodeState::Transcoding
-        && current.deadline_at.is_some_and(|d| d <= now);
+    let due = current.state == TranscodeState::Transcoding && current.deadline_at.is_some_and(|d| d <= now);
     if !due {
         return None;
     }
     let with = current.provider.as_deref().unwrap_or("oss");
-    let reason = format!(
-        "the {with} transcode of record {} {} timed out",
-        current.record_id, current.resolution
-    );
-    Some(if with == Provider::Ecs.as_str() {
-        Effect::TimeOut { reason }
-    } else {
-        Effect::ToEcs { reason }
-    })
+    let reason = format!("the {with} transcode of record {} {} timed out", current.record_id, current.resolution);
+    Some(if with == Provider::Ecs.as_str() { Effect::TimeOut { reason } } else { Effect::ToEcs { reason } })
 }
 
 #[cfg(test)]

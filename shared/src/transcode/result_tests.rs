@@ -30,15 +30,8 @@ fn success(provider: Provider) -> TranscodeResult {
 }
 
 fn failure(provider: Provider) -> TranscodeResult {
-    let outcome = TranscodeOutcome::Failed {
-        reason: "boom".into(),
-    };
-    TranscodeResult::produced(
-        RecordId::new(6666).unwrap(),
-        Resolution::P240,
-        provider,
-        outcome,
-    )
+    let outcome = TranscodeOutcome::Failed { reason: "boom".into() };
+    TranscodeResult::produced(RecordId::new(6666).unwrap(), Resolution::P240, provider, outcome)
 }
 
 #[test]
@@ -50,83 +43,40 @@ fn a_result_for_no_transcode_is_unknown() {
 #[test]
 fn success_from_either_provider_succeeds_and_releases_waiters() {
     for provider in [Provider::Oss, Provider::Ecs] {
-        let effect = on_result(
-            Some(&model(TranscodeState::Transcoding, provider)),
-            &success(provider),
-        );
-        assert_eq!(
-            effect,
-            Effect::Succeed {
-                url: "http://h/6666_240P.flv".parse().unwrap(),
-                late: false
-            }
-        );
+        let effect = on_result(Some(&model(TranscodeState::Transcoding, provider)), &success(provider));
+        assert_eq!(effect, Effect::Succeed { url: "http://h/6666_240P.flv".parse().unwrap(), late: false });
     }
 }
 
 #[test]
 fn an_oss_failure_goes_on_to_ecs() {
-    let effect = on_result(
-        Some(&model(TranscodeState::Transcoding, Provider::Oss)),
-        &failure(Provider::Oss),
-    );
-    assert_eq!(
-        effect,
-        Effect::ToEcs {
-            reason: "boom".into()
-        }
-    );
+    let effect = on_result(Some(&model(TranscodeState::Transcoding, Provider::Oss)), &failure(Provider::Oss));
+    assert_eq!(effect, Effect::ToEcs { reason: "boom".into() });
 }
 
 #[test]
 fn an_ecs_failure_fails_the_transcode() {
-    let effect = on_result(
-        Some(&model(TranscodeState::Transcoding, Provider::Ecs)),
-        &failure(Provider::Ecs),
-    );
-    assert_eq!(
-        effect,
-        Effect::Fail {
-            reason: "boom".into()
-        }
-    );
+    let effect = on_result(Some(&model(TranscodeState::Transcoding, Provider::Ecs)), &failure(Provider::Ecs));
+    assert_eq!(effect, Effect::Fail { reason: "boom".into() });
 }
 
 #[test]
 fn duplicates_and_stale_results_change_nothing() {
     let succeeded = model(TranscodeState::Succeeded, Provider::Ecs);
-    assert!(matches!(
-        on_result(Some(&succeeded), &success(Provider::Ecs)),
-        Effect::Ignore { .. }
-    ));
-    assert!(matches!(
-        on_result(Some(&succeeded), &failure(Provider::Ecs)),
-        Effect::Ignore { .. }
-    ));
+    assert!(matches!(on_result(Some(&succeeded), &success(Provider::Ecs)), Effect::Ignore { .. }));
+    assert!(matches!(on_result(Some(&succeeded), &failure(Provider::Ecs)), Effect::Ignore { .. }));
     let failed = model(TranscodeState::Failed, Provider::Ecs);
-    assert!(matches!(
-        on_result(Some(&failed), &failure(Provider::Ecs)),
-        Effect::Ignore { .. }
-    ));
+    assert!(matches!(on_result(Some(&failed), &failure(Provider::Ecs)), Effect::Ignore { .. }));
     // The oss failure arriving after the transcode moved on to ecs.
     let with_ecs = model(TranscodeState::Transcoding, Provider::Ecs);
-    assert!(matches!(
-        on_result(Some(&with_ecs), &failure(Provider::Oss)),
-        Effect::Ignore { .. }
-    ));
+    assert!(matches!(on_result(Some(&with_ecs), &failure(Provider::Oss)), Effect::Ignore { .. }));
 }
 
 #[test]
 fn a_success_after_a_timeout_or_failure_is_still_recorded() {
     for state in [TranscodeState::TimedOut, TranscodeState::Failed] {
         let effect = on_result(Some(&model(state, Provider::Ecs)), &success(Provider::Ecs));
-        assert_eq!(
-            effect,
-            Effect::Succeed {
-                url: "http://h/6666_240P.flv".parse().unwrap(),
-                late: true
-            }
-        );
+        assert_eq!(effect, Effect::Succeed { url: "http://h/6666_240P.flv".parse().unwrap(), late: true });
     }
 }
 
@@ -140,12 +90,6 @@ fn a_passed_oss_deadline_goes_to_ecs_and_an_ecs_deadline_times_out() {
         on_deadline(&model(TranscodeState::Transcoding, Provider::Ecs), 1_001),
         Some(Effect::TimeOut { .. })
     ));
-    assert_eq!(
-        on_deadline(&model(TranscodeState::Transcoding, Provider::Ecs), 999),
-        None
-    );
-    assert_eq!(
-        on_deadline(&model(TranscodeState::Failed, Provider::Ecs), 5_000),
-        None
-    );
+    assert_eq!(on_deadline(&model(TranscodeState::Transcoding, Provider::Ecs), 999), None);
+    assert_eq!(on_deadline(&model(TranscodeState::Failed, Provider::Ecs), 5_000), None);
 }

@@ -28,25 +28,13 @@ pub struct Choice {
 pub fn choose(sources: &Sources, target: Resolution) -> Option<Choice> {
     let at_or_above = sources.video_url_list.range(target..).next();
     if let Some((&from, url)) = at_or_above {
-        return Some(Choice {
-            url: url.clone(),
-            from: Some(from),
-            upscale: false,
-        });
+        return Some(Choice { url: url.clone(), from: Some(from), upscale: false });
     }
     if let Some(url) = &sources.video_url {
-        return Some(Choice {
-            url: url.clone(),
-            from: None,
-            upscale: false,
-        });
+        return Some(Choice { url: url.clone(), from: None, upscale: false });
     }
     let (&from, url) = sources.video_url_list.range(..target).next_back()?;
-    Some(Choice {
-        url: url.clone(),
-        from: Some(from),
-        upscale: true,
-    })
+    Some(Choice { url: url.clone(), from: Some(from), upscale: true })
 }
 
 #[cfg(test)]
@@ -58,12 +46,7 @@ mod tests {
             video_url: original.then(|| "http://h/original.flv".parse().unwrap()),
             video_url_list: list
                 .iter()
-                .map(|r| {
-                    (
-                        r.parse().unwrap(),
-                        format!("http://h/{r}.flv").parse().unwrap(),
-                    )
-                })
+                .map(|r| (r.parse().unwrap(), format!("http://h/{r}.flv").parse().unwrap()))
                 .collect(),
         }
     }
@@ -81,10 +64,7 @@ mod tests {
         let original = choose(&sources(true, &["240P"]), Resolution::P720).unwrap();
         assert_eq!((original.from, original.upscale), (None, false));
         let smaller = choose(&sources(false, &["240P", "480P"]), Resolution::P720).unwrap();
-        assert_eq!(
-            (smaller.from, smaller.upscale),
-            (Some(Resolution::P480), true)
-        );
+        assert_eq!((smaller.from, smaller.upscale), (Some(Resolution::P480), true));
         assert_eq!(choose(&sources(false, &[]), Resolution::P720), None);
     }
 }

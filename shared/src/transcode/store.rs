@@ -3,8 +3,8 @@
 //! the waiters never miss each other. What must happen after commit is returned as `After`.
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::OnConflict,
 };
 
 use super::{result::Effect, source::Sources};
@@ -103,9 +103,7 @@ pub async fn start(
     }
     let inserted = transcodes::Entity::insert(row)
         .on_conflict(
-            OnConflict::columns([transcodes::Column::RecordId, transcodes::Column::Resolution])
-                .do_nothing()
-                .to_owned(),
+            OnConflict::columns([transcodes::Column::RecordId, transcodes::Column::Resolution]).do_nothing().to_owned(),
         )
         .exec_without_returning(txn)
         .await?;
@@ -121,10 +119,7 @@ pub async fn apply(
     settings: &Settings,
 ) -> Result<Vec<After>, DbErr> {
     let now = now_ms();
-    let mut change = transcodes::ActiveModel {
-        updated_at: Set(now),
-        ..Default::default()
-    };
+    let mut change = transcodes::ActiveModel { updated_at: Set(now), ..Default::default() };
     let after = match effect {
         Effect::Unknown => return keep_unmatched(txn, key, result).await,
         Effect::Ignore { why } => {
@@ -146,11 +141,8 @@ pub async fn apply(
             vec![After::SubmitEcs(key)]
         }
         Effect::Fail { reason } | Effect::TimeOut { reason } => {
-            let state = if matches!(effect, Effect::Fail { .. }) {
-                TranscodeState::Failed
-            } else {
-                TranscodeState::TimedOut
-            };
+            let state =
+                if matches!(effect, Effect::Fail { .. }) { TranscodeState::Failed } else { TranscodeState::TimedOut };
             change.state = Set(state);
             change.reason = Set(Some(reason.clone()));
             fail_waiters(txn, key, &format!("transcode failed: {reason}")).await?
@@ -160,11 +152,7 @@ pub async fn apply(
     Ok(after)
 }
 
-async fn by_key_update(
-    txn: &DatabaseTransaction,
-    key: Key,
-    change: transcodes::ActiveModel,
-) -> Result<(), DbErr> {
+async fn by_key_update(txn: &DatabaseTransaction, key: Key, change: transcodes::ActiveModel) -> Result<(), DbErr> {
     transcodes::Entity::update_many()
         .set(change)
         .filter(transcodes::Column::RecordId.eq(key.record_id.get()))
@@ -183,18 +171,11 @@ fn waiting(key: Key) -> sea_orm::Select<bookings::Entity> {
 
 async fn waiting_ids(txn: &DatabaseTransaction, key: Key) -> Result<Vec<ClassId>, DbErr> {
     let rows = waiting(key).all(txn).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|b| b.class_id.parse().ok())
-        .collect())
+    Ok(rows.into_iter().filter_map(|b| b.class_id.parse().ok()).collect())
 }
 
 /// Every waiting booking of `key` goes on with `url`, in this one transaction.
-async fn release_waiters(
-    txn: &DatabaseTransaction,
-    key: Key,
-    url: &str,
-) -> Result<Vec<After>, DbErr> {
+async fn release_waiters(txn: &DatabaseTransaction, key: Key, url: &str) -> Result<Vec<After>, DbErr> {
     let ids = waiting_ids(txn, key).await?;
     let change = bookings::ActiveModel {
         state: Set(BookingState::Queued),
@@ -211,11 +192,7 @@ async fn release_waiters(
     Ok(ids.into_iter().map(After::Book).collect())
 }
 
-async fn fail_waiters(
-    txn: &DatabaseTransaction,
-    key: Key,
-    reason: &str,
-) -> Result<Vec<After>, DbErr> {
+async fn fail_waiters(txn: &DatabaseTransaction, key: Key, reason: &str) -> Result<Vec<After>, DbErr> {
     let ids = waiting_ids(txn, key).await?;
     let change = bookings::ActiveModel {
         state: Set(BookingState::Failed),
@@ -244,15 +221,10 @@ async fn keep_unmatched(
         received_at: Set(now_ms()),
         ..Default::default()
     };
-    unmatched_results::Entity::insert(row)
-        .exec_without_returning(txn)
-        .await?;
+    unmatched_results::Entity::insert(row).exec_without_returning(txn).await?;
     let message = format!(
         "a transcode result for record {} {} matches no transcode; kept for inspection",
         key.record_id, key.resolution
     );
-    Ok(vec![After::Alarm {
-        kind: "unknown_transcode_result",
-        message,
-    }])
+    Ok(vec![After::Alarm { kind: "unknown_transcode_result", message }])
 }

@@ -25,12 +25,7 @@ use crate::{
 
 pub async fn run(_settings: Settings, which: Bench) -> anyhow::Result<()> {
     match which {
-        Bench::Download {
-            rate,
-            seconds,
-            size_mib,
-            runs,
-        } => download(&rate, seconds, size_mib, runs).await,
+        Bench::Download { rate, seconds, size_mib, runs } => download(&rate, seconds, size_mib, runs).await,
     }
 }
 
@@ -40,13 +35,7 @@ async fn ours(url: &str, dest: &Path, rate: Rate) -> anyhow::Result<Duration> {
     let cancel = CancellationToken::new();
     let url: SourceUrl = url.parse()?;
     let started = Instant::now();
-    Downloader {
-        http: &http,
-        rate,
-        cancel: &cancel,
-    }
-    .fetch(&url, dest)
-    .await?;
+    Downloader { http: &http, rate, cancel: &cancel }.fetch(&url, dest).await?;
     Ok(started.elapsed())
 }
 
@@ -54,11 +43,7 @@ async fn ours(url: &str, dest: &Path, rate: Rate) -> anyhow::Result<Duration> {
 async fn tool(program: &str, args: &[&str], dest: &Path) -> anyhow::Result<Option<Duration>> {
     let _ = tokio::fs::remove_file(dest).await;
     let started = Instant::now();
-    let status = Command::new(program)
-        .args(args)
-        .kill_on_drop(true)
-        .status()
-        .await;
+    let status = Command::new(program).args(args).kill_on_drop(true).status().await;
     match status {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.into()),
@@ -74,12 +59,9 @@ fn median(mut values: Vec<Duration>) -> Duration {
 
 async fn download(rate: &str, seconds: u64, size_mib: u64, runs: usize) -> anyhow::Result<()> {
     let rate: Rate = rate.parse().map_err(anyhow::Error::msg).context("--rate")?;
-    let Some(limit) = rate.bytes_per_sec() else {
-        bail!("--rate must be above 0")
-    };
+    let Some(limit) = rate.bytes_per_sec() else { bail!("--rate must be above 0") };
     let server = FileServer::start().await?;
-    let dir =
-        std::env::temp_dir().join(format!("vteacher-bench-{}", uuid::Uuid::new_v4().simple()));
+    let dir = std::env::temp_dir().join(format!("vteacher-bench-{}", uuid::Uuid::new_v4().simple()));
     tokio::fs::create_dir_all(&dir).await?;
     let dest = dir.join("out.bin");
     let dest_text = dest.to_string_lossy().into_owned();
@@ -120,20 +102,9 @@ async fn download(rate: &str, seconds: u64, size_mib: u64, runs: usize) -> anyho
     }
     let (mine, curl) = (median(mine), median(curl));
     let mib_s = |d: Duration| size_mib as f64 / d.as_secs_f64();
-    println!(
-        "  vteacher: {:>8.1} MiB/s ({:.3} s)",
-        mib_s(mine),
-        mine.as_secs_f64()
-    );
-    println!(
-        "  curl:     {:>8.1} MiB/s ({:.3} s)",
-        mib_s(curl),
-        curl.as_secs_f64()
-    );
-    println!(
-        "  vteacher / curl throughput: {:.3}×",
-        curl.as_secs_f64() / mine.as_secs_f64()
-    );
+    println!("  vteacher: {:>8.1} MiB/s ({:.3} s)", mib_s(mine), mine.as_secs_f64());
+    println!("  curl:     {:>8.1} MiB/s ({:.3} s)", mib_s(curl), curl.as_secs_f64());
+    println!("  vteacher / curl throughput: {:.3}×", curl.as_secs_f64() / mine.as_secs_f64());
     let _ = tokio::fs::remove_dir_all(&dir).await;
     Ok(())
 }

@@ -19,10 +19,7 @@ const SUBMIT_ATTEMPTS: u32 = 5;
 const IN_FLIGHT: usize = 64;
 
 pub async fn run(app: App, url: String) -> anyhow::Result<()> {
-    let channels = vec![
-        app.settings.channel_booking.clone(),
-        app.settings.channel_transcode.clone(),
-    ];
+    let channels = vec![app.settings.channel_booking.clone(), app.settings.channel_transcode.clone()];
     let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut failures = 0;
     loop {
@@ -63,7 +60,8 @@ pub async fn run(app: App, url: String) -> anyhow::Result<()> {
 }
 
 fn reject(channel: &str, reason: &'static str) {
-    metrics::counter!("vteacher_bridge_rejected_total", "channel" => channel.to_owned(), "reason" => reason).increment(1);
+    metrics::counter!("vteacher_bridge_rejected_total", "channel" => channel.to_owned(), "reason" => reason)
+        .increment(1);
 }
 
 async fn handle(app: &App, message: Message) {

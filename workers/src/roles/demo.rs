@@ -17,9 +17,7 @@ use crate::fileserver::FileServer;
 mod sample;
 
 pub async fn run(settings: Settings, dir: &Path) -> anyhow::Result<()> {
-    tokio::fs::create_dir_all(dir)
-        .await
-        .with_context(|| format!("creating {}", dir.display()))?;
+    tokio::fs::create_dir_all(dir).await.with_context(|| format!("creating {}", dir.display()))?;
     let dir = dir.canonicalize()?;
     let lesson = sample::lesson(&dir).await?;
     let server = FileServer::start().await?;
@@ -38,15 +36,8 @@ pub async fn run(settings: Settings, dir: &Path) -> anyhow::Result<()> {
     tokio::spawn(stop_on_signal(shutdown.clone()));
     let running = launch(settings, Launch::all(), shutdown.clone()).await?;
     let base = format!("http://{}", running.web_addr.context("web address")?);
-    println!(
-        "vteacher demo: embedded default (SQLite state and queues) in {}",
-        dir.display()
-    );
-    println!(
-        "  sample lesson: {} bytes, served at {}",
-        lesson.len(),
-        server.url("lessons/")
-    );
+    println!("vteacher demo: embedded default (SQLite state and queues) in {}", dir.display());
+    println!("  sample lesson: {} bytes, served at {}", lesson.len(), server.url("lessons/"));
 
     let bookings = [
         json!({"class_id": "demo-legacy", "record_id": 6666, "video_url": server.url("lessons/6666.flv"),
@@ -59,42 +50,23 @@ pub async fn run(settings: Settings, dir: &Path) -> anyhow::Result<()> {
     ];
     let http = reqwest::Client::new();
     for booking in &bookings {
-        let response = http
-            .post(format!("{base}/api/bookings"))
-            .json(booking)
-            .send()
-            .await?;
-        println!(
-            "  booked {:<16} → HTTP {}",
-            booking["class_id"].as_str().unwrap_or(""),
-            response.status()
-        );
+        let response = http.post(format!("{base}/api/bookings")).json(booking).send().await?;
+        println!("  booked {:<16} → HTTP {}", booking["class_id"].as_str().unwrap_or(""), response.status());
     }
     let finals = watch(&http, &base, &bookings, &shutdown).await?;
 
-    println!(
-        "\nwhere the files landed (VIDEO_ROOT = {}):",
-        video_root.display()
-    );
+    println!("\nwhere the files landed (VIDEO_ROOT = {}):", video_root.display());
     for status in &finals {
         let path = status["video_path"].as_str().unwrap_or("(none)");
-        let size = tokio::fs::metadata(path)
-            .await
-            .map(|m| m.len())
-            .unwrap_or(0);
+        let size = tokio::fs::metadata(path).await.map(|m| m.len()).unwrap_or(0);
         println!(
             "  {:<16} {:<7} {path} ({size} bytes)",
             status["class_id"].as_str().unwrap_or(""),
             status["state"].as_str().unwrap_or("")
         );
     }
-    println!(
-        "\nthe lesson server answered {} requests: the cache hit downloaded nothing",
-        server.requests()
-    );
-    println!(
-        "\ndashboard: {base}/   API: {base}/api/bookings/demo-legacy   metrics: {base}/metrics"
-    );
+    println!("\nthe lesson server answered {} requests: the cache hit downloaded nothing", server.requests());
+    println!("\ndashboard: {base}/   API: {base}/api/bookings/demo-legacy   metrics: {base}/metrics");
     println!("serving until Ctrl-C");
     running.wait().await
 }
@@ -102,15 +74,9 @@ pub async fn run(settings: Settings, dir: &Path) -> anyhow::Result<()> {
 fn demo_settings(base: Settings, dir: &Path) -> anyhow::Result<Settings> {
     let db = dir.join("vteacher.db");
     let pairs = [
-        (
-            "DATABASE_URL",
-            format!("sqlite://{}?mode=rwc", db.display()),
-        ),
+        ("DATABASE_URL", format!("sqlite://{}?mode=rwc", db.display())),
         ("VIDEO_ROOT", dir.join("video").display().to_string()),
-        (
-            "STORAGE_URL",
-            format!("fs://{}", dir.join("storage").display()),
-        ),
+        ("STORAGE_URL", format!("fs://{}", dir.join("storage").display())),
         ("NODE_ID", "demo-node".to_owned()),
         ("PORT", base.port.to_string()),
         ("DOWNLOAD_RATE", base.download_rate.to_string()),
@@ -132,27 +98,17 @@ async fn watch(
         let mut statuses = Vec::new();
         for (i, booking) in bookings.iter().enumerate() {
             let class_id = booking["class_id"].as_str().unwrap_or("");
-            let status: Value = http
-                .get(format!("{base}/api/bookings/{class_id}"))
-                .send()
-                .await?
-                .json()
-                .await?;
+            let status: Value = http.get(format!("{base}/api/bookings/{class_id}")).send().await?.json().await?;
             let state = status["state"].as_str().unwrap_or("?").to_owned();
             if state != last[i] {
-                let reason = status["reason"]
-                    .as_str()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default();
+                let reason = status["reason"].as_str().map(|r| format!(" ({r})")).unwrap_or_default();
                 println!("  {class_id:<16} {state}{reason}");
                 last[i] = state;
             }
             statuses.push(status);
         }
-        let settled = |s: &Value| {
-            serde_json::from_value::<BookingState>(s["state"].clone())
-                .is_ok_and(BookingState::is_settled)
-        };
+        let settled =
+            |s: &Value| serde_json::from_value::<BookingState>(s["state"].clone()).is_ok_and(BookingState::is_settled);
         if statuses.iter().all(settled) {
             return Ok(statuses);
         }

@@ -30,17 +30,8 @@ pub struct Launch {
 impl Launch {
     /// Every role in one process (`vteacher all`).
     pub fn all() -> Self {
-        let queues = registry::ALL_QUEUES
-            .iter()
-            .map(|q| (*q).to_owned())
-            .collect();
-        Self {
-            web: true,
-            bridge: true,
-            sweeper: true,
-            queues,
-            migrate: true,
-        }
+        let queues = registry::ALL_QUEUES.iter().map(|q| (*q).to_owned()).collect();
+        Self { web: true, bridge: true, sweeper: true, queues, migrate: true }
     }
 }
 
@@ -51,35 +42,23 @@ pub struct Running {
     parts: JoinSet<anyhow::Result<()>>,
 }
 
-pub async fn launch(
-    settings: Settings,
-    what: Launch,
-    shutdown: CancellationToken,
-) -> anyhow::Result<Running> {
+pub async fn launch(settings: Settings, what: Launch, shutdown: CancellationToken) -> anyhow::Result<Running> {
     telemetry::metrics();
     let drain = settings.shutdown_timeout.0;
-    let app = App::connect(settings, shutdown.clone())
-        .await
-        .context("starting")?;
+    let app = App::connect(settings, shutdown.clone()).await.context("starting")?;
     if what.migrate {
         app.db.migrate().await.context("migrating the database")?;
     }
     let mut parts = JoinSet::new();
     start_workers(&app, &what.queues, drain, &mut parts).await?;
-    let web_addr = if what.web {
-        Some(start_web(&app, &mut parts).await?)
-    } else {
-        None
-    };
+    let web_addr = if what.web { Some(start_web(&app, &mut parts).await?) } else { None };
     if what.bridge {
         match app.settings.redis_url.clone() {
             Some(url) => {
                 parts.spawn(bridge::run(app.clone(), url));
             }
             None if !what.web => {
-                return Err(anyhow!(
-                    "the bridge needs REDIS_URL: the legacy channels are Redis pub/sub"
-                ));
+                return Err(anyhow!("the bridge needs REDIS_URL: the legacy channels are Redis pub/sub"));
             }
             None => {
                 tracing::info!("no REDIS_URL: no pub/sub bridge (bookings come through the API)")
@@ -89,12 +68,7 @@ pub async fn launch(
     if what.sweeper {
         parts.spawn(sweeper::run(app.clone()));
     }
-    Ok(Running {
-        app,
-        web_addr,
-        shutdown,
-        parts,
-    })
+    Ok(Running { app, web_addr, shutdown, parts })
 }
 
 async fn start_workers(
@@ -109,14 +83,10 @@ async fn start_workers(
     }
     if per_node {
         // Registered before the workers start, so the first booking can be placed here.
-        heartbeat::beat(app)
-            .await
-            .context("registering this node")?;
+        heartbeat::beat(app).await.context("registering this node")?;
         tokio::fs::create_dir_all(&app.settings.video_root)
             .await
-            .with_context(|| {
-                format!("creating VIDEO_ROOT {}", app.settings.video_root.display())
-            })?;
+            .with_context(|| format!("creating VIDEO_ROOT {}", app.settings.video_root.display()))?;
         let app = app.clone();
         parts.spawn(async move {
             heartbeat::run(app).await;
@@ -133,21 +103,14 @@ async fn start_workers(
     Ok(())
 }
 
-async fn start_web(
-    app: &App,
-    parts: &mut JoinSet<anyhow::Result<()>>,
-) -> anyhow::Result<SocketAddr> {
+async fn start_web(app: &App, parts: &mut JoinSet<anyhow::Result<()>>) -> anyhow::Result<SocketAddr> {
     app.settings.check_web_exposure()?;
     let bind = (app.settings.bind, app.settings.port);
-    let listener = TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("listening on {}:{}", bind.0, bind.1))?;
+    let listener = TcpListener::bind(bind).await.with_context(|| format!("listening on {}:{}", bind.0, bind.1))?;
     let addr = listener.local_addr()?;
     // Storage-served URLs for this machine's own workers when STORAGE_PUBLIC_URL is not set.
     let reachable = match addr.ip() {
-        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
-            SocketAddr::from(([127, 0, 0, 1], addr.port()))
-        }
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::from(([127, 0, 0, 1], addr.port())),
         std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
             SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()))
         }
@@ -168,9 +131,7 @@ impl Running {
             let result = joined.map_err(anyhow::Error::from).and_then(|r| r);
             let failed = match result {
                 Err(err) => Some(err),
-                Ok(()) if !self.shutdown.is_cancelled() => {
-                    Some(anyhow!("a part of the process stopped by itself"))
-                }
+                Ok(()) if !self.shutdown.is_cancelled() => Some(anyhow!("a part of the process stopped by itself")),
                 Ok(()) => None,
             };
             if let Some(err) = failed {

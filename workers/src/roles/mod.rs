@@ -16,35 +16,17 @@ use crate::{cli::Command, telemetry};
 pub async fn run(command: Command) -> anyhow::Result<()> {
     let settings = Settings::load()?;
     // The demo prints its own progress; its logs say only what went wrong.
-    let filter = if matches!(command, Command::Demo { .. }) {
-        "warn"
-    } else {
-        telemetry::DEFAULT_FILTER
-    };
+    let filter = if matches!(command, Command::Demo { .. }) { "warn" } else { telemetry::DEFAULT_FILTER };
     telemetry::init_logs_with(settings.log_format, filter);
     if settings.wget_path.is_some() {
-        tracing::warn!(
-            "wget_path is a legacy key: accepted and ignored (vteacher downloads by itself)"
-        );
+        tracing::warn!("wget_path is a legacy key: accepted and ignored (vteacher downloads by itself)");
     }
     let what = match command {
         Command::All => Launch::all(),
-        Command::Web => Launch {
-            web: true,
-            ..Launch::default()
-        },
-        Command::Bridge => Launch {
-            bridge: true,
-            ..Launch::default()
-        },
-        Command::Work { queues } => Launch {
-            queues,
-            ..Launch::default()
-        },
-        Command::Sweeper => Launch {
-            sweeper: true,
-            ..Launch::default()
-        },
+        Command::Web => Launch { web: true, ..Launch::default() },
+        Command::Bridge => Launch { bridge: true, ..Launch::default() },
+        Command::Work { queues } => Launch { queues, ..Launch::default() },
+        Command::Sweeper => Launch { sweeper: true, ..Launch::default() },
         Command::Migrate => return tools::migrate(settings).await,
         Command::Config => return tools::print_config(&settings),
         Command::Book { json } => return tools::book(settings, &json).await,

@@ -31,11 +31,7 @@ pub async fn sweep_once(app: &App) {
         Ok(count) => tracing::warn!(count, "re-queued bookings whose job was lost"),
         Err(err) => tracing::warn!(%err, "sweeper: could not look for lost bookings"),
     }
-    match app
-        .queues
-        .purge_finished(app.settings.queue_retention.0)
-        .await
-    {
+    match app.queues.purge_finished(app.settings.queue_retention.0).await {
         Ok(0) => {}
         Ok(count) => tracing::info!(count, "dropped finished jobs past QUEUE_RETENTION"),
         Err(err) => tracing::warn!(%err, "sweeper: could not drop finished jobs"),

@@ -30,9 +30,7 @@ pub fn print_config(settings: &Settings) -> anyhow::Result<()> {
 pub async fn book(settings: Settings, json: &str) -> anyhow::Result<()> {
     let text = if json == "-" {
         let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("reading the booking from stdin")?;
+        std::io::stdin().read_to_string(&mut text).context("reading the booking from stdin")?;
         text
     } else {
         json.to_owned()
@@ -40,10 +38,7 @@ pub async fn book(settings: Settings, json: &str) -> anyhow::Result<()> {
     let booking = Booking::from_json(text.as_bytes()).context("refused")?;
     let app = App::connect(settings, CancellationToken::new()).await?;
     let submitted = booking::submit(&app, booking).await?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&BookingStatus::from(submitted.booking()))?
-    );
+    println!("{}", serde_json::to_string_pretty(&BookingStatus::from(submitted.booking()))?);
     Ok(())
 }
 
@@ -52,9 +47,6 @@ pub async fn status(settings: Settings, class_id: &str) -> anyhow::Result<()> {
     let Some(row) = store::find(&db.conn, class_id).await? else {
         bail!("no booking for class {class_id:?}");
     };
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&BookingStatus::from(&row))?
-    );
+    println!("{}", serde_json::to_string_pretty(&BookingStatus::from(&row))?);
     Ok(())
 }

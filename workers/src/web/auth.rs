@@ -17,10 +17,8 @@ use super::error::{ApiError, code};
 const COOKIE: &str = "vteacher_token";
 
 fn presented(headers: &HeaderMap) -> Option<&str> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let bearer =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     bearer.or_else(|| {
         headers
             .get_all(header::COOKIE)
@@ -47,16 +45,9 @@ pub async fn require_token(State(app): State<App>, request: Request, next: Next)
     if authorized(&app, request.headers()) {
         return next.run(request).await;
     }
-    let mut response = ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        code::UNAUTHORIZED,
-        "a valid bearer token is required",
-    )
-    .into_response();
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        "Bearer".parse().expect("static header"),
-    );
+    let mut response =
+        ApiError::new(StatusCode::UNAUTHORIZED, code::UNAUTHORIZED, "a valid bearer token is required").into_response();
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static header"));
     response
 }
 
@@ -82,21 +73,10 @@ pub struct Login {
 }
 
 pub async fn login(State(app): State<App>, Form(login): Form<Login>) -> Response {
-    let ok = app
-        .settings
-        .api_token
-        .as_deref()
-        .is_none_or(|token| matches(token, &login.token));
+    let ok = app.settings.api_token.as_deref().is_none_or(|token| matches(token, &login.token));
     if !ok {
-        return (
-            StatusCode::UNAUTHORIZED,
-            Html("wrong token; <a href=/login>try again</a>"),
-        )
-            .into_response();
+        return (StatusCode::UNAUTHORIZED, Html("wrong token; <a href=/login>try again</a>")).into_response();
     }
-    let cookie = format!(
-        "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
-        login.token
-    );
+    let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", login.token);
     ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
 }

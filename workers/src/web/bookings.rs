@@ -15,10 +15,7 @@ use shared::{
 use super::error::ApiError;
 
 /// 202 with the booking's status when it is taken in; 200 when the class was already booked.
-pub async fn create(
-    State(app): State<App>,
-    body: Bytes,
-) -> Result<(StatusCode, Json<BookingStatus>), ApiError> {
+pub async fn create(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<BookingStatus>), ApiError> {
     let booking = Booking::from_json(&body)?;
     let submitted = booking::submit(&app, booking).await?;
     let status = match submitted {
@@ -28,14 +25,8 @@ pub async fn create(
     Ok((status, Json(BookingStatus::from(submitted.booking()))))
 }
 
-pub async fn show(
-    State(app): State<App>,
-    Path(class_id): Path<String>,
-) -> Result<Json<BookingStatus>, ApiError> {
-    let found = store::find(&app.db.conn, &class_id)
-        .await
-        .map_err(ApiError::database)?;
-    let booking =
-        found.ok_or_else(|| ApiError::not_found(format!("no booking for class {class_id:?}")))?;
+pub async fn show(State(app): State<App>, Path(class_id): Path<String>) -> Result<Json<BookingStatus>, ApiError> {
+    let found = store::find(&app.db.conn, &class_id).await.map_err(ApiError::database)?;
+    let booking = found.ok_or_else(|| ApiError::not_found(format!("no booking for class {class_id:?}")))?;
     Ok(Json(BookingStatus::from(&booking)))
 }

@@ -29,12 +29,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            field: None,
-        }
+        Self { status, code, message: message.into(), field: None }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -43,11 +38,7 @@ impl ApiError {
 
     pub fn database(err: impl std::fmt::Display) -> Self {
         tracing::error!(%err, "database error");
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            code::DATABASE_UNAVAILABLE,
-            "the state database is unavailable",
-        )
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, code::DATABASE_UNAVAILABLE, "the state database is unavailable")
     }
 }
 
@@ -55,12 +46,7 @@ impl From<MessageError> for ApiError {
     fn from(err: MessageError) -> Self {
         let code = err.code();
         let field = err.field().map(str::to_owned);
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            code,
-            message: err.to_string(),
-            field,
-        }
+        Self { status: StatusCode::BAD_REQUEST, code, message: err.to_string(), field }
     }
 }
 
@@ -70,11 +56,7 @@ impl From<IntakeError> for ApiError {
             IntakeError::Db(e) => Self::database(e),
             IntakeError::Queue(e) => {
                 tracing::error!(err = %e, "queue unavailable");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    code::QUEUE_UNAVAILABLE,
-                    e.to_string(),
-                )
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, code::QUEUE_UNAVAILABLE, e.to_string())
             }
         }
     }
@@ -82,8 +64,7 @@ impl From<IntakeError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body =
-            json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
+        let body = json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
         (self.status, Json(body)).into_response()
     }
 }

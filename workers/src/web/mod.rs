@@ -25,27 +25,12 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
         .route("/api/transcode/ecs", post(transcodes::ecs))
         .route("/api/transcode/result", post(transcodes::result))
         .route("/api/transcodes/{record_id}", get(transcodes::list))
-        .route(
-            "/api/transcodes/{record_id}/{resolution}/reset",
-            post(transcodes::reset),
-        )
-        .route_layer(middleware::from_fn_with_state(
-            app.clone(),
-            auth::require_token,
-        ));
+        .route("/api/transcodes/{record_id}/{resolution}/reset", post(transcodes::reset))
+        .route_layer(middleware::from_fn_with_state(app.clone(), auth::require_token));
     let board = Router::new()
-        .nest(
-            "/api/v1",
-            dashboard_api.route_layer(middleware::from_fn_with_state(
-                app.clone(),
-                auth::require_token,
-            )),
-        )
+        .nest("/api/v1", dashboard_api.route_layer(middleware::from_fn_with_state(app.clone(), auth::require_token)))
         .fallback_service(ServeUI::new())
-        .layer(middleware::from_fn_with_state(
-            app.clone(),
-            auth::require_login,
-        ));
+        .layer(middleware::from_fn_with_state(app.clone(), auth::require_login));
     api.route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .route("/storage/{*key}", get(storage::serve))
@@ -59,7 +44,5 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
     let nodes = dashboard::known_nodes(&app).await;
     let router = router(app.clone(), dashboard::api(&app.queues, &nodes));
     let shutdown = app.shutdown.clone();
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await
+    axum::serve(listener, router).with_graceful_shutdown(shutdown.cancelled_owned()).await
 }

@@ -21,18 +21,11 @@ fn parse_range(headers: &HeaderMap) -> Option<ByteRange> {
     match (first.trim(), last.trim()) {
         ("", n) => n.parse().ok().map(ByteRange::Suffix),
         (first, "") => first.parse().ok().map(ByteRange::From),
-        (first, last) => Some(ByteRange::Inclusive {
-            first: first.parse().ok()?,
-            last: last.parse().ok()?,
-        }),
+        (first, last) => Some(ByteRange::Inclusive { first: first.parse().ok()?, last: last.parse().ok()? }),
     }
 }
 
-pub async fn serve(
-    State(app): State<App>,
-    Path(key): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn serve(State(app): State<App>, Path(key): Path<String>, headers: HeaderMap) -> Response {
     let range = parse_range(&headers);
     let read = match app.storage.read_range(&key, range).await {
         Ok(read) => read,
@@ -52,17 +45,9 @@ pub async fn serve(
         .header(header::ACCEPT_RANGES, "bytes")
         .header(header::CONTENT_LENGTH, read.range.end - read.range.start);
     if range.is_some() {
-        let content_range = format!(
-            "bytes {}-{}/{}",
-            read.range.start,
-            read.range.end.saturating_sub(1),
-            read.total_len
-        );
-        response = response
-            .status(StatusCode::PARTIAL_CONTENT)
-            .header(header::CONTENT_RANGE, content_range);
+        let content_range =
+            format!("bytes {}-{}/{}", read.range.start, read.range.end.saturating_sub(1), read.total_len);
+        response = response.status(StatusCode::PARTIAL_CONTENT).header(header::CONTENT_RANGE, content_range);
     }
-    response
-        .body(Body::from_stream(read.stream))
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    response.body(Body::from_stream(read.stream)).unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }

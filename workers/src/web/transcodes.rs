@@ -25,14 +25,8 @@ impl From<RequestError> for ApiError {
     fn from(err: RequestError) -> Self {
         match err {
             RequestError::Db(e) => Self::database(e),
-            RequestError::Queue(e) => {
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, code::QUEUE_UNAVAILABLE, e)
-            }
-            RequestError::Busy(_) => Self::new(
-                StatusCode::CONFLICT,
-                code::TRANSCODE_IN_PROGRESS,
-                err.to_string(),
-            ),
+            RequestError::Queue(e) => Self::new(StatusCode::SERVICE_UNAVAILABLE, code::QUEUE_UNAVAILABLE, e),
+            RequestError::Busy(_) => Self::new(StatusCode::CONFLICT, code::TRANSCODE_IN_PROGRESS, err.to_string()),
             RequestError::NoSource => {
                 let mut e = Self::new(StatusCode::BAD_REQUEST, "invalid_field", err.to_string());
                 e.field = Some("video_url".into());
@@ -43,20 +37,10 @@ impl From<RequestError> for ApiError {
     }
 }
 
-async fn submit(
-    app: &App,
-    body: &[u8],
-    provider: Provider,
-) -> Result<(StatusCode, Json<TranscodeStatus>), ApiError> {
+async fn submit(app: &App, body: &[u8], provider: Provider) -> Result<(StatusCode, Json<TranscodeStatus>), ApiError> {
     let request = TranscodeRequest::from_json(body)?;
-    let key = Key {
-        record_id: request.record_id,
-        resolution: request.resolution,
-    };
-    let sources = Sources {
-        video_url: request.video_url,
-        video_url_list: request.video_url_list,
-    };
+    let key = Key { record_id: request.record_id, resolution: request.resolution };
+    let sources = Sources { video_url: request.video_url, video_url_list: request.video_url_list };
     let (status, transcode) = match requests::request(app, key, provider, sources).await? {
         Requested::Started(t) | Requested::InProgress(t) => (StatusCode::ACCEPTED, t),
         Requested::Done(t) => (StatusCode::OK, t),
@@ -64,46 +48,27 @@ async fn submit(
     Ok((status, Json(TranscodeStatus::from(&transcode))))
 }
 
-pub async fn oss(
-    State(app): State<App>,
-    body: Bytes,
-) -> Result<(StatusCode, Json<TranscodeStatus>), ApiError> {
+pub async fn oss(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<TranscodeStatus>), ApiError> {
     submit(&app, &body, Provider::Oss).await
 }
 
-pub async fn ecs(
-    State(app): State<App>,
-    body: Bytes,
-) -> Result<(StatusCode, Json<TranscodeStatus>), ApiError> {
+pub async fn ecs(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<TranscodeStatus>), ApiError> {
     submit(&app, &body, Provider::Ecs).await
 }
 
 /// The transcoding service's callback: the same body as the legacy `transcoding` message.
-pub async fn result(
-    State(app): State<App>,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn result(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
     let result = TranscodeResult::from_json(&body)?;
     app.queues
         .enqueue(TranscodeResultJob::from(&result), None)
         .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                code::QUEUE_UNAVAILABLE,
-                e.to_string(),
-            )
-        })?;
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code::QUEUE_UNAVAILABLE, e.to_string()))?;
     Ok((StatusCode::ACCEPTED, Json(json!({"accepted": true}))))
 }
 
 fn parse_record(text: &str) -> Result<RecordId, ApiError> {
     text.parse().map_err(|e| {
-        let mut err = ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_field",
-            format!("record_id: {e}"),
-        );
+        let mut err = ApiError::new(StatusCode::BAD_REQUEST, "invalid_field", format!("record_id: {e}"));
         err.field = Some("record_id".into());
         err
     })
@@ -114,13 +79,9 @@ pub async fn list(
     Path(record_id): Path<String>,
 ) -> Result<Json<Vec<TranscodeStatus>>, ApiError> {
     let record_id = parse_record(&record_id)?;
-    let found = requests::list(&app, record_id.get())
-        .await
-        .map_err(ApiError::database)?;
+    let found = requests::list(&app, record_id.get()).await.map_err(ApiError::database)?;
     if found.is_empty() {
-        return Err(ApiError::not_found(format!(
-            "no transcode of record {record_id}"
-        )));
+        return Err(ApiError::not_found(format!("no transcode of record {record_id}")));
     }
     Ok(Json(found.iter().map(TranscodeStatus::from).collect()))
 }
@@ -131,23 +92,10 @@ pub async fn reset(
 ) -> Result<Json<Value>, ApiError> {
     let record_id = parse_record(&record_id)?;
     let resolution: Resolution = resolution.parse().map_err(|e| {
-        let mut err = ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_field",
-            format!("video_resolution: {e}"),
-        );
+        let mut err = ApiError::new(StatusCode::BAD_REQUEST, "invalid_field", format!("video_resolution: {e}"));
         err.field = Some("video_resolution".into());
         err
     })?;
-    requests::reset(
-        &app,
-        Key {
-            record_id,
-            resolution,
-        },
-    )
-    .await?;
-    Ok(Json(
-        json!({"record_id": record_id, "video_resolution": resolution, "state": "none"}),
-    ))
+    requests::reset(&app, Key { record_id, resolution }).await?;
+    Ok(Json(json!({"record_id": record_id, "video_resolution": resolution, "state": "none"})))
 }

@@ -13,18 +13,12 @@ async fn a_legacy_booking_lands_on_the_node(stack: Stack) {
     let server = FileServer::start().await.unwrap();
     let lesson = lesson_bytes(LESSON);
     server.put("6666.flv", lesson.clone());
-    let mut results = if stack.has_redis() {
-        Some(env.results().await)
-    } else {
-        None
-    };
+    let mut results = if stack.has_redis() { Some(env.results().await) } else { None };
     let app = env.spawn().await;
 
     let response = app
-        .post_booking(
-            &json!({"class_id": "c-legacy", "record_id": 6666, "video_url": server.url("6666.flv"),
-            "teacher": "Ms Li", "cmd": "booking"}),
-        )
+        .post_booking(&json!({"class_id": "c-legacy", "record_id": 6666, "video_url": server.url("6666.flv"),
+            "teacher": "Ms Li", "cmd": "booking"}))
         .await;
     assert_eq!(response.status(), 202);
     let accepted: serde_json::Value = response.json().await.unwrap();
@@ -34,11 +28,7 @@ async fn a_legacy_booking_lands_on_the_node(stack: Stack) {
     let path = env.video_root().join("6666/6666.flv");
     assert_eq!(ready["video_path"], path.display().to_string());
     assert_eq!(ready["node"], env.pairs["NODE_ID"]);
-    assert_eq!(
-        std::fs::read(&path).unwrap(),
-        lesson,
-        "the file on the node is the lesson, byte for byte"
-    );
+    assert_eq!(std::fs::read(&path).unwrap(), lesson, "the file on the node is the lesson, byte for byte");
 
     if let Some(results) = &mut results {
         let result = results.of("c-legacy", Duration::from_secs(10)).await;
@@ -84,15 +74,8 @@ async fn an_unlisted_resolution_waits_for_its_transcode(stack: Stack) {
     assert_eq!(response.status(), 202);
     let waiting = app.wait_for_state("c-240", "waiting_transcode").await;
     let reason = waiting["reason"].as_str().unwrap();
-    assert!(
-        reason.contains("240P") && reason.contains("transcode"),
-        "{reason}"
-    );
-    assert_eq!(
-        server.requests(),
-        0,
-        "nothing is downloaded for a rendition that does not exist"
-    );
+    assert!(reason.contains("240P") && reason.contains("transcode"), "{reason}");
+    assert_eq!(server.requests(), 0, "nothing is downloaded for a rendition that does not exist");
     app.stop().await;
 }
 
@@ -122,11 +105,7 @@ async fn simultaneous_submissions_of_one_class_store_one_booking(stack: Stack) {
     let statuses = futures::future::join_all((0..10).map(|_| app.post_booking(&body))).await;
     let mut codes: Vec<u16> = statuses.iter().map(|r| r.status().as_u16()).collect();
     codes.sort();
-    assert_eq!(
-        codes,
-        [200, 200, 200, 200, 200, 200, 200, 200, 200, 202],
-        "one is taken in; the rest see it"
-    );
+    assert_eq!(codes, [200, 200, 200, 200, 200, 200, 200, 200, 200, 202], "one is taken in; the rest see it");
     app.wait_for_state("c-race", "ready").await;
     assert_eq!(server.requests(), 1);
     app.stop().await;
@@ -139,18 +118,13 @@ async fn two_bookings_of_the_same_video_download_it_once(stack: Stack) {
     server.put("shared.flv", lesson_bytes(LESSON));
     let app = env.spawn().await;
     for class_id in ["c-a", "c-b"] {
-        let body =
-            json!({"class_id": class_id, "record_id": 5, "video_url": server.url("shared.flv")});
+        let body = json!({"class_id": class_id, "record_id": 5, "video_url": server.url("shared.flv")});
         assert_eq!(app.post_booking(&body).await.status(), 202);
     }
     let a = app.wait_for_state("c-a", "ready").await;
     let b = app.wait_for_state("c-b", "ready").await;
     assert_eq!(a["video_path"], b["video_path"]);
-    assert_eq!(
-        server.requests(),
-        1,
-        "the second booking waited for the first download"
-    );
+    assert_eq!(server.requests(), 1, "the second booking waited for the first download");
     app.stop().await;
 }
 
@@ -164,10 +138,7 @@ async fn a_404_source_fails_the_booking_with_the_reason(stack: Stack) {
     let body = json!({"class_id": "c-404", "record_id": 9, "video_url": server.url("missing.flv"), "seat": 3});
     assert_eq!(app.post_booking(&body).await.status(), 202);
     let failed = app.wait_for_state("c-404", "failed").await;
-    assert!(
-        failed["reason"].as_str().unwrap().contains("404"),
-        "{failed}"
-    );
+    assert!(failed["reason"].as_str().unwrap().contains("404"), "{failed}");
     assert_eq!(server.requests(), 1, "a 404 is not retried");
 
     let result = hook.result_of("c-404").await;

@@ -13,71 +13,30 @@ use crate::helpers::*;
 fn bad_bookings(url: &str) -> Vec<(String, &'static str, Option<&'static str>)> {
     let ok = |extra: Value| {
         let mut body = json!({"class_id": "c-bad", "record_id": 1, "video_url": url});
-        body.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         body.to_string()
     };
     vec![
-        (
-            "{\"class_id\": \"c-bad\", ".to_owned(),
-            "malformed_json",
-            None,
-        ),
+        ("{\"class_id\": \"c-bad\", ".to_owned(), "malformed_json", None),
         ("[1, 2, 3]".to_owned(), "not_an_object", None),
-        (
-            json!({"record_id": 1, "video_url": url}).to_string(),
-            "invalid_field",
-            Some("class_id"),
-        ),
-        (
-            ok(json!({"class_id": "../../etc/passwd"})),
-            "invalid_field",
-            Some("class_id"),
-        ),
-        (
-            ok(json!({"record_id": "abc"})),
-            "invalid_field",
-            Some("record_id"),
-        ),
-        (
-            ok(json!({"video_resolution": "360P"})),
-            "invalid_field",
-            Some("video_resolution"),
-        ),
-        (
-            ok(json!({"org_id": "22/../../root"})),
-            "invalid_field",
-            Some("org_id"),
-        ),
-        (
-            ok(json!({"video_url": "file:///etc/passwd"})),
-            "invalid_field",
-            Some("video_url"),
-        ),
-        (
-            ok(json!({"video_url": "ftp://127.0.0.1/a.flv"})),
-            "invalid_field",
-            Some("video_url"),
-        ),
+        (json!({"record_id": 1, "video_url": url}).to_string(), "invalid_field", Some("class_id")),
+        (ok(json!({"class_id": "../../etc/passwd"})), "invalid_field", Some("class_id")),
+        (ok(json!({"record_id": "abc"})), "invalid_field", Some("record_id")),
+        (ok(json!({"video_resolution": "360P"})), "invalid_field", Some("video_resolution")),
+        (ok(json!({"org_id": "22/../../root"})), "invalid_field", Some("org_id")),
+        (ok(json!({"video_url": "file:///etc/passwd"})), "invalid_field", Some("video_url")),
+        (ok(json!({"video_url": "ftp://127.0.0.1/a.flv"})), "invalid_field", Some("video_url")),
         (
             ok(json!({"video_resolution": "720P", "video_url_list": {"4K": url}})),
             "invalid_field",
             Some("video_url_list.4K"),
         ),
-        (
-            ok(json!({"node": "host 1; rm -rf"})),
-            "invalid_field",
-            Some("node"),
-        ),
+        (ok(json!({"node": "host 1; rm -rf"})), "invalid_field", Some("node")),
     ]
 }
 
 async fn stored_bookings(app: &TestApp) -> u64 {
-    bookings::Entity::find()
-        .count(&app.app.db.conn)
-        .await
-        .unwrap()
+    bookings::Entity::find().count(&app.app.db.conn).await.unwrap()
 }
 
 async fn the_api_refuses_bad_bookings_naming_the_field(stack: Stack) {
@@ -117,44 +76,21 @@ async fn the_bridge_logs_counts_and_drops_bad_messages(stack: Stack) {
         env.publish_booking(body).await;
     }
     let expected = cases.len() as u64;
-    eventually(
-        "every bad message to be counted",
-        Duration::from_secs(10),
-        || async {
-            let rejected = app
-                .metric("vteacher_bridge_rejected_total", "reason=")
-                .await;
-            (rejected == expected).then_some(())
-        },
-    )
+    eventually("every bad message to be counted", Duration::from_secs(10), || async {
+        let rejected = app.metric("vteacher_bridge_rejected_total", "reason=").await;
+        (rejected == expected).then_some(())
+    })
     .await;
-    assert_eq!(
-        app.metric("vteacher_bridge_rejected_total", "reason=\"invalid_field\"")
-            .await,
-        expected - 2
-    );
-    assert_eq!(
-        app.metric(
-            "vteacher_bridge_rejected_total",
-            "reason=\"malformed_json\""
-        )
-        .await,
-        1
-    );
+    assert_eq!(app.metric("vteacher_bridge_rejected_total", "reason=\"invalid_field\"").await, expected - 2);
+    assert_eq!(app.metric("vteacher_bridge_rejected_total", "reason=\"malformed_json\"").await, 1);
     assert_eq!(stored_bookings(&app).await, 0, "nothing is stored");
 
     // Still serving: a legacy message as the old system sends it.
     env.publish_booking(
-        &json!({"class_id": "c-bridge", "record_id": 1, "video_url": server.url("ok.flv")})
-            .to_string(),
+        &json!({"class_id": "c-bridge", "record_id": 1, "video_url": server.url("ok.flv")}).to_string(),
     )
     .await;
-    eventually(
-        "the good message's booking",
-        Duration::from_secs(10),
-        || app.booking("c-bridge"),
-    )
-    .await;
+    eventually("the good message's booking", Duration::from_secs(10), || app.booking("c-bridge")).await;
     app.wait_for_state("c-bridge", "ready").await;
     app.stop().await;
 }

@@ -37,23 +37,14 @@ async fn legacy_messages_are_accepted_as_they_are(stack: Stack) {
     assert_eq!(old["video_resolution"], serde_json::Value::Null);
     assert_eq!(old["teacher_id"], 42);
     assert_eq!(old["room"], json!({"id": "r-9"}));
-    assert_eq!(
-        old["video_path"],
-        env.video_root().join("6666/6666.flv").display().to_string()
-    );
+    assert_eq!(old["video_path"], env.video_root().join("6666/6666.flv").display().to_string());
 
     let new = results.of("c-new", Duration::from_secs(20)).await;
     assert_eq!(new["result"], "success");
     assert_eq!(new["video_resolution"], "720P");
     assert_eq!(new["lesson_no"], 7);
     assert_eq!(new["node"], env.pairs["NODE_ID"]);
-    assert_eq!(
-        new["video_path"],
-        env.video_root()
-            .join("22/6666/6666_720P.flv")
-            .display()
-            .to_string()
-    );
+    assert_eq!(new["video_path"], env.video_root().join("22/6666/6666_720P.flv").display().to_string());
     app.stop().await;
 }
 

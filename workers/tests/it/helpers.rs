@@ -34,8 +34,7 @@ pub fn redis_url() -> String {
 }
 
 fn postgres_url(db: &str) -> String {
-    let base = std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let base = std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
     format!("{base}/{db}")
 }
 
@@ -50,10 +49,7 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -83,10 +79,7 @@ impl TestEnv {
                 pg_db = Some(name);
                 url
             }
-            _ => format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("vteacher.db").display()
-            ),
+            _ => format!("sqlite://{}?mode=rwc", dir.path().join("vteacher.db").display()),
         };
         pairs.insert("DATABASE_URL".into(), database_url);
         if stack.has_redis() {
@@ -97,14 +90,8 @@ impl TestEnv {
             ("BIND", "127.0.0.1".to_owned()),
             ("NODE_ID", format!("node-{}", &id[..6])),
             ("VIDEO_ROOT", dir.path().join("video").display().to_string()),
-            (
-                "STORAGE_URL",
-                format!("fs://{}", dir.path().join("storage").display()),
-            ),
-            (
-                "TRANSCODE_WORK_DIR",
-                dir.path().join("transcode-work").display().to_string(),
-            ),
+            ("STORAGE_URL", format!("fs://{}", dir.path().join("storage").display())),
+            ("TRANSCODE_WORK_DIR", dir.path().join("transcode-work").display().to_string()),
             ("QUEUE_PREFIX", prefix.clone()),
             ("CHANNEL_BOOKING", format!("{prefix}:booking")),
             ("CHANNEL_TRANSCODE", format!("{prefix}:transcoding")),
@@ -118,13 +105,7 @@ impl TestEnv {
         ] {
             pairs.insert(key.into(), value);
         }
-        Self {
-            stack,
-            dir,
-            pairs,
-            prefix,
-            pg_db,
-        }
+        Self { stack, dir, pairs, prefix, pg_db }
     }
 
     pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
@@ -146,16 +127,9 @@ impl TestEnv {
     }
 
     pub async fn spawn_with(&self, what: Launch) -> TestApp {
-        let running = launch(self.settings(), what, CancellationToken::new())
-            .await
-            .expect("app starts");
+        let running = launch(self.settings(), what, CancellationToken::new()).await.expect("app starts");
         let addr = running.web_addr;
-        TestApp {
-            app: running.app.clone(),
-            addr,
-            http: reqwest::Client::new(),
-            running: Some(running),
-        }
+        TestApp { app: running.app.clone(), addr, http: reqwest::Client::new(), running: Some(running) }
     }
 
     /// The `vteacher` binary with this test's settings as its whole environment.
@@ -176,59 +150,37 @@ impl TestEnv {
     pub async fn results(&self) -> Results {
         let channel = self.pairs["CHANNEL_RESULT"].clone();
         let (tx, rx) = mpsc::unbounded_channel();
-        let mut messages = shared::tools::pubsub::subscribe(&redis_url(), &[channel])
-            .await
-            .expect("subscribe");
+        let mut messages = shared::tools::pubsub::subscribe(&redis_url(), &[channel]).await.expect("subscribe");
         tokio::spawn(async move {
             while let Some(message) = messages.next().await {
-                let value: Value =
-                    serde_json::from_slice(&message.payload).expect("results are JSON");
+                let value: Value = serde_json::from_slice(&message.payload).expect("results are JSON");
                 if tx.send(value).is_err() {
                     return;
                 }
             }
         });
-        Results {
-            rx,
-            seen: Vec::new(),
-        }
+        Results { rx, seen: Vec::new() }
     }
 
     /// Waits until the bridge listens on this test's booking channel.
     pub async fn bridge_subscribed(&self) {
         let channel = self.pairs["CHANNEL_BOOKING"].clone();
-        eventually(
-            "the bridge to subscribe",
-            Duration::from_secs(10),
-            || async {
-                let client = redis::Client::open(redis_url()).unwrap();
-                let mut conn = client.get_multiplexed_async_connection().await.ok()?;
-                let counts: Vec<(String, i64)> = redis::cmd("PUBSUB")
-                    .arg("NUMSUB")
-                    .arg(&channel)
-                    .query_async(&mut conn)
-                    .await
-                    .ok()?;
-                (counts.first()?.1 > 0).then_some(())
-            },
-        )
+        eventually("the bridge to subscribe", Duration::from_secs(10), || async {
+            let client = redis::Client::open(redis_url()).unwrap();
+            let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+            let counts: Vec<(String, i64)> =
+                redis::cmd("PUBSUB").arg("NUMSUB").arg(&channel).query_async(&mut conn).await.ok()?;
+            (counts.first()?.1 > 0).then_some(())
+        })
         .await;
     }
 
     /// Publishes a raw message on this test's booking channel.
     pub async fn publish_booking(&self, payload: &str) {
         let client = redis::Client::open(redis_url()).expect("redis url");
-        let mut conn = client
-            .get_multiplexed_async_connection()
-            .await
-            .expect("redis");
+        let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
         let channel = &self.pairs["CHANNEL_BOOKING"];
-        let _: i64 = redis::cmd("PUBLISH")
-            .arg(channel)
-            .arg(payload)
-            .query_async(&mut conn)
-            .await
-            .expect("publish");
+        let _: i64 = redis::cmd("PUBLISH").arg(channel).arg(payload).query_async(&mut conn).await.expect("publish");
     }
 }
 
@@ -239,10 +191,7 @@ impl Drop for TestEnv {
         let has_redis = self.stack.has_redis();
         // Cleanup needs a runtime of its own: Drop may run inside or outside one.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             runtime.block_on(async move {
                 if has_redis {
                     delete_redis_keys(&prefix).await;
@@ -257,22 +206,15 @@ impl Drop for TestEnv {
 }
 
 async fn create_postgres_db(name: &str) {
-    let admin = sea_orm::Database::connect(postgres_url("postgres"))
-        .await
-        .expect("PostgreSQL at 127.0.0.1:5432");
+    let admin = sea_orm::Database::connect(postgres_url("postgres")).await.expect("PostgreSQL at 127.0.0.1:5432");
     use sea_orm::ConnectionTrait;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create test database");
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
 }
 
 async fn drop_postgres_db(name: &str) {
     use sea_orm::ConnectionTrait;
     if let Ok(admin) = sea_orm::Database::connect(postgres_url("postgres")).await {
-        let _ = admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await;
+        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
     }
 }
 
@@ -284,11 +226,8 @@ async fn delete_redis_keys(prefix: &str) {
     let Ok(mut conn) = client.get_multiplexed_async_connection().await else {
         return;
     };
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}:*"))
-        .query_async(&mut conn)
-        .await
-        .unwrap_or_default();
+    let keys: Vec<String> =
+        redis::cmd("KEYS").arg(format!("{prefix}:*")).query_async(&mut conn).await.unwrap_or_default();
     for chunk in keys.chunks(500) {
         let _: Result<i64, _> = redis::cmd("DEL").arg(chunk).query_async(&mut conn).await;
     }
@@ -308,8 +247,7 @@ impl Results {
                 return found.clone();
             }
             let next = tokio::time::timeout_at(deadline, self.rx.recv()).await;
-            let value =
-                next.unwrap_or_else(|_| panic!("no result for {class_id} within {timeout:?}"));
+            let value = next.unwrap_or_else(|_| panic!("no result for {class_id} within {timeout:?}"));
             self.seen.push(value.expect("result stream open"));
         }
     }
@@ -328,12 +266,7 @@ impl TestApp {
     }
 
     pub async fn post_booking(&self, body: &Value) -> reqwest::Response {
-        self.http
-            .post(self.url("/api/bookings"))
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+        self.http.post(self.url("/api/bookings")).json(body).send().await.expect("request")
     }
 
     pub async fn post_raw(&self, body: &str) -> reqwest::Response {
@@ -347,12 +280,7 @@ impl TestApp {
     }
 
     pub async fn booking(&self, class_id: &str) -> Option<Value> {
-        let response = self
-            .http
-            .get(self.url(&format!("/api/bookings/{class_id}")))
-            .send()
-            .await
-            .expect("request");
+        let response = self.http.get(self.url(&format!("/api/bookings/{class_id}"))).send().await.expect("request");
         if response.status() == 404 {
             return None;
         }
@@ -361,32 +289,20 @@ impl TestApp {
 
     /// Waits until the booking reaches `state` (panics if it settles in another).
     pub async fn wait_for_state(&self, class_id: &str, state: &str) -> Value {
-        eventually(
-            &format!("{class_id} to be {state}"),
-            Duration::from_secs(30),
-            || async {
-                let booking = self.booking(class_id).await?;
-                let now = booking["state"].as_str().unwrap_or_default().to_owned();
-                if now != state && (now == "ready" || now == "failed") {
-                    panic!("{class_id} settled as {now}, not {state}: {booking}");
-                }
-                (now == state).then_some(booking)
-            },
-        )
+        eventually(&format!("{class_id} to be {state}"), Duration::from_secs(30), || async {
+            let booking = self.booking(class_id).await?;
+            let now = booking["state"].as_str().unwrap_or_default().to_owned();
+            if now != state && (now == "ready" || now == "failed") {
+                panic!("{class_id} settled as {now}, not {state}: {booking}");
+            }
+            (now == state).then_some(booking)
+        })
         .await
     }
 
     /// The sum of the Prometheus samples of `name` whose labels contain `label`.
     pub async fn metric(&self, name: &str, label: &str) -> u64 {
-        let text = self
-            .http
-            .get(self.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = self.http.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
         text.lines()
             .filter(|l| l.starts_with(name) && l.contains(label))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
@@ -463,34 +379,16 @@ impl WebhookSink {
 
     /// Waits for a POST whose `field` is `value`.
     pub async fn one_with(&self, field: &str, value: &str) -> Value {
-        eventually(
-            &format!("a webhook POST with {field}={value}"),
-            Duration::from_secs(30),
-            || async {
-                self.received
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .find(|r| r[field] == value)
-                    .cloned()
-            },
-        )
+        eventually(&format!("a webhook POST with {field}={value}"), Duration::from_secs(30), || async {
+            self.received.lock().unwrap().iter().find(|r| r[field] == value).cloned()
+        })
         .await
     }
 
     pub async fn result_of(&self, class_id: &str) -> Value {
-        eventually(
-            &format!("a webhook result for {class_id}"),
-            Duration::from_secs(30),
-            || async {
-                self.received
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .find(|r| r["class_id"] == class_id)
-                    .cloned()
-            },
-        )
+        eventually(&format!("a webhook result for {class_id}"), Duration::from_secs(30), || async {
+            self.received.lock().unwrap().iter().find(|r| r["class_id"] == class_id).cloned()
+        })
         .await
     }
 }
@@ -505,19 +403,10 @@ impl TestEnv {
     /// Starts `vteacher <args…>` as a child process.
     pub fn start(&self, name: &str, args: &[&str]) -> Process {
         let log = self.dir.path().join(format!("{name}.log"));
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .expect("log file");
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
         let mut command = self.command(args);
-        command
-            .stdout(file.try_clone().expect("log file"))
-            .stderr(file);
-        Process {
-            child: command.spawn().expect("vteacher starts"),
-            log,
-        }
+        command.stdout(file.try_clone().expect("log file")).stderr(file);
+        Process { child: command.spawn().expect("vteacher starts"), log }
     }
 }
 
@@ -534,10 +423,7 @@ impl Process {
     pub async fn exit_status(&mut self, timeout: Duration) -> std::process::ExitStatus {
         match tokio::time::timeout(timeout, self.child.wait()).await {
             Ok(status) => status.expect("wait"),
-            Err(_) => panic!(
-                "process still running after {timeout:?}; log:\n{}",
-                self.output()
-            ),
+            Err(_) => panic!("process still running after {timeout:?}; log:\n{}", self.output()),
         }
     }
 
@@ -548,43 +434,23 @@ impl Process {
 
 /// A Redis server of this test's own, on a port of its own, so it can be killed.
 pub async fn own_redis() -> (tokio::process::Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = tokio::process::Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         .stdout(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .expect("redis-server is installed");
     let url = format!("redis://127.0.0.1:{port}");
     let probe = url.clone();
-    eventually(
-        "our redis-server to answer",
-        Duration::from_secs(10),
-        || {
-            let url = probe.clone();
-            async move {
-                let client = redis::Client::open(url).ok()?;
-                let mut conn = client.get_multiplexed_async_connection().await.ok()?;
-                redis::cmd("PING")
-                    .query_async::<String>(&mut conn)
-                    .await
-                    .ok()
-            }
-        },
-    )
+    eventually("our redis-server to answer", Duration::from_secs(10), || {
+        let url = probe.clone();
+        async move {
+            let client = redis::Client::open(url).ok()?;
+            let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+            redis::cmd("PING").query_async::<String>(&mut conn).await.ok()
+        }
+    })
     .await;
     (child, url)
 }

@@ -11,39 +11,16 @@ async fn with_redis_down_the_api_answers_503_and_stores_nothing() {
     let (mut redis_server, url) = own_redis().await;
     let mut env = TestEnv::new(Stack::Embedded).await;
     env.set("REDIS_URL", url);
-    let app = env
-        .spawn_with(workers::roles::Launch {
-            web: true,
-            migrate: true,
-            ..Default::default()
-        })
-        .await;
+    let app = env.spawn_with(workers::roles::Launch { web: true, migrate: true, ..Default::default() }).await;
     redis_server.kill().await.unwrap();
 
-    let body =
-        json!({"class_id": "c-no-redis", "record_id": 1, "video_url": "http://127.0.0.1:9/a.flv"});
+    let body = json!({"class_id": "c-no-redis", "record_id": 1, "video_url": "http://127.0.0.1:9/a.flv"});
     let response = app.post_booking(&body).await;
     assert_eq!(response.status(), 503);
     let error: Value = response.json().await.unwrap();
     assert_eq!(error["error"]["code"], "queue_unavailable");
-    assert_eq!(
-        bookings::Entity::find()
-            .count(&app.app.db.conn)
-            .await
-            .unwrap(),
-        0,
-        "nothing is stored"
-    );
-    assert_eq!(
-        app.http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200,
-        "still serving"
-    );
+    assert_eq!(bookings::Entity::find().count(&app.app.db.conn).await.unwrap(), 0, "nothing is stored");
+    assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status(), 200, "still serving");
     app.stop().await;
 }
 
@@ -58,20 +35,14 @@ impl SmallDisk {
             .arg(dir)
             .status()
             .expect("mount runs");
-        assert!(
-            status.success(),
-            "mounting a {size} tmpfs needs root (CI runs as root)"
-        );
+        assert!(status.success(), "mounting a {size} tmpfs needs root (CI runs as root)");
         Self(dir.to_owned())
     }
 }
 
 impl Drop for SmallDisk {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg("-l")
-            .arg(&self.0)
-            .status();
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
     }
 }
 
@@ -87,15 +58,9 @@ async fn a_full_disk_fails_the_booking_clearly_and_frees_its_space() {
     let body = json!({"class_id": "c-full", "record_id": 12, "video_url": server.url("big.flv")});
     assert_eq!(app.post_booking(&body).await.status(), 202);
     let failed = app.wait_for_state("c-full", "failed").await;
-    assert!(
-        failed["reason"].as_str().unwrap().contains("no space left"),
-        "{failed}"
-    );
+    assert!(failed["reason"].as_str().unwrap().contains("no space left"), "{failed}");
     assert_eq!(server.requests(), 1, "a full disk is not retried");
-    assert!(
-        !env.video_root().join("12/12.flv.part").exists(),
-        "the partial file is removed"
-    );
+    assert!(!env.video_root().join("12/12.flv.part").exists(), "the partial file is removed");
 
     // The node goes on: a lesson that fits still lands.
     let body = json!({"class_id": "c-fits", "record_id": 13, "video_url": server.url("small.flv")});

@@ -13,27 +13,14 @@ const LEN: usize = 2 * 1024 * 1024;
 
 /// Web, booking and notify in this process; the node is a child process.
 fn web_and_booking() -> Launch {
-    Launch {
-        web: true,
-        migrate: true,
-        queues: vec!["booking".into(), "notify".into()],
-        ..Launch::default()
-    }
+    Launch { web: true, migrate: true, queues: vec!["booking".into(), "notify".into()], ..Launch::default() }
 }
 
 /// Books `class_id` onto the test's node, for a lesson served at 400 KB/s.
-async fn book_slow_lesson(
-    env: &TestEnv,
-    app: &TestApp,
-    server: &FileServer,
-    class_id: &str,
-) -> Vec<u8> {
+async fn book_slow_lesson(env: &TestEnv, app: &TestApp, server: &FileServer, class_id: &str) -> Vec<u8> {
     let lesson = lesson_bytes(LEN);
     server.put("slow.flv", lesson.clone());
-    server.set_knobs(Knobs {
-        rate: Some(400_000),
-        ..Knobs::default()
-    });
+    server.set_knobs(Knobs { rate: Some(400_000), ..Knobs::default() });
     let body = json!({"class_id": class_id, "record_id": 31, "video_resolution": "480P", "node": env.pairs["NODE_ID"],
         "video_url_list": {"480P": server.url("slow.flv")}});
     assert_eq!(app.post_booking(&body).await.status(), 202);
@@ -42,10 +29,7 @@ async fn book_slow_lesson(
 
 async fn part_len(env: &TestEnv) -> u64 {
     let part = env.video_root().join("31/31_480P.flv.part");
-    tokio::fs::metadata(part)
-        .await
-        .map(|m| m.len())
-        .unwrap_or(0)
+    tokio::fs::metadata(part).await.map(|m| m.len()).unwrap_or(0)
 }
 
 async fn a_node_killed_mid_download_resumes_after_restart(stack: Stack) {
@@ -55,14 +39,10 @@ async fn a_node_killed_mid_download_resumes_after_restart(stack: Stack) {
     let mut node = env.start("node-1", &["work", "--queues", "download"]);
     let lesson = book_slow_lesson(&env, &app, &server, "c-kill").await;
 
-    let had = eventually(
-        "the download to be well under way",
-        Duration::from_secs(30),
-        || async {
-            let len = part_len(&env).await;
-            (len >= LEN as u64 * 2 / 5).then_some(len)
-        },
-    )
+    let had = eventually("the download to be well under way", Duration::from_secs(30), || async {
+        let len = part_len(&env).await;
+        (len >= LEN as u64 * 2 / 5).then_some(len)
+    })
     .await;
     node.signal(Signal::SIGKILL);
     node.exit_status(Duration::from_secs(10)).await;
@@ -70,30 +50,14 @@ async fn a_node_killed_mid_download_resumes_after_restart(stack: Stack) {
 
     let mut restarted = env.start("node-2", &["work", "--queues", "download"]);
     let ready = app.wait_for_state("c-kill", "ready").await;
-    assert_eq!(
-        std::fs::read(ready["video_path"].as_str().unwrap()).unwrap(),
-        lesson
-    );
+    assert_eq!(std::fs::read(ready["video_path"].as_str().unwrap()).unwrap(), lesson);
     let starts = server.range_starts();
     assert_eq!(starts.len(), 2, "one download, one resumption: {starts:?}");
-    assert!(
-        starts[1].is_some_and(|start| start >= had),
-        "resumed from {:?}, {had} bytes were on disk",
-        starts[1]
-    );
+    assert!(starts[1].is_some_and(|start| start >= had), "resumed from {:?}, {had} bytes were on disk", starts[1]);
     // Only what was in flight when the process died is sent twice.
-    assert!(
-        server.bytes_sent() <= (LEN + 512 * 1024) as u64,
-        "sent {} for {LEN}",
-        server.bytes_sent()
-    );
+    assert!(server.bytes_sent() <= (LEN + 512 * 1024) as u64, "sent {} for {LEN}", server.bytes_sent());
     restarted.signal(Signal::SIGTERM);
-    assert!(
-        restarted
-            .exit_status(Duration::from_secs(10))
-            .await
-            .success()
-    );
+    assert!(restarted.exit_status(Duration::from_secs(10)).await.success());
     app.stop().await;
 }
 
@@ -110,25 +74,15 @@ async fn sigterm_hands_the_running_download_back(stack: Stack) {
 
     node.signal(Signal::SIGTERM);
     let status = node.exit_status(Duration::from_secs(10)).await;
-    assert!(
-        status.success(),
-        "a SIGTERM is a clean stop: {status}\n{}",
-        node.output()
-    );
+    assert!(status.success(), "a SIGTERM is a clean stop: {status}\n{}", node.output());
     let kept = part_len(&env).await;
     assert!(kept > 100_000, "the .part file is kept for the next run");
 
     let mut restarted = env.start("node-2", &["work", "--queues", "download"]);
     let ready = app.wait_for_state("c-term", "ready").await;
-    assert_eq!(
-        std::fs::read(ready["video_path"].as_str().unwrap()).unwrap(),
-        lesson
-    );
+    assert_eq!(std::fs::read(ready["video_path"].as_str().unwrap()).unwrap(), lesson);
     let starts = server.range_starts();
-    assert!(
-        starts.last().unwrap().is_some_and(|s| s >= kept),
-        "{starts:?}"
-    );
+    assert!(starts.last().unwrap().is_some_and(|s| s >= kept), "{starts:?}");
     restarted.signal(Signal::SIGTERM);
     restarted.exit_status(Duration::from_secs(10)).await;
     app.stop().await;
@@ -166,49 +120,27 @@ async fn a_worker_whose_redis_dies_exits_non_zero() {
     let mut worker = env.start("worker", &["work", "--queues", "booking"]);
     // Registered: the worker heart-beats into its Redis.
     let probe = env.pairs["REDIS_URL"].clone();
-    eventually(
-        "the worker to register in its Redis",
-        Duration::from_secs(20),
-        || {
-            let url = probe.clone();
-            async move {
-                let client = redis::Client::open(url).ok()?;
-                let mut conn = client.get_multiplexed_async_connection().await.ok()?;
-                let keys: Vec<String> = redis::cmd("KEYS")
-                    .arg("*:workers")
-                    .query_async(&mut conn)
-                    .await
-                    .ok()?;
-                (!keys.is_empty()).then_some(())
-            }
-        },
-    )
+    eventually("the worker to register in its Redis", Duration::from_secs(20), || {
+        let url = probe.clone();
+        async move {
+            let client = redis::Client::open(url).ok()?;
+            let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+            let keys: Vec<String> = redis::cmd("KEYS").arg("*:workers").query_async(&mut conn).await.ok()?;
+            (!keys.is_empty()).then_some(())
+        }
+    })
     .await;
-    assert!(
-        worker.child.try_wait().unwrap().is_none(),
-        "running before Redis dies:\n{}",
-        worker.output()
-    );
+    assert!(worker.child.try_wait().unwrap().is_none(), "running before Redis dies:\n{}", worker.output());
     redis_server.kill().await.unwrap();
     let status = worker.exit_status(Duration::from_secs(60)).await;
-    assert!(
-        !status.success(),
-        "exits non-zero rather than idling; log:\n{}",
-        worker.output()
-    );
-    assert!(
-        worker.output().contains("worker died"),
-        "{}",
-        worker.output()
-    );
+    assert!(!status.success(), "exits non-zero rather than idling; log:\n{}", worker.output());
+    assert!(worker.output().contains("worker died"), "{}", worker.output());
 }
 
 #[tokio::test]
 async fn config_prints_effective_settings_with_secrets_masked() {
     let mut env = TestEnv::new(Stack::Embedded).await;
-    env.set("API_TOKEN", "tok-3f9a2c")
-        .set("wget_path", "/usr/bin/wget")
-        .set("DOWNLOAD_RATE", "300k");
+    env.set("API_TOKEN", "tok-3f9a2c").set("wget_path", "/usr/bin/wget").set("DOWNLOAD_RATE", "300k");
     let output = env.command(&["config"]).output().await.unwrap();
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
@@ -234,25 +166,16 @@ async fn the_shell_books_and_reads_status() {
     let server = FileServer::start().await.unwrap();
     server.put("cli.flv", lesson_bytes(10_000));
     let app = env.spawn().await;
-    let body = json!({"class_id": "c-cli", "record_id": 4, "video_url": server.url("cli.flv")})
-        .to_string();
+    let body = json!({"class_id": "c-cli", "record_id": 4, "video_url": server.url("cli.flv")}).to_string();
     let booked = env.command(&["book", &body]).output().await.unwrap();
-    assert!(
-        booked.status.success(),
-        "{}",
-        String::from_utf8_lossy(&booked.stderr)
-    );
+    assert!(booked.status.success(), "{}", String::from_utf8_lossy(&booked.stderr));
     app.wait_for_state("c-cli", "ready").await;
 
     let status = env.command(&["status", "c-cli"]).output().await.unwrap();
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(status["state"], "ready");
 
-    let refused = env
-        .command(&["book", "{\"class_id\": \"x\"}"])
-        .output()
-        .await
-        .unwrap();
+    let refused = env.command(&["book", "{\"class_id\": \"x\"}"]).output().await.unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("record_id"));
     app.stop().await;

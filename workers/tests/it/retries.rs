@@ -9,11 +9,7 @@ use crate::helpers::*;
 
 /// The gaps between consecutive requests.
 fn gaps(server: &FileServer) -> Vec<Duration> {
-    server
-        .request_times()
-        .windows(2)
-        .map(|w| w[1] - w[0])
-        .collect()
+    server.request_times().windows(2).map(|w| w[1] - w[0]).collect()
 }
 
 async fn a_flaky_source_is_retried_with_backoff_until_it_answers(stack: Stack) {
@@ -21,11 +17,7 @@ async fn a_flaky_source_is_retried_with_backoff_until_it_answers(stack: Stack) {
     env.set("JOB_ATTEMPTS", "4").set("JOB_BACKOFF", "300ms");
     let server = FileServer::start().await.unwrap();
     server.put("flaky.flv", lesson_bytes(20_000));
-    server.set_knobs(Knobs {
-        fail_next: 2,
-        fail_status: 503,
-        ..Knobs::default()
-    });
+    server.set_knobs(Knobs { fail_next: 2, fail_status: 503, ..Knobs::default() });
     let app = env.spawn().await;
 
     let body = json!({"class_id": "c-flaky", "record_id": 2, "video_url": server.url("flaky.flv")});
@@ -46,20 +38,13 @@ async fn a_source_that_never_answers_fails_after_job_attempts(stack: Stack) {
     env.set("RESULT_WEBHOOK_URL", hook.url.clone());
     let server = FileServer::start().await.unwrap();
     server.put("down.flv", lesson_bytes(20_000));
-    server.set_knobs(Knobs {
-        fail_next: u32::MAX,
-        fail_status: 503,
-        ..Knobs::default()
-    });
+    server.set_knobs(Knobs { fail_next: u32::MAX, fail_status: 503, ..Knobs::default() });
     let app = env.spawn().await;
 
     let body = json!({"class_id": "c-down", "record_id": 3, "video_url": server.url("down.flv")});
     assert_eq!(app.post_booking(&body).await.status(), 202);
     let failed = app.wait_for_state("c-down", "failed").await;
-    assert!(
-        failed["reason"].as_str().unwrap().contains("503"),
-        "{failed}"
-    );
+    assert!(failed["reason"].as_str().unwrap().contains("503"), "{failed}");
     let result = hook.result_of("c-down").await;
     assert_eq!(result["result"], "failure");
 
@@ -72,10 +57,7 @@ async fn a_source_that_never_answers_fails_after_job_attempts(stack: Stack) {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(server.requests(), 3, "the backend did not run it again");
     let gaps = gaps(&server);
-    assert!(
-        gaps[0] >= Duration::from_millis(160) && gaps[1] >= Duration::from_millis(320),
-        "{gaps:?}"
-    );
+    assert!(gaps[0] >= Duration::from_millis(160) && gaps[1] >= Duration::from_millis(320), "{gaps:?}");
     app.stop().await;
 }
 

@@ -23,34 +23,13 @@ async fn api_routes_need_the_bearer_token_when_one_is_set() {
         let error: Value = response.json().await.unwrap();
         assert_eq!(error["error"]["code"], "unauthorized");
     }
-    let status = app
-        .http
-        .get(app.url("/api/bookings/c-auth"))
-        .send()
-        .await
-        .unwrap()
-        .status();
+    let status = app.http.get(app.url("/api/bookings/c-auth")).send().await.unwrap().status();
     assert_eq!(status, 401);
 
-    let accepted = app
-        .http
-        .post(app.url("/api/bookings"))
-        .bearer_auth("t0k-for-tests")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let accepted =
+        app.http.post(app.url("/api/bookings")).bearer_auth("t0k-for-tests").json(&body).send().await.unwrap();
     assert_eq!(accepted.status(), 202);
-    assert_eq!(
-        app.http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200,
-        "health stays open"
-    );
+    assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status(), 200, "health stays open");
     app.stop().await;
 }
 
@@ -59,10 +38,7 @@ async fn the_dashboard_opens_after_login_and_lists_the_queues() {
     let mut env = TestEnv::new(Stack::Embedded).await;
     env.set("API_TOKEN", "dash-token");
     let app = env.spawn().await;
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 
     let page = no_redirects.get(app.url("/")).send().await.unwrap();
     assert_eq!(page.status(), 303, "to the login form");
@@ -88,17 +64,9 @@ async fn the_dashboard_opens_after_login_and_lists_the_queues() {
     assert!(cookie.contains("HttpOnly"));
     let cookie = cookie.split(';').next().unwrap().to_owned();
 
-    let page = no_redirects
-        .get(app.url("/"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let page = no_redirects.get(app.url("/")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(
-        page.text().await.unwrap().contains("<html"),
-        "the dashboard's page"
-    );
+    assert!(page.text().await.unwrap().contains("<html"), "the dashboard's page");
     let queues: Value = no_redirects
         .get(app.url("/api/v1/queues"))
         .header("cookie", &cookie)
@@ -108,17 +76,9 @@ async fn the_dashboard_opens_after_login_and_lists_the_queues() {
         .json()
         .await
         .unwrap();
-    let names: Vec<&str> = queues
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|q| q["name"].as_str())
-        .collect();
+    let names: Vec<&str> = queues.as_array().unwrap().iter().filter_map(|q| q["name"].as_str()).collect();
     for queue in ["booking", "notify"] {
-        assert!(
-            names.contains(&format!("{}:{queue}", env.prefix).as_str()),
-            "{names:?}"
-        );
+        assert!(names.contains(&format!("{}:{queue}", env.prefix).as_str()), "{names:?}");
     }
     app.stop().await;
 }

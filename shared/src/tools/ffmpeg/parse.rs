@@ -42,8 +42,7 @@ pub(super) fn parse_probe(json: &[u8]) -> Result<Probe, FfmpegError> {
     let of_type = |kind: &str| {
         let kind = Some(kind);
         // Cover art (an mp3's album picture) is a "video" stream too, but not a video.
-        (parsed.streams.iter())
-            .find(move |s| s.codec_type.as_deref() == kind && s.disposition.attached_pic == 0)
+        (parsed.streams.iter()).find(move |s| s.codec_type.as_deref() == kind && s.disposition.attached_pic == 0)
     };
     let video = of_type("video").ok_or_else(|| bad("no video stream"))?;
     let (Some(width), Some(height)) = (video.width, video.height) else {
@@ -73,11 +72,7 @@ pub(super) struct Progress {
 impl Progress {
     pub(super) fn new(total: Duration) -> Self {
         let total_us = total.as_micros();
-        Self {
-            total_us,
-            out_time_us: 0,
-            last: None,
-        }
+        Self { total_us, out_time_us: 0, last: None }
     }
 
     pub(super) fn line(&mut self, line: &str) -> Option<u8> {

@@ -24,16 +24,9 @@ async fn made_by_ffmpeg(path: &Path) -> bool {
     let mut command = Command::new("ffmpeg");
     command
         .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=1280x720:rate=25:duration=10",
-        ])
+        .args(["-f", "lavfi", "-i", "testsrc=size=1280x720:rate=25:duration=10"])
         .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=10"])
-        .args([
-            "-c:v", "libx264", "-preset", "veryfast", "-b:v", "800k", "-c:a", "aac", "-f", "flv",
-        ])
+        .args(["-c:v", "libx264", "-preset", "veryfast", "-b:v", "800k", "-c:a", "aac", "-f", "flv"])
         .arg(path)
         .kill_on_drop(true);
     let ran = tokio::time::timeout(Duration::from_secs(120), command.status()).await;

@@ -18,10 +18,7 @@ async fn no_transcode_starts_one_and_the_booking_waits(stack: Stack) {
     })
     .await;
     assert_eq!(jobs.len(), 1);
-    assert_eq!(
-        (jobs[0].record_id.get(), jobs[0].resolution.as_str()),
-        (6666, "240P")
-    );
+    assert_eq!((jobs[0].record_id.get(), jobs[0].resolution.as_str()), (6666, "240P"));
     assert!(f.ecs_jobs().await.is_empty());
     assert!(f.results.received().is_empty(), "no result while waiting");
     f.stop().await;
@@ -45,11 +42,7 @@ async fn a_transcode_in_progress_is_waited_for(stack: Stack) {
     f.app.wait_for_state("c-1", "waiting_transcode").await;
     f.book("c-2").await;
     f.app.wait_for_state("c-2", "waiting_transcode").await;
-    assert_eq!(
-        f.oss_jobs().await.len(),
-        1,
-        "the second booking submitted nothing"
-    );
+    assert_eq!(f.oss_jobs().await.len(), 1, "the second booking submitted nothing");
     assert_eq!(f.transcode().await.unwrap()["state"], "transcoding");
     f.stop().await;
 }
@@ -58,12 +51,7 @@ async fn a_succeeded_transcode_raises_an_alarm_and_the_booking_downloads_its_url
     let f = Fixture::new(stack).await;
     f.book("c-1").await;
     f.app.wait_for_state("c-1", "waiting_transcode").await;
-    assert_eq!(
-        f.post_result("oss", "sucess", Some(&f.rendition_url()))
-            .await
-            .status(),
-        202
-    );
+    assert_eq!(f.post_result("oss", "sucess", Some(&f.rendition_url())).await.status(), 202);
     f.app.wait_for_state("c-1", "ready").await;
     assert!(f.alarms.received().is_empty());
 
@@ -71,10 +59,7 @@ async fn a_succeeded_transcode_raises_an_alarm_and_the_booking_downloads_its_url
     let ready = f.app.wait_for_state("c-2", "ready").await;
     let path = f.env.video_root().join("6666/6666_240P.flv");
     assert_eq!(ready["video_path"], path.display().to_string());
-    let alarm = f
-        .alarms
-        .one_with("alarm", "transcode_already_succeeded")
-        .await;
+    let alarm = f.alarms.one_with("alarm", "transcode_already_succeeded").await;
     assert!(alarm["message"].as_str().unwrap().contains("6666"));
     assert_eq!(f.results.result_of("c-2").await["result"], "success");
     assert_eq!(f.oss_jobs().await.len(), 1, "nothing new was submitted");
@@ -90,23 +75,13 @@ async fn a_failed_transcode_is_made_again(stack: Stack) {
     f.post_result("ecs", "fail", None).await;
     f.transcode_becomes("failed", None).await;
     let failed = f.app.wait_for_state("c-1", "failed").await;
-    assert!(
-        failed["reason"]
-            .as_str()
-            .unwrap()
-            .contains("transcode failed"),
-        "{failed}"
-    );
+    assert!(failed["reason"].as_str().unwrap().contains("transcode failed"), "{failed}");
     assert_eq!(f.results.result_of("c-1").await["result"], "failure");
 
     f.book("c-2").await;
     f.app.wait_for_state("c-2", "waiting_transcode").await;
     f.transcode_becomes("transcoding", Some("oss")).await;
-    assert_eq!(
-        f.oss_jobs().await.len(),
-        2,
-        "the first submission (unconsumed here) and the retry"
-    );
+    assert_eq!(f.oss_jobs().await.len(), 2, "the first submission (unconsumed here) and the retry");
     f.stop().await;
 }
 
@@ -121,18 +96,13 @@ async fn a_timed_out_transcode_fails_the_booking(stack: Stack) {
     let with_ecs = f.transcode_becomes("transcoding", Some("ecs")).await;
     // The ecs deadline passes; the next booking of the transcode enforces it.
     let deadline = with_ecs["deadline_at"].as_i64().unwrap();
-    eventually(
-        "the ecs deadline to pass",
-        Duration::from_secs(5),
-        || async { (shared::db::now_ms() > deadline).then_some(()) },
-    )
+    eventually("the ecs deadline to pass", Duration::from_secs(5), || async {
+        (shared::db::now_ms() > deadline).then_some(())
+    })
     .await;
     f.book("c-2").await;
     let failed = f.app.wait_for_state("c-2", "failed").await;
-    assert!(
-        failed["reason"].as_str().unwrap().contains("timed out"),
-        "{failed}"
-    );
+    assert!(failed["reason"].as_str().unwrap().contains("timed out"), "{failed}");
     f.transcode_becomes("timed_out", None).await;
     f.app.wait_for_state("c-1", "failed").await;
     assert_eq!(f.results.result_of("c-1").await["result"], "failure");

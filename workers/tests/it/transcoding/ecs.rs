@@ -19,25 +19,9 @@ async fn ten_second_lesson(dir: &Path) -> Vec<u8> {
     let path = dir.join("lesson.flv");
     let status = tokio::process::Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=1280x720:rate=25:duration=10",
-        ])
+        .args(["-f", "lavfi", "-i", "testsrc=size=1280x720:rate=25:duration=10"])
         .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=10"])
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-f",
-            "flv",
-        ])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv"])
         .arg(&path)
         .kill_on_drop(true)
         .status()
@@ -64,58 +48,29 @@ async fn an_unlisted_240p_is_made_by_ecs_when_oss_fails(stack: Stack) {
     let body = json!({"class_id": "c-ecs", "record_id": 6666, "video_resolution": "240P",
         "video_url": server.url("6666.flv"), "video_url_list": {"720P": server.url("6666.flv")}});
     assert_eq!(app.post_booking(&body).await.status(), 202);
-    let ready = eventually(
-        "the booking to be ready",
-        Duration::from_secs(120),
-        || async {
-            let booking = app.booking("c-ecs").await?;
-            assert_ne!(booking["state"], "failed", "{booking}");
-            (booking["state"] == "ready").then_some(booking)
-        },
-    )
+    let ready = eventually("the booking to be ready", Duration::from_secs(120), || async {
+        let booking = app.booking("c-ecs").await?;
+        assert_ne!(booking["state"], "failed", "{booking}");
+        (booking["state"] == "ready").then_some(booking)
+    })
     .await;
 
     let path = env.video_root().join("6666/6666_240P.flv");
     assert_eq!(ready["video_path"], path.display().to_string());
     let probe = ffmpeg::probe(&path).await.unwrap();
     assert_eq!(probe.height, 240);
-    assert!(
-        probe.duration.abs_diff(Duration::from_secs(10)) <= Duration::from_secs(1),
-        "{:?}",
-        probe.duration
-    );
+    assert!(probe.duration.abs_diff(Duration::from_secs(10)) <= Duration::from_secs(1), "{:?}", probe.duration);
 
     // The upload, read back with an independent S3 client.
-    let object = s3
-        .get_object()
-        .bucket("lessons")
-        .key("6666/6666_240P.flv")
-        .send()
-        .await
-        .expect("uploaded");
+    let object = s3.get_object().bucket("lessons").key("6666/6666_240P.flv").send().await.expect("uploaded");
     let uploaded = object.body.collect().await.unwrap().into_bytes();
-    assert_eq!(
-        uploaded.as_ref(),
-        std::fs::read(&path).unwrap().as_slice(),
-        "the node has the uploaded rendition"
-    );
+    assert_eq!(uploaded.as_ref(), std::fs::read(&path).unwrap().as_slice(), "the node has the uploaded rendition");
 
-    let transcodes: Vec<serde_json::Value> = app
-        .http
-        .get(app.url("/api/transcodes/6666"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let transcodes: Vec<serde_json::Value> =
+        app.http.get(app.url("/api/transcodes/6666")).send().await.unwrap().json().await.unwrap();
     let t = &transcodes[0];
     assert_eq!(
-        (
-            t["state"].as_str(),
-            t["provider"].as_str(),
-            t["progress"].as_i64()
-        ),
+        (t["state"].as_str(), t["provider"].as_str(), t["progress"].as_i64()),
         (Some("succeeded"), Some("ecs"), Some(100))
     );
     assert_eq!(server.range_starts().len(), 1, "the source was downloaded once");
@@ -140,10 +95,7 @@ fn slow_counting_ffmpeg(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) 
     let bin = dir.join("slow-bin");
     std::fs::create_dir_all(&bin).unwrap();
     let count = dir.join("ffmpeg-runs");
-    let script = format!(
-        "#!/bin/sh\necho run >> '{}'\nsleep 8\nexec /usr/bin/ffmpeg \"$@\"\n",
-        count.display()
-    );
+    let script = format!("#!/bin/sh\necho run >> '{}'\nsleep 8\nexec /usr/bin/ffmpeg \"$@\"\n", count.display());
     let wrapper = bin.join("ffmpeg");
     std::fs::write(&wrapper, script).unwrap();
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -155,58 +107,25 @@ async fn a_transcode_longer_than_the_lease_runs_once(stack: Stack) {
     let mut env = TestEnv::new(stack).await;
     server.put("7.flv", ten_second_lesson(env.dir.path()).await);
     let (bin, count) = slow_counting_ffmpeg(env.dir.path());
-    env.set("QUEUE_LEASE", "3s")
-        .set("SHUTDOWN_TIMEOUT", "1s")
-        .set("OSS_PROVIDER", "disabled");
-    let queues = [
-        "booking",
-        "transcode-result",
-        "notify",
-        "download",
-        "transcode-oss",
-    ]
-    .map(String::from)
-    .to_vec();
-    let app = env
-        .spawn_with(Launch {
-            web: true,
-            migrate: true,
-            queues,
-            ..Launch::default()
-        })
-        .await;
+    env.set("QUEUE_LEASE", "3s").set("SHUTDOWN_TIMEOUT", "1s").set("OSS_PROVIDER", "disabled");
+    let queues = ["booking", "transcode-result", "notify", "download", "transcode-oss"].map(String::from).to_vec();
+    let app = env.spawn_with(Launch { web: true, migrate: true, queues, ..Launch::default() }).await;
     // Two ecs workers: were the running job taken for an orphan, the other would run it again.
     env.set("STORAGE_PUBLIC_URL", app.url("/storage"));
-    env.set(
-        "PATH",
-        format!(
-            "{}:{}",
-            bin.display(),
-            std::env::var("PATH").unwrap_or_default()
-        ),
-    );
+    env.set("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()));
     let mut ecs = [
         env.start("ecs-1", &["work", "--queues", "transcode-ecs"]),
         env.start("ecs-2", &["work", "--queues", "transcode-ecs"]),
     ];
 
-    let body = json!({"class_id": "c-long", "record_id": 7, "video_resolution": "240P", "video_url": server.url("7.flv")});
+    let body =
+        json!({"class_id": "c-long", "record_id": 7, "video_resolution": "240P", "video_url": server.url("7.flv")});
     assert_eq!(app.post_booking(&body).await.status(), 202);
-    eventually(
-        "the booking to be ready",
-        Duration::from_secs(90),
-        || async {
-            let booking = app.booking("c-long").await?;
-            assert_ne!(
-                booking["state"],
-                "failed",
-                "{booking}\n{}\n{}",
-                ecs[0].output(),
-                ecs[1].output()
-            );
-            (booking["state"] == "ready").then_some(())
-        },
-    )
+    eventually("the booking to be ready", Duration::from_secs(90), || async {
+        let booking = app.booking("c-long").await?;
+        assert_ne!(booking["state"], "failed", "{booking}\n{}\n{}", ecs[0].output(), ecs[1].output());
+        (booking["state"] == "ready").then_some(())
+    })
     .await;
     let runs = std::fs::read_to_string(&count).unwrap().lines().count();
     assert_eq!(runs, 1, "ffmpeg ran {runs} times");

@@ -35,27 +35,12 @@ impl Fixture {
         env.set("RESULT_WEBHOOK_URL", results.url.clone());
         env.set("ALARM_WEBHOOK_URL", alarms.url.clone());
         configure(&mut env);
-        let queues = ["booking", "transcode-result", "notify", "download"]
-            .map(String::from)
-            .to_vec();
-        let app = env
-            .spawn_with(Launch {
-                web: true,
-                migrate: true,
-                queues,
-                ..Launch::default()
-            })
-            .await;
+        let queues = ["booking", "transcode-result", "notify", "download"].map(String::from).to_vec();
+        let app = env.spawn_with(Launch { web: true, migrate: true, queues, ..Launch::default() }).await;
         let server = FileServer::start().await.unwrap();
         server.put("src.flv", lesson_bytes(LESSON));
         server.put("6666_240P.flv", lesson_bytes(LESSON));
-        Self {
-            env,
-            app,
-            server,
-            results,
-            alarms,
-        }
+        Self { env, app, server, results, alarms }
     }
 
     /// Books an unlisted 240P of record 6666 for `class_id`.
@@ -66,13 +51,7 @@ impl Fixture {
     }
 
     pub async fn transcode(&self) -> Option<Value> {
-        let response = self
-            .app
-            .http
-            .get(self.app.url("/api/transcodes/6666"))
-            .send()
-            .await
-            .unwrap();
+        let response = self.app.http.get(self.app.url("/api/transcodes/6666")).send().await.unwrap();
         if response.status() == 404 {
             return None;
         }
@@ -82,51 +61,26 @@ impl Fixture {
 
     /// Waits until the transcode of 6666 240P is in `state` (with `provider`, when given).
     pub async fn transcode_becomes(&self, state: &str, provider: Option<&str>) -> Value {
-        eventually(
-            &format!("the transcode to be {state} ({provider:?})"),
-            Duration::from_secs(20),
-            || async {
-                let t = self.transcode().await?;
-                (t["state"] == state && provider.is_none_or(|p| t["provider"] == p)).then_some(t)
-            },
-        )
+        eventually(&format!("the transcode to be {state} ({provider:?})"), Duration::from_secs(20), || async {
+            let t = self.transcode().await?;
+            (t["state"] == state && provider.is_none_or(|p| t["provider"] == p)).then_some(t)
+        })
         .await
     }
 
     pub async fn oss_jobs(&self) -> Vec<TranscodeOssJob> {
-        self.app
-            .app
-            .queues
-            .waiting::<TranscodeOssJob>(None::<&NodeId>)
-            .await
-            .unwrap()
+        self.app.app.queues.waiting::<TranscodeOssJob>(None::<&NodeId>).await.unwrap()
     }
 
     pub async fn ecs_jobs(&self) -> Vec<TranscodeEcsJob> {
-        self.app
-            .app
-            .queues
-            .waiting::<TranscodeEcsJob>(None::<&NodeId>)
-            .await
-            .unwrap()
+        self.app.app.queues.waiting::<TranscodeEcsJob>(None::<&NodeId>).await.unwrap()
     }
 
     /// Sends a transcode result through `POST /api/transcode/result`.
-    pub async fn post_result(
-        &self,
-        provider: &str,
-        result: &str,
-        url: Option<&str>,
-    ) -> reqwest::Response {
+    pub async fn post_result(&self, provider: &str, result: &str, url: Option<&str>) -> reqwest::Response {
         let body = json!({"cmd": "transcoding", "record_id": 6666, "video_resolution": "240P",
             "result": result, "transcode_video_url": url, "type": provider});
-        self.app
-            .http
-            .post(self.app.url("/api/transcode/result"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
+        self.app.http.post(self.app.url("/api/transcode/result")).json(&body).send().await.unwrap()
     }
 
     /// The rendition's URL on the lesson server.

@@ -6,5 +6,6 @@ mod fixture;
 mod api;
 mod decisions;
 mod ecs;
+mod mps;
 mod results;
 mod timeouts;
