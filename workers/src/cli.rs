@@ -65,4 +65,16 @@ pub enum Bench {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// The whole ecs transcode (download, ffmpeg, checks, upload) vs the bare ffmpeg command.
+    Transcode {
+        /// Length of the generated 1280x720 source, in seconds.
+        #[arg(long, default_value_t = 120)]
+        seconds: u64,
+        /// Runs of each (alternating; the median is reported).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Target height.
+        #[arg(long, default_value = "240P")]
+        height: String,
+    },
 }

@@ -225,6 +225,9 @@ impl Settings {
         if self.oss_provider == OssProvider::Http && self.oss_http_url.is_none() {
             return Err(ConfigError::new("OSS_HTTP_URL", "required when OSS_PROVIDER=http"));
         }
+        if self.oss_provider == OssProvider::Mps {
+            self.check_mps()?;
+        }
         if self.job_attempts == 0 {
             return Err(ConfigError::new("JOB_ATTEMPTS", "must be at least 1"));
         }
@@ -235,15 +238,34 @@ impl Settings {
         if self.queue_lease.0 < Duration::from_secs(3) {
             return Err(ConfigError::new("QUEUE_LEASE", "must be at least 3s"));
         }
-        // A drained job whose worker stops heart-beating is recovered after the lease; a drain
-        // longer than that would let the job run twice.
-        if self.shutdown_timeout.0 >= self.queue_lease.0 {
-            return Err(ConfigError::new("SHUTDOWN_TIMEOUT", "must be shorter than QUEUE_LEASE"));
+        // Heartbeats stop while a worker drains, and its jobs are taken for orphans once a whole
+        // lease has passed since the last one (up to a third of a lease before the drain began):
+        // a longer drain would let a job run twice.
+        if self.shutdown_timeout.0 >= self.queue_lease.0 * 2 / 3 {
+            return Err(ConfigError::new("SHUTDOWN_TIMEOUT", "must be shorter than two thirds of QUEUE_LEASE"));
         }
         if self.queue_prefix.is_empty() || self.queue_prefix.contains(char::is_whitespace) {
             return Err(ConfigError::new("QUEUE_PREFIX", "must be a non-empty word"));
         }
         Ok(())
+    }
+
+    fn check_mps(&self) -> Result<(), ConfigError> {
+        let required = [
+            ("MPS_ENDPOINT", &self.mps_endpoint),
+            ("MPS_REGION", &self.mps_region),
+            ("MPS_PIPELINE_ID", &self.mps_pipeline_id),
+            ("MPS_TEMPLATE_ID", &self.mps_template_id),
+            ("MPS_OUTPUT_BUCKET", &self.mps_output_bucket),
+            ("MPS_OUTPUT_LOCATION", &self.mps_output_location),
+            ("MPS_ACCESS_KEY_ID", &self.mps_access_key_id),
+            ("MPS_ACCESS_KEY_SECRET", &self.mps_access_key_secret),
+        ];
+        if let Some((key, _)) = required.iter().find(|(_, value)| value.is_none()) {
+            return Err(ConfigError::new(key, "required when OSS_PROVIDER=mps"));
+        }
+        check_url("MPS_ENDPOINT", self.mps_endpoint.as_deref(), &["http", "https"])?;
+        check_url("MPS_OUTPUT_URL", self.mps_output_url.as_deref(), &["http", "https"])
     }
 
     pub fn is_postgres(&self) -> bool {

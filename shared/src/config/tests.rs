@@ -38,6 +38,19 @@ fn a_bad_value_names_its_key() {
 }
 
 #[test]
+fn a_drain_must_end_before_the_lease_could_take_its_jobs() {
+    let err = Settings::from_pairs([("QUEUE_LEASE", "30s"), ("SHUTDOWN_TIMEOUT", "25s")]).unwrap_err();
+    assert_eq!(err.key, "SHUTDOWN_TIMEOUT");
+    assert!(Settings::from_pairs([("QUEUE_LEASE", "30s"), ("SHUTDOWN_TIMEOUT", "19s")]).is_ok());
+}
+
+#[test]
+fn the_mps_provider_needs_all_of_its_keys() {
+    let err = Settings::from_pairs([("OSS_PROVIDER", "mps"), ("MPS_ENDPOINT", "https://mts.example.com")]).unwrap_err();
+    assert_eq!(err.key, "MPS_REGION");
+}
+
+#[test]
 fn postgres_state_needs_redis_queues() {
     let err = Settings::from_pairs([("DATABASE_URL", "postgres://db/vteacher")]).unwrap_err();
     assert_eq!(err.key, "REDIS_URL");

@@ -41,23 +41,28 @@ pub async fn make(app: &App, key: Key, choice: &Choice) -> Result<SourceUrl, Job
     if choice.upscale {
         tracing::warn!(from = ?choice.from, to = %key.resolution, "only smaller renditions exist: upscaling the largest");
     }
+    // Known before any work is done: where the rendition will be downloaded from.
+    let object = object_key(key);
+    let url = app.public_url_of(&object).ok_or_else(|| {
+        JobError::abort("no public URL for uploads: set STORAGE_PUBLIC_URL (or run web in this process)")
+    })?;
+    let url: SourceUrl = url.parse().map_err(|e| JobError::abort(format!("the public URL {url} is invalid: {e}")))?;
+    let started = std::time::Instant::now();
     let dir = work_dir(app, key);
     let source = dir.join("source");
     let output = dir.join(format!("{}_{}.flv", key.record_id, key.resolution));
     fetch_source(app, &choice.url, &source).await?;
+    let fetched = started.elapsed();
     let probe = ffmpeg::probe(&source).await.map_err(|e| JobError::abort(format!("the source cannot be read: {e}")))?;
     run_ffmpeg(app, key, &source, &output, probe.duration).await?;
+    let transcoded = started.elapsed();
     check_output(&output, key, probe.duration).await?;
-    let object = object_key(key);
-    let storage = &app.storage;
-    storage.upload_file(&object, &output).await.map_err(|e| {
+    let uploaded = app.storage.upload_file(&object, &output).await.map_err(|e| {
         if e.is_retryable() { JobError::retry(format!("upload: {e}")) } else { JobError::abort(format!("upload: {e}")) }
     })?;
-    let url = app.public_url_of(&object).ok_or_else(|| {
-        JobError::abort("no public URL for the upload: set STORAGE_PUBLIC_URL (or run web in this process)")
-    })?;
     let _ = tokio::fs::remove_dir_all(&dir).await;
-    url.parse().map_err(|e| JobError::abort(format!("the public URL {url} is invalid: {e}")))
+    tracing::info!(fetched = ?fetched, transcoded = ?transcoded, done = ?started.elapsed(), bytes = uploaded, "ecs pipeline");
+    Ok(url)
 }
 
 /// The source, downloaded once: a restarted job continues the `.part`, a finished one is kept.

@@ -7,9 +7,9 @@ use std::{net::SocketAddr, time::Duration};
 use anyhow::{Context, anyhow};
 use shared::{
     App,
-    config::Settings,
+    config::{ConfigError, Settings},
     node::heartbeat,
-    queue::{Workers, registry},
+    queue::{Job, Workers, registry, transcode_ecs::TranscodeEcsJob},
 };
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -48,6 +48,12 @@ pub async fn launch(settings: Settings, what: Launch, shutdown: CancellationToke
     let app = App::connect(settings, shutdown.clone()).await.context("starting")?;
     if what.migrate {
         app.db.migrate().await.context("migrating the database")?;
+    }
+    let makes_renditions = what.queues.iter().any(|q| q == TranscodeEcsJob::QUEUE);
+    if makes_renditions && !what.web && app.settings.storage_public_url.is_none() {
+        // Uploads would have no URL a push host can download them from.
+        let problem = "required by transcode-ecs workers unless this process also runs web (which serves /storage)";
+        return Err(ConfigError::new("STORAGE_PUBLIC_URL", problem).into());
     }
     let mut parts = JoinSet::new();
     start_workers(&app, &what.queues, drain, &mut parts).await?;

@@ -15,8 +15,12 @@ use crate::{cli::Command, telemetry};
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
     let settings = Settings::load()?;
-    // The demo prints its own progress; its logs say only what went wrong.
-    let filter = if matches!(command, Command::Demo { .. }) { "warn" } else { telemetry::DEFAULT_FILTER };
+    // The demo and the benchmarks print their own progress; their logs say only what went wrong.
+    let filter = if matches!(command, Command::Demo { .. } | Command::Bench { .. }) {
+        "warn"
+    } else {
+        telemetry::DEFAULT_FILTER
+    };
     telemetry::init_logs_with(settings.log_format, filter);
     if settings.wget_path.is_some() {
         tracing::warn!("wget_path is a legacy key: accepted and ignored (vteacher downloads by itself)");

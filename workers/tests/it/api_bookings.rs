@@ -62,23 +62,6 @@ async fn a_listed_resolution_with_an_org_lands_in_the_org_layout(stack: Stack) {
     app.stop().await;
 }
 
-async fn an_unlisted_resolution_waits_for_its_transcode(stack: Stack) {
-    let env = TestEnv::new(stack).await;
-    let server = FileServer::start().await.unwrap();
-    let app = env.spawn().await;
-
-    let response = app
-        .post_booking(&json!({"class_id": "c-240", "record_id": 77, "video_resolution": "240",
-            "video_url": server.url("77.flv"), "video_url_list": {"720P": server.url("77_720.flv")}}))
-        .await;
-    assert_eq!(response.status(), 202);
-    let waiting = app.wait_for_state("c-240", "waiting_transcode").await;
-    let reason = waiting["reason"].as_str().unwrap();
-    assert!(reason.contains("240P") && reason.contains("transcode"), "{reason}");
-    assert_eq!(server.requests(), 0, "nothing is downloaded for a rendition that does not exist");
-    app.stop().await;
-}
-
 async fn booking_a_class_twice_returns_the_booking_as_it_stands(stack: Stack) {
     let env = TestEnv::new(stack).await;
     let server = FileServer::start().await.unwrap();
@@ -151,7 +134,6 @@ async fn a_404_source_fails_the_booking_with_the_reason(stack: Stack) {
 every_stack!(
     a_legacy_booking_lands_on_the_node,
     a_listed_resolution_with_an_org_lands_in_the_org_layout,
-    an_unlisted_resolution_waits_for_its_transcode,
     booking_a_class_twice_returns_the_booking_as_it_stands,
     two_bookings_of_the_same_video_download_it_once,
     simultaneous_submissions_of_one_class_store_one_booking,

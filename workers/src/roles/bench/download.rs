@@ -1,6 +1,4 @@
-//! `vteacher bench …`: each benchmark reports against a baseline measured in the same run.
-//!
-//! `download`: (1) the rate limiter — the achieved rate of a throttled download over several
+//! `vteacher bench download`: (1) the rate limiter — the achieved rate of a throttled download over several
 //! seconds as a ratio to `DOWNLOAD_RATE` (and wget's, with the same limit, when installed);
 //! (2) unthrottled throughput from the local file server as a ratio to curl's.
 
@@ -10,24 +8,11 @@ use std::{
 };
 
 use anyhow::{Context, bail};
-use shared::{
-    config::{Rate, Settings},
-    domain::SourceUrl,
-    node::Downloader,
-};
-use tokio::process::Command;
+use shared::{config::Rate, domain::SourceUrl, node::Downloader};
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    cli::Bench,
-    fileserver::{FileServer, pattern},
-};
-
-pub async fn run(_settings: Settings, which: Bench) -> anyhow::Result<()> {
-    match which {
-        Bench::Download { rate, seconds, size_mib, runs } => download(&rate, seconds, size_mib, runs).await,
-    }
-}
+use super::{median, tool};
+use crate::fileserver::{FileServer, pattern};
 
 async fn ours(url: &str, dest: &Path, rate: Rate) -> anyhow::Result<Duration> {
     let _ = tokio::fs::remove_file(dest).await;
@@ -39,25 +24,7 @@ async fn ours(url: &str, dest: &Path, rate: Rate) -> anyhow::Result<Duration> {
     Ok(started.elapsed())
 }
 
-/// Runs a command line tool; `None` if it is not installed.
-async fn tool(program: &str, args: &[&str], dest: &Path) -> anyhow::Result<Option<Duration>> {
-    let _ = tokio::fs::remove_file(dest).await;
-    let started = Instant::now();
-    let status = Command::new(program).args(args).kill_on_drop(true).status().await;
-    match status {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e.into()),
-        Ok(s) if !s.success() => bail!("{program} failed: {s}"),
-        Ok(_) => Ok(Some(started.elapsed())),
-    }
-}
-
-fn median(mut values: Vec<Duration>) -> Duration {
-    values.sort();
-    values[values.len() / 2]
-}
-
-async fn download(rate: &str, seconds: u64, size_mib: u64, runs: usize) -> anyhow::Result<()> {
+pub(super) async fn run(rate: &str, seconds: u64, size_mib: u64, runs: usize) -> anyhow::Result<()> {
     let rate: Rate = rate.parse().map_err(anyhow::Error::msg).context("--rate")?;
     let Some(limit) = rate.bytes_per_sec() else { bail!("--rate must be above 0") };
     let server = FileServer::start().await?;

@@ -1,0 +1,38 @@
+//! `vteacher bench …`: each benchmark measures its baseline in the same run and reports the
+//! ratio against it.
+
+mod download;
+mod transcode;
+
+use std::{path::Path, time::Duration};
+
+use anyhow::bail;
+use shared::config::Settings;
+use tokio::process::Command;
+
+use crate::cli::Bench;
+
+pub async fn run(_settings: Settings, which: Bench) -> anyhow::Result<()> {
+    match which {
+        Bench::Download { rate, seconds, size_mib, runs } => download::run(&rate, seconds, size_mib, runs).await,
+        Bench::Transcode { seconds, runs, height } => transcode::run(seconds, runs, &height).await,
+    }
+}
+
+/// Runs a command line tool, timed; `None` if it is not installed.
+async fn tool(program: &str, args: &[&str], dest: &Path) -> anyhow::Result<Option<Duration>> {
+    let _ = tokio::fs::remove_file(dest).await;
+    let started = std::time::Instant::now();
+    let status = Command::new(program).args(args).kill_on_drop(true).status().await;
+    match status {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+        Ok(s) if !s.success() => bail!("{program} failed: {s}"),
+        Ok(_) => Ok(Some(started.elapsed())),
+    }
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
