@@ -1,19 +1,22 @@
-//! The one enqueue interface over the two backends: apalis-redis when `REDIS_URL` is set,
-//! apalis-sqlite in the state file when it is not. Nothing outside `queue/` knows a key name.
+//! The one enqueue interface over the two backends: vteacher's own Redis queues
+//! (`redisq`) when `REDIS_URL` is set, apalis-sqlite in the state file when it is not. Nothing
+//! outside `queue/` knows a key name.
 
 use std::time::Duration;
 
 use apalis_core::{backend::TaskSink, task::builder::TaskBuilder};
-use apalis_redis::{ConnectionManager, RedisStorage};
 use apalis_sqlite::{SqlitePool, SqliteStorage};
-use redis::aio::ConnectionManagerConfig;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use super::job::{Job, queue_name};
+use super::{
+    job::{Job, queue_name},
+    redisq::{QueueConfig, RedisQueue},
+};
 use crate::{config::Settings, db::Database, domain::NodeId};
 
-/// Deliveries a job may have from the backend. vteacher counts its own attempts
-/// (`JOB_ATTEMPTS`) inside one delivery; a new delivery only follows a hand-back at shutdown
-/// or a crash, which must not use up the job.
+/// Deliveries a job may have from apalis-sqlite, which re-runs a failed job at once: vteacher
+/// counts its own attempts (`JOB_ATTEMPTS`) inside one delivery there, and a new delivery only
+/// follows a hand-back at shutdown or a crash, which must not use up the job.
 pub(super) const MAX_DELIVERIES: usize = 25;
 
 /// redis-rs waits 500 ms by default, which under load turned into fatal stream errors that
@@ -32,8 +35,17 @@ pub enum QueueError {
 
 #[derive(Clone)]
 pub(super) enum Backend {
-    Redis(ConnectionManager),
+    Redis { conn: ConnectionManager, client: redis::Client },
     Sqlite(SqlitePool),
+}
+
+/// How jobs are held and retried, from the settings.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Tuning {
+    pub lease: Duration,
+    pub attempts: u32,
+    pub backoff: Duration,
+    pub retention: Duration,
 }
 
 /// Where jobs go. Cheap to clone; every role holds one.
@@ -41,6 +53,7 @@ pub(super) enum Backend {
 pub struct Queues {
     pub(super) backend: Backend,
     pub(super) prefix: String,
+    pub(super) tuning: Tuning,
 }
 
 impl std::fmt::Debug for Queues {
@@ -52,18 +65,33 @@ impl std::fmt::Debug for Queues {
 impl Queues {
     pub async fn connect(settings: &Settings, db: &Database) -> Result<Self, QueueError> {
         let backend = match (&settings.redis_url, &db.sqlite) {
-            (Some(url), _) => Backend::Redis(redis_connection(url).await?),
+            (Some(url), _) => {
+                let client = redis::Client::open(url.as_str())?;
+                Backend::Redis { conn: redis_connection(&client).await?, client }
+            }
             (None, Some(pool)) => Backend::Sqlite(pool.clone()),
             (None, None) => return Err(QueueError::NoBackend),
         };
-        Ok(Self { backend, prefix: settings.queue_prefix.clone() })
+        let tuning = Tuning {
+            lease: settings.queue_lease.0,
+            attempts: settings.job_attempts,
+            backoff: settings.job_backoff.0,
+            retention: settings.queue_retention.0,
+        };
+        Ok(Self { backend, prefix: settings.queue_prefix.clone(), tuning })
     }
 
     pub fn backend_name(&self) -> &'static str {
         match self.backend {
-            Backend::Redis(_) => "redis",
+            Backend::Redis { .. } => "redis",
             Backend::Sqlite(_) => "sqlite",
         }
+    }
+
+    /// Whether the backend retries failed runs itself (with backoff, through its delayed set),
+    /// or the job runner must (apalis-sqlite re-runs a failed job at once).
+    pub fn backend_retries(&self) -> bool {
+        matches!(self.backend, Backend::Redis { .. })
     }
 
     /// The full name of `J`'s queue (for a per-node job, on `node`).
@@ -74,20 +102,34 @@ impl Queues {
     /// Puts `job` on its queue (per-node jobs on `node`'s). Returns once the backend has it.
     pub async fn enqueue<J: Job>(&self, job: J, node: Option<&NodeId>) -> Result<(), QueueError> {
         let queue = self.name_of::<J>(node);
-        let task = TaskBuilder::new(job).max_attempts(MAX_DELIVERIES).build();
         let push_err = |e: &dyn std::fmt::Display| QueueError::Push { queue: queue.clone(), reason: e.to_string() };
         match &self.backend {
-            Backend::Redis(conn) => {
-                let mut storage = redis_storage::<J>(conn, &queue, None);
+            Backend::Redis { conn, .. } => {
+                let task = TaskBuilder::new(job).max_attempts(self.tuning.attempts as usize).build();
+                let mut storage = self.redis_queue::<J>(conn, &queue, 1);
                 storage.push_task(task).await.map_err(|e| push_err(&e))
             }
             Backend::Sqlite(pool) => {
+                let task = TaskBuilder::new(job).max_attempts(MAX_DELIVERIES).build();
                 let mut storage = sqlite_storage::<J>(pool, &queue, None);
                 storage.push_task(task).await.map_err(|e| push_err(&e))
             }
         }?;
         tracing::debug!(queue, job = J::QUEUE, "enqueued");
         Ok(())
+    }
+
+    pub(super) fn redis_queue<J>(&self, conn: &ConnectionManager, queue: &str, batch: usize) -> RedisQueue<J> {
+        let registry = format!("{}:queues", self.prefix);
+        let config = QueueConfig {
+            lease: self.tuning.lease,
+            batch: batch.max(1),
+            max_attempts: self.tuning.attempts,
+            backoff: self.tuning.backoff,
+            retention: self.tuning.retention,
+            ..QueueConfig::new(queue, &registry)
+        };
+        RedisQueue::new(conn.clone(), config)
     }
 }
 
@@ -118,8 +160,7 @@ impl Queues {
     }
 }
 
-async fn redis_connection(url: &str) -> Result<ConnectionManager, redis::RedisError> {
-    let client = redis::Client::open(url)?;
+async fn redis_connection(client: &redis::Client) -> Result<ConnectionManager, redis::RedisError> {
     let config = ConnectionManagerConfig::new()
         .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
         .set_connection_timeout(Some(Duration::from_secs(5)))
@@ -139,14 +180,6 @@ impl Lease {
     fn interval(self) -> Duration {
         self.lease / 3
     }
-}
-
-pub(super) fn redis_storage<J>(conn: &ConnectionManager, queue: &str, lease: Option<Lease>) -> RedisStorage<J> {
-    let mut config = apalis_redis::Config::default().queue(queue).emit_events(false);
-    if let Some(lease) = lease {
-        config = config.heartbeat_interval(lease.interval()).missed_heartbeats(3).batch_size(lease.batch);
-    }
-    RedisStorage::new(conn.clone()).with_config(config)
 }
 
 pub(super) fn sqlite_storage<J>(pool: &SqlitePool, queue: &str, lease: Option<Lease>) -> SqliteStorage<J> {

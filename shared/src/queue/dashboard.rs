@@ -6,10 +6,13 @@ use axum::Router;
 use sea_orm::EntityTrait;
 
 use super::{
-    backend::{Backend, Queues, redis_storage, sqlite_storage},
+    backend::{Backend, Queues, sqlite_storage},
     booking::BookingJob,
     download::DownloadJob,
     notify::NotifyJob,
+    transcode_ecs::TranscodeEcsJob,
+    transcode_oss::TranscodeOssJob,
+    transcode_result::TranscodeResultJob,
 };
 use crate::{app::App, db::nodes, domain::NodeId};
 
@@ -25,15 +28,22 @@ pub async fn known_nodes(app: &App) -> Vec<NodeId> {
     known
 }
 
+/// Registers every queue with apalis-board, `$make!(JobType, name)` making its storage.
 macro_rules! register_all {
-    ($api:ident, $queues:expr, $nodes:expr, $storage:ident, $conn:expr) => {{
+    ($api:ident, $queues:expr, $nodes:expr, $make:ident) => {{
         let name = $queues.name_of::<BookingJob>(None);
-        $api = $api.register(&name, $storage::<BookingJob>($conn, &name, None));
+        $api = $api.register(&name, $make!(BookingJob, &name));
+        let name = $queues.name_of::<TranscodeResultJob>(None);
+        $api = $api.register(&name, $make!(TranscodeResultJob, &name));
         let name = $queues.name_of::<NotifyJob>(None);
-        $api = $api.register(&name, $storage::<NotifyJob>($conn, &name, None));
+        $api = $api.register(&name, $make!(NotifyJob, &name));
+        let name = $queues.name_of::<TranscodeOssJob>(None);
+        $api = $api.register(&name, $make!(TranscodeOssJob, &name));
+        let name = $queues.name_of::<TranscodeEcsJob>(None);
+        $api = $api.register(&name, $make!(TranscodeEcsJob, &name));
         for node in $nodes {
             let name = $queues.name_of::<DownloadJob>(Some(node));
-            $api = $api.register(&name, $storage::<DownloadJob>($conn, &name, None));
+            $api = $api.register(&name, $make!(DownloadJob, &name));
         }
     }};
 }
@@ -42,8 +52,22 @@ macro_rules! register_all {
 pub fn api(queues: &Queues, nodes: &[NodeId]) -> Router {
     let mut api = ApiBuilder::new(Router::new());
     match &queues.backend {
-        Backend::Redis(conn) => register_all!(api, queues, nodes, redis_storage, conn),
-        Backend::Sqlite(pool) => register_all!(api, queues, nodes, sqlite_storage, pool),
+        Backend::Redis { conn, .. } => {
+            macro_rules! redis_queue {
+                ($job:ty, $name:expr) => {
+                    queues.redis_queue::<$job>(conn, $name, 1)
+                };
+            }
+            register_all!(api, queues, nodes, redis_queue)
+        }
+        Backend::Sqlite(pool) => {
+            macro_rules! sqlite_queue {
+                ($job:ty, $name:expr) => {
+                    sqlite_storage::<$job>(pool, $name, None)
+                };
+            }
+            register_all!(api, queues, nodes, sqlite_queue)
+        }
     }
     api.build()
 }

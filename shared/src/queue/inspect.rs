@@ -1,11 +1,13 @@
-//! What waits in a queue, for operators and tests. (apalis-redis 1.0.0's own `ListTasks`
-//! reads a list that pushes never fill, so the keys are read here, inside `queue/`.)
+//! What waits in a queue, for operators and tests.
 
 use serde::de::DeserializeOwned;
+
+use redis::aio::ConnectionManager;
 
 use super::{
     Job, QueueError,
     backend::{Backend, Queues},
+    redisq::QueueConfig,
 };
 use crate::domain::NodeId;
 
@@ -14,7 +16,10 @@ impl Queues {
     pub async fn waiting<J: Job>(&self, node: Option<&NodeId>) -> Result<Vec<J>, QueueError> {
         let queue = self.name_of::<J>(node);
         let payloads = match &self.backend {
-            Backend::Redis(conn) => redis_waiting(conn.clone(), &queue).await?,
+            Backend::Redis { conn, .. } => {
+                let config = self.redis_queue::<J>(conn, &queue, 1).queue_config().clone();
+                redis_waiting(conn.clone(), &config).await?
+            }
             Backend::Sqlite(pool) => {
                 let rows: Vec<(Vec<u8>,)> = sea_orm::sqlx::query_as(
                     "SELECT job FROM Jobs WHERE job_type = ?1 AND status = 'Pending' ORDER BY run_at, id",
@@ -34,16 +39,16 @@ fn decode<J: DeserializeOwned>(bytes: &[u8]) -> Option<J> {
     serde_json::from_slice(bytes).ok()
 }
 
-async fn redis_waiting(mut conn: apalis_redis::ConnectionManager, queue: &str) -> Result<Vec<Vec<u8>>, QueueError> {
-    let active: Vec<String> =
-        redis::cmd("LRANGE").arg(format!("{queue}:active")).arg(0).arg(-1).query_async(&mut conn).await?;
-    let scheduled: Vec<String> =
-        redis::cmd("ZRANGE").arg(format!("{queue}:scheduled")).arg(0).arg(-1).query_async(&mut conn).await?;
-    let ids: Vec<String> = active.into_iter().chain(scheduled).collect();
-    if ids.is_empty() {
-        return Ok(Vec::new());
+async fn redis_waiting(mut conn: ConnectionManager, config: &QueueConfig) -> Result<Vec<Vec<u8>>, QueueError> {
+    let pending: Vec<String> =
+        redis::cmd("LRANGE").arg(config.key("pending")).arg(0).arg(-1).query_async(&mut conn).await?;
+    let delayed: Vec<String> =
+        redis::cmd("ZRANGE").arg(config.key("delayed")).arg(0).arg(-1).query_async(&mut conn).await?;
+    let mut payloads = Vec::new();
+    for id in pending.into_iter().chain(delayed) {
+        let payload: Option<Vec<u8>> =
+            redis::cmd("HGET").arg(config.job_key(&id)).arg("d").query_async(&mut conn).await?;
+        payloads.extend(payload);
     }
-    let data: Vec<Option<Vec<u8>>> =
-        redis::cmd("HMGET").arg(format!("{queue}:data")).arg(&ids).query_async(&mut conn).await?;
-    Ok(data.into_iter().flatten().collect())
+    Ok(payloads)
 }

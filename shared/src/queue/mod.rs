@@ -4,6 +4,7 @@
 mod backend;
 mod inspect;
 mod job;
+pub mod redisq;
 mod runner;
 mod worker;
 

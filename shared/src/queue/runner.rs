@@ -1,14 +1,15 @@
-//! Runs one delivered job: vteacher's own attempts (`JOB_ATTEMPTS`) with exponential backoff
-//! and jitter, an abort that skips them, and `give_up` once at the end. The backend only ever
-//! sees success, an abort (never re-run), or a hand-back at shutdown (re-delivered, no
-//! attempt used), so its own retry rules (apalis-redis: 25 tries a second apart; apalis-sqlite:
-//! at once) never stack on ours.
+//! Runs one delivered job: `JOB_ATTEMPTS` runs at most, exponential backoff with jitter
+//! between them, an abort that skips the rest, and `give_up` once at the end. One mechanism
+//! owns the retries. On Redis it is the backend: a failed run goes back through its delayed
+//! set and the next run comes as a new delivery. On SQLite it is this runner, inside one
+//! delivery, because apalis-sqlite re-runs a failed job at once. Either way a hand-back at
+//! shutdown (or a crash) uses no attempt.
 
 use std::time::Duration;
 
 use apalis_core::{
-    error::{AbortError, BoxDynError},
-    task::data::Data,
+    error::{AbortError, BoxDynError, RetryAfterError},
+    task::{attempt::Attempt, data::Data},
 };
 use tracing::Instrument;
 
@@ -26,10 +27,33 @@ pub fn backoff(base: Duration, attempt: u32) -> Duration {
 }
 
 /// The apalis handler of every job type.
-pub async fn handle<J: Job>(job: J, app: Data<App>) -> Result<(), BoxDynError> {
+pub async fn handle<J: Job>(job: J, app: Data<App>, attempt: Attempt) -> Result<(), BoxDynError> {
     let app: App = (*app).clone();
     let span = job.span();
-    run_attempts(&job, &app).instrument(span).await
+    if app.queues.backend_retries() {
+        run_once(&job, &app, attempt.current().max(1) as u32).instrument(span).await
+    } else {
+        run_attempts(&job, &app).instrument(span).await
+    }
+}
+
+/// One run of a delivery; the backend schedules the next after a retryable failure.
+async fn run_once<J: Job>(job: &J, app: &App, attempt: u32) -> Result<(), BoxDynError> {
+    let attempts = app.settings.job_attempts;
+    match job.run(app).await {
+        Ok(()) => {
+            metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "done").increment(1);
+            Ok(())
+        }
+        // Pending, not failed: back on the queue at once, no attempt used.
+        Err(JobError::Interrupted) => Err(Box::new(RetryAfterError::new(hand_back::<J>(), Duration::ZERO))),
+        Err(error @ JobError::Retry(_)) if attempt < attempts => {
+            tracing::warn!(attempt, attempts, %error, "job failed; the queue will retry it");
+            metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "retried").increment(1);
+            Err(Box::new(error))
+        }
+        Err(error) => give_up(job, app, error, attempt).await,
+    }
 }
 
 async fn run_attempts<J: Job>(job: &J, app: &App) -> Result<(), BoxDynError> {

@@ -11,13 +11,14 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    backend::{Backend, Lease, Queues, redis_storage, sqlite_storage},
+    backend::{Backend, Lease, Queues, sqlite_storage},
     job::Job,
+    redisq::wake_on_signal,
     runner::handle,
 };
 use crate::{app::App, domain::NodeId};
 
-/// How often an idle worker asks its backend for work.
+/// How often an idle SQLite worker asks for work (Redis workers wait on a signal instead).
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
 
 #[derive(Debug, thiserror::Error)]
@@ -63,7 +64,7 @@ impl Workers {
         macro_rules! spawn_on {
             ($storage:expr) => {{
                 let worker = WorkerBuilder::new(name.as_str())
-                    .backend($storage.poll_with_interval(POLL_INTERVAL))
+                    .backend($storage)
                     .data(app)
                     .concurrency(concurrency)
                     .build(handle::<J>);
@@ -71,8 +72,15 @@ impl Workers {
             }};
         }
         match &queues.backend {
-            Backend::Redis(conn) => spawn_on!(redis_storage::<J>(conn, &queue, Some(lease))),
-            Backend::Sqlite(pool) => spawn_on!(sqlite_storage::<J>(pool, &queue, Some(lease))),
+            Backend::Redis { conn, client } => {
+                let storage = queues.redis_queue::<J>(conn, &queue, concurrency);
+                let config = storage.queue_config();
+                let wake = wake_on_signal(client.clone(), config.key("signal"), config.idle_wait());
+                spawn_on!(storage.poll_with_stream(wake))
+            }
+            Backend::Sqlite(pool) => {
+                spawn_on!(sqlite_storage::<J>(pool, &queue, Some(lease)).poll_with_interval(POLL_INTERVAL))
+            }
         }
     }
 

@@ -1,0 +1,40 @@
+-- Settles finished runs. O(1) per job; a run whose lease this worker no longer holds (it was
+-- put back and taken by another) is ignored.
+-- KEYS[1] pending list, KEYS[2] inflight zset, KEYS[3] delayed zset, KEYS[4] done zset,
+-- KEYS[5] dead zset, KEYS[6] signal list
+-- ARGV[1] key prefix, ARGV[2] worker, ARGV[3] now (ms), ARGV[4] retention (ms)
+-- ARGV[5..] groups of 5: id, outcome (done|retry|dead|back), attempts, retry_at (ms), error
+-- Returns the number settled.
+local prefix, worker, now, retention = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local settled, back = 0, {}
+for i = 5, #ARGV, 5 do
+  local id, outcome, attempts, retry_at, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local key = prefix .. ":j:" .. id
+  if redis.call("HGET", key, "w") == worker and redis.call("ZREM", KEYS[2], id) == 1 then
+    if outcome == "done" then
+      redis.call("HSET", key, "s", "done", "f", now, "w", "")
+      redis.call("PEXPIRE", key, retention)
+      redis.call("ZADD", KEYS[4], now, id)
+    elseif outcome == "retry" then
+      redis.call("HSET", key, "s", "retry", "a", attempts, "r", err, "w", "")
+      redis.call("ZADD", KEYS[3], retry_at, id)
+    elseif outcome == "dead" then
+      redis.call("HSET", key, "s", "dead", "a", attempts, "r", err, "f", now, "w", "")
+      redis.call("PEXPIRE", key, retention)
+      redis.call("ZADD", KEYS[5], now, id)
+    else
+      redis.call("HSET", key, "w", "")
+      back[#back + 1] = id
+    end
+    settled = settled + 1
+  end
+end
+if #back > 0 then
+  redis.call("LPUSH", KEYS[1], unpack(back))
+  redis.call("LPUSH", KEYS[6], 1)
+  redis.call("LTRIM", KEYS[6], 0, 0)
+end
+-- Retention: forget finished jobs whose hashes have expired (amortized O(1) per job).
+redis.call("ZREMRANGEBYSCORE", KEYS[4], "-inf", now - retention)
+redis.call("ZREMRANGEBYSCORE", KEYS[5], "-inf", now - retention)
+return settled

@@ -1,0 +1,227 @@
+//! The `Persistence` apalis drives for a worker: register, heartbeat (renewing the leases of
+//! the jobs it holds), fetch a batch, settle finished runs in one call, push.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, LazyLock, Mutex},
+};
+
+use apalis_core::{
+    backend::persistence::{Persistence, TaskEvent},
+    task::{Task, builder::TaskBuilder, status::Status, task_id::TaskId},
+    worker::context::WorkerContext,
+};
+use redis::{Script, aio::ConnectionManager};
+use serde_json::Value;
+
+use super::{
+    RedisQueueError,
+    keys::{CHORE_LIMIT, PUSH_CHUNK, QueueConfig},
+};
+use crate::queue::runner::backoff;
+
+static PUSH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/push.lua")));
+static FETCH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/fetch.lua")));
+static ACK: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/ack.lua")));
+
+/// Errors kept in a job: enough to read, never a whole dump.
+const ERROR_MAX: usize = 2000;
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+#[derive(Clone)]
+pub struct RedisPersistence {
+    pub(super) conn: ConnectionManager,
+    pub(super) config: QueueConfig,
+    /// The jobs this worker holds, whose leases its heartbeat renews.
+    pub(super) held: Arc<Mutex<HashSet<String>>>,
+}
+
+impl RedisPersistence {
+    fn hold(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.held.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn deadline(&self) -> u64 {
+        now_ms() + self.config.lease_ahead().as_millis() as u64
+    }
+
+    async fn settle(
+        &mut self,
+        worker: &WorkerContext,
+        runs: Vec<(String, &'static str, u32, u64, String)>,
+    ) -> Result<(), RedisQueueError> {
+        if runs.is_empty() {
+            return Ok(());
+        }
+        let c = &self.config;
+        let mut call = ACK.prepare_invoke();
+        for key in ["pending", "inflight", "delayed", "done", "dead", "signal"] {
+            call.key(c.key(key));
+        }
+        call.arg(c.prefix()).arg(worker.name()).arg(now_ms()).arg(c.retention.as_millis() as u64);
+        for (id, outcome, attempts, retry_at, error) in &runs {
+            call.arg(id).arg(*outcome).arg(attempts).arg(retry_at).arg(error);
+        }
+        let _: u64 = call.invoke_async(&mut self.conn).await?;
+        let mut held = self.hold();
+        for (id, ..) in &runs {
+            held.remove(id);
+        }
+        Ok(())
+    }
+
+    /// What becomes of a finished run.
+    fn outcome(&self, status: &Status, attempt: usize) -> (&'static str, u64) {
+        let attempt = attempt as u32;
+        match status {
+            Status::Done => ("done", 0),
+            Status::Killed => ("dead", 0),
+            Status::Failed if attempt < self.config.max_attempts => {
+                ("retry", now_ms() + backoff(self.config.backoff, attempt).as_millis() as u64)
+            }
+            Status::Failed => ("dead", 0),
+            // A run handed back (shutdown) or deferred: back to the queue, no attempt used.
+            _ => ("back", 0),
+        }
+    }
+}
+
+impl Persistence for RedisPersistence {
+    type Compact = Vec<u8>;
+    type Response = Value;
+    type Error = RedisQueueError;
+
+    async fn register(&mut self, worker: &WorkerContext) -> Result<(), RedisQueueError> {
+        let mut pipe = redis::pipe();
+        pipe.zadd(self.config.key("workers"), worker.name(), now_ms()).ignore();
+        pipe.sadd(&self.config.registry, &self.config.queue).ignore();
+        pipe.query_async::<()>(&mut self.conn).await?;
+        Ok(())
+    }
+
+    async fn heartbeat(&mut self, worker: &WorkerContext) -> Result<(), RedisQueueError> {
+        let held: Vec<String> = self.hold().iter().cloned().collect();
+        let deadline = self.deadline();
+        let mut pipe = redis::pipe();
+        let now = now_ms();
+        pipe.zadd(self.config.key("workers"), worker.name(), now).ignore();
+        // Workers silent for ten leases are gone: drop them from the list.
+        let gone = now.saturating_sub(self.config.lease.as_millis() as u64 * 10);
+        pipe.cmd("ZREMRANGEBYSCORE").arg(self.config.key("workers")).arg("-inf").arg(gone).ignore();
+        if !held.is_empty() {
+            // XX: renew only leases still held; one put back meanwhile stays put back.
+            let mut renew = redis::cmd("ZADD");
+            renew.arg(self.config.key("inflight")).arg("XX");
+            for id in &held {
+                renew.arg(deadline).arg(id);
+            }
+            pipe.add_command(renew).ignore();
+        }
+        pipe.query_async::<()>(&mut self.conn).await?;
+        Ok(())
+    }
+
+    async fn fetch_next(&mut self, worker: &WorkerContext) -> Result<Vec<Task<Vec<u8>>>, RedisQueueError> {
+        let c = &self.config;
+        let mut call = FETCH.prepare_invoke();
+        for key in ["pending", "inflight", "delayed", "signal", "workers"] {
+            call.key(c.key(key));
+        }
+        call.arg(c.prefix()).arg(now_ms()).arg(self.deadline()).arg(c.batch).arg(worker.name()).arg(CHORE_LIMIT);
+        let reply: Vec<redis::Value> = call.invoke_async(&mut self.conn).await?;
+        let (recovered, jobs) = parse_fetch(reply)?;
+        if recovered > 0 {
+            tracing::warn!(queue = c.queue, recovered, "jobs whose worker stopped renewing went back to the queue");
+        }
+        let mut held = self.hold();
+        Ok(jobs
+            .into_iter()
+            .map(|(id, payload, attempts, max)| {
+                held.insert(id.clone());
+                TaskBuilder::new(payload)
+                    .task_id(TaskId::from_string(id))
+                    .attempt(attempts as usize)
+                    .max_attempts(max as usize)
+                    .build()
+            })
+            .collect())
+    }
+
+    async fn reenqueue_abandoned(
+        &mut self,
+        tasks: Vec<Task<Vec<u8>>>,
+        worker: &WorkerContext,
+    ) -> Result<u64, RedisQueueError> {
+        let runs: Vec<_> =
+            tasks.iter().filter_map(|t| t.task_id().map(|id| (id.to_string(), "back", 0, 0, String::new()))).collect();
+        let count = runs.len() as u64;
+        self.settle(worker, runs).await?;
+        Ok(count)
+    }
+
+    async fn handle_events(
+        &mut self,
+        events: Vec<TaskEvent<Value>>,
+        worker: &WorkerContext,
+    ) -> Result<(), RedisQueueError> {
+        let runs = events
+            .into_iter()
+            .filter_map(|event| match event {
+                TaskEvent::Complete(result) => Some(result),
+                _ => None,
+            })
+            .map(|result| {
+                let (outcome, retry_at) = self.outcome(&result.status, result.attempt);
+                let error: String = result.result.err().unwrap_or_default().chars().take(ERROR_MAX).collect();
+                (result.task_id.to_string(), outcome, result.attempt as u32, retry_at, error)
+            })
+            .collect();
+        self.settle(worker, runs).await
+    }
+
+    async fn push_tasks(&mut self, tasks: Vec<Task<Vec<u8>>>) -> Result<(), RedisQueueError> {
+        let c = self.config.clone();
+        let now = now_ms();
+        for chunk in tasks.chunks(PUSH_CHUNK) {
+            let mut call = PUSH.prepare_invoke();
+            for key in ["pending", "delayed", "signal"] {
+                call.key(c.key(key));
+            }
+            call.key(&c.registry);
+            call.arg(c.prefix()).arg(&c.queue).arg(now).arg(c.retention.as_millis() as u64);
+            for task in chunk {
+                let id = task.task_id().map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), |id| id.to_string());
+                let run_at = task.run_at().map_or(0, |secs| secs * 1000);
+                let max = task.max_attempts().map_or(c.max_attempts, |m| m as u32);
+                call.arg(id).arg(&task.args).arg(max).arg(run_at).arg(task.idempotency_key().unwrap_or(""));
+            }
+            let _: u64 = call.invoke_async(&mut self.conn).await?;
+        }
+        Ok(())
+    }
+}
+
+type FetchedJob = (String, Vec<u8>, u64, u64);
+
+fn parse_fetch(reply: Vec<redis::Value>) -> Result<(u64, Vec<FetchedJob>), RedisQueueError> {
+    let bad = || RedisQueueError::BadReply("fetch".into());
+    let mut values = reply.into_iter();
+    let recovered: u64 = redis::from_redis_value(values.next().ok_or_else(bad)?)?;
+    let rest: Vec<redis::Value> = values.collect();
+    let mut jobs = Vec::with_capacity(rest.len() / 4);
+    for job in rest.chunks(4) {
+        let [id, payload, attempts, max] = job else { return Err(bad()) };
+        let attempts: Option<u64> = redis::from_redis_value(attempts.clone())?;
+        let max: Option<u64> = redis::from_redis_value(max.clone())?;
+        jobs.push((
+            redis::from_redis_value(id.clone())?,
+            redis::from_redis_value(payload.clone())?,
+            attempts.unwrap_or(0),
+            max.unwrap_or(u64::MAX),
+        ));
+    }
+    Ok((recovered, jobs))
+}
