@@ -49,11 +49,11 @@ async fn a_source_that_never_answers_fails_after_job_attempts(stack: Stack) {
     assert_eq!(result["result"], "failure");
 
     // No backend re-runs the job after vteacher gave up: still exactly JOB_ATTEMPTS requests
-    // once well past when a backend retry would have come (apalis-redis: 1 s; SQLite: at once).
+    // once well past when a backend retry would have come (SQLite re-runs a failed job at once).
     let seen = server.requests();
     assert_eq!(seen, 3, "{:?}", gaps(&server));
     // A negative (no further run) has no condition to await: give a backend retry time to
-    // show (apalis-redis would re-run after 1 s, apalis-sqlite at once).
+    // show (a backend re-run would come within it).
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(server.requests(), 3, "the backend did not run it again");
     let gaps = gaps(&server);
