@@ -9,6 +9,7 @@ mod bridge;
 mod downloads;
 mod outages;
 mod processes;
+mod queue;
 mod retries;
 mod transcoding;
 mod web;

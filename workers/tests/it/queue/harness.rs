@@ -1,0 +1,212 @@
+//! Queue-level tests: workers with test handlers on a queue of their own, on vteacher's own
+//! Redis backend or on apalis-redis 1.0.0 for comparison.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use apalis::prelude::WorkerBuilderExt;
+use apalis_core::{
+    backend::{TaskSink, ext::BackendExt},
+    error::{AbortError, BoxDynError},
+    task::{attempt::Attempt, data::Data},
+    worker::builder::WorkerBuilder,
+};
+use redis::aio::ConnectionManager;
+use shared::queue::redisq::{QueueConfig, RedisQueue, wake_on_signal};
+use tokio_util::sync::CancellationToken;
+
+use crate::helpers::{eventually, redis_url};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Ours,
+    ApalisRedis,
+}
+
+/// What a test handler does with each job.
+#[derive(Debug, Clone, Copy)]
+pub enum Behaviour {
+    Succeed,
+    Fail,
+    Abort,
+    Sleep(Duration),
+    /// Records its run in Redis (visible across processes), then never returns.
+    RecordAndHang,
+}
+
+/// Every run of every job, as this process saw them, and how many finished.
+#[derive(Default)]
+pub struct Runs(Mutex<HashMap<u64, Vec<(Instant, usize)>>>, std::sync::atomic::AtomicUsize);
+
+impl Runs {
+    pub fn finished(&self) -> usize {
+        self.1.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn of(&self, job: u64) -> Vec<(Instant, usize)> {
+        self.0.lock().unwrap().get(&job).cloned().unwrap_or_default()
+    }
+
+    pub fn total(&self) -> usize {
+        self.0.lock().unwrap().values().map(Vec::len).sum()
+    }
+
+    pub fn jobs_run_more_than_once(&self) -> usize {
+        self.0.lock().unwrap().values().filter(|runs| runs.len() > 1).count()
+    }
+}
+
+struct Ctx {
+    runs: Arc<Runs>,
+    behaviour: Behaviour,
+    redis: ConnectionManager,
+    runs_key: String,
+}
+
+async fn handler(job: u64, ctx: Data<Arc<Ctx>>, attempt: Attempt) -> Result<(), BoxDynError> {
+    ctx.runs.0.lock().unwrap().entry(job).or_default().push((Instant::now(), attempt.current()));
+    match ctx.behaviour {
+        Behaviour::Succeed => Ok(()),
+        Behaviour::Fail => Err("this job always fails".into()),
+        Behaviour::Abort => Err(Box::new(AbortError::new(std::io::Error::other("cannot ever work")))),
+        Behaviour::Sleep(d) => {
+            tokio::time::sleep(d).await;
+            ctx.runs.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+        Behaviour::RecordAndHang => {
+            let mut conn = ctx.redis.clone();
+            let _: () = redis::cmd("RPUSH")
+                .arg(&ctx.runs_key)
+                .arg(format!("{job}:{}", attempt.current()))
+                .query_async(&mut conn)
+                .await?;
+            std::future::pending().await
+        }
+    }
+}
+
+pub struct QueueTest {
+    pub kind: Kind,
+    pub queue: String,
+    pub conn: ConnectionManager,
+    client: redis::Client,
+    pub runs: Arc<Runs>,
+    pub config: QueueConfig,
+    stop: CancellationToken,
+}
+
+impl QueueTest {
+    pub async fn new(kind: Kind) -> Self {
+        Self::on(kind, &redis_url(), &format!("vt-qtest-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])).await
+    }
+
+    /// On the Redis at `url`, queue `queue`.
+    pub async fn on(kind: Kind, url: &str, queue: &str) -> Self {
+        let client = redis::Client::open(url).unwrap();
+        let conn = client.get_connection_manager().await.unwrap();
+        let mut config = QueueConfig::new(queue, &format!("{queue}:queues"));
+        config.lease = Duration::from_secs(3);
+        config.max_attempts = 4;
+        config.backoff = Duration::from_millis(200);
+        let (runs, stop) = (Arc::default(), CancellationToken::new());
+        Self { kind, queue: queue.to_owned(), conn, client, runs, config, stop }
+    }
+
+    pub fn ours(&self) -> RedisQueue<u64> {
+        RedisQueue::new(self.conn.clone(), self.config.clone())
+    }
+
+    fn theirs(&self) -> apalis_redis::RedisStorage<u64> {
+        let config = apalis_redis::Config::default()
+            .queue(&self.queue)
+            .heartbeat_interval(Duration::from_secs(1))
+            .missed_heartbeats(3)
+            .batch_size(self.config.batch);
+        apalis_redis::RedisStorage::new(self.conn.clone()).with_config(config)
+    }
+
+    /// The key where `RecordAndHang` records runs.
+    pub fn runs_key(&self) -> String {
+        format!("{}:test-runs", self.config.prefix())
+    }
+
+    pub async fn push(&self, jobs: impl IntoIterator<Item = u64>) {
+        let jobs: Vec<u64> = jobs.into_iter().collect();
+        match self.kind {
+            Kind::Ours => self.ours().push_bulk(jobs).await.unwrap(),
+            Kind::ApalisRedis => {
+                for chunk in jobs.chunks(1000) {
+                    self.theirs().push_bulk(chunk.to_vec()).await.unwrap();
+                }
+            }
+        }
+    }
+
+    /// Starts a worker (until the test ends) running up to `concurrency` jobs at once.
+    pub fn spawn_worker(&self, concurrency: usize, behaviour: Behaviour) {
+        let ctx =
+            Arc::new(Ctx { runs: self.runs.clone(), behaviour, redis: self.conn.clone(), runs_key: self.runs_key() });
+        let name = format!("{}-w-{}", self.queue, uuid::Uuid::new_v4().simple());
+        let stop = self.stop.clone();
+        let until = move |worker: apalis_core::worker::context::WorkerContext| {
+            let stop = stop.clone();
+            async move {
+                stop.cancelled().await;
+                worker.stop()
+            }
+        };
+        match self.kind {
+            Kind::Ours => {
+                let mut config = self.config.clone();
+                config.batch = concurrency;
+                let wake = wake_on_signal(self.client.clone(), config.key("signal"), config.idle_wait());
+                let queue = RedisQueue::<u64>::new(self.conn.clone(), config).poll_with_stream(wake);
+                let worker = WorkerBuilder::new(name).backend(queue).data(ctx).concurrency(concurrency).build(handler);
+                tokio::spawn(worker.run_with_ctx(until));
+            }
+            Kind::ApalisRedis => {
+                let storage = self.theirs().poll_with_interval(Duration::from_millis(50));
+                let worker =
+                    WorkerBuilder::new(name).backend(storage).data(ctx).concurrency(concurrency).build(handler);
+                tokio::spawn(worker.run_with_ctx(until));
+            }
+        }
+    }
+
+    pub async fn wait_for_runs(&self, total: usize, timeout: Duration) {
+        eventually(&format!("{total} runs"), timeout, || async { (self.runs.total() >= total).then_some(()) }).await;
+    }
+
+    /// Runs recorded in Redis by `RecordAndHang` workers: (job, attempt).
+    pub async fn recorded_runs(&self) -> Vec<(u64, usize)> {
+        let raw: Vec<String> =
+            redis::cmd("LRANGE").arg(self.runs_key()).arg(0).arg(-1).query_async(&mut self.conn.clone()).await.unwrap();
+        raw.iter()
+            .filter_map(|r| r.split_once(':'))
+            .map(|(job, attempt)| (job.parse().unwrap(), attempt.parse().unwrap()))
+            .collect()
+    }
+}
+
+impl Drop for QueueTest {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        let (client, queue) = (self.client.clone(), self.queue.clone());
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async move {
+                let Ok(mut conn) = client.get_multiplexed_async_connection().await else { return };
+                let keys: Vec<String> =
+                    redis::cmd("KEYS").arg(format!("*{queue}*")).query_async(&mut conn).await.unwrap_or_default();
+                for chunk in keys.chunks(1000) {
+                    let _: Result<(), _> = redis::cmd("UNLINK").arg(chunk).query_async(&mut conn).await;
+                }
+            });
+        })
+        .join();
+    }
+}

@@ -1,0 +1,9 @@
+//! The queue's own semantics, on vteacher's Redis backend and, where it applies, on
+//! apalis-redis 1.0.0 for comparison.
+
+mod harness;
+
+mod child;
+mod commands;
+mod ours;
+mod semantics;
