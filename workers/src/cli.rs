@@ -35,6 +35,11 @@ pub enum Command {
     Book { json: String },
     /// Prints a booking's status as JSON.
     Status { class_id: String },
+    /// Looks into a queue: jobs that failed for good, and putting them back.
+    Queue {
+        #[command(subcommand)]
+        action: QueueAction,
+    },
     /// Runs the embedded default with a generated sample lesson and books three classes.
     Demo {
         /// Where the demo keeps its database, videos and sample lesson.
@@ -45,6 +50,28 @@ pub enum Command {
     Bench {
         #[command(subcommand)]
         which: Bench,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueAction {
+    /// Lists the jobs of a queue that failed for good (the dead set), oldest first, as JSON.
+    Dead {
+        /// The queue: `booking`, `notify`, `download`…; a per-node queue with `--node`.
+        queue: String,
+        #[arg(long)]
+        node: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Puts dead jobs back on their queue with fresh attempts (the given ids, else the oldest).
+    Redrive {
+        queue: String,
+        #[arg(long)]
+        node: Option<String>,
+        ids: Vec<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
     },
 }
 

@@ -7,7 +7,7 @@ use redis::aio::ConnectionManager;
 use super::{
     Job, QueueError,
     backend::{Backend, Queues},
-    redisq::QueueConfig,
+    redisq::{DeadJob, QueueConfig},
 };
 use crate::domain::NodeId;
 
@@ -51,4 +51,68 @@ async fn redis_waiting(mut conn: ConnectionManager, config: &QueueConfig) -> Res
         payloads.extend(payload);
     }
     Ok(payloads)
+}
+
+impl Queues {
+    /// Jobs of queue `name` (a full queue name) that failed for good, oldest first.
+    pub async fn dead(&self, name: &str, limit: usize) -> Result<Vec<DeadJob>, QueueError> {
+        match &self.backend {
+            Backend::Redis { conn, .. } => {
+                let queue = self.redis_queue::<serde_json::Value>(conn, name, 1);
+                queue.dead(limit).await.map_err(|e| QueueError::Push { queue: name.to_owned(), reason: e.to_string() })
+            }
+            Backend::Sqlite(pool) => {
+                let rows: Vec<(String, Vec<u8>, i64, Option<String>)> = sea_orm::sqlx::query_as(
+                    "SELECT id, job, attempts, last_result FROM Jobs WHERE job_type = ?1 AND status = 'Killed' \
+                     ORDER BY done_at LIMIT ?2",
+                )
+                .bind(name)
+                .bind(limit as i64)
+                .fetch_all(pool)
+                .await
+                .map_err(|e| QueueError::Push { queue: name.to_owned(), reason: e.to_string() })?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, job, attempts, error)| DeadJob {
+                        id,
+                        payload: serde_json::from_slice(&job).unwrap_or_default(),
+                        attempts: attempts.max(0) as u64,
+                        error: error.unwrap_or_default(),
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// Puts dead jobs of queue `name` back (the given ids, or the oldest `limit`) with fresh
+    /// attempts. Returns how many.
+    pub async fn redrive(&self, name: &str, ids: &[String], limit: usize) -> Result<u64, QueueError> {
+        let failed = |e: &dyn std::fmt::Display| QueueError::Push { queue: name.to_owned(), reason: e.to_string() };
+        match &self.backend {
+            Backend::Redis { conn, .. } => {
+                self.redis_queue::<serde_json::Value>(conn, name, 1).redrive(ids, limit).await.map_err(|e| failed(&e))
+            }
+            Backend::Sqlite(pool) => {
+                let chosen = if ids.is_empty() {
+                    self.dead(name, limit).await?.into_iter().map(|d| d.id).collect()
+                } else {
+                    ids.to_vec()
+                };
+                let mut moved = 0;
+                for id in chosen {
+                    let done = sea_orm::sqlx::query(
+                        "UPDATE Jobs SET status = 'Pending', attempts = 0, lock_by = NULL, lock_at = NULL, done_at = NULL \
+                         WHERE id = ?1 AND job_type = ?2 AND status = 'Killed'",
+                    )
+                    .bind(&id)
+                    .bind(name)
+                    .execute(pool)
+                    .await
+                    .map_err(|e| failed(&e))?;
+                    moved += done.rows_affected();
+                }
+                Ok(moved)
+            }
+        }
+    }
 }

@@ -35,6 +35,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Config => return tools::print_config(&settings),
         Command::Book { json } => return tools::book(settings, &json).await,
         Command::Status { class_id } => return tools::status(settings, &class_id).await,
+        Command::Queue { action } => return tools::queue(settings, action).await,
         Command::Demo { dir } => return demo::run(settings, &dir).await,
         Command::Bench { which } => return bench::run(settings, which).await,
     };

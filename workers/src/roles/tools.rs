@@ -9,8 +9,12 @@ use shared::{
     config::Settings,
     db::Database,
     domain::Booking,
+    domain::NodeId,
+    queue::{queue_name, registry},
 };
 use tokio_util::sync::CancellationToken;
+
+use crate::cli::QueueAction;
 
 pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
     let db = Database::connect(&settings.database_url).await?;
@@ -48,5 +52,30 @@ pub async fn status(settings: Settings, class_id: &str) -> anyhow::Result<()> {
         bail!("no booking for class {class_id:?}");
     };
     println!("{}", serde_json::to_string_pretty(&BookingStatus::from(&row))?);
+    Ok(())
+}
+
+/// `vteacher queue dead|redrive`.
+pub async fn queue(settings: Settings, action: QueueAction) -> anyhow::Result<()> {
+    let app = App::connect(settings, CancellationToken::new()).await?;
+    let full_name = |queue: &str, node: &Option<String>| -> anyhow::Result<String> {
+        let per_node = registry::is_per_node(queue)?;
+        let node: Option<NodeId> = match (per_node, node) {
+            (true, Some(node)) => Some(node.parse().context("--node")?),
+            (true, None) => Some(app.settings.node_id.clone()),
+            (false, _) => None,
+        };
+        Ok(queue_name(&app.settings.queue_prefix, queue, node.as_ref()))
+    };
+    match action {
+        QueueAction::Dead { queue, node, limit } => {
+            let dead = app.queues.dead(&full_name(&queue, &node)?, limit).await?;
+            println!("{}", serde_json::to_string_pretty(&dead)?);
+        }
+        QueueAction::Redrive { queue, node, ids, limit } => {
+            let moved = app.queues.redrive(&full_name(&queue, &node)?, &ids, limit).await?;
+            println!("{moved} job(s) put back");
+        }
+    }
     Ok(())
 }

@@ -345,31 +345,37 @@ pub fn lesson_bytes(len: usize) -> Vec<u8> {
     workers::fileserver::pattern(len)
 }
 
-/// Receives webhook POSTs (`RESULT_WEBHOOK_URL`) on loopback.
+/// Receives webhook POSTs (`RESULT_WEBHOOK_URL`) on loopback; answers 503 while `failing`.
 pub struct WebhookSink {
     pub url: String,
     received: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    pub failing: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl WebhookSink {
     pub async fn start() -> Self {
-        use axum::{Json, Router, extract::State, routing::post};
-        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        use std::sync::{Arc, Mutex, atomic::AtomicBool, atomic::Ordering};
+
+        use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
+        type Shared = (Arc<Mutex<Vec<Value>>>, Arc<AtomicBool>);
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let failing = Arc::new(AtomicBool::new(false));
         let router = Router::new()
             .route(
                 "/hook",
-                post(
-                    |State(store): State<std::sync::Arc<std::sync::Mutex<Vec<Value>>>>,
-                     Json(body): Json<Value>| async move {
-                        store.lock().unwrap().push(body);
-                    },
-                ),
+                post(|State((store, failing)): State<Shared>, Json(body): Json<Value>| async move {
+                    if failing.load(Ordering::SeqCst) {
+                        return StatusCode::SERVICE_UNAVAILABLE;
+                    }
+                    store.lock().unwrap().push(body);
+                    StatusCode::OK
+                }),
             )
-            .with_state(received.clone());
+            .with_state((received.clone(), failing.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await });
-        Self { url, received }
+        Self { url, received, failing }
     }
 
     /// Everything received so far.

@@ -180,3 +180,46 @@ async fn the_shell_books_and_reads_status() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("record_id"));
     app.stop().await;
 }
+
+async fn an_operator_lists_and_redrives_dead_jobs(stack: Stack) {
+    let mut env = TestEnv::new(stack).await;
+    let hook = WebhookSink::start().await;
+    hook.failing.store(true, std::sync::atomic::Ordering::SeqCst);
+    env.set("RESULT_WEBHOOK_URL", hook.url.clone());
+    let server = FileServer::start().await.unwrap();
+    server.put("a.flv", lesson_bytes(1000));
+    let app = env.spawn().await;
+    let body = json!({"class_id": "c-dead", "record_id": 3, "video_url": server.url("a.flv")});
+    assert_eq!(app.post_booking(&body).await.status(), 202);
+    app.wait_for_state("c-dead", "ready").await;
+
+    // The result cannot be sent: after JOB_ATTEMPTS the notify job is dead.
+    let dead = eventually("the notify job to be dead", Duration::from_secs(20), || async {
+        let out = env.command(&["queue", "dead", "notify"]).output().await.ok()?;
+        let dead: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).ok()?;
+        (!dead.is_empty()).then_some(dead)
+    })
+    .await;
+    assert_eq!(dead[0]["payload"]["class_id"], "c-dead");
+    assert!(dead[0]["error"].as_str().unwrap().contains("503"), "{dead:?}");
+
+    hook.failing.store(false, std::sync::atomic::Ordering::SeqCst);
+    let redriven = env.command(&["queue", "redrive", "notify"]).output().await.unwrap();
+    assert!(String::from_utf8_lossy(&redriven.stdout).contains("1 job(s) put back"), "{redriven:?}");
+    assert_eq!(hook.result_of("c-dead").await["result"], "success");
+    let after = env.command(&["queue", "dead", "notify"]).output().await.unwrap();
+    assert_eq!(serde_json::from_slice::<Vec<serde_json::Value>>(&after.stdout).unwrap().len(), 0);
+    app.stop().await;
+}
+
+mod dead_jobs {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn embedded() {
+        an_operator_lists_and_redrives_dead_jobs(Stack::Embedded).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn redis() {
+        an_operator_lists_and_redrives_dead_jobs(Stack::Redis).await
+    }
+}
