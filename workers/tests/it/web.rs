@@ -91,3 +91,46 @@ async fn web_refuses_to_listen_beyond_loopback_without_a_token() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("API_TOKEN"));
 }
+
+/// The dashboard's API over the queues, on both backends: the queues with their counts, and
+/// the jobs of a queue.
+async fn the_dashboard_shows_queues_and_their_jobs(stack: Stack) {
+    let env = TestEnv::new(stack).await;
+    // Only web: jobs stay in their queues for the dashboard to show.
+    let app = env.spawn_with(workers::roles::Launch { web: true, migrate: true, ..Default::default() }).await;
+    for class_id in ["c-1", "c-2"] {
+        let body = serde_json::json!({"class_id": class_id, "record_id": 1, "video_url": "http://127.0.0.1:9/a.flv"});
+        assert_eq!(app.post_booking(&body).await.status(), 202);
+    }
+    let booking_queue = format!("{}:booking", env.prefix);
+    let queues: Value = app.http.get(app.url("/api/v1/queues")).send().await.unwrap().json().await.unwrap();
+    let booking =
+        queues.as_array().unwrap().iter().find(|q| q["name"] == booking_queue.as_str()).expect("the booking queue");
+    let pending = booking["stats"].as_array().unwrap().iter().find(|s| s["title"] == "PENDING_JOBS").unwrap();
+    assert_eq!(pending["value"], "2", "{booking}");
+
+    let tasks: Value = app
+        .http
+        .get(app.url(&format!("/api/v1/queues/{booking_queue}/tasks?status=Pending&page=1")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let classes: Vec<&str> = tasks.as_array().unwrap().iter().filter_map(|t| t["args"]["class_id"].as_str()).collect();
+    assert_eq!(classes.len(), 2, "{tasks}");
+    app.stop().await;
+}
+
+mod dashboard {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn embedded() {
+        the_dashboard_shows_queues_and_their_jobs(Stack::Embedded).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn redis() {
+        the_dashboard_shows_queues_and_their_jobs(Stack::Redis).await
+    }
+}
