@@ -6,7 +6,7 @@ use crate::{
     app::App,
     db::{bookings, now_ms},
     domain::{BookingState, ClassId},
-    queue::{JobError, booking::BookingJob, notify::NotifyJob},
+    queue::{Job, JobError, booking::BookingJob, notify::NotifyJob},
 };
 
 /// A booking still undecided after this long has lost its job (deciding takes milliseconds).
@@ -16,19 +16,8 @@ pub const LOST_AFTER_MS: i64 = 5 * 60 * 1000;
 pub async fn requeue_lost(app: &App) -> Result<usize, JobError> {
     let stale = bookings::Entity::find()
         .filter(bookings::Column::State.eq(BookingState::Queued))
-        .filter(bookings::Column::Node.is_null())
-        .filter(bookings::Column::UpdatedAt.lt(now_ms() - LOST_AFTER_MS))
-        .all(&app.db.conn)
-        .await?;
-    let mut count = 0;
-    for booking in stale {
-        let Ok(class_id) = booking.class_id.parse::<ClassId>() else {
-            continue;
-        };
-        app.queues.enqueue(BookingJob { class_id }, None).await?;
-        count += 1;
-    }
-    Ok(count)
+        .filter(bookings::Column::Node.is_null());
+    requeue_stale(app, stale, |class_id| BookingJob { class_id }).await
 }
 
 /// Queues the result again for every settled booking whose result was never sent (a crash
@@ -36,16 +25,20 @@ pub async fn requeue_lost(app: &App) -> Result<usize, JobError> {
 pub async fn renotify_lost(app: &App) -> Result<usize, JobError> {
     let stale = bookings::Entity::find()
         .filter(bookings::Column::State.is_in([BookingState::Ready, BookingState::Failed]))
-        .filter(bookings::Column::NotifiedAt.is_null())
-        .filter(bookings::Column::UpdatedAt.lt(now_ms() - LOST_AFTER_MS))
-        .all(&app.db.conn)
-        .await?;
+        .filter(bookings::Column::NotifiedAt.is_null());
+    requeue_stale(app, stale, |class_id| NotifyJob { class_id }).await
+}
+
+/// Queues `job(class_id)` for every booking `select` finds untouched for `LOST_AFTER_MS`.
+async fn requeue_stale<J: Job>(
+    app: &App,
+    select: sea_orm::Select<bookings::Entity>,
+    job: impl Fn(ClassId) -> J,
+) -> Result<usize, JobError> {
+    let stale = select.filter(bookings::Column::UpdatedAt.lt(now_ms() - LOST_AFTER_MS)).all(&app.db.conn).await?;
     let mut count = 0;
-    for booking in stale {
-        let Ok(class_id) = booking.class_id.parse::<ClassId>() else {
-            continue;
-        };
-        app.queues.enqueue(NotifyJob { class_id }, None).await?;
+    for class_id in stale.iter().filter_map(|b| b.class_id.parse::<ClassId>().ok()) {
+        app.queues.enqueue(job(class_id), None).await?;
         count += 1;
     }
     Ok(count)

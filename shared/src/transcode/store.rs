@@ -169,43 +169,41 @@ fn waiting(key: Key) -> sea_orm::Select<bookings::Entity> {
         .filter(bookings::Column::State.eq(BookingState::WaitingTranscode))
 }
 
-async fn waiting_ids(txn: &DatabaseTransaction, key: Key) -> Result<Vec<ClassId>, DbErr> {
+/// Applies `change` to every booking waiting for `key`, in this one transaction; returns them.
+async fn settle_waiters(
+    txn: &DatabaseTransaction,
+    key: Key,
+    change: bookings::ActiveModel,
+) -> Result<Vec<ClassId>, DbErr> {
     let rows = waiting(key).all(txn).await?;
-    Ok(rows.into_iter().filter_map(|b| b.class_id.parse().ok()).collect())
+    let ids: Vec<ClassId> = rows.into_iter().filter_map(|b| b.class_id.parse().ok()).collect();
+    bookings::Entity::update_many()
+        .set(bookings::ActiveModel { updated_at: Set(now_ms()), ..change })
+        .filter(bookings::Column::ClassId.is_in(ids.iter().map(ClassId::as_str)))
+        .exec(txn)
+        .await?;
+    Ok(ids)
 }
 
-/// Every waiting booking of `key` goes on with `url`, in this one transaction.
+/// Every waiting booking of `key` goes on with `url`.
 async fn release_waiters(txn: &DatabaseTransaction, key: Key, url: &str) -> Result<Vec<After>, DbErr> {
-    let ids = waiting_ids(txn, key).await?;
     let change = bookings::ActiveModel {
         state: Set(BookingState::Queued),
         source_url: Set(Some(url.to_owned())),
         reason: Set(None),
-        updated_at: Set(now_ms()),
         ..Default::default()
     };
-    bookings::Entity::update_many()
-        .set(change)
-        .filter(bookings::Column::ClassId.is_in(ids.iter().map(ClassId::as_str)))
-        .exec(txn)
-        .await?;
-    Ok(ids.into_iter().map(After::Book).collect())
+    Ok(settle_waiters(txn, key, change).await?.into_iter().map(After::Book).collect())
 }
 
+/// Every waiting booking of `key` fails with `reason`.
 async fn fail_waiters(txn: &DatabaseTransaction, key: Key, reason: &str) -> Result<Vec<After>, DbErr> {
-    let ids = waiting_ids(txn, key).await?;
     let change = bookings::ActiveModel {
         state: Set(BookingState::Failed),
         reason: Set(Some(reason.to_owned())),
-        updated_at: Set(now_ms()),
         ..Default::default()
     };
-    bookings::Entity::update_many()
-        .set(change)
-        .filter(bookings::Column::ClassId.is_in(ids.iter().map(ClassId::as_str)))
-        .exec(txn)
-        .await?;
-    Ok(ids.into_iter().map(After::Notify).collect())
+    Ok(settle_waiters(txn, key, change).await?.into_iter().map(After::Notify).collect())
 }
 
 async fn keep_unmatched(

@@ -11,5 +11,6 @@ mod outages;
 mod processes;
 mod queue;
 mod retries;
+mod sweeper;
 mod transcoding;
 mod web;
