@@ -104,4 +104,35 @@ pub enum Bench {
         #[arg(long, default_value = "240P")]
         height: String,
     },
+    /// Draining a backlog of no-op jobs: vteacher's Redis queue vs BullMQ (and apalis-redis
+    /// 1.0.0 when built with `--features compare-apalis-redis`), on a redis-server of its own.
+    Queue {
+        /// Jobs pushed before the worker starts.
+        #[arg(long, default_value_t = 50_000)]
+        backlog: u64,
+        /// The worker's concurrency, one run per value.
+        #[arg(long, value_delimiter = ',', default_value = "1,10,50")]
+        concurrency: Vec<usize>,
+        /// The smallest fetch batch of our worker (the product fetches `concurrency`); ours also
+        /// runs with batch = max(concurrency, this). 0: only as the product does.
+        #[arg(long, default_value_t = 100)]
+        min_batch: usize,
+        /// apalis-redis 1.0.0 stops above ~8k jobs: it and ours also drain this smaller backlog
+        /// for a ratio (0: no).
+        #[arg(long, default_value_t = 5_000)]
+        small_backlog: u64,
+        /// An experiment: ours also runs as this many apalis workers in the process, sharing the
+        /// concurrency (one worker fetches and acknowledges strictly in turn). 1: no.
+        #[arg(long, default_value_t = 1)]
+        split: usize,
+    },
+    /// What idle workers cost Redis: CPU seconds and commands/s, on a redis-server of its own.
+    Idle {
+        /// Idle workers, each on a queue of its own (as one per node queue).
+        #[arg(long, default_value_t = 200)]
+        workers: usize,
+        /// How long they idle (measured).
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
 }

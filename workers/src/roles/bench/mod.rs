@@ -2,6 +2,13 @@
 //! ratio against it.
 
 mod download;
+mod idle;
+mod own_redis;
+mod queue;
+#[cfg(feature = "compare-apalis-redis")]
+mod queue_apalis;
+mod queue_bullmq;
+mod queue_report;
 mod transcode;
 
 use std::{path::Path, time::Duration};
@@ -16,6 +23,10 @@ pub async fn run(_settings: Settings, which: Bench) -> anyhow::Result<()> {
     match which {
         Bench::Download { rate, seconds, size_mib, runs } => download::run(&rate, seconds, size_mib, runs).await,
         Bench::Transcode { seconds, runs, height } => transcode::run(seconds, runs, &height).await,
+        Bench::Queue { backlog, concurrency, min_batch, small_backlog, split } => {
+            queue::run(backlog, &concurrency, min_batch, small_backlog, split).await
+        }
+        Bench::Idle { workers, seconds } => idle::run(workers, seconds).await,
     }
 }
 

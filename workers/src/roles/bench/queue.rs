@@ -1,0 +1,241 @@
+//! `vteacher bench queue`: how fast one worker drains a backlog of no-op jobs pushed before it
+//! starts — vteacher's own Redis queue against BullMQ (and apalis-redis 1.0.0 with the
+//! `compare-apalis-redis` feature), each from an empty queue on the same redis-server of the
+//! benchmark's own. The time runs from the worker's start until Redis shows every job done.
+
+use std::{
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering::Relaxed},
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::anyhow;
+use apalis::prelude::WorkerBuilderExt;
+use apalis_core::{
+    backend::{TaskSink, ext::BackendExt},
+    error::{BoxDynError, WorkerError},
+    task::data::Data,
+    worker::{builder::WorkerBuilder, context::WorkerContext},
+};
+use shared::queue::redisq::{QueueConfig, RedisQueue, wake_on_signal};
+use tokio::{sync::Notify, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    own_redis::{OwnRedis, Usage, Window},
+    queue_bullmq::BullMq,
+    queue_report::report,
+};
+
+/// No progress for this long: the contender is reported as stalled.
+const STALL: Duration = Duration::from_secs(30);
+
+/// Jobs the handlers have run, and a wake-up when they reach the target.
+#[derive(Default)]
+pub(super) struct Progress {
+    done: AtomicU64,
+    target: AtomicU64,
+    reached: Notify,
+}
+
+impl Progress {
+    pub fn new(target: u64) -> Arc<Self> {
+        Arc::new(Self { target: AtomicU64::new(target), ..Self::default() })
+    }
+}
+
+/// The no-op job: counts itself.
+pub(super) async fn noop(_job: u64, progress: Data<Arc<Progress>>) -> Result<(), BoxDynError> {
+    if progress.done.fetch_add(1, Relaxed) + 1 == progress.target.load(Relaxed) {
+        progress.reached.notify_one();
+    }
+    Ok(())
+}
+
+pub(super) enum Outcome {
+    Drained(Duration),
+    Failed(String),
+}
+
+pub(super) struct Run {
+    pub who: String,
+    pub backlog: u64,
+    pub concurrency: usize,
+    pub outcome: Outcome,
+    pub usage: Usage,
+}
+
+impl Run {
+    pub fn jobs_per_sec(&self) -> Option<f64> {
+        match self.outcome {
+            Outcome::Drained(took) => Some(self.backlog as f64 / took.as_secs_f64()),
+            Outcome::Failed(_) => None,
+        }
+    }
+}
+
+/// Stops a worker run with `run_with_ctx` when `stop` is cancelled.
+pub(super) async fn stopped(stop: CancellationToken, ctx: WorkerContext) -> Result<(), WorkerError> {
+    stop.cancelled().await;
+    ctx.stop()
+}
+
+/// Stops a worker and waits (a little) for it to hand back what it holds.
+pub(super) async fn finish(stop: CancellationToken, mut worker: JoinHandle<Result<(), WorkerError>>) {
+    stop.cancel();
+    if !worker.is_finished() && tokio::time::timeout(Duration::from_secs(10), &mut worker).await.is_err() {
+        worker.abort();
+    }
+}
+
+/// Waits until the handlers have run `target` jobs and Redis counts them done; a worker that
+/// stops or makes no progress for `STALL` is the outcome instead.
+pub(super) async fn drain<F, Fut>(
+    progress: &Progress,
+    target: u64,
+    worker: &mut JoinHandle<Result<(), WorkerError>>,
+    started: Instant,
+    mut done_in_redis: F,
+) -> Outcome
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<u64>>,
+{
+    let mut last = (u64::MAX, Instant::now());
+    let mut stalled = |done: u64| {
+        if done != last.0 {
+            last = (done, Instant::now());
+        }
+        last.1.elapsed() >= STALL
+    };
+    loop {
+        tokio::select! {
+            () = progress.reached.notified() => break,
+            joined = &mut *worker => {
+                let why = match joined {
+                    Ok(Ok(())) => "its stream ended".to_owned(),
+                    Ok(Err(e)) => e.to_string(),
+                    Err(e) => e.to_string(),
+                };
+                return Outcome::Failed(format!("worker stopped after {} jobs: {why}", progress.done.load(Relaxed)));
+            }
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        let done = progress.done.load(Relaxed);
+        if done >= target {
+            break;
+        }
+        if stalled(done) {
+            return Outcome::Failed(format!("stalled: no progress for {}s after {done} jobs", STALL.as_secs()));
+        }
+    }
+    loop {
+        match done_in_redis().await {
+            Ok(done) if done >= target => return Outcome::Drained(started.elapsed()),
+            Ok(done) if stalled(done) => return Outcome::Failed(format!("{done} of {target} acknowledged")),
+            Ok(_) => tokio::time::sleep(Duration::from_millis(1)).await,
+            Err(e) => return Outcome::Failed(format!("counting done jobs: {e:#}")),
+        }
+    }
+}
+
+/// vteacher's queue: `workers` apalis workers in this process (1 but for the `--split`
+/// experiment) sharing `concurrency`, each fetching `batch` jobs at a time.
+async fn ours(
+    redis: &mut OwnRedis,
+    backlog: u64,
+    concurrency: usize,
+    batch: usize,
+    workers: usize,
+) -> anyhow::Result<Run> {
+    redis.flush().await?;
+    let config = QueueConfig { batch, ..QueueConfig::new("bench", "bench:queues") };
+    let mut queue = RedisQueue::<u64>::new(redis.manager().await?, config.clone());
+    queue.push_bulk((0..backlog).collect()).await.map_err(|e| anyhow!("pushing the backlog: {e}"))?;
+    let progress = Progress::new(backlog);
+    let stop = CancellationToken::new();
+    let mut all = Vec::new();
+    for w in 0..workers {
+        let wake = wake_on_signal(redis.client.clone(), config.key("signal"), config.idle_wait());
+        let worker = WorkerBuilder::new(format!("bench-ours-{concurrency}-{w}"))
+            .backend(queue.clone().poll_with_stream(wake))
+            .data(progress.clone())
+            .concurrency(concurrency / workers)
+            .build(noop);
+        let until = stop.clone();
+        all.push(worker.run_with_ctx(move |ctx| stopped(until.clone(), ctx)));
+    }
+    let window = Window::start(redis, Some(std::process::id())).await?;
+    let started = Instant::now();
+    let mut handle = tokio::spawn(async move { futures::future::try_join_all(all).await.map(drop) });
+    let queue_ref = &queue;
+    let outcome =
+        drain(&progress, backlog, &mut handle, started, || async move { Ok(queue_ref.counts().await?.done) }).await;
+    let usage = window.finish(redis).await?;
+    finish(stop, handle).await;
+    let who = match (workers, batch == concurrency / workers) {
+        (1, true) => "ours, batch = c (as the product)".to_owned(),
+        (1, false) => format!("ours, batch = max(c, {batch})"),
+        (n, _) => format!("ours, {n} workers × c/{n}, batch = c/{n}"),
+    };
+    Ok(Run { who, backlog, concurrency, outcome, usage })
+}
+
+pub(super) async fn run(
+    backlog: u64,
+    concurrency: &[usize],
+    min_batch: usize,
+    small_backlog: u64,
+    split: usize,
+) -> anyhow::Result<()> {
+    let bullmq = BullMq::install().await?;
+    let mut redis = OwnRedis::start().await?;
+    let (redis_version, cpus) = (redis.version().await?, std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "backlog {backlog} no-op jobs; one worker; redis-server {redis_version} of our own on port {}; {cpus} cores; BullMQ {}",
+        redis.port, bullmq.version
+    );
+    let mut runs = Vec::new();
+    let mut record = |run: Run| {
+        match &run.outcome {
+            Outcome::Drained(took) => println!(
+                "  {:<40} c={:<3} {:>9.0} jobs/s in {:.3}s",
+                run.who,
+                run.concurrency,
+                run.jobs_per_sec().unwrap_or(0.0),
+                took.as_secs_f64()
+            ),
+            Outcome::Failed(why) => println!("  {:<40} c={:<3} FAILED: {why}", run.who, run.concurrency),
+        }
+        runs.push(run);
+    };
+    for &c in concurrency {
+        let c = c.max(1);
+        record(ours(&mut redis, backlog, c, c, 1).await?);
+        if min_batch > c {
+            record(ours(&mut redis, backlog, c, min_batch, 1).await?);
+        }
+        if split > 1 && c >= split {
+            record(ours(&mut redis, backlog, c, c / split, split).await?);
+        }
+        for keep in [false, true] {
+            record(bullmq.run(&mut redis, backlog, c, keep).await?);
+        }
+        #[cfg(feature = "compare-apalis-redis")]
+        {
+            record(super::queue_apalis::drain(&mut redis, backlog, c).await?);
+            if small_backlog > 0 && small_backlog < backlog {
+                record(ours(&mut redis, small_backlog, c, c, 1).await?);
+                record(super::queue_apalis::drain(&mut redis, small_backlog, c).await?);
+            }
+        }
+    }
+    #[cfg(not(feature = "compare-apalis-redis"))]
+    let _ = small_backlog;
+    redis.stop().await;
+    report(&runs);
+    Ok(())
+}
