@@ -69,7 +69,12 @@ impl<Args> std::fmt::Debug for RedisQueue<Args> {
 
 impl<Args> RedisQueue<Args> {
     pub fn new(conn: ConnectionManager, config: QueueConfig) -> Self {
-        let persistence = RedisPersistence { conn, config, held: Arc::new(Mutex::new(Default::default())) };
+        let persistence = RedisPersistence {
+            conn,
+            config,
+            held: Arc::new(Mutex::new(Default::default())),
+            chores_at: Arc::default(),
+        };
         Self { persist: Persisted::new(persistence), codec: JsonCodec::default(), cleanup: None, job: PhantomData }
     }
 

@@ -37,6 +37,8 @@ pub struct RedisPersistence {
     pub(super) config: QueueConfig,
     /// The jobs this worker holds, whose leases its heartbeat renews.
     pub(super) held: Arc<Mutex<HashSet<String>>>,
+    /// When this worker last did the fetch chores (ms).
+    pub(super) chores_at: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl RedisPersistence {
@@ -130,7 +132,15 @@ impl Persistence for RedisPersistence {
         for key in ["pending", "inflight", "delayed", "signal", "workers"] {
             call.key(c.key(key));
         }
-        call.arg(c.prefix()).arg(now_ms()).arg(self.deadline()).arg(c.batch).arg(worker.name()).arg(CHORE_LIMIT);
+        // Recovering expired leases at most once a second per worker: a busy worker fetches far
+        // more often than that, and a lease is seconds long.
+        let now = now_ms();
+        let chores_due = now >= self.chores_at.load(std::sync::atomic::Ordering::Relaxed) + 1000;
+        if chores_due {
+            self.chores_at.store(now, std::sync::atomic::Ordering::Relaxed);
+        }
+        let limit = if chores_due { CHORE_LIMIT } else { 0 };
+        call.arg(c.prefix()).arg(now).arg(self.deadline()).arg(c.batch).arg(worker.name()).arg(limit);
         let reply: Vec<redis::Value> = call.invoke_async(&mut self.conn).await?;
         let (recovered, jobs) = parse_fetch(reply)?;
         if recovered > 0 {
