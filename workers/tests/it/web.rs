@@ -67,19 +67,15 @@ async fn the_dashboard_opens_after_login_and_lists_the_queues() {
     let page = no_redirects.get(app.url("/")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("<html"), "the dashboard's page");
-    let queues: Value = no_redirects
-        .get(app.url("/api/v1/queues"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let names: Vec<&str> = queues.as_array().unwrap().iter().filter_map(|q| q["name"].as_str()).collect();
-    for queue in ["booking", "notify"] {
-        assert!(names.contains(&format!("{}:{queue}", env.prefix).as_str()), "{names:?}");
-    }
+    // A queue is listed once its worker has registered.
+    let wanted = ["booking", "notify"].map(|queue| format!("{}:{queue}", env.prefix));
+    eventually("the booking and notify queues to be listed", std::time::Duration::from_secs(10), || async {
+        let response = no_redirects.get(app.url("/api/v1/queues")).header("cookie", &cookie).send().await.ok()?;
+        let queues: Value = response.json().await.ok()?;
+        let names: Vec<&str> = queues.as_array()?.iter().filter_map(|q| q["name"].as_str()).collect();
+        wanted.iter().all(|w| names.contains(&w.as_str())).then_some(())
+    })
+    .await;
     app.stop().await;
 }
 
