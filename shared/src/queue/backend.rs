@@ -137,7 +137,7 @@ impl Queues {
     /// Drops jobs that finished (done, or failed for good) longer than `older_than` ago.
     /// Never a job that is running, waiting, or waiting for a retry. (apalis's own `Vacuum`
     /// deletes failed jobs still awaiting their retry, and on SQLite every finished job
-    /// whatever its age: DESIGN.md.) The Redis queues get theirs with vteacher's own backend.
+    /// whatever its age: DESIGN.md.) The Redis queues expire their own (`redisq`, ack.lua).
     pub async fn purge_finished(&self, older_than: Duration) -> Result<u64, QueueError> {
         let Backend::Sqlite(pool) = &self.backend else {
             return Ok(0);
