@@ -1,0 +1,101 @@
+//! The app as a test drives it: over HTTP, and its published results.
+
+use std::{net::SocketAddr, time::Duration};
+
+use serde_json::Value;
+use shared::App;
+use tokio::sync::mpsc;
+use workers::roles::Running;
+
+use super::eventually;
+
+pub struct Results {
+    pub(super) rx: mpsc::UnboundedReceiver<Value>,
+    pub seen: Vec<Value>,
+}
+
+impl Results {
+    /// Waits for the result of `class_id`.
+    pub async fn of(&mut self, class_id: &str, timeout: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(found) = self.seen.iter().find(|r| r["class_id"] == class_id) {
+                return found.clone();
+            }
+            let next = tokio::time::timeout_at(deadline, self.rx.recv()).await;
+            let value = next.unwrap_or_else(|_| panic!("no result for {class_id} within {timeout:?}"));
+            self.seen.push(value.expect("result stream open"));
+        }
+    }
+}
+
+pub struct TestApp {
+    pub app: App,
+    pub addr: Option<SocketAddr>,
+    pub http: reqwest::Client,
+    pub(super) running: Option<Running>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr.expect("web is running"))
+    }
+
+    pub async fn post_booking(&self, body: &Value) -> reqwest::Response {
+        self.http.post(self.url("/api/bookings")).json(body).send().await.expect("request")
+    }
+
+    pub async fn post_raw(&self, body: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/bookings"))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn booking(&self, class_id: &str) -> Option<Value> {
+        let response = self.http.get(self.url(&format!("/api/bookings/{class_id}"))).send().await.expect("request");
+        if response.status() == 404 {
+            return None;
+        }
+        Some(response.json().await.expect("JSON"))
+    }
+
+    /// Waits until the booking reaches `state` (panics if it settles in another).
+    pub async fn wait_for_state(&self, class_id: &str, state: &str) -> Value {
+        eventually(&format!("{class_id} to be {state}"), Duration::from_secs(30), || async {
+            let booking = self.booking(class_id).await?;
+            let now = booking["state"].as_str().unwrap_or_default().to_owned();
+            if now != state && (now == "ready" || now == "failed") {
+                panic!("{class_id} settled as {now}, not {state}: {booking}");
+            }
+            (now == state).then_some(booking)
+        })
+        .await
+    }
+
+    /// The sum of the Prometheus samples of `name` whose labels contain `label`.
+    pub async fn metric(&self, name: &str, label: &str) -> u64 {
+        let text = self.http.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .filter(|l| l.starts_with(name) && l.contains(label))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("the app stops cleanly");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(running) = &self.running {
+            running.shutdown.cancel();
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! One test's world: its services and settings.
+
+use std::{collections::HashMap, path::PathBuf, time::Duration};
+
+use futures::StreamExt;
+use serde_json::Value;
+use shared::config::Settings;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use workers::roles::{Launch, launch};
+
+use super::{Results, TestApp, eventually};
+
+/// Which real services back a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stack {
+    /// The embedded default: SQLite state, SQLite queues.
+    Embedded,
+    /// SQLite state, Redis queues.
+    Redis,
+    /// A fleet: PostgreSQL state, Redis queues.
+    Fleet,
+}
+
+impl Stack {
+    pub fn has_redis(self) -> bool {
+        self != Stack::Embedded
+    }
+}
+
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+fn postgres_url(db: &str) -> String {
+    let base = std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    format!("{base}/{db}")
+}
+
+/// One test's world: its services, its settings, and the app when running.
+pub struct TestEnv {
+    pub stack: Stack,
+    pub dir: tempfile::TempDir,
+    pub pairs: HashMap<String, String>,
+    pub prefix: String,
+    pg_db: Option<String>,
+}
+
+impl TestEnv {
+    pub async fn new(stack: Stack) -> Self {
+        workers::telemetry::init_logs(shared::config::LogFormat::Text);
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let prefix = format!("vt-test-{}", &id[..12]);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut pairs = HashMap::new();
+        let mut pg_db = None;
+        let database_url = match stack {
+            Stack::Fleet => {
+                let name = format!("vt_test_{}", &id[..16]);
+                create_postgres_db(&name).await;
+                let url = postgres_url(&name);
+                pg_db = Some(name);
+                url
+            }
+            _ => format!("sqlite://{}?mode=rwc", dir.path().join("vteacher.db").display()),
+        };
+        pairs.insert("DATABASE_URL".into(), database_url);
+        if stack.has_redis() {
+            pairs.insert("REDIS_URL".into(), redis_url());
+        }
+        for (key, value) in [
+            ("PORT", "0".to_owned()),
+            ("BIND", "127.0.0.1".to_owned()),
+            ("NODE_ID", format!("node-{}", &id[..6])),
+            ("VIDEO_ROOT", dir.path().join("video").display().to_string()),
+            ("STORAGE_URL", format!("fs://{}", dir.path().join("storage").display())),
+            ("TRANSCODE_WORK_DIR", dir.path().join("transcode-work").display().to_string()),
+            ("QUEUE_PREFIX", prefix.clone()),
+            ("CHANNEL_BOOKING", format!("{prefix}:booking")),
+            ("CHANNEL_TRANSCODE", format!("{prefix}:transcoding")),
+            ("CHANNEL_CLASS_END", format!("{prefix}:class_end")),
+            ("CHANNEL_RESULT", format!("{prefix}:result")),
+            ("DOWNLOAD_RATE", "0".to_owned()),
+            ("JOB_ATTEMPTS", "3".to_owned()),
+            ("JOB_BACKOFF", "200ms".to_owned()),
+            ("QUEUE_LEASE", "6s".to_owned()),
+            ("SHUTDOWN_TIMEOUT", "3s".to_owned()),
+        ] {
+            pairs.insert(key.into(), value);
+        }
+        Self { stack, dir, pairs, prefix, pg_db }
+    }
+
+    pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+        self.pairs.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings::from_pairs(self.pairs.iter()).expect("test settings are valid")
+    }
+
+    pub fn video_root(&self) -> PathBuf {
+        self.dir.path().join("video")
+    }
+
+    /// Starts every role in this process (`vteacher all`), web on a random port.
+    pub async fn spawn(&self) -> TestApp {
+        self.spawn_with(Launch::all()).await
+    }
+
+    pub async fn spawn_with(&self, what: Launch) -> TestApp {
+        let running = launch(self.settings(), what, CancellationToken::new()).await.expect("app starts");
+        let addr = running.web_addr;
+        TestApp { app: running.app.clone(), addr, http: reqwest::Client::new(), running: Some(running) }
+    }
+
+    /// The `vteacher` binary with this test's settings as its whole environment.
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_vteacher"));
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("RUST_LOG", "info")
+            .envs(&self.pairs)
+            .current_dir(self.dir.path())
+            .kill_on_drop(true);
+        command
+    }
+
+    /// Collects what is published on this test's result channel.
+    pub async fn results(&self) -> Results {
+        let channel = self.pairs["CHANNEL_RESULT"].clone();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut messages = shared::tools::pubsub::subscribe(&redis_url(), &[channel]).await.expect("subscribe");
+        tokio::spawn(async move {
+            while let Some(message) = messages.next().await {
+                let value: Value = serde_json::from_slice(&message.payload).expect("results are JSON");
+                if tx.send(value).is_err() {
+                    return;
+                }
+            }
+        });
+        Results { rx, seen: Vec::new() }
+    }
+
+    /// Waits until the bridge listens on this test's booking channel.
+    pub async fn bridge_subscribed(&self) {
+        let channel = self.pairs["CHANNEL_BOOKING"].clone();
+        eventually("the bridge to subscribe", Duration::from_secs(10), || async {
+            let client = redis::Client::open(redis_url()).unwrap();
+            let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+            let counts: Vec<(String, i64)> =
+                redis::cmd("PUBSUB").arg("NUMSUB").arg(&channel).query_async(&mut conn).await.ok()?;
+            (counts.first()?.1 > 0).then_some(())
+        })
+        .await;
+    }
+
+    /// Publishes a raw message on this test's booking channel.
+    pub async fn publish_booking(&self, payload: &str) {
+        let client = redis::Client::open(redis_url()).expect("redis url");
+        let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
+        let channel = &self.pairs["CHANNEL_BOOKING"];
+        let _: i64 = redis::cmd("PUBLISH").arg(channel).arg(payload).query_async(&mut conn).await.expect("publish");
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let prefix = self.prefix.clone();
+        let pg_db = self.pg_db.take();
+        let has_redis = self.stack.has_redis();
+        // Cleanup needs a runtime of its own: Drop may run inside or outside one.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async move {
+                if has_redis {
+                    delete_redis_keys(&prefix).await;
+                }
+                if let Some(db) = pg_db {
+                    drop_postgres_db(&db).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+async fn create_postgres_db(name: &str) {
+    let admin = sea_orm::Database::connect(postgres_url("postgres")).await.expect("PostgreSQL at 127.0.0.1:5432");
+    use sea_orm::ConnectionTrait;
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+}
+
+async fn drop_postgres_db(name: &str) {
+    use sea_orm::ConnectionTrait;
+    if let Ok(admin) = sea_orm::Database::connect(postgres_url("postgres")).await {
+        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+    }
+}
+
+/// Deletes this test's keys only (never a flush: the Redis is shared).
+async fn delete_redis_keys(prefix: &str) {
+    let Ok(client) = redis::Client::open(redis_url()) else {
+        return;
+    };
+    let Ok(mut conn) = client.get_multiplexed_async_connection().await else {
+        return;
+    };
+    let keys: Vec<String> =
+        redis::cmd("KEYS").arg(format!("{prefix}:*")).query_async(&mut conn).await.unwrap_or_default();
+    for chunk in keys.chunks(500) {
+        let _: Result<i64, _> = redis::cmd("DEL").arg(chunk).query_async(&mut conn).await;
+    }
+}

@@ -1,0 +1,52 @@
+//! Spawns the real app on a random port against real services, each test in its own SQLite
+//! file, PostgreSQL database, Redis key prefix and pub/sub channels.
+
+mod app;
+mod env;
+mod process;
+mod webhook;
+
+use std::{future::Future, time::Duration};
+
+pub use app::{Results, TestApp};
+pub use env::{Stack, TestEnv, redis_url};
+pub use process::own_redis;
+pub use webhook::WebhookSink;
+pub use workers::fileserver::{FileServer, Knobs};
+
+/// Polls `check` until it returns `Some`, or panics after `timeout` naming `what`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Runs a test body once per stack: `every_stack!(name_of_async_fn, …)`.
+macro_rules! every_stack {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() { super::$name(Stack::Embedded).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis() { super::$name(Stack::Redis).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn fleet() { super::$name(Stack::Fleet).await }
+        }
+    )*};
+}
+pub(crate) use every_stack;
+
+/// A lesson's bytes: `len` bytes that do not repeat in short cycles.
+pub fn lesson_bytes(len: usize) -> Vec<u8> {
+    workers::fileserver::pattern(len)
+}

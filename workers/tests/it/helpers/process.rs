@@ -1,0 +1,67 @@
+//! `vteacher` processes of a test's own, and a Redis server it may kill.
+
+use std::{path::PathBuf, time::Duration};
+
+use super::{TestEnv, eventually};
+
+/// A `vteacher` process of this test's, its output kept in the test's directory.
+pub struct Process {
+    pub child: tokio::process::Child,
+    pub log: PathBuf,
+}
+
+impl TestEnv {
+    /// Starts `vteacher <args…>` as a child process.
+    pub fn start(&self, name: &str, args: &[&str]) -> Process {
+        let log = self.dir.path().join(format!("{name}.log"));
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
+        let mut command = self.command(args);
+        command.stdout(file.try_clone().expect("log file")).stderr(file);
+        Process { child: command.spawn().expect("vteacher starts"), log }
+    }
+}
+
+impl Process {
+    pub fn pid(&self) -> nix::unistd::Pid {
+        nix::unistd::Pid::from_raw(self.child.id().expect("running") as i32)
+    }
+
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(self.pid(), signal).expect("signal delivered");
+    }
+
+    /// Waits for the process to end; panics with its log if it takes longer than `timeout`.
+    pub async fn exit_status(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        match tokio::time::timeout(timeout, self.child.wait()).await {
+            Ok(status) => status.expect("wait"),
+            Err(_) => panic!("process still running after {timeout:?}; log:\n{}", self.output()),
+        }
+    }
+
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// A Redis server of this test's own, on a port of its own, so it can be killed.
+pub async fn own_redis() -> (tokio::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = tokio::process::Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("redis-server is installed");
+    let url = format!("redis://127.0.0.1:{port}");
+    let probe = url.clone();
+    eventually("our redis-server to answer", Duration::from_secs(10), || {
+        let url = probe.clone();
+        async move {
+            let client = redis::Client::open(url).ok()?;
+            let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+            redis::cmd("PING").query_async::<String>(&mut conn).await.ok()
+        }
+    })
+    .await;
+    (child, url)
+}
