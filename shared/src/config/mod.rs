@@ -6,6 +6,7 @@ mod describe;
 pub use describe::mask_url_password;
 mod settings;
 mod units;
+mod validate;
 
 use std::{collections::BTreeMap, path::Path};
 
