@@ -32,8 +32,8 @@ fn bad_urls_name_the_problem() {
 
     let half = StorageConfig { url: "s3://b", access_key_id: Some("AKID"), ..Default::default() };
     assert!(matches!(Storage::open(half), Err(StorageError::BadCredentials(_))));
-    let secret = StorageConfig { secret_access_key: Some("hunter2"), ..half };
-    assert!(!format!("{secret:?}").contains("hunter2"));
+    let keyed = StorageConfig { secret_access_key: Some("hunter2"), ..half };
+    assert!(!format!("{keyed:?}").contains("hunter2"));
     let public = StorageConfig { public_url: Some("ftp://cdn"), ..Default::default() };
     assert!(matches!(Storage::open(StorageConfig { url: "s3://b", ..public }), Err(StorageError::BadUrl(_))));
 }
