@@ -1,5 +1,5 @@
-//! What every role and job handler shares: settings, state, queues, the pub/sub publisher,
-//! an HTTP client, and the shutdown signal.
+//! What every role and job handler shares: the services domain code uses, and what only the
+//! job layer and the roles touch: the queues and the pub/sub publisher.
 
 use std::{
     ops::Deref,
@@ -14,6 +14,7 @@ use crate::{
     db::{Database, DbError},
     node::DownloadLocks,
     queue::{QueueError, Queues},
+    services::Services,
     tools::{
         pubsub::Publisher,
         storage::{Storage, StorageConfig},
@@ -33,19 +34,19 @@ pub enum AppError {
 }
 
 pub struct AppInner {
-    pub settings: Settings,
-    pub db: Database,
+    pub services: Services,
     pub queues: Queues,
     /// Redis pub/sub, when `REDIS_URL` is set (results go out on `CHANNEL_RESULT`).
     pub publisher: Option<Publisher>,
-    pub http: reqwest::Client,
-    pub shutdown: CancellationToken,
-    pub downloads: DownloadLocks,
-    /// Where ecs uploads go (`STORAGE_URL`).
-    pub storage: Storage,
-    /// This process's web address once it listens: the base of storage-served URLs when
-    /// `STORAGE_PUBLIC_URL` is not set.
-    pub web_base: OnceLock<String>,
+}
+
+/// Domain code is handed `&App` as `&Services` (deref coercion): it reads the same settings
+/// and state, and cannot reach the queues.
+impl Deref for AppInner {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.services
+    }
 }
 
 /// Cheap to clone: one `Arc`.
@@ -80,21 +81,15 @@ impl App {
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("vteacher/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self(Arc::new(AppInner {
+        let services = Services {
             settings,
             db,
-            queues,
-            publisher,
             http,
             shutdown,
             downloads: DownloadLocks::default(),
             storage,
             web_base: OnceLock::new(),
-        })))
-    }
-
-    /// The URL a push host downloads the stored object `key` from.
-    pub fn public_url_of(&self, key: &str) -> Option<String> {
-        self.storage.public_url(key).or_else(|| self.web_base.get().map(|base| format!("{base}/storage/{key}")))
+        };
+        Ok(Self(Arc::new(AppInner { services, queues, publisher })))
     }
 }

@@ -1,14 +1,18 @@
-//! vteacher's library: domain types, configuration, state, queues and jobs, and the pieces
-//! of a push host. The `vteacher` binary (crate `workers`) runs them as process types.
+//! vteacher's library: domain types, configuration, state, the queue engine and the jobs, and
+//! the pieces of a push host. The `vteacher` binary (crate `workers`) runs them as process
+//! types. ARCHITECTURE.md at the root maps the modules and the direction of every dependency.
 
 pub mod app;
 pub mod booking;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod jobs;
 pub mod node;
 pub mod queue;
+pub mod services;
 pub mod tools;
 pub mod transcode;
 
 pub use app::App;
+pub use services::Services;

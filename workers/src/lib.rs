@@ -3,7 +3,6 @@
 
 pub mod cli;
 pub mod fileserver;
-pub mod mps_standin;
 pub mod roles;
 pub mod telemetry;
 pub mod web;

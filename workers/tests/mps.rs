@@ -9,8 +9,11 @@ use std::{
 };
 
 use serde_json::{Value, json};
-use shared::transcode::oss_mps::{MpsClient, MpsConfig, MpsError, MpsJob, percent_encode, sign};
-use workers::mps_standin::{Knobs, MpsStandIn};
+use shared::{
+    domain::Retryable,
+    transcode::oss_mps::{MpsClient, MpsConfig, MpsError, MpsJob, percent_encode, sign},
+};
+use testkit::mps_standin::{Knobs, MpsStandIn};
 
 const KEY_ID: &str = "LTAI-test-key";
 const SECRET: &str = "s3cr3t-Never-Log-Me";

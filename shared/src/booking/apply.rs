@@ -1,73 +1,79 @@
 //! The shell around the booking decision for a booking whose resolution is not listed: locks
 //! the transcode, enforces its deadline (an event that touches a transcode does), decides, and
-//! applies the decision in one transaction. Queue work runs after the commit.
+//! applies the decision in one transaction. What must follow the commit is returned as effects.
 
 use sea_orm::{ActiveValue::Set, DatabaseTransaction, DbErr};
 
 use super::{
+    BookingError,
     decision::{Decision, Transcode, decide},
     store,
 };
 use crate::{
-    app::App,
-    db::now_ms,
-    domain::{Booking, BookingState, ClassId, Provider, SourceUrl},
-    queue::{JobError, after::run_after},
-    transcode::{
-        result::on_deadline,
-        source::Sources,
-        store::{self as transcodes, After, Key},
-    },
+    config::Settings,
+    db::{Database, now_ms},
+    domain::{Booking, BookingState, ClassId, Effect, Provider, SourceUrl, TranscodeKey},
+    transcode::{result::on_deadline, source::Sources, store as transcodes},
 };
 
-/// Returns the URL to download when the booking can go on now; `None` when it waits or failed.
-pub async fn on_transcode(app: &App, booking: &Booking) -> Result<Option<SourceUrl>, JobError> {
-    let resolution = booking.video_resolution.ok_or_else(|| JobError::abort("a legacy booking needs no transcode"))?;
-    let key = Key { record_id: booking.record_id, resolution };
-    let class_id: ClassId = booking.class_id.clone();
-    let settings = &app.settings;
+/// What the decision left: the URL to download when the booking can go on now (`None` when it
+/// waits or failed), and the effects for after the commit.
+#[derive(Debug)]
+pub struct Decided {
+    pub download: Option<SourceUrl>,
+    pub effects: Vec<Effect>,
+}
 
-    let txn = app.db.write_txn().await?;
-    let mut after = Vec::new();
+pub async fn on_transcode(db: &Database, settings: &Settings, booking: &Booking) -> Result<Decided, BookingError> {
+    let resolution = booking.video_resolution.ok_or(BookingError::NeedsNoTranscode)?;
+    let key = TranscodeKey { record_id: booking.record_id, resolution };
+    let class_id: ClassId = booking.class_id.clone();
+
+    let txn = db.write_txn().await?;
+    let mut effects = Vec::new();
     let mut current = transcodes::lock(&txn, key).await?;
-    if let Some(effect) = current.as_ref().and_then(|t| on_deadline(t, now_ms())) {
-        after.extend(transcodes::apply(&txn, key, &effect, None, settings).await?);
+    if let Some(change) = current.as_ref().and_then(|t| on_deadline(t, now_ms())) {
+        effects.extend(transcodes::apply(&txn, key, &change, None, settings).await?);
         current = transcodes::lock(&txn, key).await?;
     }
     let view = current.as_ref().map(|t| Transcode { state: t.state, url: t.url.as_deref() });
     let download = match decide(booking, view) {
         Decision::Download { url, alarm } => {
-            after.extend(alarm.map(|message| After::Alarm { kind: "transcode_already_succeeded", message }));
+            effects.extend(alarm.map(|message| Effect::Alarm { kind: "transcode_already_succeeded", message }));
             Some(url)
         }
         Decision::Wait => {
-            wait(&txn, &class_id, key, current.as_ref().and_then(|t| t.provider.clone())).await?;
+            wait(&txn, &class_id, key, current.as_ref().and_then(|t| t.provider)).await?;
             None
         }
         Decision::Fail { reason } => {
             store::fail(&txn, &class_id, &reason).await?;
-            after.push(After::Notify(class_id.clone()));
+            effects.push(Effect::Notify(class_id.clone()));
             None
         }
         Decision::Retranscode | Decision::Transcode => {
             if transcodes::start(&txn, key, Provider::Oss, &sources_of(booking), settings).await? {
                 tracing::info!(record_id = %key.record_id, %resolution, "transcode submitted to oss");
-                after.push(After::SubmitOss(key));
+                effects.push(Effect::SubmitOss(key));
             }
-            wait(&txn, &class_id, key, Some(Provider::Oss.as_str().into())).await?;
+            wait(&txn, &class_id, key, Some(Provider::Oss)).await?;
             None
         }
     };
     txn.commit().await?;
-    run_after(app, after).await?;
-    Ok(download)
+    Ok(Decided { download, effects })
 }
 
 fn sources_of(booking: &Booking) -> Sources {
     Sources { video_url: booking.video_url.clone(), video_url_list: booking.video_url_list.clone() }
 }
 
-async fn wait(txn: &DatabaseTransaction, class_id: &ClassId, key: Key, provider: Option<String>) -> Result<(), DbErr> {
+async fn wait(
+    txn: &DatabaseTransaction,
+    class_id: &ClassId,
+    key: TranscodeKey,
+    provider: Option<Provider>,
+) -> Result<(), DbErr> {
     let with = provider.map(|p| format!(" ({p})")).unwrap_or_default();
     let reason = format!(
         "{} is not in video_url_list: waiting for the {} transcode of record {}{with}",

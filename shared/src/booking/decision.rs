@@ -1,10 +1,7 @@
 //! The booking decision (DESIGN.md "Booking decision"), as a pure function: the booking and
 //! the transcode of (record_id, resolution) as they stand in, what to do out.
 
-use crate::{
-    db::transcodes::TranscodeState,
-    domain::{Booking, SourceUrl},
-};
+use crate::domain::{Booking, SourceUrl, TranscodeState};
 
 /// The transcode of the booked (record, resolution), as the decision needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,5 +61,4 @@ pub fn decide(booking: &Booking, transcode: Option<Transcode<'_>>) -> Decision {
 }
 
 #[cfg(test)]
-#[path = "decision_tests.rs"]
 mod tests;

@@ -1,12 +1,16 @@
-//! Bookings: taking them in, the decision of what each needs, and what is reported back.
+//! Bookings: taking them in, the decision of what each needs, sending them to a push host,
+//! and what is reported back. Nothing here enqueues: each step returns `Effect`s.
 
 pub mod apply;
 pub mod decision;
+pub mod dispatch;
+mod error;
 pub mod intake;
 pub mod results;
 pub mod store;
 pub mod sweep;
 
 pub use decision::{Decision, Transcode, decide};
-pub use intake::{IntakeError, Submitted, submit};
+pub use error::BookingError;
+pub use intake::{Submitted, TakenIn, take_in};
 pub use results::{BookingStatus, wire_result};

@@ -55,8 +55,7 @@ pub async fn transition(
 
 /// Fails a booking that has not settled, with the reason users will read.
 pub async fn fail(conn: &impl ConnectionTrait, class_id: &ClassId, reason: &str) -> Result<bool, DbErr> {
-    let unsettled = [BookingState::Queued, BookingState::Downloading, BookingState::WaitingTranscode];
-    transition(conn, class_id, &unsettled, |row| {
+    transition(conn, class_id, &BookingState::UNSETTLED, |row| {
         row.state = Set(BookingState::Failed);
         row.reason = Set(Some(reason.to_owned()));
     })

@@ -1,20 +1,8 @@
 //! The transcode of one (record, resolution): made by the cloud (oss) or by our ffmpeg (ecs).
 
-use sea_orm::{entity::prelude::*, sea_query::StringLen};
+use sea_orm::{Condition, entity::prelude::*};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, serde::Serialize)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-#[serde(rename_all = "snake_case")]
-pub enum TranscodeState {
-    #[sea_orm(string_value = "transcoding")]
-    Transcoding,
-    #[sea_orm(string_value = "succeeded")]
-    Succeeded,
-    #[sea_orm(string_value = "failed")]
-    Failed,
-    #[sea_orm(string_value = "timed_out")]
-    TimedOut,
-}
+use crate::domain::{Provider, TranscodeKey, TranscodeState};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "transcodes")]
@@ -24,8 +12,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub resolution: String,
     pub state: TranscodeState,
-    /// `oss` or `ecs`: who is making it now.
-    pub provider: Option<String>,
+    /// Who is making it now.
+    pub provider: Option<Provider>,
     pub source_url: Option<String>,
     /// Where the finished rendition can be downloaded.
     pub url: Option<String>,
@@ -44,3 +32,8 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The one filter for the transcode of `key`, in selects, updates and deletes alike.
+pub fn of(key: TranscodeKey) -> Condition {
+    Condition::all().add(Column::RecordId.eq(key.record_id.get())).add(Column::Resolution.eq(key.resolution.as_str()))
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{ClassId, NodeId, OrgId, RecordId, Resolution, SourceUrl};
+use super::{ClassId, ErrorCode, NodeId, OrgId, RecordId, Resolution, SourceUrl};
 
 /// Why a message was refused; `field` names the offending field for API error bodies.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,11 +21,11 @@ pub enum MessageError {
 
 impl MessageError {
     /// The stable error code clients and counters see.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Malformed(_) => "malformed_json",
-            Self::NotAnObject => "not_an_object",
-            Self::Field { .. } => "invalid_field",
+            Self::Malformed(_) => ErrorCode::MalformedJson,
+            Self::NotAnObject => ErrorCode::NotAnObject,
+            Self::Field { .. } => ErrorCode::InvalidField,
         }
     }
 

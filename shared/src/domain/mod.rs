@@ -1,20 +1,29 @@
 //! Domain types, parsed once at the edge: the rest of vteacher never sees a raw string id.
+//! Also the vocabulary every layer shares: effects, error codes, retryability.
 
+mod effect;
+mod error_code;
 mod ids;
 mod messages;
 mod resolution;
+mod retry;
 mod source_url;
 mod state;
+mod transcode_key;
 mod transcode_message;
 mod video_path;
 
 #[cfg(test)]
 mod messages_tests;
 
+pub use effect::Effect;
+pub use error_code::ErrorCode;
 pub use ids::{ClassId, IdError, NodeId, OrgId, RecordId};
 pub use messages::{Booking, BookingResult, MessageError, Outcome};
 pub use resolution::{Resolution, UnknownResolution};
+pub use retry::Retryable;
 pub use source_url::{SourceUrl, SourceUrlError};
-pub use state::BookingState;
+pub use state::{BookingState, TranscodeState};
+pub use transcode_key::TranscodeKey;
 pub use transcode_message::{Outcome as TranscodeOutcome, Provider, TranscodeRequest, TranscodeResult};
 pub use video_path::VideoKey;

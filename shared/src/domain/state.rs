@@ -1,4 +1,4 @@
-//! The life of a booking, as the API reports it.
+//! The life of a booking and of a transcode, as the API reports them and the tables store them.
 
 use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
 use serde::{Deserialize, Serialize};
@@ -26,4 +26,23 @@ impl BookingState {
     pub fn is_settled(self) -> bool {
         matches!(self, Self::Ready | Self::Failed)
     }
+
+    /// Not settled yet: it may still fail.
+    pub const UNSETTLED: [BookingState; 3] = [Self::Queued, Self::Downloading, Self::WaitingTranscode];
+}
+
+/// A transcode of one (record, resolution): `transcoding` until a result (or its deadline)
+/// says `succeeded`, `failed` or `timed_out`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum TranscodeState {
+    #[sea_orm(string_value = "transcoding")]
+    Transcoding,
+    #[sea_orm(string_value = "succeeded")]
+    Succeeded,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+    #[sea_orm(string_value = "timed_out")]
+    TimedOut,
 }

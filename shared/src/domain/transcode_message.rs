@@ -3,18 +3,22 @@
 //! `{"cmd": "transcoding", "record_id": 6666, "video_resolution": "720P", "result": "sucess",
 //!   "transcode_video_url": "http://…/video_6666_720P.flv", "type": "oss"}`
 
+use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{MessageError, RecordId, Resolution, SourceUrl};
 
-/// Who made (or failed to make) the rendition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Who made (or failed to make) the rendition; stored as `oss` or `ecs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
     /// The cloud transcoding service.
+    #[sea_orm(string_value = "oss")]
     Oss,
     /// vteacher's own ffmpeg workers.
+    #[sea_orm(string_value = "ecs")]
     Ecs,
 }
 

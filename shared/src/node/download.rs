@@ -12,7 +12,10 @@ use reqwest::{StatusCode, header};
 use tokio_util::sync::CancellationToken;
 
 use super::{part::PartFile, throttle::Throttle};
-use crate::{config::Rate, domain::SourceUrl};
+use crate::{
+    config::Rate,
+    domain::{Retryable, SourceUrl},
+};
 
 /// A stalled connection (no byte for this long) is dropped and retried.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -37,12 +40,18 @@ pub enum DownloadError {
     Cancelled,
 }
 
-impl DownloadError {
-    /// Whether waiting and trying again can help (a 404 or a full disk cannot).
-    pub fn is_retryable(&self) -> bool {
+/// Waiting and trying again can help, but not with a 404 or a full disk.
+impl Retryable for DownloadError {
+    fn is_retryable(&self) -> bool {
         !matches!(self, Self::Refused { .. } | Self::DiskFull(_))
     }
 
+    fn is_interrupted(&self) -> bool {
+        matches!(self, Self::Cancelled)
+    }
+}
+
+impl DownloadError {
     pub(super) fn io(path: &Path, source: std::io::Error) -> Self {
         if source.raw_os_error() == Some(28) {
             return Self::DiskFull(path.to_owned());

@@ -10,8 +10,8 @@ use sea_orm::{
 };
 
 use crate::{
-    app::App,
     db::{nodes, now_ms, videos},
+    services::Services,
 };
 
 pub const INTERVAL: Duration = Duration::from_secs(10);
@@ -28,25 +28,26 @@ pub fn free_disk_bytes(dir: &Path) -> u64 {
 }
 
 /// Records one heartbeat of this process's node.
-pub async fn beat(app: &App) -> Result<(), DbErr> {
-    let node = app.settings.node_id.to_string();
+pub async fn beat(services: &Services) -> Result<(), DbErr> {
+    let (settings, conn) = (&services.settings, &services.db.conn);
+    let node = settings.node_id.to_string();
     let usage = videos::Entity::find()
         .select_only()
         .column_as(Expr::from(Func::count(Expr::col(videos::Column::Id))), "count")
         .column_as(Expr::from(Func::sum(Expr::col(videos::Column::SizeBytes))), "bytes")
         .filter(videos::Column::Node.eq(&node))
         .into_model::<Usage>()
-        .one(&app.db.conn)
+        .one(conn)
         .await?;
     let (count, bytes) = usage.map_or((0, 0), |u| (u.count.unwrap_or(0), u.bytes.unwrap_or(0)));
-    let root = &app.settings.video_root;
+    let root = &settings.video_root;
     let row = nodes::ActiveModel {
         node_id: Set(node),
         video_root: Set(root.to_string_lossy().into_owned()),
         last_seen_at: Set(now_ms()),
         video_count: Set(count),
         used_bytes: Set(bytes),
-        capacity_bytes: Set(app.settings.max_video_size.bytes() as i64),
+        capacity_bytes: Set(settings.max_video_size.bytes() as i64),
         free_disk_bytes: Set(free_disk_bytes(root) as i64),
     };
     nodes::Entity::insert(row)
@@ -62,20 +63,7 @@ pub async fn beat(app: &App) -> Result<(), DbErr> {
                 ])
                 .to_owned(),
         )
-        .exec(&app.db.conn)
+        .exec(conn)
         .await?;
     Ok(())
-}
-
-/// Beats until shutdown. A failed beat is logged; the next one may succeed.
-pub async fn run(app: App) {
-    loop {
-        if let Err(err) = beat(&app).await {
-            tracing::warn!(node = %app.settings.node_id, %err, "node heartbeat failed");
-        }
-        tokio::select! {
-            () = tokio::time::sleep(INTERVAL) => {}
-            () = app.shutdown.cancelled() => return,
-        }
-    }
 }

@@ -15,7 +15,7 @@ use std::{
 
 pub use download::{DownloadError, Downloaded, Downloader};
 
-use crate::{app::App, domain::SourceUrl};
+use crate::{domain::SourceUrl, services::Services};
 
 /// One lock per video path on this node, so two bookings of the same video download it once:
 /// the second waits, then finds the file in place.
@@ -55,13 +55,14 @@ impl Fetched {
 }
 
 /// Puts the video at `path`, downloading it from `url` unless it is already there.
-pub async fn fetch_video(app: &App, url: &SourceUrl, path: &Path) -> Result<Fetched, DownloadError> {
-    let _guard = app.downloads.lock(path).await;
+pub async fn fetch_video(services: &Services, url: &SourceUrl, path: &Path) -> Result<Fetched, DownloadError> {
+    let _guard = services.downloads.lock(path).await;
     if let Ok(meta) = tokio::fs::metadata(path).await
         && meta.is_file()
     {
         return Ok(Fetched::CacheHit { bytes: meta.len() });
     }
-    let downloader = Downloader { http: &app.http, rate: app.settings.download_rate, cancel: &app.shutdown };
+    let downloader =
+        Downloader { http: &services.http, rate: services.settings.download_rate, cancel: &services.shutdown };
     downloader.fetch(url, path).await.map(Fetched::Downloaded)
 }

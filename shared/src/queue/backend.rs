@@ -12,7 +12,11 @@ use super::{
     job::{Job, queue_name},
     redisq::{QueueConfig, RedisQueue},
 };
-use crate::{config::Settings, db::Database, domain::NodeId};
+use crate::{
+    config::Settings,
+    db::Database,
+    domain::{NodeId, Retryable},
+};
 
 /// Deliveries a job may have from apalis-sqlite, which re-runs a failed job at once: vteacher
 /// counts its own attempts (`JOB_ATTEMPTS`) inside one delivery there, and a new delivery only
@@ -31,6 +35,13 @@ pub enum QueueError {
     Push { queue: String, reason: String },
     #[error("the queues are in Redis but REDIS_URL is not set")]
     NoBackend,
+}
+
+/// Redis may be back in a moment; a refused push is retried like any other outage.
+impl Retryable for QueueError {
+    fn is_retryable(&self) -> bool {
+        true
+    }
 }
 
 #[derive(Clone)]

@@ -1,11 +1,15 @@
-//! What every job is: a serde struct with its queue as a const, a `run` that classes each
-//! failure as retry or abort where it happens, and a `give_up` that records the failure once.
+//! What every job is: a serde struct with its queue as a const, a `run` whose errors say
+//! whether they heal, and a `give_up` that records the failure once. The engine knows no job:
+//! each job names the context its handler is given (`App` for every vteacher job).
 
 use std::{fmt, future::Future};
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{app::App, domain::NodeId};
+use crate::{
+    config::Settings,
+    domain::{NodeId, Retryable},
+};
 
 /// How a run failed. `Retry` heals with time (a timeout, a 503, a dead connection); `Abort`
 /// never will (a 404, bad input), so it skips the remaining attempts.
@@ -47,16 +51,16 @@ impl fmt::Display for JobError {
 
 impl std::error::Error for JobError {}
 
-/// A database error is worth retrying: the database may be back in a moment.
-impl From<sea_orm::DbErr> for JobError {
-    fn from(err: sea_orm::DbErr) -> Self {
-        Self::retry(err)
-    }
-}
-
-impl From<super::QueueError> for JobError {
-    fn from(err: super::QueueError) -> Self {
-        Self::retry(err)
+/// The one conversion from every layer's errors: each says itself whether it heals.
+impl<E: Retryable> From<E> for JobError {
+    fn from(err: E) -> Self {
+        if err.is_interrupted() {
+            Self::Interrupted
+        } else if err.is_retryable() {
+            Self::Retry(err.to_string())
+        } else {
+            Self::Abort(err.to_string())
+        }
     }
 }
 
@@ -72,12 +76,18 @@ pub trait Job: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'sta
     const QUEUE: &'static str;
     const KIND: QueueKind = QueueKind::Shared;
 
+    /// What the handler is given besides the job.
+    type Context: Clone + Send + Sync + 'static;
+
+    /// How many of these one worker runs at once.
+    fn concurrency(settings: &Settings) -> usize;
+
     /// Does the work. Idempotent: a second run, or a run after a crash at any line, ends in
     /// the same state. Enqueues only after the state it depends on has committed.
-    fn run(&self, app: &App) -> impl Future<Output = Result<(), JobError>> + Send;
+    fn run(&self, ctx: &Self::Context) -> impl Future<Output = Result<(), JobError>> + Send;
 
     /// Records a failure that will not be retried (an abort, or the last attempt spent).
-    fn give_up(&self, _app: &App, _error: &JobError) -> impl Future<Output = Result<(), JobError>> + Send {
+    fn give_up(&self, _ctx: &Self::Context, _error: &JobError) -> impl Future<Output = Result<(), JobError>> + Send {
         async { Ok(()) }
     }
 

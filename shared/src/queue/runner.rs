@@ -11,10 +11,10 @@ use apalis_core::{
     error::{AbortError, BoxDynError, RetryAfterError},
     task::{attempt::Attempt, data::Data},
 };
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::job::{Job, JobError};
-use crate::app::App;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
@@ -26,43 +26,57 @@ pub fn backoff(base: Duration, attempt: u32) -> Duration {
     capped.mul_f64(0.8 + fastrand::f64() * 0.4)
 }
 
+/// How a worker's jobs are run: what every delivery of its queue is handed.
+#[derive(Clone)]
+pub(super) struct Runner<C> {
+    pub ctx: C,
+    pub attempts: u32,
+    pub backoff: Duration,
+    /// The backend retries failed runs itself (Redis), or this runner must (SQLite).
+    pub backend_retries: bool,
+    pub shutdown: CancellationToken,
+}
+
 /// The apalis handler of every job type.
-pub async fn handle<J: Job>(job: J, app: Data<App>, attempt: Attempt) -> Result<(), BoxDynError> {
-    let app: App = (*app).clone();
+pub(super) async fn handle<J: Job>(
+    job: J,
+    runner: Data<Runner<J::Context>>,
+    attempt: Attempt,
+) -> Result<(), BoxDynError> {
     let span = job.span();
-    if app.queues.backend_retries() {
-        run_once(&job, &app, attempt.current().max(1) as u32).instrument(span).await
+    if runner.backend_retries {
+        run_once(&job, &runner, attempt.current().max(1) as u32).instrument(span).await
     } else {
-        run_attempts(&job, &app).instrument(span).await
+        run_attempts(&job, &runner).instrument(span).await
     }
 }
 
 /// One run of a delivery; the backend schedules the next after a retryable failure.
-async fn run_once<J: Job>(job: &J, app: &App, attempt: u32) -> Result<(), BoxDynError> {
-    let attempts = app.settings.job_attempts;
-    match job.run(app).await {
+async fn run_once<J: Job>(job: &J, runner: &Runner<J::Context>, attempt: u32) -> Result<(), BoxDynError> {
+    let attempts = runner.attempts;
+    match job.run(&runner.ctx).await {
         Ok(()) => {
-            metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "done").increment(1);
+            count::<J>("done");
             Ok(())
         }
         // Pending, not failed: back on the queue at once, no attempt used.
         Err(JobError::Interrupted) => Err(Box::new(RetryAfterError::new(hand_back::<J>(), Duration::ZERO))),
         Err(error @ JobError::Retry(_)) if attempt < attempts => {
             tracing::warn!(attempt, attempts, %error, "job failed; the queue will retry it");
-            metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "retried").increment(1);
+            count::<J>("retried");
             Err(Box::new(error))
         }
-        Err(error) => give_up(job, app, error, attempt).await,
+        Err(error) => give_up(job, runner, error, attempt).await,
     }
 }
 
-async fn run_attempts<J: Job>(job: &J, app: &App) -> Result<(), BoxDynError> {
-    let attempts = app.settings.job_attempts;
+async fn run_attempts<J: Job>(job: &J, runner: &Runner<J::Context>) -> Result<(), BoxDynError> {
+    let attempts = runner.attempts;
     let mut attempt = 1;
     loop {
-        let error = match job.run(app).await {
+        let error = match job.run(&runner.ctx).await {
             Ok(()) => {
-                metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "done").increment(1);
+                count::<J>("done");
                 return Ok(());
             }
             Err(error) => error,
@@ -70,30 +84,39 @@ async fn run_attempts<J: Job>(job: &J, app: &App) -> Result<(), BoxDynError> {
         match error {
             JobError::Interrupted => return Err(hand_back::<J>()),
             JobError::Retry(_) if attempt < attempts => {
-                let delay = backoff(app.settings.job_backoff.0, attempt);
+                let delay = backoff(runner.backoff, attempt);
                 tracing::warn!(attempt, attempts, ?delay, %error, "job failed; will retry");
-                metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "retried").increment(1);
+                count::<J>("retried");
                 tokio::select! {
                     () = tokio::time::sleep(delay) => {}
-                    () = app.shutdown.cancelled() => return Err(hand_back::<J>()),
+                    () = runner.shutdown.cancelled() => return Err(hand_back::<J>()),
                 }
                 attempt += 1;
             }
-            error => return give_up(job, app, error, attempt).await,
+            error => return give_up(job, runner, error, attempt).await,
         }
     }
 }
 
-async fn give_up<J: Job>(job: &J, app: &App, error: JobError, attempt: u32) -> Result<(), BoxDynError> {
+async fn give_up<J: Job>(
+    job: &J,
+    runner: &Runner<J::Context>,
+    error: JobError,
+    attempt: u32,
+) -> Result<(), BoxDynError> {
     tracing::error!(attempt, %error, "job failed for good");
-    metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => "failed").increment(1);
-    if let Err(record_error) = job.give_up(app, &error).await {
+    count::<J>("failed");
+    if let Err(record_error) = job.give_up(&runner.ctx, &error).await {
         // The failure could not be recorded (database down): let the backend deliver the job
         // again later rather than lose the failure.
         tracing::error!(%record_error, "could not record the failure; handing the job back");
         return Err(Box::new(record_error));
     }
     Err(Box::new(AbortError::new(error)))
+}
+
+fn count<J: Job>(outcome: &'static str) {
+    metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => outcome).increment(1);
 }
 
 fn hand_back<J: Job>() -> BoxDynError {

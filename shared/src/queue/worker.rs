@@ -14,9 +14,9 @@ use super::{
     backend::{Backend, Lease, Queues, sqlite_storage},
     job::Job,
     redisq::wake_on_signal,
-    runner::handle,
+    runner::{Runner, handle},
 };
-use crate::{app::App, domain::NodeId};
+use crate::domain::NodeId;
 
 /// How often an idle SQLite worker asks for work (Redis workers wait on a signal instead).
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
@@ -43,12 +43,11 @@ impl Workers {
     }
 
     /// Starts a worker for `J`'s queue (on `node`'s queue for per-node jobs) running up to
-    /// `concurrency` jobs at once.
-    pub fn spawn<J: Job>(&mut self, app: &App, node: Option<&NodeId>, concurrency: usize) {
-        let queues: &Queues = &app.queues;
+    /// `concurrency` jobs at once, each handed `ctx`.
+    pub fn spawn<J: Job>(&mut self, queues: &Queues, ctx: J::Context, node: Option<&NodeId>, concurrency: usize) {
         let queue = queues.name_of::<J>(node);
         let name = format!("{queue}@{}", uuid::Uuid::new_v4().simple());
-        let lease = Lease { lease: app.settings.queue_lease.0, batch: concurrency };
+        let lease = Lease { lease: queues.tuning.lease, batch: concurrency };
         let stop = self.shutdown.clone();
         let stop_when_cancelled = move |ctx: apalis_core::worker::context::WorkerContext| {
             let stop = stop.clone();
@@ -58,14 +57,20 @@ impl Workers {
             }
         };
         tracing::info!(worker = %name, queue, concurrency, backend = queues.backend_name(), "worker starting");
-        let app = app.clone();
+        let runner = Runner {
+            ctx,
+            attempts: queues.tuning.attempts,
+            backoff: queues.tuning.backoff,
+            backend_retries: queues.backend_retries(),
+            shutdown: self.shutdown.clone(),
+        };
         let worker_name = name.clone();
         // The same worker over either backend's storage type.
         macro_rules! spawn_on {
             ($storage:expr) => {{
                 let worker = WorkerBuilder::new(name.as_str())
                     .backend($storage)
-                    .data(app)
+                    .data(runner)
                     .concurrency(concurrency)
                     .build(handle::<J>);
                 self.tasks.spawn(async move { (worker_name, worker.run_with_ctx(stop_when_cancelled).await) });

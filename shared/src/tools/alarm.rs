@@ -4,17 +4,17 @@
 use serde_json::json;
 
 use super::webhook;
-use crate::app::App;
+use crate::config::Settings;
 
-pub async fn raise(app: &App, kind: &'static str, message: &str) {
+pub async fn raise(http: &reqwest::Client, settings: &Settings, kind: &'static str, message: &str) {
     tracing::error!(alarm = kind, "{message}");
     metrics::counter!("vteacher_alarms_total", "kind" => kind).increment(1);
-    let Some(url) = &app.settings.alarm_webhook_url else {
+    let Some(url) = &settings.alarm_webhook_url else {
         return;
     };
-    let body = json!({"alarm": kind, "message": message, "node": app.settings.node_id, "at": crate::db::now_ms()});
+    let body = json!({"alarm": kind, "message": message, "node": settings.node_id, "at": crate::db::now_ms()});
     // An alarm that cannot be delivered is logged, never allowed to fail the work it is about.
-    if let Err(err) = webhook::post_json(&app.http, url, &body).await {
+    if let Err(err) = webhook::post_json(http, url, &body).await {
         tracing::error!(alarm = kind, %err, "could not deliver the alarm to ALARM_WEBHOOK_URL");
     }
 }

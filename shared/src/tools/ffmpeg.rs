@@ -16,6 +16,8 @@ use tokio::process::{Child, ChildStdout, Command};
 
 use parse::{Progress, parse_probe};
 
+use crate::domain::Retryable;
+
 mod parse;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -36,12 +38,12 @@ pub enum FfmpegError {
     Io(#[from] std::io::Error),
 }
 
-impl FfmpegError {
-    /// Whether the same job may succeed later. ffmpeg is deterministic: an exit code means
-    /// the input (or the command) is wrong and will be wrong again — except when the machine
-    /// ran out of disk or memory. A signal means something outside killed it (OOM killer,
-    /// shutdown). A missing binary needs an operator, not a retry.
-    pub fn is_retryable(&self) -> bool {
+/// Whether the same job may succeed later. ffmpeg is deterministic: an exit code means the
+/// input (or the command) is wrong and will be wrong again — except when the machine ran out
+/// of disk or memory. A signal means something outside killed it (OOM killer, shutdown). A
+/// missing binary needs an operator, not a retry.
+impl Retryable for FfmpegError {
+    fn is_retryable(&self) -> bool {
         match self {
             Self::Timeout(_) | Self::Io(_) => true,
             Self::Failed { status, stderr_tail, .. } => status.signal().is_some() || is_resource_error(stderr_tail),
@@ -240,5 +242,4 @@ fn file_url(path: &Path) -> OsString {
 }
 
 #[cfg(test)]
-#[path = "ffmpeg_tests.rs"]
 mod tests;

@@ -5,6 +5,22 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use crate::domain::Retryable;
+
+#[derive(Debug, thiserror::Error)]
+#[error("publish on {channel}: {source}")]
+pub struct PublishError {
+    channel: String,
+    source: redis::RedisError,
+}
+
+/// Redis may be back in a moment.
+impl Retryable for PublishError {
+    fn is_retryable(&self) -> bool {
+        true
+    }
+}
+
 #[derive(Clone)]
 pub struct Publisher {
     conn: ConnectionManager,
@@ -20,9 +36,10 @@ impl Publisher {
     }
 
     /// Publishes `message` on `channel`; returns how many subscribers got it.
-    pub async fn publish(&self, channel: &str, message: &serde_json::Value) -> Result<u64, redis::RedisError> {
+    pub async fn publish(&self, channel: &str, message: &serde_json::Value) -> Result<u64, PublishError> {
         let mut conn = self.conn.clone();
-        redis::cmd("PUBLISH").arg(channel).arg(message.to_string()).query_async(&mut conn).await
+        let published = redis::cmd("PUBLISH").arg(channel).arg(message.to_string()).query_async(&mut conn).await;
+        published.map_err(|source| PublishError { channel: channel.to_owned(), source })
     }
 }
 

@@ -27,8 +27,11 @@ use opendal::{ErrorKind, Operator, services};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// fs uploads are written here, inside the root (same filesystem, so the rename is atomic).
+mod error;
 mod open;
 mod upload;
+
+pub use error::StorageError;
 
 use open::{check_key, open_bucket, open_fs, parse_public_base};
 
@@ -59,43 +62,6 @@ impl fmt::Debug for StorageConfig<'_> {
             .field("access_key_id", &set(self.access_key_id))
             .field("secret_access_key", &set(self.secret_access_key))
             .finish()
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StorageError {
-    #[error("bad storage URL: {0}")]
-    BadUrl(String),
-    #[error("bad storage credentials: {0}")]
-    BadCredentials(String),
-    #[error("bad object key {key:?}: {reason}")]
-    BadKey { key: String, reason: &'static str },
-    #[error("object {0:?} not found")]
-    NotFound(String),
-    #[error("range not satisfiable: {key:?} has {total_len} bytes")]
-    RangeNotSatisfiable { key: String, total_len: u64 },
-    #[error("local file {}: {reason}", path.display())]
-    Local { path: PathBuf, reason: String },
-    #[error("storage {op} {key:?}: {message}")]
-    Io { op: &'static str, key: String, message: String, retryable: bool },
-}
-
-impl StorageError {
-    /// Whether the same call may succeed later (network trouble, timeouts, throttling, 5xx).
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, StorageError::Io { retryable: true, .. })
-    }
-
-    fn backend(op: &'static str, key: &str, err: opendal::Error) -> Self {
-        if err.kind() == ErrorKind::NotFound {
-            return StorageError::NotFound(key.to_owned());
-        }
-        StorageError::Io {
-            op,
-            key: key.to_owned(),
-            retryable: err.is_temporary() || err.kind() == ErrorKind::RateLimited,
-            message: err.to_string(),
-        }
     }
 }
 
@@ -259,13 +225,10 @@ fn resolve_range(range: Option<ByteRange>, total_len: u64) -> Option<Range<u64>>
 }
 
 #[cfg(test)]
-#[path = "storage_tests.rs"]
 mod tests;
 
 #[cfg(test)]
-#[path = "storage_s3_tests.rs"]
 mod s3_tests;
 
 #[cfg(test)]
-#[path = "storage_config_tests.rs"]
 mod config_tests;

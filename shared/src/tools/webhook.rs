@@ -2,12 +2,19 @@
 
 use std::time::Duration;
 
-use crate::config::mask_url_password;
+use crate::{config::mask_url_password, domain::Retryable};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
     #[error("webhook {url}: {reason}")]
     Failed { url: String, reason: String },
+}
+
+/// A receiver that is down or answers an error may take it later.
+impl Retryable for WebhookError {
+    fn is_retryable(&self) -> bool {
+        true
+    }
 }
 
 pub async fn post_json(http: &reqwest::Client, url: &str, body: &serde_json::Value) -> Result<(), WebhookError> {

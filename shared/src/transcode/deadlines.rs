@@ -1,48 +1,44 @@
 //! Transcode deadlines, enforced by the sweeper (and by any booking that touches the
 //! transcode): an oss deadline is an oss failure (on to ecs); an ecs deadline times it out.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
-use super::{
-    result::on_deadline,
-    store::{self, Key},
-};
+use super::{result::on_deadline, store};
 use crate::{
-    app::App,
-    db::{
-        now_ms,
-        transcodes::{self, TranscodeState},
-    },
-    domain::{RecordId, Resolution},
-    queue::{JobError, after::run_after},
+    config::Settings,
+    db::{Database, transcodes},
+    domain::{Effect, RecordId, Resolution, TranscodeKey, TranscodeState},
 };
 
-/// Applies every passed deadline; returns how many transcodes it moved.
-pub async fn enforce(app: &App) -> Result<usize, JobError> {
-    let now = now_ms();
+/// The transcodes in progress whose deadline is at or before `now`.
+pub async fn due(db: &Database, now: i64) -> Result<Vec<TranscodeKey>, DbErr> {
     let due = transcodes::Entity::find()
         .filter(transcodes::Column::State.eq(TranscodeState::Transcoding))
         .filter(transcodes::Column::DeadlineAt.lte(now))
-        .all(&app.db.conn)
+        .all(&db.conn)
         .await?;
-    let mut moved = 0;
-    for transcode in due {
-        let (Ok(record_id), Ok(resolution)) =
-            (RecordId::new(transcode.record_id), transcode.resolution.parse::<Resolution>())
-        else {
-            continue;
-        };
-        let key = Key { record_id, resolution };
-        let txn = app.db.write_txn().await?;
-        // Looked at again under the lock: a result may have arrived meanwhile.
-        let Some(effect) = store::lock(&txn, key).await?.and_then(|t| on_deadline(&t, now)) else {
-            continue;
-        };
-        tracing::warn!(record_id = %key.record_id, resolution = %key.resolution, ?effect, "transcode deadline passed");
-        let after = store::apply(&txn, key, &effect, None, &app.settings).await?;
-        txn.commit().await?;
-        run_after(app, after).await?;
-        moved += 1;
-    }
-    Ok(moved)
+    let key = |t: &transcodes::Model| {
+        let record_id = RecordId::new(t.record_id).ok()?;
+        Some(TranscodeKey { record_id, resolution: t.resolution.parse::<Resolution>().ok()? })
+    };
+    Ok(due.iter().filter_map(key).collect())
+}
+
+/// Moves the transcode `key` on if its deadline has passed, in one transaction; returns the
+/// effects for after the commit, or `None` when nothing was due (a result arrived meanwhile).
+pub async fn enforce(
+    db: &Database,
+    settings: &Settings,
+    key: TranscodeKey,
+    now: i64,
+) -> Result<Option<Vec<Effect>>, DbErr> {
+    let txn = db.write_txn().await?;
+    // Looked at again under the lock: a result may have arrived meanwhile.
+    let Some(change) = store::lock(&txn, key).await?.and_then(|t| on_deadline(&t, now)) else {
+        return Ok(None);
+    };
+    tracing::warn!(record_id = %key.record_id, resolution = %key.resolution, ?change, "transcode deadline passed");
+    let effects = store::apply(&txn, key, &change, None, settings).await?;
+    txn.commit().await?;
+    Ok(Some(effects))
 }

@@ -4,29 +4,47 @@
 
 use std::time::Duration;
 
+use reqwest::StatusCode;
 use serde_json::json;
 
-use super::store::Key;
-use crate::{config::mask_url_password, domain::SourceUrl, queue::JobError};
+use crate::{
+    config::mask_url_password,
+    domain::{Retryable, SourceUrl, TranscodeKey},
+};
 
-pub async fn submit(http: &reqwest::Client, endpoint: &str, key: Key, source: &SourceUrl) -> Result<(), JobError> {
+#[derive(Debug, thiserror::Error)]
+pub enum OssHttpError {
+    #[error("oss http {endpoint}: {reason}")]
+    Unreachable { endpoint: String, reason: String },
+    #[error("oss http {endpoint} answered {status}")]
+    Refused { endpoint: String, status: StatusCode },
+}
+
+/// A service that cannot be reached, is overloaded or fails inside may take it later; one that
+/// refuses the request will refuse it again.
+impl Retryable for OssHttpError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            Self::Unreachable { .. } => true,
+            Self::Refused { status, .. } => status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS,
+        }
+    }
+}
+
+pub async fn submit(
+    http: &reqwest::Client,
+    endpoint: &str,
+    key: TranscodeKey,
+    source: &SourceUrl,
+) -> Result<(), OssHttpError> {
     let body = json!({"record_id": key.record_id, "video_resolution": key.resolution, "video_url": source});
     let endpoint_shown = mask_url_password(endpoint);
-    let response = http
-        .post(endpoint)
-        .timeout(Duration::from_secs(30))
-        .json(&body)
-        .send()
-        .await
-        .map_err(|e| JobError::retry(format!("oss http {endpoint_shown}: {}", e.without_url())))?;
+    let response = http.post(endpoint).timeout(Duration::from_secs(30)).json(&body).send().await.map_err(|e| {
+        OssHttpError::Unreachable { endpoint: endpoint_shown.clone(), reason: e.without_url().to_string() }
+    })?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
     }
-    let reason = format!("oss http {endpoint_shown} answered {status}");
-    if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-        Err(JobError::retry(reason))
-    } else {
-        Err(JobError::abort(reason))
-    }
+    Err(OssHttpError::Refused { endpoint: endpoint_shown, status })
 }

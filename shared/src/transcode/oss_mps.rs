@@ -17,11 +17,10 @@ use std::{
 
 use serde::de::DeserializeOwned;
 
-#[path = "oss_mps_sign.rs"]
+use crate::domain::Retryable;
+
 mod signing;
-#[path = "oss_mps_source.rs"]
 mod source;
-#[path = "oss_mps_wire.rs"]
 mod wire;
 
 pub use signing::{
@@ -30,7 +29,6 @@ pub use signing::{
 pub use source::{OssObject, parse_oss_url};
 
 #[cfg(test)]
-#[path = "oss_mps_tests.rs"]
 mod tests;
 
 /// The MPS API version every request names.
@@ -92,10 +90,10 @@ pub enum MpsError {
     BadResponse(String),
 }
 
-impl MpsError {
-    /// Throttling, server errors and network failures are worth another try; a refused
-    /// parameter, a missing permission, a bad signature or a non-OSS source are not.
-    pub fn is_retryable(&self) -> bool {
+/// Throttling, server errors and network failures are worth another try; a refused parameter,
+/// a missing permission, a bad signature or a non-OSS source are not.
+impl Retryable for MpsError {
+    fn is_retryable(&self) -> bool {
         match self {
             MpsError::Api { retryable, .. } => *retryable,
             MpsError::Network(_) => true,

@@ -4,21 +4,17 @@
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use super::{
-    source::Sources,
-    store::{self, After, Key},
-};
+use super::{source::Sources, store};
 use crate::{
-    app::App,
-    db::transcodes::{self, TranscodeState},
-    domain::Provider,
-    queue::{JobError, after::run_after},
+    config::Settings,
+    db::{Database, transcodes},
+    domain::{Effect, Provider, TranscodeKey, TranscodeState},
 };
 
 #[derive(Debug)]
 pub enum Requested {
-    /// Submitted now.
-    Started(transcodes::Model),
+    /// Submitted now; the effect hands it to the provider.
+    Started(transcodes::Model, Effect),
     /// Already being made (by the same provider): nothing new was submitted.
     InProgress(transcodes::Model),
     /// Already made: nothing to do.
@@ -29,20 +25,12 @@ pub enum Requested {
 pub enum RequestError {
     #[error(transparent)]
     Db(#[from] DbErr),
-    #[error("{0}")]
-    Queue(String),
     #[error("the transcode is in progress with {0}")]
-    Busy(String),
+    Busy(Provider),
     #[error("no source: give video_url or video_url_list")]
     NoSource,
-    #[error("no transcode of record {0} {1}")]
-    NotFound(i64, String),
-}
-
-impl From<JobError> for RequestError {
-    fn from(err: JobError) -> Self {
-        Self::Queue(err.reason().to_owned())
-    }
+    #[error("no transcode of {0}")]
+    NotFound(TranscodeKey),
 }
 
 /// `GET /api/transcodes/{record_id}` and `vteacher` tools.
@@ -51,7 +39,7 @@ pub struct TranscodeStatus {
     pub record_id: i64,
     pub video_resolution: String,
     pub state: TranscodeState,
-    pub provider: Option<String>,
+    pub provider: Option<Provider>,
     pub progress: Option<i32>,
     pub url: Option<String>,
     pub reason: Option<String>,
@@ -65,7 +53,7 @@ impl From<&transcodes::Model> for TranscodeStatus {
             record_id: t.record_id,
             video_resolution: t.resolution.clone(),
             state: t.state,
-            provider: t.provider.clone(),
+            provider: t.provider,
             progress: t.progress,
             url: t.url.clone(),
             reason: t.reason.clone(),
@@ -75,8 +63,14 @@ impl From<&transcodes::Model> for TranscodeStatus {
     }
 }
 
-pub async fn request(app: &App, key: Key, provider: Provider, sources: Sources) -> Result<Requested, RequestError> {
-    let txn = app.db.write_txn().await?;
+pub async fn request(
+    db: &Database,
+    settings: &Settings,
+    key: TranscodeKey,
+    provider: Provider,
+    sources: Sources,
+) -> Result<Requested, RequestError> {
+    let txn = db.write_txn().await?;
     let current = store::lock(&txn, key).await?;
     let sources = match (&current, sources.video_url.is_some() || !sources.video_url_list.is_empty()) {
         (_, true) => sources,
@@ -88,45 +82,40 @@ pub async fn request(app: &App, key: Key, provider: Provider, sources: Sources) 
     match &current {
         Some(t) if t.state == TranscodeState::Succeeded => return Ok(Requested::Done(t.clone())),
         Some(t) if t.state == TranscodeState::Transcoding => {
-            let with = t.provider.clone().unwrap_or_default();
-            return if with == provider.as_str() {
-                Ok(Requested::InProgress(t.clone()))
-            } else {
-                Err(RequestError::Busy(with))
-            };
+            let with = t.provider.unwrap_or(Provider::Oss);
+            return if with == provider { Ok(Requested::InProgress(t.clone())) } else { Err(RequestError::Busy(with)) };
         }
         _ => {}
     }
-    store::start(&txn, key, provider, &sources, &app.settings).await?;
+    store::start(&txn, key, provider, &sources, settings).await?;
     let started = store::lock(&txn, key).await?.ok_or_else(|| DbErr::RecordNotFound("transcode".into()))?;
     txn.commit().await?;
     let submit = match provider {
-        Provider::Oss => After::SubmitOss(key),
-        Provider::Ecs => After::SubmitEcs(key),
+        Provider::Oss => Effect::SubmitOss(key),
+        Provider::Ecs => Effect::SubmitEcs(key),
     };
-    run_after(app, vec![submit]).await?;
-    Ok(Requested::Started(started))
+    Ok(Requested::Started(started, submit))
 }
 
-pub async fn list(app: &App, record_id: i64) -> Result<Vec<transcodes::Model>, DbErr> {
+pub async fn list(db: &Database, record_id: i64) -> Result<Vec<transcodes::Model>, DbErr> {
     transcodes::Entity::find()
         .filter(transcodes::Column::RecordId.eq(record_id))
         .order_by_asc(transcodes::Column::Resolution)
-        .all(&app.db.conn)
+        .all(&db.conn)
         .await
 }
 
 /// Forgets a finished transcode (failed, timed out or succeeded) so the next booking starts
 /// it afresh. One in progress is refused: its waiting bookings would never hear of it again.
-pub async fn reset(app: &App, key: Key) -> Result<(), RequestError> {
-    let txn = app.db.write_txn().await?;
+pub async fn reset(db: &Database, key: TranscodeKey) -> Result<(), RequestError> {
+    let txn = db.write_txn().await?;
     let Some(current) = store::lock(&txn, key).await? else {
-        return Err(RequestError::NotFound(key.record_id.get(), key.resolution.to_string()));
+        return Err(RequestError::NotFound(key));
     };
     if current.state == TranscodeState::Transcoding {
-        return Err(RequestError::Busy(current.provider.unwrap_or_default()));
+        return Err(RequestError::Busy(current.provider.unwrap_or(Provider::Oss)));
     }
-    transcodes::Entity::delete_by_id((key.record_id.get(), key.resolution.to_string())).exec(&txn).await?;
+    transcodes::Entity::delete_many().filter(transcodes::of(key)).exec(&txn).await?;
     txn.commit().await?;
     tracing::warn!(record_id = %key.record_id, resolution = %key.resolution, was = ?current.state, "transcode reset by an operator");
     Ok(())

@@ -2,12 +2,12 @@
 //! what a passed deadline does, which is a result vteacher gives itself.
 
 use crate::{
-    db::transcodes::{self, TranscodeState},
-    domain::{Provider, SourceUrl, TranscodeOutcome, TranscodeResult},
+    db::transcodes,
+    domain::{Provider, SourceUrl, TranscodeOutcome, TranscodeResult, TranscodeState},
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
+pub enum Change {
     /// No such transcode: raise an alarm, keep the message for inspection, change nothing.
     Unknown,
     /// Mark it succeeded with `url`; every waiting booking goes on to normal booking. `late`:
@@ -23,7 +23,7 @@ pub enum Effect {
     Ignore { why: String },
 }
 
-impl Effect {
+impl Change {
     /// A stable name, for metrics.
     pub fn name(&self) -> &'static str {
         match self {
@@ -37,47 +37,46 @@ impl Effect {
     }
 }
 
-pub fn on_result(current: Option<&transcodes::Model>, result: &TranscodeResult) -> Effect {
+pub fn on_result(current: Option<&transcodes::Model>, result: &TranscodeResult) -> Change {
     let Some(current) = current else {
-        return Effect::Unknown;
+        return Change::Unknown;
     };
     match (&result.outcome, current.state) {
         (TranscodeOutcome::Succeeded { .. }, TranscodeState::Succeeded) => {
-            Effect::Ignore { why: "duplicate: already succeeded".into() }
+            Change::Ignore { why: "duplicate: already succeeded".into() }
         }
         (TranscodeOutcome::Succeeded { url }, state) => {
-            Effect::Succeed { url: url.clone(), late: state != TranscodeState::Transcoding }
+            Change::Succeed { url: url.clone(), late: state != TranscodeState::Transcoding }
         }
         (TranscodeOutcome::Failed { .. }, state) if state != TranscodeState::Transcoding => {
-            Effect::Ignore { why: format!("a failure for a transcode that is {state:?}, not in progress") }
+            Change::Ignore { why: format!("a failure for a transcode that is {state:?}, not in progress") }
         }
         (TranscodeOutcome::Failed { reason }, _) => on_failure(current, result.provider, reason),
     }
 }
 
-fn on_failure(current: &transcodes::Model, provider: Provider, reason: &str) -> Effect {
-    let now_with = current.provider.as_deref();
-    if now_with != Some(provider.as_str()) {
-        return Effect::Ignore { why: format!("stale {provider} failure: the transcode is with {now_with:?}") };
+fn on_failure(current: &transcodes::Model, provider: Provider, reason: &str) -> Change {
+    let now_with = current.provider;
+    if now_with != Some(provider) {
+        return Change::Ignore { why: format!("stale {provider} failure: the transcode is with {now_with:?}") };
     }
     match provider {
-        Provider::Oss => Effect::ToEcs { reason: reason.to_owned() },
-        Provider::Ecs => Effect::Fail { reason: reason.to_owned() },
+        Provider::Oss => Change::ToEcs { reason: reason.to_owned() },
+        Provider::Ecs => Change::Fail { reason: reason.to_owned() },
     }
 }
 
 /// What a passed deadline means for a transcode in progress: an oss deadline is an oss
 /// failure (on to ecs); an ecs deadline times it out. `None` when nothing is due.
-pub fn on_deadline(current: &transcodes::Model, now: i64) -> Option<Effect> {
+pub fn on_deadline(current: &transcodes::Model, now: i64) -> Option<Change> {
     let due = current.state == TranscodeState::Transcoding && current.deadline_at.is_some_and(|d| d <= now);
     if !due {
         return None;
     }
-    let with = current.provider.as_deref().unwrap_or("oss");
+    let with = current.provider.unwrap_or(Provider::Oss);
     let reason = format!("the {with} transcode of record {} {} timed out", current.record_id, current.resolution);
-    Some(if with == Provider::Ecs.as_str() { Effect::TimeOut { reason } } else { Effect::ToEcs { reason } })
+    Some(if with == Provider::Ecs { Change::TimeOut { reason } } else { Change::ToEcs { reason } })
 }
 
 #[cfg(test)]
-#[path = "result_tests.rs"]
 mod tests;

@@ -1,55 +1,64 @@
-//! Applies the transcode rules to the database, inside the caller's transaction: the
+//! The transcode table and the rules applied to it, inside the caller's transaction: the
 //! transcode row is locked first, so a booking that starts to wait and a result that releases
-//! the waiters never miss each other. What must happen after commit is returned as `After`.
+//! the waiters never miss each other. What must happen after commit is returned as effects.
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
     sea_query::OnConflict,
 };
 
-use super::{result::Effect, source::Sources};
+use super::{result::Change, source::Sources};
 use crate::{
     config::Settings,
-    db::{bookings, now_ms, transcodes, transcodes::TranscodeState, unmatched_results},
-    domain::{BookingState, ClassId, Provider, RecordId, Resolution, TranscodeResult},
+    db::{bookings, now_ms, transcodes, unmatched_results},
+    domain::{BookingState, ClassId, Effect, Provider, TranscodeKey, TranscodeResult, TranscodeState},
 };
 
-/// One transcode: (record, resolution).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Key {
-    pub record_id: RecordId,
-    pub resolution: Resolution,
-}
-
-/// Work for after the commit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum After {
-    SubmitOss(Key),
-    SubmitEcs(Key),
-    /// A released booking goes on to placement and download.
-    Book(ClassId),
-    /// A booking failed: send its result.
-    Notify(ClassId),
-    Alarm {
-        kind: &'static str,
-        message: String,
-    },
-}
-
-fn by_key(key: Key) -> sea_orm::Select<transcodes::Entity> {
-    transcodes::Entity::find()
-        .filter(transcodes::Column::RecordId.eq(key.record_id.get()))
-        .filter(transcodes::Column::Resolution.eq(key.resolution.as_str()))
+/// The transcode of `key`.
+pub async fn find(conn: &impl ConnectionTrait, key: TranscodeKey) -> Result<Option<transcodes::Model>, DbErr> {
+    transcodes::Entity::find().filter(transcodes::of(key)).one(conn).await
 }
 
 /// The transcode, locked for the rest of the transaction (SQLite's IMMEDIATE transactions
 /// already hold the write lock; PostgreSQL takes the row's).
-pub async fn lock(txn: &DatabaseTransaction, key: Key) -> Result<Option<transcodes::Model>, DbErr> {
-    let select = by_key(key);
+pub async fn lock(txn: &DatabaseTransaction, key: TranscodeKey) -> Result<Option<transcodes::Model>, DbErr> {
+    let select = transcodes::Entity::find().filter(transcodes::of(key));
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         return select.lock_exclusive().one(txn).await;
     }
     select.one(txn).await
+}
+
+/// The transcode, if it is still in progress with `provider` (else its job has nothing to do).
+pub async fn in_progress(
+    conn: &impl ConnectionTrait,
+    key: TranscodeKey,
+    provider: Provider,
+) -> Result<Option<transcodes::Model>, DbErr> {
+    let found = find(conn, key).await?;
+    Ok(found.filter(|t| t.state == TranscodeState::Transcoding && t.provider == Some(provider)))
+}
+
+/// What the transcode may be made from, as stored with it.
+pub fn sources_of(transcode: &transcodes::Model) -> Sources {
+    transcode.sources.clone().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+}
+
+/// Changes the transcode of `key`, only while it is in one of `states` (all states when
+/// empty). Returns whether a row changed.
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    key: TranscodeKey,
+    states: &[TranscodeState],
+    mut change: transcodes::ActiveModel,
+) -> Result<bool, DbErr> {
+    change.updated_at = Set(now_ms());
+    let mut update = transcodes::Entity::update_many().set(change).filter(transcodes::of(key));
+    if !states.is_empty() {
+        update = update.filter(transcodes::Column::State.is_in(states.iter().copied()));
+    }
+    Ok(update.exec(conn).await?.rows_affected > 0)
 }
 
 pub fn deadline(settings: &Settings, provider: Provider) -> i64 {
@@ -65,7 +74,7 @@ pub fn deadline(settings: &Settings, provider: Provider) -> i64 {
 /// is the provider's job to be queued (fifty bookings at once submit one transcode).
 pub async fn start(
     txn: &DatabaseTransaction,
-    key: Key,
+    key: TranscodeKey,
     provider: Provider,
     sources: &Sources,
     settings: &Settings,
@@ -75,7 +84,7 @@ pub async fn start(
         record_id: Set(key.record_id.get()),
         resolution: Set(key.resolution.to_string()),
         state: Set(TranscodeState::Transcoding),
-        provider: Set(Some(provider.as_str().into())),
+        provider: Set(Some(provider)),
         source_url: Set(None),
         url: Set(None),
         reason: Set(None),
@@ -86,19 +95,8 @@ pub async fn start(
         sources: Set(Some(serde_json::to_value(sources).unwrap_or_default())),
         oss_job_id: Set(None),
     };
-    let restartable = [TranscodeState::Failed, TranscodeState::TimedOut];
-    let mut update = row.clone();
-    update.created_at = sea_orm::ActiveValue::NotSet;
-    update.record_id = sea_orm::ActiveValue::NotSet;
-    update.resolution = sea_orm::ActiveValue::NotSet;
-    let restarted = transcodes::Entity::update_many()
-        .set(update)
-        .filter(transcodes::Column::RecordId.eq(key.record_id.get()))
-        .filter(transcodes::Column::Resolution.eq(key.resolution.as_str()))
-        .filter(transcodes::Column::State.is_in(restartable))
-        .exec(txn)
-        .await?;
-    if restarted.rows_affected > 0 {
+    let restart = transcodes::ActiveModel { created_at: NotSet, record_id: NotSet, resolution: NotSet, ..row.clone() };
+    if update(txn, key, &[TranscodeState::Failed, TranscodeState::TimedOut], restart).await? {
         return Ok(true);
     }
     let inserted = transcodes::Entity::insert(row)
@@ -110,59 +108,48 @@ pub async fn start(
     Ok(inserted > 0)
 }
 
-/// Applies `effect` to the transcode `key` (and its waiting bookings).
+/// Applies `change` to the transcode `key` (and its waiting bookings).
 pub async fn apply(
     txn: &DatabaseTransaction,
-    key: Key,
-    effect: &Effect,
+    key: TranscodeKey,
+    change: &Change,
     result: Option<&TranscodeResult>,
     settings: &Settings,
-) -> Result<Vec<After>, DbErr> {
-    let now = now_ms();
-    let mut change = transcodes::ActiveModel { updated_at: Set(now), ..Default::default() };
-    let after = match effect {
-        Effect::Unknown => return keep_unmatched(txn, key, result).await,
-        Effect::Ignore { why } => {
+) -> Result<Vec<Effect>, DbErr> {
+    let mut row = transcodes::ActiveModel::default();
+    let effects = match change {
+        Change::Unknown => return keep_unmatched(txn, key, result).await,
+        Change::Ignore { why } => {
             tracing::info!(record_id = %key.record_id, resolution = %key.resolution, why, "transcode result ignored");
             return Ok(Vec::new());
         }
-        Effect::Succeed { url, .. } => {
-            change.state = Set(TranscodeState::Succeeded);
-            change.url = Set(Some(url.to_string()));
-            change.progress = Set(Some(100));
-            change.reason = Set(None);
+        Change::Succeed { url, .. } => {
+            row.state = Set(TranscodeState::Succeeded);
+            row.url = Set(Some(url.to_string()));
+            row.progress = Set(Some(100));
+            row.reason = Set(None);
             release_waiters(txn, key, url.as_str()).await?
         }
-        Effect::ToEcs { reason } => {
-            change.provider = Set(Some(Provider::Ecs.as_str().into()));
-            change.deadline_at = Set(Some(deadline(settings, Provider::Ecs)));
-            change.reason = Set(Some(format!("oss: {reason}")));
-            change.progress = Set(None);
-            vec![After::SubmitEcs(key)]
+        Change::ToEcs { reason } => {
+            row.provider = Set(Some(Provider::Ecs));
+            row.deadline_at = Set(Some(deadline(settings, Provider::Ecs)));
+            row.reason = Set(Some(format!("oss: {reason}")));
+            row.progress = Set(None);
+            vec![Effect::SubmitEcs(key)]
         }
-        Effect::Fail { reason } | Effect::TimeOut { reason } => {
+        Change::Fail { reason } | Change::TimeOut { reason } => {
             let state =
-                if matches!(effect, Effect::Fail { .. }) { TranscodeState::Failed } else { TranscodeState::TimedOut };
-            change.state = Set(state);
-            change.reason = Set(Some(reason.clone()));
+                if matches!(change, Change::Fail { .. }) { TranscodeState::Failed } else { TranscodeState::TimedOut };
+            row.state = Set(state);
+            row.reason = Set(Some(reason.clone()));
             fail_waiters(txn, key, &format!("transcode failed: {reason}")).await?
         }
     };
-    by_key_update(txn, key, change).await?;
-    Ok(after)
+    update(txn, key, &[], row).await?;
+    Ok(effects)
 }
 
-async fn by_key_update(txn: &DatabaseTransaction, key: Key, change: transcodes::ActiveModel) -> Result<(), DbErr> {
-    transcodes::Entity::update_many()
-        .set(change)
-        .filter(transcodes::Column::RecordId.eq(key.record_id.get()))
-        .filter(transcodes::Column::Resolution.eq(key.resolution.as_str()))
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
-fn waiting(key: Key) -> sea_orm::Select<bookings::Entity> {
+fn waiting(key: TranscodeKey) -> sea_orm::Select<bookings::Entity> {
     bookings::Entity::find()
         .filter(bookings::Column::RecordId.eq(key.record_id.get()))
         .filter(bookings::Column::Resolution.eq(key.resolution.as_str()))
@@ -172,7 +159,7 @@ fn waiting(key: Key) -> sea_orm::Select<bookings::Entity> {
 /// Applies `change` to every booking waiting for `key`, in this one transaction; returns them.
 async fn settle_waiters(
     txn: &DatabaseTransaction,
-    key: Key,
+    key: TranscodeKey,
     change: bookings::ActiveModel,
 ) -> Result<Vec<ClassId>, DbErr> {
     let rows = waiting(key).all(txn).await?;
@@ -186,31 +173,31 @@ async fn settle_waiters(
 }
 
 /// Every waiting booking of `key` goes on with `url`.
-async fn release_waiters(txn: &DatabaseTransaction, key: Key, url: &str) -> Result<Vec<After>, DbErr> {
+async fn release_waiters(txn: &DatabaseTransaction, key: TranscodeKey, url: &str) -> Result<Vec<Effect>, DbErr> {
     let change = bookings::ActiveModel {
         state: Set(BookingState::Queued),
         source_url: Set(Some(url.to_owned())),
         reason: Set(None),
         ..Default::default()
     };
-    Ok(settle_waiters(txn, key, change).await?.into_iter().map(After::Book).collect())
+    Ok(settle_waiters(txn, key, change).await?.into_iter().map(Effect::Book).collect())
 }
 
 /// Every waiting booking of `key` fails with `reason`.
-async fn fail_waiters(txn: &DatabaseTransaction, key: Key, reason: &str) -> Result<Vec<After>, DbErr> {
+async fn fail_waiters(txn: &DatabaseTransaction, key: TranscodeKey, reason: &str) -> Result<Vec<Effect>, DbErr> {
     let change = bookings::ActiveModel {
         state: Set(BookingState::Failed),
         reason: Set(Some(reason.to_owned())),
         ..Default::default()
     };
-    Ok(settle_waiters(txn, key, change).await?.into_iter().map(After::Notify).collect())
+    Ok(settle_waiters(txn, key, change).await?.into_iter().map(Effect::Notify).collect())
 }
 
 async fn keep_unmatched(
     txn: &DatabaseTransaction,
-    key: Key,
+    key: TranscodeKey,
     result: Option<&TranscodeResult>,
-) -> Result<Vec<After>, DbErr> {
+) -> Result<Vec<Effect>, DbErr> {
     let message = result.map_or(serde_json::Value::Null, |r| r.message.clone());
     let row = unmatched_results::ActiveModel {
         record_id: Set(Some(key.record_id.get())),
@@ -220,9 +207,6 @@ async fn keep_unmatched(
         ..Default::default()
     };
     unmatched_results::Entity::insert(row).exec_without_returning(txn).await?;
-    let message = format!(
-        "a transcode result for record {} {} matches no transcode; kept for inspection",
-        key.record_id, key.resolution
-    );
-    Ok(vec![After::Alarm { kind: "unknown_transcode_result", message }])
+    let message = format!("a transcode result for {key} matches no transcode; kept for inspection");
+    Ok(vec![Effect::Alarm { kind: "unknown_transcode_result", message }])
 }

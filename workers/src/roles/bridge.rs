@@ -8,9 +8,9 @@ use std::{sync::Arc, time::Duration};
 use futures::StreamExt;
 use shared::{
     App,
-    booking::{self, IntakeError},
-    domain::{Booking, TranscodeResult},
-    queue::{backoff, transcode_result::TranscodeResultJob},
+    domain::{Booking, ErrorCode, TranscodeResult},
+    jobs::{self, IntakeError, TranscodeResultJob},
+    queue::backoff,
     tools::pubsub::{self, Message},
 };
 use tokio::sync::Semaphore;
@@ -59,8 +59,8 @@ pub async fn run(app: App, url: String) -> anyhow::Result<()> {
     }
 }
 
-fn reject(channel: &str, reason: &'static str) {
-    metrics::counter!("vteacher_bridge_rejected_total", "channel" => channel.to_owned(), "reason" => reason)
+fn reject(channel: &str, reason: ErrorCode) {
+    metrics::counter!("vteacher_bridge_rejected_total", "channel" => channel.to_owned(), "reason" => reason.as_str())
         .increment(1);
 }
 
@@ -72,13 +72,13 @@ async fn handle(app: &App, message: Message) {
     let booking = match Booking::from_json(&message.payload) {
         Ok(booking) => booking,
         Err(err) => {
-            tracing::error!(channel, code = err.code(), error = %err, bytes = message.payload.len(), "bridge rejected a booking message");
+            tracing::error!(channel, code = %err.code(), error = %err, bytes = message.payload.len(), "bridge rejected a booking message");
             return reject(channel, err.code());
         }
     };
     let class_id = booking.class_id.clone();
     for attempt in 1..=SUBMIT_ATTEMPTS {
-        match booking::submit(app, booking.clone()).await {
+        match jobs::submit(app, booking.clone()).await {
             Ok(_) => return,
             Err(err) if attempt < SUBMIT_ATTEMPTS => {
                 tracing::warn!(channel, %class_id, attempt, %err, "cannot take the booking in yet; retrying");
@@ -86,8 +86,8 @@ async fn handle(app: &App, message: Message) {
             }
             Err(err) => {
                 let reason = match err {
-                    IntakeError::Db(_) => "database_unavailable",
-                    IntakeError::Queue(_) => "queue_unavailable",
+                    IntakeError::Db(_) => ErrorCode::DatabaseUnavailable,
+                    IntakeError::Queue(_) => ErrorCode::QueueUnavailable,
                 };
                 tracing::error!(channel, %class_id, %err, "booking lost: could not be stored");
                 reject(channel, reason);
@@ -102,7 +102,7 @@ async fn handle_transcode_result(app: &App, message: Message) {
     let result = match TranscodeResult::from_json(&message.payload) {
         Ok(result) => result,
         Err(err) => {
-            tracing::error!(channel, code = err.code(), error = %err, "bridge rejected a transcode result");
+            tracing::error!(channel, code = %err.code(), error = %err, "bridge rejected a transcode result");
             return reject(channel, err.code());
         }
     };
@@ -116,7 +116,7 @@ async fn handle_transcode_result(app: &App, message: Message) {
             }
             Err(err) => {
                 tracing::error!(channel, record_id = %result.record_id, %err, "transcode result lost: could not be queued");
-                reject(channel, "queue_unavailable");
+                reject(channel, ErrorCode::QueueUnavailable);
             }
         }
     }

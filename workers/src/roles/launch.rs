@@ -8,8 +8,9 @@ use anyhow::{Context, anyhow};
 use shared::{
     App,
     config::{ConfigError, Settings},
+    jobs::{self, TranscodeEcsJob},
     node::heartbeat,
-    queue::{Job, Workers, registry, transcode_ecs::TranscodeEcsJob},
+    queue::{Job, Workers},
 };
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -30,7 +31,7 @@ pub struct Launch {
 impl Launch {
     /// Every role in one process (`vteacher all`).
     pub fn all() -> Self {
-        let queues = registry::ALL_QUEUES.iter().map(|q| (*q).to_owned()).collect();
+        let queues = jobs::queue_names().into_iter().map(str::to_owned).collect();
         Self { web: true, bridge: true, sweeper: true, queues, migrate: true }
     }
 }
@@ -85,7 +86,7 @@ async fn start_workers(
 ) -> anyhow::Result<()> {
     let mut per_node = false;
     for queue in queues {
-        per_node |= registry::is_per_node(queue)?;
+        per_node |= jobs::find(queue)?.is_per_node();
     }
     if per_node {
         // Registered before the workers start, so the first booking can be placed here.
@@ -93,20 +94,30 @@ async fn start_workers(
         tokio::fs::create_dir_all(&app.settings.video_root)
             .await
             .with_context(|| format!("creating VIDEO_ROOT {}", app.settings.video_root.display()))?;
-        let app = app.clone();
-        parts.spawn(async move {
-            heartbeat::run(app).await;
-            Ok(())
-        });
+        parts.spawn(beat_until_shutdown(app.clone()));
     }
     let mut workers = Workers::new(app.shutdown.clone());
     for queue in queues {
-        registry::spawn(&mut workers, app, queue)?;
+        jobs::spawn_worker(&mut workers, app, queue)?;
     }
     if !workers.is_empty() {
         parts.spawn(async move { workers.run(drain).await.map_err(anyhow::Error::from) });
     }
     Ok(())
+}
+
+/// The node's heartbeat every `heartbeat::INTERVAL`; a failed beat is logged, the next one
+/// may succeed.
+async fn beat_until_shutdown(app: App) -> anyhow::Result<()> {
+    loop {
+        if let Err(err) = heartbeat::beat(&app).await {
+            tracing::warn!(node = %app.settings.node_id, %err, "node heartbeat failed");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(heartbeat::INTERVAL) => {}
+            () = app.shutdown.cancelled() => return Ok(()),
+        }
+    }
 }
 
 async fn start_web(app: &App, parts: &mut JoinSet<anyhow::Result<()>>) -> anyhow::Result<SocketAddr> {

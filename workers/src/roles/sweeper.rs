@@ -1,9 +1,9 @@
 //! The sweeper: the periodic safety net. It enforces transcode deadlines, re-queues bookings
 //! whose job was lost (a crash between a commit and the enqueue after it) and results that
 //! were never sent, and drops finished jobs older than `QUEUE_RETENTION` from the SQLite
-//! queues.
+//! queues. Each repair is an effect the domain finds, sent on here after its commit.
 
-use shared::{App, booking::sweep, transcode::deadlines};
+use shared::{App, booking::sweep, db::now_ms, jobs, queue::JobError, transcode::deadlines};
 
 pub async fn run(app: App) -> anyhow::Result<()> {
     loop {
@@ -16,17 +16,17 @@ pub async fn run(app: App) -> anyhow::Result<()> {
 }
 
 pub async fn sweep_once(app: &App) {
-    match deadlines::enforce(app).await {
+    match enforce_deadlines(app).await {
         Ok(0) => {}
         Ok(count) => tracing::warn!(count, "transcodes past their deadline moved on"),
         Err(err) => tracing::warn!(%err, "sweeper: could not enforce transcode deadlines"),
     }
-    match sweep::renotify_lost(app).await {
+    match requeue(app, sweep::unsent_results(&app.db).await).await {
         Ok(0) => {}
         Ok(count) => tracing::warn!(count, "re-queued booking results that were never sent"),
         Err(err) => tracing::warn!(%err, "sweeper: could not look for unsent results"),
     }
-    match sweep::requeue_lost(app).await {
+    match requeue(app, sweep::lost_decisions(&app.db).await).await {
         Ok(0) => {}
         Ok(count) => tracing::warn!(count, "re-queued bookings whose job was lost"),
         Err(err) => tracing::warn!(%err, "sweeper: could not look for lost bookings"),
@@ -36,4 +36,25 @@ pub async fn sweep_once(app: &App) {
         Ok(count) => tracing::info!(count, "dropped finished jobs past QUEUE_RETENTION"),
         Err(err) => tracing::warn!(%err, "sweeper: could not drop finished jobs"),
     }
+}
+
+/// Moves on every transcode past its deadline, each in its own transaction, its effects sent
+/// on right after its commit. Returns how many moved.
+async fn enforce_deadlines(app: &App) -> Result<usize, JobError> {
+    let now = now_ms();
+    let mut moved = 0;
+    for key in deadlines::due(&app.db, now).await? {
+        if let Some(effects) = deadlines::enforce(&app.db, &app.settings, key, now).await? {
+            jobs::apply(app, effects).await?;
+            moved += 1;
+        }
+    }
+    Ok(moved)
+}
+
+async fn requeue(app: &App, found: Result<Vec<shared::domain::Effect>, sea_orm::DbErr>) -> Result<usize, JobError> {
+    let effects = found?;
+    let count = effects.len();
+    jobs::apply(app, effects).await?;
+    Ok(count)
 }

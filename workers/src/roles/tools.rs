@@ -5,12 +5,12 @@ use std::io::Read;
 use anyhow::{Context, bail};
 use shared::{
     App,
-    booking::{self, BookingStatus, store},
+    booking::{BookingStatus, store},
     config::Settings,
     db::Database,
-    domain::Booking,
-    domain::NodeId,
-    queue::{queue_name, registry},
+    domain::{Booking, NodeId},
+    jobs,
+    queue::queue_name,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -41,7 +41,7 @@ pub async fn book(settings: Settings, json: &str) -> anyhow::Result<()> {
     };
     let booking = Booking::from_json(text.as_bytes()).context("refused")?;
     let app = App::connect(settings, CancellationToken::new()).await?;
-    let submitted = booking::submit(&app, booking).await?;
+    let submitted = jobs::submit(&app, booking).await?;
     println!("{}", serde_json::to_string_pretty(&BookingStatus::from(submitted.booking()))?);
     Ok(())
 }
@@ -59,7 +59,7 @@ pub async fn status(settings: Settings, class_id: &str) -> anyhow::Result<()> {
 pub async fn queue(settings: Settings, action: QueueAction) -> anyhow::Result<()> {
     let app = App::connect(settings, CancellationToken::new()).await?;
     let full_name = |queue: &str, node: &Option<String>| -> anyhow::Result<String> {
-        let per_node = registry::is_per_node(queue)?;
+        let per_node = jobs::find(queue)?.is_per_node();
         let node: Option<NodeId> = match (per_node, node) {
             (true, Some(node)) => Some(node.parse().context("--node")?),
             (true, None) => Some(app.settings.node_id.clone()),

@@ -9,10 +9,10 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
-use shared::App;
+use shared::{App, domain::ErrorCode};
 use subtle::ConstantTimeEq;
 
-use super::error::{ApiError, code};
+use super::error::ApiError;
 
 const COOKIE: &str = "vteacher_token";
 
@@ -45,8 +45,7 @@ pub async fn require_token(State(app): State<App>, request: Request, next: Next)
     if authorized(&app, request.headers()) {
         return next.run(request).await;
     }
-    let mut response =
-        ApiError::new(StatusCode::UNAUTHORIZED, code::UNAUTHORIZED, "a valid bearer token is required").into_response();
+    let mut response = ApiError::new(ErrorCode::Unauthorized, "a valid bearer token is required").into_response();
     response.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static header"));
     response
 }

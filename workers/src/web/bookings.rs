@@ -8,8 +8,9 @@ use axum::{
 };
 use shared::{
     App,
-    booking::{self, BookingStatus, Submitted, store},
+    booking::{BookingStatus, Submitted, store},
     domain::Booking,
+    jobs,
 };
 
 use super::error::ApiError;
@@ -17,7 +18,7 @@ use super::error::ApiError;
 /// 202 with the booking's status when it is taken in; 200 when the class was already booked.
 pub async fn create(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<BookingStatus>), ApiError> {
     let booking = Booking::from_json(&body)?;
-    let submitted = booking::submit(&app, booking).await?;
+    let submitted = jobs::submit(&app, booking).await?;
     let status = match submitted {
         Submitted::Created(_) => StatusCode::ACCEPTED,
         Submitted::Existing(_) => StatusCode::OK,

@@ -1,5 +1,6 @@
-//! API errors: a stable `code` clients can branch on, a message for people, and the field at
-//! fault when there is one. `{"error": {"code": "invalid_field", "field": "class_id", …}}`
+//! API errors: a stable `code` clients can branch on (`shared::domain::ErrorCode`, the one
+//! list of codes), a message for people, and the field at fault when there is one.
+//! `{"error": {"code": "invalid_field", "field": "class_id", …}}`
 
 use axum::{
     Json,
@@ -7,46 +8,58 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::json;
-use shared::{booking::IntakeError, domain::MessageError};
-
-/// The stable error codes of the API.
-pub mod code {
-    // Bad messages: `MessageError::code()` — malformed_json, not_an_object, invalid_field.
-    pub const UNAUTHORIZED: &str = "unauthorized";
-    pub const NOT_FOUND: &str = "not_found";
-    pub const QUEUE_UNAVAILABLE: &str = "queue_unavailable";
-    pub const DATABASE_UNAVAILABLE: &str = "database_unavailable";
-    pub const TRANSCODE_IN_PROGRESS: &str = "transcode_in_progress";
-}
+use shared::{
+    domain::{ErrorCode, MessageError},
+    jobs::IntakeError,
+    queue::QueueError,
+};
 
 #[derive(Debug)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
 }
 
+/// The HTTP status of each code.
+fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::MalformedJson | ErrorCode::NotAnObject | ErrorCode::InvalidField => StatusCode::BAD_REQUEST,
+        ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::TranscodeInProgress => StatusCode::CONFLICT,
+        ErrorCode::QueueUnavailable | ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None }
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), field: None }
+    }
+
+    /// A bad value of `field`.
+    pub fn invalid(field: &str, message: impl std::fmt::Display) -> Self {
+        Self { field: Some(field.to_owned()), ..Self::new(ErrorCode::InvalidField, format!("{field}: {message}")) }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, code::NOT_FOUND, what)
+        Self::new(ErrorCode::NotFound, what)
     }
 
     pub fn database(err: impl std::fmt::Display) -> Self {
         tracing::error!(%err, "database error");
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, code::DATABASE_UNAVAILABLE, "the state database is unavailable")
+        Self::new(ErrorCode::DatabaseUnavailable, "the state database is unavailable")
+    }
+
+    pub fn queue(err: impl std::fmt::Display) -> Self {
+        tracing::error!(%err, "queue unavailable");
+        Self::new(ErrorCode::QueueUnavailable, err.to_string())
     }
 }
 
 impl From<MessageError> for ApiError {
     fn from(err: MessageError) -> Self {
-        let code = err.code();
-        let field = err.field().map(str::to_owned);
-        Self { status: StatusCode::BAD_REQUEST, code, message: err.to_string(), field }
+        Self { code: err.code(), message: err.to_string(), field: err.field().map(str::to_owned) }
     }
 }
 
@@ -54,17 +67,20 @@ impl From<IntakeError> for ApiError {
     fn from(err: IntakeError) -> Self {
         match err {
             IntakeError::Db(e) => Self::database(e),
-            IntakeError::Queue(e) => {
-                tracing::error!(err = %e, "queue unavailable");
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, code::QUEUE_UNAVAILABLE, e.to_string())
-            }
+            IntakeError::Queue(e) => Self::queue(e),
         }
+    }
+}
+
+impl From<QueueError> for ApiError {
+    fn from(err: QueueError) -> Self {
+        Self::queue(err)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
-        (self.status, Json(body)).into_response()
+        (status_of(self.code), Json(body)).into_response()
     }
 }

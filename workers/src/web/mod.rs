@@ -13,7 +13,7 @@ use axum::{
     Router, middleware,
     routing::{get, post},
 };
-use shared::{App, queue::dashboard};
+use shared::{App, jobs};
 use tokio::net::TcpListener;
 
 pub fn router(app: App, dashboard_api: Router) -> Router {
@@ -41,8 +41,8 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
 
 /// Serves until shutdown.
 pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
-    let nodes = dashboard::known_nodes(&app).await;
-    let router = router(app.clone(), dashboard::api(&app.queues, &nodes));
+    let nodes = jobs::known_nodes(&app).await;
+    let router = router(app.clone(), jobs::board_api(&app.queues, &nodes));
     let shutdown = app.shutdown.clone();
     axum::serve(listener, router).with_graceful_shutdown(shutdown.cancelled_owned()).await
 }

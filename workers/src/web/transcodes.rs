@@ -10,27 +10,23 @@ use axum::{
 use serde_json::{Value, json};
 use shared::{
     App,
-    domain::{Provider, RecordId, Resolution, TranscodeRequest, TranscodeResult},
-    queue::transcode_result::TranscodeResultJob,
+    domain::{ErrorCode, Provider, RecordId, Resolution, TranscodeKey, TranscodeRequest, TranscodeResult},
+    jobs::{self, TranscodeResultJob},
     transcode::{
         requests::{self, RequestError, Requested, TranscodeStatus},
         source::Sources,
-        store::Key,
     },
 };
 
-use super::error::{ApiError, code};
+use super::error::ApiError;
 
 impl From<RequestError> for ApiError {
     fn from(err: RequestError) -> Self {
         match err {
             RequestError::Db(e) => Self::database(e),
-            RequestError::Queue(e) => Self::new(StatusCode::SERVICE_UNAVAILABLE, code::QUEUE_UNAVAILABLE, e),
-            RequestError::Busy(_) => Self::new(StatusCode::CONFLICT, code::TRANSCODE_IN_PROGRESS, err.to_string()),
+            RequestError::Busy(_) => Self::new(ErrorCode::TranscodeInProgress, err.to_string()),
             RequestError::NoSource => {
-                let mut e = Self::new(StatusCode::BAD_REQUEST, "invalid_field", err.to_string());
-                e.field = Some("video_url".into());
-                e
+                Self { field: Some("video_url".into()), ..Self::new(ErrorCode::InvalidField, err.to_string()) }
             }
             RequestError::NotFound(..) => Self::not_found(err.to_string()),
         }
@@ -39,10 +35,14 @@ impl From<RequestError> for ApiError {
 
 async fn submit(app: &App, body: &[u8], provider: Provider) -> Result<(StatusCode, Json<TranscodeStatus>), ApiError> {
     let request = TranscodeRequest::from_json(body)?;
-    let key = Key { record_id: request.record_id, resolution: request.resolution };
+    let key = TranscodeKey { record_id: request.record_id, resolution: request.resolution };
     let sources = Sources { video_url: request.video_url, video_url_list: request.video_url_list };
-    let (status, transcode) = match requests::request(app, key, provider, sources).await? {
-        Requested::Started(t) | Requested::InProgress(t) => (StatusCode::ACCEPTED, t),
+    let (status, transcode) = match requests::request(&app.db, &app.settings, key, provider, sources).await? {
+        Requested::Started(t, submit) => {
+            jobs::apply(app, vec![submit]).await?;
+            (StatusCode::ACCEPTED, t)
+        }
+        Requested::InProgress(t) => (StatusCode::ACCEPTED, t),
         Requested::Done(t) => (StatusCode::OK, t),
     };
     Ok((status, Json(TranscodeStatus::from(&transcode))))
@@ -59,19 +59,12 @@ pub async fn ecs(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Jso
 /// The transcoding service's callback: the same body as the legacy `transcoding` message.
 pub async fn result(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
     let result = TranscodeResult::from_json(&body)?;
-    app.queues
-        .enqueue(TranscodeResultJob::from(&result), None)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code::QUEUE_UNAVAILABLE, e.to_string()))?;
+    app.queues.enqueue(TranscodeResultJob::from(&result), None).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"accepted": true}))))
 }
 
 fn parse_record(text: &str) -> Result<RecordId, ApiError> {
-    text.parse().map_err(|e| {
-        let mut err = ApiError::new(StatusCode::BAD_REQUEST, "invalid_field", format!("record_id: {e}"));
-        err.field = Some("record_id".into());
-        err
-    })
+    text.parse().map_err(|e| ApiError::invalid("record_id", e))
 }
 
 pub async fn list(
@@ -79,7 +72,7 @@ pub async fn list(
     Path(record_id): Path<String>,
 ) -> Result<Json<Vec<TranscodeStatus>>, ApiError> {
     let record_id = parse_record(&record_id)?;
-    let found = requests::list(&app, record_id.get()).await.map_err(ApiError::database)?;
+    let found = requests::list(&app.db, record_id.get()).await.map_err(ApiError::database)?;
     if found.is_empty() {
         return Err(ApiError::not_found(format!("no transcode of record {record_id}")));
     }
@@ -91,11 +84,7 @@ pub async fn reset(
     Path((record_id, resolution)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let record_id = parse_record(&record_id)?;
-    let resolution: Resolution = resolution.parse().map_err(|e| {
-        let mut err = ApiError::new(StatusCode::BAD_REQUEST, "invalid_field", format!("video_resolution: {e}"));
-        err.field = Some("video_resolution".into());
-        err
-    })?;
-    requests::reset(&app, Key { record_id, resolution }).await?;
+    let resolution: Resolution = resolution.parse().map_err(|e| ApiError::invalid("video_resolution", e))?;
+    requests::reset(&app.db, TranscodeKey { record_id, resolution }).await?;
     Ok(Json(json!({"record_id": record_id, "video_resolution": resolution, "state": "none"})))
 }

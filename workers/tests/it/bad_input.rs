@@ -100,14 +100,4 @@ mod api {
     every_stack!(the_api_refuses_bad_bookings_naming_the_field);
 }
 
-mod bridge {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn redis() {
-        the_bridge_logs_counts_and_drops_bad_messages(Stack::Redis).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn fleet() {
-        the_bridge_logs_counts_and_drops_bad_messages(Stack::Fleet).await
-    }
-}
+on_stacks!(bridge = the_bridge_logs_counts_and_drops_bad_messages; redis => Redis, fleet => Fleet);

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use shared::{
     config::Rate,
-    domain::SourceUrl,
+    domain::{Retryable, SourceUrl},
     node::{DownloadError, Downloader},
 };
 use tokio_util::sync::CancellationToken;

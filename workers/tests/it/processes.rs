@@ -88,29 +88,9 @@ async fn sigterm_hands_the_running_download_back(stack: Stack) {
     app.stop().await;
 }
 
-mod killed {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn embedded() {
-        a_node_killed_mid_download_resumes_after_restart(Stack::Embedded).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn redis() {
-        a_node_killed_mid_download_resumes_after_restart(Stack::Redis).await
-    }
-}
+on_stacks!(killed = a_node_killed_mid_download_resumes_after_restart; embedded => Embedded, redis => Redis);
 
-mod terminated {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn embedded() {
-        sigterm_hands_the_running_download_back(Stack::Embedded).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn redis() {
-        sigterm_hands_the_running_download_back(Stack::Redis).await
-    }
-}
+on_stacks!(terminated = sigterm_hands_the_running_download_back; embedded => Embedded, redis => Redis);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_whose_redis_dies_exits_non_zero() {
@@ -212,14 +192,4 @@ async fn an_operator_lists_and_redrives_dead_jobs(stack: Stack) {
     app.stop().await;
 }
 
-mod dead_jobs {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn embedded() {
-        an_operator_lists_and_redrives_dead_jobs(Stack::Embedded).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn redis() {
-        an_operator_lists_and_redrives_dead_jobs(Stack::Redis).await
-    }
-}
+on_stacks!(dead_jobs = an_operator_lists_and_redrives_dead_jobs; embedded => Embedded, redis => Redis);

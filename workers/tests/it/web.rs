@@ -119,14 +119,4 @@ async fn the_dashboard_shows_queues_and_their_jobs(stack: Stack) {
     app.stop().await;
 }
 
-mod dashboard {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn embedded() {
-        the_dashboard_shows_queues_and_their_jobs(Stack::Embedded).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn redis() {
-        the_dashboard_shows_queues_and_their_jobs(Stack::Redis).await
-    }
-}
+on_stacks!(dashboard = the_dashboard_shows_queues_and_their_jobs; embedded => Embedded, redis => Redis);

@@ -12,9 +12,9 @@ use anyhow::{Context, bail};
 use shared::{
     App,
     config::Settings,
-    domain::{RecordId, Resolution},
+    domain::{RecordId, Resolution, TranscodeKey},
     tools::ffmpeg::Transcode,
-    transcode::{ecs, source::Choice, store::Key},
+    transcode::{ecs, source::Choice},
 };
 use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
@@ -73,7 +73,7 @@ pub(super) async fn run(seconds: u64, runs: usize, height: &str) -> anyhow::Resu
     let server = FileServer::start().await?;
     server.put("source.flv", tokio::fs::read(&source).await?);
     let app = bench_app(&dir).await?;
-    let key = Key { record_id: RecordId::new(1)?, resolution };
+    let key = TranscodeKey { record_id: RecordId::new(1)?, resolution };
     let choice = Choice { url: server.url("source.flv").parse()?, from: None, upscale: false };
     let output = dir.join("bare.flv");
     let spec =
@@ -84,7 +84,7 @@ pub(super) async fn run(seconds: u64, runs: usize, height: &str) -> anyhow::Resu
     for _ in 0..runs.max(1) {
         bare_runs.push(bare(&spec).await?);
         let started = Instant::now();
-        ecs::make(&app, key, &choice).await.map_err(|e| anyhow::anyhow!("ecs: {}", e.reason()))?;
+        ecs::make(&app, key, &choice).await.map_err(|e| anyhow::anyhow!("ecs: {e}"))?;
         ecs_runs.push(started.elapsed());
     }
     let (bare, ecs) = (median(bare_runs), median(ecs_runs));

@@ -30,18 +30,25 @@ where
     }
 }
 
+/// Runs a test body on the stacks named, as the tests `module::stack`:
+/// `on_stacks!(killed = body_fn; embedded => Embedded, redis => Redis)`.
+macro_rules! on_stacks {
+    ($module:ident = $body:ident; $($test:ident => $stack:ident),+ $(,)?) => {
+        mod $module {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() { super::$body(Stack::$stack).await }
+            )+
+        }
+    };
+}
+pub(crate) use on_stacks;
+
 /// Runs a test body once per stack: `every_stack!(name_of_async_fn, …)`.
 macro_rules! every_stack {
     ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn embedded() { super::$name(Stack::Embedded).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn redis() { super::$name(Stack::Redis).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn fleet() { super::$name(Stack::Fleet).await }
-        }
+        on_stacks!($name = $name; embedded => Embedded, redis => Redis, fleet => Fleet);
     )*};
 }
 pub(crate) use every_stack;

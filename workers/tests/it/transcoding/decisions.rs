@@ -18,7 +18,7 @@ async fn no_transcode_starts_one_and_the_booking_waits(stack: Stack) {
     })
     .await;
     assert_eq!(jobs.len(), 1);
-    assert_eq!((jobs[0].record_id.get(), jobs[0].resolution.as_str()), (6666, "240P"));
+    assert_eq!((jobs[0].0.record_id.get(), jobs[0].0.resolution.as_str()), (6666, "240P"));
     assert!(f.ecs_jobs().await.is_empty());
     assert!(f.results.received().is_empty(), "no result while waiting");
     f.stop().await;

@@ -6,13 +6,10 @@ use std::{path::Path, time::Duration};
 
 use serde_json::json;
 use shared::tools::ffmpeg;
+use testkit::moto::Moto;
 use workers::roles::Launch;
 
 use crate::helpers::*;
-
-#[path = "../../../../shared/src/tools/moto_server.rs"]
-#[allow(dead_code)]
-mod moto_server;
 
 /// A 10 s 1280x720 FLV with sound, made by ffmpeg.
 async fn ten_second_lesson(dir: &Path) -> Vec<u8> {
@@ -32,7 +29,7 @@ async fn ten_second_lesson(dir: &Path) -> Vec<u8> {
 }
 
 async fn an_unlisted_240p_is_made_by_ecs_when_oss_fails(stack: Stack) {
-    let moto = moto_server::Moto::start().await;
+    let moto = Moto::start().await;
     let s3 = moto.bucket("lessons").await;
     let server = FileServer::start().await.unwrap();
     let mut env = TestEnv::new(stack).await;
@@ -77,17 +74,7 @@ async fn an_unlisted_240p_is_made_by_ecs_when_oss_fails(stack: Stack) {
     app.stop().await;
 }
 
-mod end_to_end {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn embedded() {
-        an_unlisted_240p_is_made_by_ecs_when_oss_fails(Stack::Embedded).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn redis() {
-        an_unlisted_240p_is_made_by_ecs_when_oss_fails(Stack::Redis).await
-    }
-}
+on_stacks!(end_to_end = an_unlisted_240p_is_made_by_ecs_when_oss_fails; embedded => Embedded, redis => Redis);
 
 /// An `ffmpeg` first on PATH that counts its runs and takes 8 s longer than the real one.
 fn slow_counting_ffmpeg(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -136,14 +123,4 @@ async fn a_transcode_longer_than_the_lease_runs_once(stack: Stack) {
     app.stop().await;
 }
 
-mod longer_than_the_lease {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn embedded() {
-        a_transcode_longer_than_the_lease_runs_once(Stack::Embedded).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn redis() {
-        a_transcode_longer_than_the_lease_runs_once(Stack::Redis).await
-    }
-}
+on_stacks!(longer_than_the_lease = a_transcode_longer_than_the_lease_runs_once; embedded => Embedded, redis => Redis);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use shared::{
     domain::NodeId,
-    queue::{transcode_ecs::TranscodeEcsJob, transcode_oss::TranscodeOssJob},
+    jobs::{TranscodeEcsJob, TranscodeOssJob},
 };
 use workers::roles::Launch;
 

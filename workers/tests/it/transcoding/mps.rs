@@ -4,10 +4,8 @@
 use std::time::Duration;
 
 use serde_json::json;
-use workers::{
-    mps_standin::{Knobs, MpsStandIn},
-    roles::Launch,
-};
+use testkit::mps_standin::{Knobs, MpsStandIn};
+use workers::roles::Launch;
 
 use crate::helpers::*;
 
@@ -81,26 +79,6 @@ async fn an_mps_failure_goes_on_to_ecs(stack: Stack) {
     app.stop().await;
 }
 
-mod succeeds {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn embedded() {
-        mps_makes_the_rendition_and_the_booking_downloads_it(Stack::Embedded).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn redis() {
-        mps_makes_the_rendition_and_the_booking_downloads_it(Stack::Redis).await
-    }
-}
+on_stacks!(succeeds = mps_makes_the_rendition_and_the_booking_downloads_it; embedded => Embedded, redis => Redis);
 
-mod fails {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn embedded() {
-        an_mps_failure_goes_on_to_ecs(Stack::Embedded).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn redis() {
-        an_mps_failure_goes_on_to_ecs(Stack::Redis).await
-    }
-}
+on_stacks!(fails = an_mps_failure_goes_on_to_ecs; embedded => Embedded, redis => Redis);

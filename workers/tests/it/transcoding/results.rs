@@ -145,14 +145,4 @@ async fn results_arrive_on_the_legacy_channel(stack: Stack) {
     f.stop().await;
 }
 
-mod legacy_channel {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn redis() {
-        results_arrive_on_the_legacy_channel(Stack::Redis).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn fleet() {
-        results_arrive_on_the_legacy_channel(Stack::Fleet).await
-    }
-}
+on_stacks!(legacy_channel = results_arrive_on_the_legacy_channel; redis => Redis, fleet => Fleet);

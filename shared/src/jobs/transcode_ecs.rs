@@ -1,50 +1,40 @@
 //! `transcode-ecs`: our own ffmpeg workers make a rendition the cloud could not, then report
 //! it as an `ecs` transcode result. One transcode per core by default (`TRANSCODE_CONCURRENCY`).
-//! A long transcode keeps its job: the worker heart-beats while ffmpeg runs.
+//! A long transcode keeps its job: the worker renews its lease while ffmpeg runs.
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Job, JobError,
-    transcode_oss::{in_progress, sources_of},
-};
+use super::emit;
 use crate::{
     app::App,
-    domain::{Provider, RecordId, Resolution, TranscodeOutcome},
-    transcode::{ecs, emit::emit, source, store::Key},
+    config::Settings,
+    domain::{Provider, TranscodeKey, TranscodeOutcome},
+    queue::{Job, JobError},
+    transcode::{ecs, source, store},
 };
 
+/// On the wire as the key itself: `{"record_id": 6666, "resolution": "240P"}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TranscodeEcsJob {
-    pub record_id: RecordId,
-    pub resolution: Resolution,
-}
-
-impl From<Key> for TranscodeEcsJob {
-    fn from(key: Key) -> Self {
-        Self { record_id: key.record_id, resolution: key.resolution }
-    }
-}
-
-impl TranscodeEcsJob {
-    fn key(&self) -> Key {
-        Key { record_id: self.record_id, resolution: self.resolution }
-    }
-}
+pub struct TranscodeEcsJob(pub TranscodeKey);
 
 impl Job for TranscodeEcsJob {
     const QUEUE: &'static str = "transcode-ecs";
+    type Context = App;
+
+    fn concurrency(settings: &Settings) -> usize {
+        settings.transcode_concurrency
+    }
 
     fn span(&self) -> tracing::Span {
-        tracing::info_span!("transcode_ecs", record_id = %self.record_id, resolution = %self.resolution)
+        tracing::info_span!("transcode_ecs", record_id = %self.0.record_id, resolution = %self.0.resolution)
     }
 
     async fn run(&self, app: &App) -> Result<(), JobError> {
-        let key = self.key();
-        let Some(transcode) = in_progress(app, key, Provider::Ecs).await? else {
+        let key = self.0;
+        let Some(transcode) = store::in_progress(&app.db.conn, key, Provider::Ecs).await? else {
             return Ok(()); // finished, or not ours, since it was queued
         };
-        let choice = source::choose(&sources_of(&transcode), key.resolution)
+        let choice = source::choose(&store::sources_of(&transcode), key.resolution)
             .ok_or_else(|| JobError::abort("the transcode has no source video"))?;
         tracing::info!(source = %choice.url, from = ?choice.from, "ecs transcode starting");
         let url = ecs::make(app, key, &choice).await?;
@@ -54,6 +44,6 @@ impl Job for TranscodeEcsJob {
 
     async fn give_up(&self, app: &App, error: &JobError) -> Result<(), JobError> {
         let reason = error.reason().to_owned();
-        emit(app, self.key(), Provider::Ecs, TranscodeOutcome::Failed { reason }).await
+        emit(app, self.0, Provider::Ecs, TranscodeOutcome::Failed { reason }).await
     }
 }

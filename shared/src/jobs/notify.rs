@@ -1,16 +1,16 @@
 //! `notify`: publishes a settled booking's result (回调) on `CHANNEL_RESULT` and POSTs it to
 //! `RESULT_WEBHOOK_URL` when set.
 
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-
-use super::{Job, JobError};
 use crate::{
     app::App,
     booking::{store, wire_result},
+    config::Settings,
     db::{bookings, now_ms},
     domain::ClassId,
+    queue::{Job, JobError},
     tools::webhook,
 };
 
@@ -21,6 +21,11 @@ pub struct NotifyJob {
 
 impl Job for NotifyJob {
     const QUEUE: &'static str = "notify";
+    type Context = App;
+
+    fn concurrency(_settings: &Settings) -> usize {
+        8
+    }
 
     fn span(&self) -> tracing::Span {
         tracing::info_span!("notify", class_id = %self.class_id)
@@ -34,14 +39,10 @@ impl Job for NotifyJob {
             return Ok(()); // not settled: nothing to say yet
         };
         if let Some(publisher) = &app.publisher {
-            let channel = &app.settings.channel_result;
-            publisher
-                .publish(channel, &result)
-                .await
-                .map_err(|e| JobError::retry(format!("publish on {channel}: {e}")))?;
+            publisher.publish(&app.settings.channel_result, &result).await?;
         }
         if let Some(url) = &app.settings.result_webhook_url {
-            webhook::post_json(&app.http, url, &result).await.map_err(JobError::retry)?;
+            webhook::post_json(&app.http, url, &result).await?;
         }
         let sent = bookings::ActiveModel { notified_at: Set(Some(now_ms())), ..Default::default() };
         bookings::Entity::update_many()

@@ -1,23 +1,34 @@
-//! The `mps` oss provider in a job: submit to Aliyun MPS once (the job id is kept on the
+//! The `mps` oss provider's job body: submit to Aliyun MPS once (the job id is kept on the
 //! transcode, so a restarted worker polls instead of submitting again), then poll
 //! `QueryJobList` every `MPS_POLL_INTERVAL` until MPS says how it went, and report that as an
 //! oss transcode result. Polling stops when the transcode moves on (its oss deadline passed).
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::ActiveValue::Set;
 
-use super::{
-    ecs::object_key,
-    emit::emit,
-    oss_mps::{MpsClient, MpsConfig, MpsError, MpsJob, OssObject},
-    store::Key,
-};
 use crate::{
     app::App,
     config::Settings,
-    db::{now_ms, transcodes},
-    domain::{Provider, SourceUrl, TranscodeOutcome},
-    queue::{JobError, transcode_oss::in_progress},
+    db::transcodes,
+    domain::{Provider, Retryable, SourceUrl, TranscodeKey, TranscodeOutcome},
+    jobs::emit,
+    queue::JobError,
+    transcode::{
+        ecs::object_key,
+        oss_mps::{MpsClient, MpsConfig, MpsError, MpsJob, OssObject, encode_object_key},
+        store,
+    },
 };
+
+/// An MPS error as a transcode's reason shows it: `mps: …`.
+#[derive(Debug, thiserror::Error)]
+#[error("mps: {0}")]
+struct Mps(#[from] MpsError);
+
+impl Retryable for Mps {
+    fn is_retryable(&self) -> bool {
+        self.0.is_retryable()
+    }
+}
 
 fn config(settings: &Settings) -> Result<MpsConfig, JobError> {
     let get =
@@ -34,22 +45,19 @@ fn config(settings: &Settings) -> Result<MpsConfig, JobError> {
     })
 }
 
-fn classify(error: MpsError) -> JobError {
-    if error.is_retryable() {
-        JobError::retry(format!("mps: {error}"))
-    } else {
-        JobError::abort(format!("mps: {error}"))
-    }
-}
-
-pub async fn run(app: &App, key: Key, transcode: &transcodes::Model, source: &SourceUrl) -> Result<(), JobError> {
+pub(super) async fn run(
+    app: &App,
+    key: TranscodeKey,
+    transcode: &transcodes::Model,
+    source: &SourceUrl,
+) -> Result<(), JobError> {
     let client = MpsClient::new(app.http.clone(), config(&app.settings)?);
     let job_id = match &transcode.oss_job_id {
         Some(job_id) => job_id.clone(),
         None => submit(app, &client, key, source).await?,
     };
     loop {
-        let outcome = match client.query(&job_id).await.map_err(classify)? {
+        let outcome = match client.query(&job_id).await.map_err(Mps)? {
             MpsJob::Running => None,
             MpsJob::Succeeded { bucket, location, object } => {
                 let url = output_url(&app.settings, OssObject { bucket, location, object });
@@ -62,7 +70,7 @@ pub async fn run(app: &App, key: Key, transcode: &transcodes::Model, source: &So
             tracing::info!(job_id, ?outcome, "mps job finished");
             return emit(app, key, Provider::Oss, outcome).await;
         }
-        if in_progress(app, key, Provider::Oss).await?.is_none() {
+        if store::in_progress(&app.db.conn, key, Provider::Oss).await?.is_none() {
             return Ok(()); // moved on: its deadline passed, or a result came another way
         }
         tokio::select! {
@@ -76,24 +84,15 @@ pub async fn run(app: &App, key: Key, transcode: &transcodes::Model, source: &So
 /// straight from OSS.
 fn output_url(settings: &Settings, output: OssObject) -> String {
     match &settings.mps_output_url {
-        Some(base) => format!("{}/{}", base.trim_end_matches('/'), super::oss_mps::encode_object_key(&output.object)),
+        Some(base) => format!("{}/{}", base.trim_end_matches('/'), encode_object_key(&output.object)),
         None => output.url(),
     }
 }
 
-async fn submit(app: &App, client: &MpsClient, key: Key, source: &SourceUrl) -> Result<String, JobError> {
-    let job_id = client.submit(source.as_str(), &object_key(key), key.resolution.height()).await.map_err(classify)?;
+async fn submit(app: &App, client: &MpsClient, key: TranscodeKey, source: &SourceUrl) -> Result<String, JobError> {
+    let job_id = client.submit(source.as_str(), &object_key(key), key.resolution.height()).await.map_err(Mps)?;
     tracing::info!(job_id, "submitted to mps");
-    let change = transcodes::ActiveModel {
-        oss_job_id: Set(Some(job_id.clone())),
-        updated_at: Set(now_ms()),
-        ..Default::default()
-    };
-    transcodes::Entity::update_many()
-        .set(change)
-        .filter(transcodes::Column::RecordId.eq(key.record_id.get()))
-        .filter(transcodes::Column::Resolution.eq(key.resolution.as_str()))
-        .exec(&app.db.conn)
-        .await?;
+    let change = transcodes::ActiveModel { oss_job_id: Set(Some(job_id.clone())), ..Default::default() };
+    store::update(&app.db.conn, key, &[], change).await?;
     Ok(job_id)
 }

@@ -2,7 +2,8 @@
 
 use super::tests::{BrokenReader, eventually, pattern, read_all};
 use super::*;
-use crate::tools::moto_server::Moto;
+use crate::domain::Retryable;
+use testkit::moto::Moto;
 
 const BUCKET: &str = "vteacher";
 

@@ -15,7 +15,7 @@ const START_DEADLINE: Duration = Duration::from_secs(30);
 const INSTALL_HINT: &str = "moto_server is not installed: run `pip install \"moto[server]\"` (or `bash .ci/run`)";
 
 /// A running `moto_server`; killed when dropped.
-pub(crate) struct Moto {
+pub struct Moto {
     /// `http://127.0.0.1:PORT`
     pub endpoint: String,
     _child: tokio::process::Child,
@@ -23,7 +23,7 @@ pub(crate) struct Moto {
 
 impl Moto {
     /// Starts moto on a free port and waits until it answers (or panics, naming the cause).
-    pub(crate) async fn start() -> Moto {
+    pub async fn start() -> Moto {
         let mut last_exit = None;
         // A port found free can be taken before moto binds it: then moto exits, try another.
         for _ in 0..3 {
@@ -65,7 +65,7 @@ impl Moto {
     }
 
     /// An aws-sdk-s3 client for this server: path-style, dummy credentials, us-east-1.
-    pub(crate) fn client(&self) -> aws_sdk_s3::Client {
+    pub fn client(&self) -> aws_sdk_s3::Client {
         let config = aws_sdk_s3::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
@@ -78,14 +78,14 @@ impl Moto {
     }
 
     /// Creates `bucket` and returns a client for it.
-    pub(crate) async fn bucket(&self, bucket: &str) -> aws_sdk_s3::Client {
+    pub async fn bucket(&self, bucket: &str) -> aws_sdk_s3::Client {
         let client = self.client();
         client.create_bucket().bucket(bucket).send().await.unwrap_or_else(|e| panic!("create bucket {bucket}: {e:?}"));
         client
     }
 
     /// The `STORAGE_URL` of `bucket` on this server.
-    pub(crate) fn storage_url(&self, bucket: &str) -> String {
+    pub fn storage_url(&self, bucket: &str) -> String {
         format!("s3://{bucket}?endpoint={}&region=us-east-1", self.endpoint)
     }
 }

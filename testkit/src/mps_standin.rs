@@ -32,9 +32,7 @@ use axum::{
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-#[path = "mps_standin_auth.rs"]
 mod auth;
-#[path = "mps_standin_jobs.rs"]
 mod jobs;
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,33 @@
+//! What can stop a booking's decision or dispatch, each error knowing whether it heals.
+
+use sea_orm::DbErr;
+
+use crate::domain::Retryable;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error("no such booking")]
+    NotFound,
+    /// A stored row that no longer parses: trying again reads the same row.
+    #[error("stored booking has a bad {what}: {problem}")]
+    Invalid { what: &'static str, problem: String },
+    #[error("a legacy booking needs no transcode")]
+    NeedsNoTranscode,
+    /// Nodes come back: a heartbeat within `LIVE_FOR_MS` makes one live again.
+    #[error("no live push host (no node heartbeat in the last 45 s)")]
+    NoLiveNode,
+}
+
+impl BookingError {
+    pub fn invalid(what: &'static str, problem: impl std::fmt::Display) -> Self {
+        Self::Invalid { what, problem: problem.to_string() }
+    }
+}
+
+impl Retryable for BookingError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, Self::Db(_) | Self::NoLiveNode)
+    }
+}

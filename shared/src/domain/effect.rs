@@ -1,0 +1,21 @@
+//! What a committed state change leaves for after the commit. Domain code returns these; only
+//! the job layer (`jobs::apply`) turns them into jobs and alarms, once the transaction that
+//! decided them has committed.
+
+use super::{ClassId, NodeId, TranscodeKey};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Hand the transcode to the cloud (oss).
+    SubmitOss(TranscodeKey),
+    /// Hand the transcode to our own ffmpeg workers (ecs).
+    SubmitEcs(TranscodeKey),
+    /// Decide the booking (again): a released booking goes on to placement and download.
+    Book(ClassId),
+    /// Put the booking's video on `node`'s disk.
+    Download { class_id: ClassId, node: NodeId },
+    /// The booking settled: send its result.
+    Notify(ClassId),
+    /// Something happened that should not have.
+    Alarm { kind: &'static str, message: String },
+}

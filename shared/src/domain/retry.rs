@@ -1,0 +1,21 @@
+//! Whether an error heals with time. Every error a job can meet says so itself, and the job
+//! layer turns any of them into a retry or an abort through one conversion
+//! (`queue::JobError: From<E: Retryable>`): no caller decides retry-or-abort by hand.
+
+/// An error that knows whether waiting and trying again can help: a timeout, a 503 or a lost
+/// connection heal; a 404, bad input or a full disk do not.
+pub trait Retryable: std::error::Error {
+    fn is_retryable(&self) -> bool;
+
+    /// The process is shutting down: not a failure, the work is handed back untouched.
+    fn is_interrupted(&self) -> bool {
+        false
+    }
+}
+
+/// The database may be back in a moment.
+impl Retryable for sea_orm::DbErr {
+    fn is_retryable(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,82 @@
+//! `booking`: decides what a booking needs (DESIGN.md "Booking decision") and sends it on;
+//! also taking a booking in (`submit`), whose decision is this job.
+
+use serde::{Deserialize, Serialize};
+
+use super::apply;
+use crate::{
+    app::App,
+    booking::{self, Submitted, apply::on_transcode, dispatch, store},
+    config::Settings,
+    domain::{Booking, ClassId, Effect},
+    queue::{Job, JobError, QueueError},
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BookingJob {
+    pub class_id: ClassId,
+}
+
+impl Job for BookingJob {
+    const QUEUE: &'static str = "booking";
+    type Context = App;
+
+    fn concurrency(_settings: &Settings) -> usize {
+        8
+    }
+
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!("booking", class_id = %self.class_id)
+    }
+
+    async fn run(&self, app: &App) -> Result<(), JobError> {
+        let Some(pending) = dispatch::pending(&app.db, &self.class_id).await? else {
+            return Ok(()); // decided before (this is a repeated delivery)
+        };
+        let url = match pending.known_url() {
+            Some(url) => url,
+            None => {
+                let decided = on_transcode(&app.db, &app.settings, &pending.booking).await?;
+                apply(app, decided.effects).await?;
+                match decided.download {
+                    Some(url) => url,
+                    None => return Ok(()), // waits for its transcode, or failed
+                }
+            }
+        };
+        let download = dispatch::to_node(&app.db, &pending, url).await?;
+        Ok(apply(app, vec![download]).await?)
+    }
+
+    async fn give_up(&self, app: &App, error: &JobError) -> Result<(), JobError> {
+        fail_and_notify(app, &self.class_id, error.reason()).await
+    }
+}
+
+/// Fails a booking that has not settled and queues its failure result.
+pub(super) async fn fail_and_notify(app: &App, class_id: &ClassId, reason: &str) -> Result<(), JobError> {
+    if store::fail(&app.db.conn, class_id, reason).await? {
+        tracing::warn!(%class_id, reason, "booking failed");
+    }
+    // Queued even when an earlier delivery failed it: that one may have died before this line.
+    Ok(apply(app, vec![Effect::Notify(class_id.clone())]).await?)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// Takes a booking in (API, bridge, CLI): stores it, then queues its decision. When the queue
+/// refuses, the row is put back as it was: a failed submission changes nothing.
+pub async fn submit(app: &App, booking: Booking) -> Result<Submitted, IntakeError> {
+    let taken = booking::take_in(&app.db, booking).await?;
+    if let Err(err) = apply(app, taken.effects()).await {
+        taken.undo(&app.db).await;
+        return Err(err.into());
+    }
+    Ok(taken.submitted())
+}

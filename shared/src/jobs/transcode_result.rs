@@ -1,0 +1,71 @@
+//! `transcode-result`: every transcode result, from every source (the legacy `transcoding`
+//! channel, `POST /api/transcode/result`, our ecs workers, the oss poller, deadlines), goes
+//! through here and through `transcode::result::on_result`. `emit` is how vteacher's own
+//! results join them.
+
+use serde::{Deserialize, Serialize};
+
+use super::apply;
+use crate::{
+    app::App,
+    config::Settings,
+    domain::{Provider, TranscodeKey, TranscodeOutcome, TranscodeResult},
+    queue::{Job, JobError},
+    transcode::{result::on_result, store},
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TranscodeResultJob {
+    /// The result message as received (validated before it was queued).
+    pub message: serde_json::Value,
+}
+
+impl From<&TranscodeResult> for TranscodeResultJob {
+    fn from(result: &TranscodeResult) -> Self {
+        Self { message: result.message.clone() }
+    }
+}
+
+impl Job for TranscodeResultJob {
+    const QUEUE: &'static str = "transcode-result";
+    type Context = App;
+
+    fn concurrency(_settings: &Settings) -> usize {
+        4
+    }
+
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!("transcode_result", record_id = %self.message["record_id"],
+            resolution = %self.message["video_resolution"], provider = %self.message["type"])
+    }
+
+    async fn run(&self, app: &App) -> Result<(), JobError> {
+        let result = TranscodeResult::from_value(self.message.clone()).map_err(JobError::abort)?;
+        let key = TranscodeKey { record_id: result.record_id, resolution: result.resolution };
+        let txn = app.db.write_txn().await?;
+        let current = store::lock(&txn, key).await?;
+        let change = on_result(current.as_ref(), &result);
+        tracing::info!(?change, "transcode result");
+        metrics::counter!("vteacher_transcode_results_total", "effect" => change.name()).increment(1);
+        let effects = store::apply(&txn, key, &change, Some(&result), &app.settings).await?;
+        txn.commit().await?;
+        Ok(apply(app, effects).await?)
+    }
+}
+
+/// Results vteacher produces itself (the oss poller, the ecs workers, an oss that is disabled
+/// or gave up) join every other result on the `transcode-result` queue; ecs results are also
+/// published on the legacy `transcoding` channel for the systems that listen there.
+pub async fn emit(app: &App, key: TranscodeKey, provider: Provider, outcome: TranscodeOutcome) -> Result<(), JobError> {
+    let result = TranscodeResult::produced(key.record_id, key.resolution, provider, outcome);
+    app.queues.enqueue(TranscodeResultJob::from(&result), None).await?;
+    if provider == Provider::Ecs
+        && let Some(publisher) = &app.publisher
+    {
+        // The result is already queued: a legacy listener missing it is not worth a retry.
+        if let Err(err) = publisher.publish(&app.settings.channel_transcode, &result.message).await {
+            tracing::warn!(%err, "could not publish the ecs result on the legacy channel");
+        }
+    }
+    Ok(())
+}

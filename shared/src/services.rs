@@ -1,0 +1,29 @@
+//! What domain code may use: settings, the state database, an HTTP client, object storage,
+//! this node's download locks and the shutdown signal. No queues and no publisher: domain code
+//! returns effects, and only the job layer (`jobs/`, through `App`) sends anything on.
+
+use std::sync::OnceLock;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::{config::Settings, db::Database, node::DownloadLocks, tools::storage::Storage};
+
+pub struct Services {
+    pub settings: Settings,
+    pub db: Database,
+    pub http: reqwest::Client,
+    pub shutdown: CancellationToken,
+    pub downloads: DownloadLocks,
+    /// Where ecs uploads go (`STORAGE_URL`).
+    pub storage: Storage,
+    /// This process's web address once it listens: the base of storage-served URLs when
+    /// `STORAGE_PUBLIC_URL` is not set.
+    pub web_base: OnceLock<String>,
+}
+
+impl Services {
+    /// The URL a push host downloads the stored object `key` from.
+    pub fn public_url_of(&self, key: &str) -> Option<String> {
+        self.storage.public_url(key).or_else(|| self.web_base.get().map(|base| format!("{base}/storage/{key}")))
+    }
+}
