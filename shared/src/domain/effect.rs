@@ -1,5 +1,5 @@
 //! What a committed state change leaves for after the commit. Domain code returns these; only
-//! the job layer (`jobs::apply`) turns them into jobs and alarms, once the transaction that
+//! the job layer (`apply` in `jobs/effects.rs`) turns them into jobs and alarms, once the transaction that
 //! decided them has committed.
 
 use super::{ClassId, NodeId, TranscodeKey};

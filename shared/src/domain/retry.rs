@@ -1,6 +1,6 @@
 //! Whether an error heals with time. Every error a job can meet says so itself, and the job
 //! layer turns any of them into a retry or an abort through one conversion
-//! (`queue::JobError: From<E: Retryable>`): no caller decides retry-or-abort by hand.
+//! (`JobError: From<E: Retryable>` in the queue engine): no caller decides retry-or-abort by hand.
 
 /// An error that knows whether waiting and trying again can help: a timeout, a 503 or a lost
 /// connection heal; a 404, bad input or a full disk do not.

@@ -1,5 +1,5 @@
 //! Showing a queue on apalis-board (served under `/api/v1`), over either backend. Which
-//! queues are shown is the job list's business (`jobs::dashboard`).
+//! queues are shown is the job list's business (`jobs/dashboard.rs`).
 
 use apalis_board::axum::framework::{ApiBuilder, RegisterRoute};
 use axum::Router;
