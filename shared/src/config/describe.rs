@@ -5,8 +5,9 @@ use serde_json::Value;
 use super::Settings;
 
 const SECRET_KEYS: [&str; 3] = ["api_token", "mps_access_key_secret", "storage_secret_access_key"];
-const URL_KEYS: [&str; 7] = [
+const URL_KEYS: [&str; 8] = [
     "database_url",
+    "node_database_url",
     "redis_url",
     "oss_http_url",
     "alarm_webhook_url",

@@ -39,6 +39,21 @@ pub struct Settings {
     pub max_video_num: u64,
     pub max_video_size: GiB,
     pub min_free_disk: GiB,
+    /// The push host's own cache index (SQLite); unset: the state file when that is SQLite,
+    /// else `sqlite://node.db?mode=rwc`.
+    #[serde(default, deserialize_with = "opt_text")]
+    pub node_database_url: Option<String>,
+    /// All downloads of one node together, wget units; 0 = no cap beyond `DOWNLOAD_RATE`.
+    pub node_bandwidth: Rate,
+    /// How often a node reports that it is alive (and its totals); live while its last report
+    /// is younger than three of these.
+    pub node_heartbeat: Span,
+    /// How long a booking waits for the node it is placed on (or names) to be live.
+    pub node_wait: Span,
+    /// The cache manager evicts down to this fraction of every limit ahead of need.
+    pub cache_low_water: f64,
+    /// `.part` files untouched for this long are removed by the start-up scan.
+    pub part_max_age: Span,
     /// Legacy: accepted and ignored (vteacher downloads by itself).
     #[serde(default, deserialize_with = "opt_text")]
     pub wget_path: Option<String>,
@@ -117,6 +132,12 @@ impl Default for Settings {
             max_video_num: 1000,
             max_video_size: "10".parse().expect("valid default"),
             min_free_disk: "1".parse().expect("valid default"),
+            node_database_url: None,
+            node_bandwidth: Rate::UNLIMITED,
+            node_heartbeat: Span(Duration::from_secs(30)),
+            node_wait: Span(Duration::from_secs(10 * 60)),
+            cache_low_water: 0.9,
+            part_max_age: Span(Duration::from_secs(24 * 3600)),
             wget_path: None,
             transcode_timeout_oss: Span(Duration::from_secs(30 * 60)),
             transcode_timeout_ecs: Span(Duration::from_secs(2 * 3600)),
@@ -153,6 +174,23 @@ impl Default for Settings {
             sweep_interval: Span(Duration::from_secs(30)),
             log_format: LogFormat::Text,
         }
+    }
+}
+
+impl Settings {
+    /// The push host's cache index: `NODE_DATABASE_URL`, else the state file when that is
+    /// SQLite (the embedded default shares it), else `node.db` beside the process.
+    pub fn node_database_url(&self) -> String {
+        match &self.node_database_url {
+            Some(url) => url.clone(),
+            None if self.database_url.starts_with("sqlite:") => self.database_url.clone(),
+            None => "sqlite://node.db?mode=rwc".to_owned(),
+        }
+    }
+
+    /// A node whose last report is older than this is not live.
+    pub fn node_live_for(&self) -> Duration {
+        self.node_heartbeat.0 * 3
     }
 }
 

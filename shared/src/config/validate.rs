@@ -43,6 +43,7 @@ impl Settings {
             let key = if self.download_concurrency == 0 { "DOWNLOAD_CONCURRENCY" } else { "TRANSCODE_CONCURRENCY" };
             return Err(ConfigError::new(key, "must be at least 1"));
         }
+        self.check_cache_limits()?;
         if self.queue_lease.0 < Duration::from_secs(3) {
             return Err(ConfigError::new("QUEUE_LEASE", "must be at least 3s"));
         }
@@ -54,6 +55,29 @@ impl Settings {
         }
         if self.queue_prefix.is_empty() || self.queue_prefix.contains(char::is_whitespace) {
             return Err(ConfigError::new("QUEUE_PREFIX", "must be a non-empty word"));
+        }
+        Ok(())
+    }
+
+    /// A node's limits: zero would make every booking fail, so it is refused at start.
+    fn check_cache_limits(&self) -> Result<(), ConfigError> {
+        if self.max_video_num == 0 {
+            return Err(ConfigError::new("MAX_VIDEO_NUM", "must be at least 1"));
+        }
+        if self.max_video_size.bytes() == 0 {
+            return Err(ConfigError::new("MAX_VIDEO_SIZE", "must be more than 0 GiB"));
+        }
+        if !(self.cache_low_water > 0.0 && self.cache_low_water <= 1.0) {
+            return Err(ConfigError::new("CACHE_LOW_WATER", "must be a fraction above 0 and at most 1, such as 0.9"));
+        }
+        if self.node_heartbeat.0 < Duration::from_secs(1) {
+            return Err(ConfigError::new("NODE_HEARTBEAT", "must be at least 1s"));
+        }
+        if let Some(url) = &self.node_database_url
+            && !url.starts_with("sqlite:")
+            && !url.starts_with("postgres")
+        {
+            return Err(ConfigError::new("NODE_DATABASE_URL", "must start with sqlite: or postgres://"));
         }
         Ok(())
     }
