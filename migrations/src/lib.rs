@@ -4,12 +4,20 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_initial;
 mod m20261125_000002_transcode_sources;
+mod m20261202_000003_push_hosts;
+pub mod node;
+
+pub use node::NodeMigrator;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_initial::Migration), Box::new(m20261125_000002_transcode_sources::Migration)]
+        vec![
+            Box::new(m20261125_000001_initial::Migration),
+            Box::new(m20261125_000002_transcode_sources::Migration),
+            Box::new(m20261202_000003_push_hosts::Migration),
+        ]
     }
 }

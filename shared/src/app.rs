@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     config::{ConfigError, Settings},
     db::{Database, DbError},
-    node::DownloadLocks,
+    directory::Directory,
     queue::{QueueError, Queues},
     services::Services,
     tools::{
@@ -72,24 +72,22 @@ impl App {
         })
         .map_err(|e| ConfigError::new("STORAGE_URL", e.to_string()))?;
         let db = Database::connect(&settings.database_url).await?;
-        let queues = Queues::connect(&settings, &db).await?;
+        let queues = Queues::connect(&settings, Some(&db)).await?;
+        let directory = Directory::of_queues(&queues).unwrap_or_else(|| Directory::database(db.conn.clone()));
         let publisher = match &settings.redis_url {
             Some(url) => Some(Publisher::connect(url).await.map_err(QueueError::from)?),
             None => None,
         };
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("vteacher/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        let services = Services {
-            settings,
-            db,
-            http,
-            shutdown,
-            downloads: DownloadLocks::default(),
-            storage,
-            web_base: OnceLock::new(),
-        };
+        let http = http_client()?;
+        let services = Services { settings, db, http, shutdown, directory, storage, web_base: OnceLock::new() };
         Ok(Self(Arc::new(AppInner { services, queues, publisher })))
     }
+}
+
+/// The HTTP client every process uses (downloads, webhooks, the cloud providers).
+pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("vteacher/", env!("CARGO_PKG_VERSION")))
+        .build()
 }

@@ -6,13 +6,16 @@ pub mod app;
 pub mod booking;
 pub mod config;
 pub mod db;
+pub mod directory;
 pub mod domain;
 pub mod jobs;
 pub mod node;
+pub mod node_app;
 pub mod queue;
 pub mod services;
 pub mod tools;
 pub mod transcode;
 
 pub use app::App;
+pub use node_app::NodeApp;
 pub use services::Services;

@@ -1,19 +1,21 @@
-//! What domain code may use: settings, the state database, an HTTP client, object storage,
-//! this node's download locks and the shutdown signal. No queues and no publisher: domain code
-//! returns effects, and only the job layer (`jobs/`, through `App`) sends anything on.
+//! What central domain code may use: settings, the state database, an HTTP client, object
+//! storage, the node directory and the shutdown signal. No queues and no publisher: domain code
+//! returns effects, and only the job layer (`jobs/`, through `App`) sends anything on. A push
+//! host's code has its own (`node::NodeServices`).
 
 use std::sync::OnceLock;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::Settings, db::Database, node::DownloadLocks, tools::storage::Storage};
+use crate::{config::Settings, db::Database, directory::Directory, tools::storage::Storage};
 
 pub struct Services {
     pub settings: Settings,
     pub db: Database,
     pub http: reqwest::Client,
     pub shutdown: CancellationToken,
-    pub downloads: DownloadLocks,
+    /// What the push hosts report about themselves.
+    pub directory: Directory,
     /// Where ecs uploads go (`STORAGE_URL`).
     pub storage: Storage,
     /// This process's web address once it listens: the base of storage-served URLs when

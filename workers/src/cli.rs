@@ -40,6 +40,18 @@ pub enum Command {
         #[command(subcommand)]
         action: QueueAction,
     },
+    /// A push host's cache, read on the push host (its own index, `NODE_DATABASE_URL`).
+    Node {
+        #[command(subcommand)]
+        action: NodeAction,
+    },
+    /// Deletes at once the unreferenced videos of the old layout (no institution directory,
+    /// 老的资源删除), after a scan of VIDEO_ROOT, and prints what it freed.
+    PurgeLegacy {
+        /// Only list what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Runs the embedded default with a generated sample lesson and books three classes.
     Demo {
         /// Where the demo keeps its database, videos and sample lesson.
@@ -51,6 +63,14 @@ pub enum Command {
         #[command(subcommand)]
         which: Bench,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NodeAction {
+    /// This node's limits, totals, free disk, referenced vs evictable bytes and DIR_INFO, as JSON.
+    Status,
+    /// Scans VIDEO_ROOT now and reconciles the index with it (as at start-up).
+    Scan,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,13 +1,16 @@
 //! Sending a decided booking to a push host: the node the booking names, else the one an
-//! earlier delivery chose (its download may be queued there), else placement. The choice is
-//! recorded on the booking; the download is the effect it leaves.
+//! earlier delivery chose (its download may be queued there), else placement over the nodes'
+//! last statuses and reported holdings. The choice is a compare-and-set on the booking, so two
+//! deliveries at once place it once; the download order is the effect it leaves.
 
-use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Expr};
 
 use super::{BookingError, store};
 use crate::{
-    db::{Database, bookings},
-    domain::{Booking, BookingState, ClassId, Effect, NodeId, RecordId, SourceUrl, VideoKey},
+    config::Settings,
+    db::{Database, bookings, node_holdings, now_ms},
+    directory::Directory,
+    domain::{Booking, BookingState, ClassId, DownloadOrder, Effect, NodeId, SourceUrl, VideoKey},
     node::placement,
 };
 
@@ -42,37 +45,63 @@ pub async fn pending(db: &Database, class_id: &ClassId) -> Result<Option<Pending
     Ok(Some(Pending { booking, chosen, released }))
 }
 
-/// Places the booking on a push host and records it there; returns the download to queue.
-pub async fn to_node(db: &Database, pending: &Pending, url: SourceUrl) -> Result<Effect, BookingError> {
-    let booking = &pending.booking;
-    let key =
-        VideoKey { record_id: booking.record_id, resolution: booking.video_resolution, org_id: booking.org_id.clone() };
-    let node = match booking.node.clone().or_else(|| pending.chosen.clone()) {
-        Some(node) => node,
-        None => placement::place(&db.conn, &key).await?.ok_or(BookingError::NoLiveNode)?,
-    };
-    store::transition(&db.conn, &booking.class_id, &[BookingState::Queued], |r| {
-        r.source_url = Set(Some(url.to_string()));
-        r.node = Set(Some(node.to_string()));
-    })
-    .await?;
-    tracing::info!(record_id = %booking.record_id, node = %node, %url, "normal booking: download");
-    Ok(Effect::Download { class_id: booking.class_id.clone(), node })
+pub fn video_key(booking: &Booking) -> VideoKey {
+    VideoKey { record_id: booking.record_id, resolution: booking.video_resolution, org_id: booking.org_id.clone() }
 }
 
-/// What a dispatched booking downloads and where it goes, from its row.
-pub fn target(row: &bookings::Model) -> Result<(SourceUrl, VideoKey), BookingError> {
-    let url = row.source_url.as_deref().ok_or_else(|| BookingError::invalid("source_url", "none"))?;
-    let url: SourceUrl = url.parse().map_err(|e| BookingError::invalid("source_url", e))?;
-    let key = VideoKey {
-        record_id: RecordId::new(row.record_id).map_err(|e| BookingError::invalid("record_id", e))?,
-        resolution: row
-            .resolution
-            .as_deref()
-            .map(str::parse)
-            .transpose()
-            .map_err(|e| BookingError::invalid("resolution", e))?,
-        org_id: row.org_id.as_deref().map(str::parse).transpose().map_err(|e| BookingError::invalid("org_id", e))?,
+/// Places the booking on a push host and records it there; returns the download to queue, or
+/// nothing when another delivery placed it meanwhile (that one queues it).
+pub async fn to_node(
+    db: &Database,
+    directory: &Directory,
+    settings: &Settings,
+    pending: &Pending,
+    url: SourceUrl,
+) -> Result<Option<Effect>, BookingError> {
+    let booking = &pending.booking;
+    let key = video_key(booking);
+    let node = match booking.node.clone().or_else(|| pending.chosen.clone()) {
+        Some(node) => node,
+        None => place(db, directory, settings, &key).await?.ok_or(BookingError::NoLiveNode)?,
     };
-    Ok((url, key))
+    let placed = bookings::Entity::update_many()
+        .col_expr(bookings::Column::SourceUrl, Expr::value(url.to_string()))
+        .col_expr(bookings::Column::Node, Expr::value(node.to_string()))
+        .col_expr(bookings::Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(bookings::Column::ClassId.eq(booking.class_id.as_str()))
+        .filter(bookings::Column::State.eq(BookingState::Queued))
+        .filter(Condition::any().add(bookings::Column::Node.is_null()).add(bookings::Column::Node.eq(node.as_str())))
+        .exec(&db.conn)
+        .await?;
+    if placed.rows_affected == 0 {
+        return Ok(None);
+    }
+    tracing::info!(record_id = %booking.record_id, node = %node, url = url.redacted(), "normal booking: download");
+    let order = DownloadOrder { class_id: booking.class_id.clone(), url, key, class_start_at: booking.class_start_at };
+    Ok(Some(Effect::Download { node, order }))
+}
+
+/// Its download is queued: the booking is `downloading` (unless its node already said ready).
+pub async fn sent(db: &Database, class_id: &ClassId) -> Result<(), BookingError> {
+    store::transition(&db.conn, class_id, &[BookingState::Queued], |row| {
+        row.state = sea_orm::ActiveValue::Set(BookingState::Downloading);
+    })
+    .await?;
+    Ok(())
+}
+
+/// A live node for the video `key`: one that holds it, else the one with the most room.
+async fn place(
+    db: &Database,
+    directory: &Directory,
+    settings: &Settings,
+    key: &VideoKey,
+) -> Result<Option<NodeId>, BookingError> {
+    let statuses = directory.snapshot().await.map_err(|e| BookingError::Directory(e.to_string()))?;
+    let holders = node_holdings::Entity::find()
+        .filter(node_holdings::Column::Path.eq(key.relative_path_text()))
+        .all(&db.conn)
+        .await?;
+    let holders: Vec<NodeId> = holders.into_iter().filter_map(|h| h.node.parse().ok()).collect();
+    Ok(placement::choose(&statuses, &holders, settings.node_live_for(), now_ms()))
 }

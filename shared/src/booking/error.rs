@@ -15,9 +15,12 @@ pub enum BookingError {
     Invalid { what: &'static str, problem: String },
     #[error("a legacy booking needs no transcode")]
     NeedsNoTranscode,
-    /// Nodes come back: a heartbeat within `LIVE_FOR_MS` makes one live again.
-    #[error("no live push host (no node heartbeat in the last 45 s)")]
+    /// Nodes come back: a heartbeat makes one live again.
+    #[error("no live push host (no node reported within three NODE_HEARTBEATs)")]
     NoLiveNode,
+    /// The node directory (where nodes report) did not answer.
+    #[error("node directory: {0}")]
+    Directory(String),
 }
 
 impl BookingError {
@@ -28,6 +31,6 @@ impl BookingError {
 
 impl Retryable for BookingError {
     fn is_retryable(&self) -> bool {
-        matches!(self, Self::Db(_) | Self::NoLiveNode)
+        matches!(self, Self::Db(_) | Self::NoLiveNode | Self::Directory(_))
     }
 }

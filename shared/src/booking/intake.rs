@@ -1,6 +1,6 @@
 //! Taking a booking in (API, bridge, CLI): store it; its decision is the effect it leaves. A
 //! class id is one booking: submitting it again returns the booking as it stands, unless it
-//! failed, in which case it is taken in again.
+//! failed (and its class has not ended), in which case it is taken in again.
 
 use sea_orm::{ActiveModelTrait, DbErr, EntityTrait, IntoActiveModel, TryInsertResult};
 
@@ -52,7 +52,7 @@ pub async fn take_in(db: &Database, booking: Booking) -> Result<TakenIn, DbErr> 
     let found = found.ok_or_else(|| DbErr::RecordNotFound(format!("booking {class_id}")))?;
     let (row, taken) = match found {
         row if matches!(inserted, TryInsertResult::Inserted(_)) => (row, Taken::New),
-        old if old.state == BookingState::Failed => {
+        old if old.state == BookingState::Failed && old.ended_at.is_none() => {
             (store::requeue(&txn, &old, &booking).await?, Taken::Again(Box::new(old)))
         }
         row => (row, Taken::Existing),

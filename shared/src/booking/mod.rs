@@ -2,10 +2,12 @@
 //! and what is reported back. Nothing here enqueues: each step returns `Effect`s.
 
 pub mod apply;
+pub mod class_end;
 pub mod decision;
 pub mod dispatch;
 mod error;
 pub mod intake;
+pub mod reports;
 pub mod results;
 pub mod store;
 pub mod sweep;

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::{
     db::bookings,
+    directory::Directory,
     domain::{BookingResult, BookingState, Outcome},
 };
 
@@ -19,8 +20,31 @@ pub struct BookingStatus {
     pub reason: Option<String>,
     pub node: Option<String>,
     pub video_path: Option<String>,
+    /// Unix seconds, as the booking gave them.
+    pub class_start_at: Option<i64>,
+    pub class_end_at: Option<i64>,
+    /// Unix ms: when its class ended (by request, message or `class_end_at`).
+    pub ended_at: Option<i64>,
+    /// While it downloads: when it should be ready (unix ms), from its download's progress.
+    pub expected_ready_at: Option<i64>,
+    /// It should be ready only after its class starts.
+    pub at_risk: bool,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl BookingStatus {
+    /// The status with its download's progress, as its node last reported it.
+    pub async fn with_progress(b: &bookings::Model, directory: &Directory) -> Self {
+        let mut status = Self::from(b);
+        if b.state == BookingState::Downloading
+            && let Some(progress) = directory.progress(&b.class_id).await
+        {
+            status.expected_ready_at = progress.expected_ready_at;
+            status.at_risk = progress.at_risk;
+        }
+        status
+    }
 }
 
 impl From<&bookings::Model> for BookingStatus {
@@ -34,6 +58,11 @@ impl From<&bookings::Model> for BookingStatus {
             reason: b.reason.clone(),
             node: b.node.clone(),
             video_path: b.video_path.clone(),
+            class_start_at: b.class_start_at,
+            class_end_at: b.class_end_at,
+            ended_at: b.ended_at,
+            expected_ready_at: None,
+            at_risk: false,
             created_at: b.created_at,
             updated_at: b.updated_at,
         }
@@ -46,6 +75,7 @@ pub fn wire_result(b: &bookings::Model) -> Option<serde_json::Value> {
     let result = match b.state {
         BookingState::Ready => Outcome::Success,
         BookingState::Failed => Outcome::Failure,
+        BookingState::Cancelled => Outcome::Cancelled,
         _ => return None,
     };
     let wire = BookingResult {

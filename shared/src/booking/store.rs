@@ -27,6 +27,8 @@ pub fn new_row(booking: &Booking) -> bookings::ActiveModel {
         video_path: Set(None),
         message: Set(booking.to_value()),
         class_end_at: Set(booking.class_end_at),
+        class_start_at: Set(booking.class_start_at),
+        end_sent_at: Set(None),
         ended_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),

@@ -23,6 +23,10 @@ pub struct Model {
     /// The message as received, unknown fields included (echoed in results).
     pub message: Json,
     pub class_end_at: Option<i64>,
+    /// When the class starts (unix seconds): the soonest downloads first.
+    pub class_start_at: Option<i64>,
+    /// When its node was told that the class ended (the sweeper tells it again otherwise).
+    pub end_sent_at: Option<i64>,
     pub ended_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,

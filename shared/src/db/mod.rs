@@ -5,11 +5,15 @@
 //! queues and the state never lock each other out.
 
 pub mod bookings;
-pub mod class_videos;
+pub mod cache_dirs;
+pub mod cache_refs;
+pub mod cache_totals;
+pub mod cache_videos;
+pub mod download_progress;
+pub mod node_holdings;
 pub mod nodes;
 pub mod transcodes;
 pub mod unmatched_results;
-pub mod videos;
 
 use std::{str::FromStr, time::Duration};
 

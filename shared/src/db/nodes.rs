@@ -1,4 +1,4 @@
-//! A push host, live while its heartbeat is fresh.
+//! A push host's last status, when the node directory is the database (no Redis).
 
 use sea_orm::entity::prelude::*;
 
@@ -13,6 +13,8 @@ pub struct Model {
     pub used_bytes: i64,
     pub capacity_bytes: i64,
     pub free_disk_bytes: i64,
+    /// The node's whole last status (`NodeStatus`), for the embedded directory.
+    pub status: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

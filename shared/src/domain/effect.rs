@@ -1,8 +1,8 @@
 //! What a committed state change leaves for after the commit. Domain code returns these; only
-//! the job layer (`apply` in `jobs/effects.rs`) turns them into jobs and alarms, once the transaction that
-//! decided them has committed.
+//! the job layer (`apply` in `jobs/effects.rs`) turns them into jobs and alarms, once the
+//! transaction that decided them has committed.
 
-use super::{ClassId, NodeId, TranscodeKey};
+use super::{ClassId, DownloadOrder, NodeId, NodeReport, TranscodeKey};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
@@ -13,9 +13,13 @@ pub enum Effect {
     /// Decide the booking (again): a released booking goes on to placement and download.
     Book(ClassId),
     /// Put the booking's video on `node`'s disk.
-    Download { class_id: ClassId, node: NodeId },
+    Download { node: NodeId, order: DownloadOrder },
+    /// The class is over: `node` lets its reference on the video go.
+    EndClass { node: NodeId, class_id: ClassId },
     /// The booking settled: send its result.
     Notify(ClassId),
+    /// A push host tells the central side what happened (it shares no database with it).
+    Report(NodeReport),
     /// Something happened that should not have.
     Alarm { kind: &'static str, message: String },
 }

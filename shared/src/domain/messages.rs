@@ -36,7 +36,7 @@ impl MessageError {
         }
     }
 
-    fn at(field: impl Into<String>, problem: impl ToString) -> Self {
+    pub(super) fn at(field: impl Into<String>, problem: impl ToString) -> Self {
         Self::Field { field: field.into(), problem: problem.to_string() }
     }
 }
@@ -55,13 +55,15 @@ pub struct Booking {
     pub course_name: Option<String>,
     /// Which push host should take the class, when the web app decides.
     pub node: Option<NodeId>,
+    /// When the class starts, unix seconds: the soonest class downloads first.
+    pub class_start_at: Option<i64>,
     /// When the class ends by itself (自动下课), unix seconds.
     pub class_end_at: Option<i64>,
     /// Every field vteacher does not know, kept and echoed back in results.
     pub extra: Map<String, Value>,
 }
 
-const KNOWN: [&str; 9] = [
+const KNOWN: [&str; 10] = [
     "class_id",
     "record_id",
     "video_url",
@@ -70,6 +72,7 @@ const KNOWN: [&str; 9] = [
     "org_id",
     "course_name",
     "node",
+    "class_start_at",
     "class_end_at",
 ];
 
@@ -92,6 +95,7 @@ impl Booking {
             org_id: optional(&mut map, "org_id")?,
             course_name: optional(&mut map, "course_name")?,
             node: optional(&mut map, "node")?,
+            class_start_at: optional(&mut map, "class_start_at")?,
             class_end_at: optional(&mut map, "class_end_at")?,
             extra: map,
         };
@@ -137,6 +141,7 @@ impl Booking {
             "org_id": self.org_id,
             "course_name": self.course_name,
             "node": self.node,
+            "class_start_at": self.class_start_at,
             "class_end_at": self.class_end_at,
         });
         if let Value::Object(known) = known {
@@ -186,12 +191,14 @@ pub(super) fn url_list(map: &mut Map<String, Value>) -> Result<BTreeMap<Resoluti
     Ok(list)
 }
 
-/// `"success"` or `"failure"` in a booking result.
+/// `"success"`, `"failure"`, or `"cancelled"` (its class ended before its video was ready)
+/// in a booking result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Success,
     Failure,
+    Cancelled,
 }
 
 /// The booking result (回调) vteacher publishes when a booking is ready or has failed.

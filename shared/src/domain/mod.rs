@@ -1,10 +1,12 @@
 //! Domain types, parsed once at the edge: the rest of vteacher never sees a raw string id.
 //! Also the vocabulary every layer shares: effects, error codes, retryability.
 
+mod class_end;
 mod effect;
 mod error_code;
 mod ids;
 mod messages;
+mod node_wire;
 mod resolution;
 mod retry;
 mod source_url;
@@ -16,14 +18,16 @@ mod video_path;
 #[cfg(test)]
 mod messages_tests;
 
+pub use class_end::ClassEnd;
 pub use effect::Effect;
 pub use error_code::ErrorCode;
 pub use ids::{ClassId, IdError, NodeId, OrgId, RecordId};
 pub use messages::{Booking, BookingResult, MessageError, Outcome};
+pub use node_wire::{DirInfo, DownloadOrder, DownloadProgress, Holding, NodeReport, NodeStatus};
 pub use resolution::{Resolution, UnknownResolution};
 pub use retry::Retryable;
 pub use source_url::{SourceUrl, SourceUrlError};
-pub use state::{BookingState, TranscodeState};
+pub use state::{BookingState, RefState, TranscodeState, VideoState};
 pub use transcode_key::TranscodeKey;
 pub use transcode_message::{Outcome as TranscodeOutcome, Provider, TranscodeRequest, TranscodeResult};
 pub use video_path::VideoKey;

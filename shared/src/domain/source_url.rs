@@ -26,6 +26,19 @@ impl SourceUrl {
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
+
+    /// The URL without its query string or user info, for logs and reasons: signed CDN URLs
+    /// carry their credentials there.
+    pub fn redacted(&self) -> String {
+        let mut url = self.0.clone();
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        if url.query().is_some() {
+            url.set_query(Some("…"));
+        }
+        url.set_fragment(None);
+        url.to_string()
+    }
 }
 
 impl FromStr for SourceUrl {

@@ -19,13 +19,19 @@ pub enum BookingState {
     WaitingTranscode,
     #[sea_orm(string_value = "failed")]
     Failed,
+    /// Its class ended before its video was ready.
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
 }
 
 impl BookingState {
     /// Nothing more will happen to the booking on its own.
     pub fn is_settled(self) -> bool {
-        matches!(self, Self::Ready | Self::Failed)
+        matches!(self, Self::Ready | Self::Failed | Self::Cancelled)
     }
+
+    /// Settled: its result is due.
+    pub const SETTLED: [BookingState; 3] = [Self::Ready, Self::Failed, Self::Cancelled];
 
     /// Not settled yet: it may still fail.
     pub const UNSETTLED: [BookingState; 3] = [Self::Queued, Self::Downloading, Self::WaitingTranscode];
@@ -45,4 +51,32 @@ pub enum TranscodeState {
     Failed,
     #[sea_orm(string_value = "timed_out")]
     TimedOut,
+}
+
+/// A video in a push host's cache: `downloading` (claimed, its size reserved), `ready` on
+/// disk, `evicting` while it is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum VideoState {
+    #[sea_orm(string_value = "downloading")]
+    Downloading,
+    #[sea_orm(string_value = "ready")]
+    Ready,
+    #[sea_orm(string_value = "evicting")]
+    Evicting,
+}
+
+/// A class booked onto a push host's video: `pending` until the video is in place,
+/// `attached` (counted in num_cite) once it is, `ended` when the class is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum RefState {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "attached")]
+    Attached,
+    #[sea_orm(string_value = "ended")]
+    Ended,
 }

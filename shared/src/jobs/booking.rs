@@ -6,7 +6,12 @@ use serde::{Deserialize, Serialize};
 use super::apply;
 use crate::{
     app::App,
-    booking::{self, Submitted, apply::on_transcode, dispatch, store},
+    booking::{
+        self, Submitted,
+        apply::on_transcode,
+        class_end::{self, Ended},
+        dispatch, store,
+    },
     config::Settings,
     domain::{Booking, ClassId, Effect},
     queue::{Job, JobError, QueueError},
@@ -44,8 +49,11 @@ impl Job for BookingJob {
                 }
             }
         };
-        let download = dispatch::to_node(&app.db, &pending, url).await?;
-        Ok(apply(app, vec![download]).await?)
+        let Some(download) = dispatch::to_node(&app.db, &app.directory, &app.settings, &pending, url).await? else {
+            return Ok(()); // placed by another delivery, which queues its download
+        };
+        apply(app, vec![download]).await?;
+        Ok(dispatch::sent(&app.db, &self.class_id).await?)
     }
 
     async fn give_up(&self, app: &App, error: &JobError) -> Result<(), JobError> {
@@ -68,6 +76,19 @@ pub enum IntakeError {
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
     Queue(#[from] QueueError),
+}
+
+/// A class is over (API, bridge, CLI, the sweeper at `class_end_at`): the first end marks its
+/// booking ended (cancelled if its video was not ready) and tells its node; the rest change
+/// nothing. When the effects cannot be sent, the sweeper repairs it: the result is sent again
+/// (`unsent_results`), and the node is told again (`untold_ends`) until `end_sent_at` is set.
+pub async fn end_class(app: &App, class_id: &ClassId) -> Result<Ended, IntakeError> {
+    let ended = class_end::end(&app.db, class_id).await?;
+    if let Ended::Now { effects, .. } = &ended {
+        apply(app, effects.clone()).await?;
+        class_end::end_sent(&app.db, class_id).await?;
+    }
+    Ok(ended)
 }
 
 /// Takes a booking in (API, bridge, CLI): stores it, then queues its decision. When the queue

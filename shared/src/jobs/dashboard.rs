@@ -1,20 +1,17 @@
 //! The queues as apalis-board shows them (its API under `/api/v1`): every job of the list, a
-//! per-node job once per node known to the database.
-
-use apalis_board::axum::framework::ApiBuilder;
-use axum::Router;
-use sea_orm::EntityTrait;
+//! per-node job once per node the directory knows.
 
 use super::JOBS;
-use crate::{app::App, db::nodes, domain::NodeId, queue::Queues};
+use crate::{app::App, domain::NodeId, queue::Queues};
+use apalis_board::axum::framework::ApiBuilder;
+use axum::Router;
 
-/// This process's node and every node that has sent a heartbeat.
+/// This process's node and every node that has reported to the directory.
 pub async fn known_nodes(app: &App) -> Vec<NodeId> {
     let mut known = vec![app.settings.node_id.clone()];
-    let stored = nodes::Entity::find().all(&app.db.conn).await.unwrap_or_default();
-    for node in stored.iter().filter_map(|n| n.node_id.parse::<NodeId>().ok()) {
-        if !known.contains(&node) {
-            known.push(node);
+    for status in app.directory.statuses().await.unwrap_or_default() {
+        if !known.contains(&status.node) {
+            known.push(status.node);
         }
     }
     known

@@ -1,77 +1,86 @@
-//! `download:<node>`: puts a booking's video on this push host's disk, then marks it ready.
+//! `download:<node>`: puts a class's video on this push host's disk (a cache hit, or one
+//! download for every class that wants it), then reports it ready to the central side. The
+//! job carries all it needs: a node never reads the central database.
 
-use sea_orm::ActiveValue::Set;
 use serde::{Deserialize, Serialize};
-use tracing::Instrument;
 
-use super::{apply, booking::fail_and_notify};
+use super::apply_node;
 use crate::{
-    app::App,
-    booking::{BookingError, dispatch, store},
     config::Settings,
-    db::bookings,
-    domain::{BookingState, ClassId, Effect},
-    node::{self, Fetched, cache},
+    domain::{DownloadOrder, Effect, Holding, NodeReport, VideoKey},
+    node::cache::{
+        fetch::{Outcome, Put, forget_pending, put_on_disk},
+        reserve::Evicted,
+    },
+    node_app::NodeApp,
     queue::{Job, JobError, QueueKind},
 };
 
+/// On the wire as the order itself.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DownloadJob {
-    pub class_id: ClassId,
-}
+pub struct DownloadJob(pub DownloadOrder);
 
 impl Job for DownloadJob {
     const QUEUE: &'static str = "download";
     const KIND: QueueKind = QueueKind::PerNode;
-    type Context = App;
+    type Context = NodeApp;
 
     fn concurrency(settings: &Settings) -> usize {
         settings.download_concurrency
     }
 
     fn span(&self) -> tracing::Span {
-        tracing::info_span!("download", class_id = %self.class_id)
+        let key = &self.0.key;
+        tracing::info_span!("download", class_id = %self.0.class_id, record_id = %key.record_id,
+            resolution = key.resolution.map_or("legacy".to_owned(), |r| r.to_string()))
     }
 
-    async fn run(&self, app: &App) -> Result<(), JobError> {
-        let notify = || apply(app, vec![Effect::Notify(self.class_id.clone())]);
-        let Some(row) = store::find(&app.db.conn, self.class_id.as_str()).await? else {
-            return Err(BookingError::NotFound.into());
-        };
-        match row.state {
-            BookingState::Queued | BookingState::Downloading => {}
-            // Ready before: an earlier delivery may have died before queueing the result.
-            BookingState::Ready => return Ok(notify().await?),
-            BookingState::Failed | BookingState::WaitingTranscode => return Ok(()),
+    async fn run(&self, node: &NodeApp) -> Result<(), JobError> {
+        let put = put_on_disk(node, &self.0).await?;
+        let effects = reports(node, &put);
+        if put.outcome == Outcome::Cancelled {
+            tracing::info!(node = node.id(), "class ended before its video was ready: nothing more to do");
         }
-        let span = tracing::info_span!("video", record_id = row.record_id,
-            resolution = row.resolution.as_deref().unwrap_or("legacy"), node = %app.settings.node_id);
-        put_on_disk(app, &self.class_id, &row).instrument(span).await?;
-        Ok(notify().await?)
+        Ok(apply_node(node, effects).await?)
     }
 
-    async fn give_up(&self, app: &App, error: &JobError) -> Result<(), JobError> {
-        fail_and_notify(app, &self.class_id, error.reason()).await
+    async fn give_up(&self, node: &NodeApp, error: &JobError) -> Result<(), JobError> {
+        forget_pending(node, &self.0.class_id).await?;
+        let failed = NodeReport::Failed {
+            node: node.settings.node_id.clone(),
+            class_id: self.0.class_id.clone(),
+            reason: error.reason().to_owned(),
+        };
+        Ok(apply_node(node, vec![Effect::Report(failed)]).await?)
     }
 }
 
-/// Downloads the booking's video onto this node (or finds it there) and marks it ready.
-async fn put_on_disk(app: &App, class_id: &ClassId, row: &bookings::Model) -> Result<(), JobError> {
-    let node = &app.settings.node_id;
-    if row.node.as_deref() != Some(node.as_str()) {
-        return Err(JobError::abort(format!("booked onto node {:?}, not {node}", row.node)));
+/// What the central side must hear: the classes now ready, the videos deleted on the way.
+fn reports(node: &NodeApp, put: &Put) -> Vec<Effect> {
+    let me = node.settings.node_id.clone();
+    let mut effects = Vec::new();
+    if !put.evicted.is_empty() {
+        effects.push(Effect::Report(evicted(node, &put.evicted)));
     }
-    let (url, key) = dispatch::target(row)?;
-    let path = key.path_under(&app.settings.video_root);
-    store::transition(&app.db.conn, class_id, &[BookingState::Queued], |r| r.state = Set(BookingState::Downloading))
-        .await?;
-    let fetched = node::fetch_video(app, &url, &path).await?;
-    match fetched {
-        Fetched::CacheHit { bytes } => tracing::info!(path = %path.display(), bytes, "cache hit: no download"),
-        Fetched::Downloaded(d) => {
-            tracing::info!(path = %path.display(), bytes = d.bytes, resumed_from = d.resumed_from, "downloaded")
+    if let Outcome::Ready { classes, path, bytes, downloaded } = &put.outcome {
+        if let Some(d) = downloaded {
+            tracing::info!(path, bytes, resumed_from = d.resumed_from, "downloaded");
+        } else {
+            tracing::info!(path, bytes, "cache hit: no download");
+        }
+        let Some(key) = VideoKey::from_relative_path(path) else { return effects };
+        let video_path = node.settings.video_root.join(path).display().to_string();
+        let ready =
+            NodeReport::Ready { node: me, classes: classes.clone(), video_path, video: Holding { key, bytes: *bytes } };
+        if !classes.is_empty() {
+            effects.push(Effect::Report(ready));
         }
     }
-    cache::attach(&app.db, row, &key, node, &path, fetched.bytes()).await?;
-    Ok(())
+    effects
+}
+
+/// The report of videos this node deleted.
+pub fn evicted(node: &NodeApp, evicted: &[Evicted]) -> NodeReport {
+    let keys = evicted.iter().filter_map(|e| VideoKey::from_relative_path(&e.path)).collect();
+    NodeReport::Evicted { node: node.settings.node_id.clone(), keys }
 }

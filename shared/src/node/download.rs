@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use futures::StreamExt;
+use futures::{StreamExt, future::BoxFuture};
 use reqwest::{StatusCode, header};
 use tokio_util::sync::CancellationToken;
 
@@ -38,12 +38,27 @@ pub enum DownloadError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("interrupted by shutdown")]
     Cancelled,
+    #[error("the source did not say how long the video is (no Content-Length) for {0}: its size cannot be reserved")]
+    NoLength(String),
+    /// No room can be made on the node (`evict::Full` says how much is held and the limit).
+    #[error("{0}")]
+    CacheFull(String),
+    /// The node's cache index failed while the download ran.
+    #[error("the node's cache index: {0}")]
+    Index(String),
+    /// No class needs the video any more (they ended): stopped, its `.part` is removed.
+    #[error("abandoned: no class needs the video any more")]
+    Abandoned,
 }
 
-/// Waiting and trying again can help, but not with a 404 or a full disk.
+/// Waiting and trying again can help, but not with a 404, a full disk or cache, or a source
+/// that does not say its length.
 impl Retryable for DownloadError {
     fn is_retryable(&self) -> bool {
-        !matches!(self, Self::Refused { .. } | Self::DiskFull(_))
+        !matches!(
+            self,
+            Self::Refused { .. } | Self::DiskFull(_) | Self::NoLength(_) | Self::CacheFull(_) | Self::Abandoned
+        )
     }
 
     fn is_interrupted(&self) -> bool {
@@ -68,18 +83,26 @@ pub struct Downloaded {
     pub resumed_from: u64,
 }
 
+/// What the caller of a download hears, and may answer with an error that stops it: the
+/// video's full size once the source says it (the cache reserves it), and its progress.
+pub trait Watch: Send + Sync {
+    fn started(&self, total: Option<u64>) -> BoxFuture<'_, Result<(), DownloadError>>;
+    fn progress(&self, bytes: u64, total: u64) -> BoxFuture<'_, Result<(), DownloadError>>;
+}
+
 pub struct Downloader<'a> {
     pub http: &'a reqwest::Client,
     pub rate: Rate,
     pub cancel: &'a CancellationToken,
+    pub watch: Option<&'a dyn Watch>,
 }
 
 impl Downloader<'_> {
     /// Downloads `url` to `dest`. On an error the `.part` file stays, to be continued, unless
-    /// the disk is full: then it is removed, so the failed download holds no space.
+    /// the disk or the cache is full: then it is removed, so the failed download holds no space.
     pub async fn fetch(&self, url: &SourceUrl, dest: &Path) -> Result<Downloaded, DownloadError> {
         let result = self.fetch_into_part(url, dest).await;
-        if let Err(DownloadError::DiskFull(_)) = &result {
+        if let Err(DownloadError::DiskFull(_) | DownloadError::CacheFull(_)) = &result {
             PartFile::remove(dest).await;
         }
         result
@@ -94,6 +117,9 @@ impl Downloader<'_> {
             StatusCode::RANGE_NOT_SATISFIABLE if range_total(&response) == Some(part.len()) => {
                 // Everything had arrived before; only the rename was left.
                 let len = part.len();
+                if let Some(watch) = self.watch {
+                    watch.started(Some(len)).await?;
+                }
                 return self.finish(part, dest, len, len).await;
             }
             StatusCode::OK | StatusCode::PARTIAL_CONTENT | StatusCode::RANGE_NOT_SATISFIABLE => {
@@ -109,7 +135,10 @@ impl Downloader<'_> {
             _ => return Err(refusal(status, url)),
         };
         let expected = expected_total(&response, resumed_from);
-        let got = self.copy_body(response, &mut part).await?;
+        if let Some(watch) = self.watch {
+            watch.started(expected).await?;
+        }
+        let got = self.copy_body(response, &mut part, expected.unwrap_or(0)).await?;
         self.finish(part, dest, expected.unwrap_or(got), got).await.map(|d| Downloaded { resumed_from, ..d })
     }
 
@@ -129,7 +158,12 @@ impl Downloader<'_> {
         response.map_err(|e| DownloadError::Network(e.without_url().to_string()))
     }
 
-    async fn copy_body(&self, response: reqwest::Response, part: &mut PartFile) -> Result<u64, DownloadError> {
+    async fn copy_body(
+        &self,
+        response: reqwest::Response,
+        part: &mut PartFile,
+        total: u64,
+    ) -> Result<u64, DownloadError> {
         let mut throttle = Throttle::new(self.rate);
         let mut body = response.bytes_stream();
         loop {
@@ -149,6 +183,12 @@ impl Downloader<'_> {
                 Some(Ok(chunk)) => {
                     part.write(&chunk).await?;
                     throttle.take(chunk.len()).await;
+                    if let Some(watch) = self.watch
+                        && let Err(stop) = watch.progress(part.len(), total).await
+                    {
+                        part.flush().await?;
+                        return Err(stop);
+                    }
                 }
             }
         }

@@ -1,68 +1,81 @@
-//! Which push host takes a booking: the one the web app named; else a live node that already
-//! holds the video (no download); else the live node with the most free cache capacity.
+//! Which push host takes a booking (DESIGN.md "Processes and queues"): the one the web app
+//! named; else a live node that already holds the video (no download); else the live node with
+//! the most room (what its cache limit and its disk both allow). Pure: the nodes' last
+//! statuses and the holders of the video in, a node out.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use std::time::Duration;
 
 use crate::{
-    db::{nodes, now_ms, videos},
-    domain::{NodeId, VideoKey},
+    directory::is_live,
+    domain::{NodeId, NodeStatus},
 };
 
-/// A node is live while its heartbeat is younger than this.
-pub const LIVE_FOR_MS: i64 = 45_000;
-
-/// The pure choice: `nodes` as stored, `holders` the ids of nodes holding the video.
-pub fn choose(nodes: &[nodes::Model], holders: &[String], now: i64) -> Option<String> {
-    let live = || nodes.iter().filter(move |n| now - n.last_seen_at <= LIVE_FOR_MS);
-    if let Some(holder) = live().find(|n| holders.contains(&n.node_id)) {
-        return Some(holder.node_id.clone());
+/// The pure choice: `statuses` as the nodes last reported them, `holders` the nodes that
+/// reported holding the video.
+pub fn choose(statuses: &[NodeStatus], holders: &[NodeId], live_for: Duration, now: i64) -> Option<NodeId> {
+    let live = || statuses.iter().filter(move |s| is_live(s, live_for, now));
+    if let Some(holder) = live().find(|s| holders.contains(&s.node)) {
+        return Some(holder.node.clone());
     }
-    live().max_by_key(|n| (n.capacity_bytes - n.used_bytes).min(n.free_disk_bytes)).map(|n| n.node_id.clone())
-}
-
-/// Picks a live node for the video `key`, or `None` when no node is live.
-pub async fn place(conn: &impl ConnectionTrait, key: &VideoKey) -> Result<Option<NodeId>, DbErr> {
-    let all = nodes::Entity::find().all(conn).await?;
-    let mut holding =
-        videos::Entity::find().filter(videos::Column::RecordId.eq(key.record_id.get())).filter(match key.resolution {
-            Some(r) => videos::Column::Resolution.eq(r.to_string()),
-            None => videos::Column::Resolution.is_null(),
-        });
-    holding = match &key.org_id {
-        Some(org) => holding.filter(videos::Column::OrgId.eq(org.as_str())),
-        None => holding.filter(videos::Column::OrgId.is_null()),
-    };
-    let holders: Vec<String> = holding.all(conn).await?.into_iter().map(|v| v.node).collect();
-    Ok(choose(&all, &holders, now_ms()).and_then(|id| id.parse().ok()))
+    live().max_by_key(|s| (s.room_bytes(), std::cmp::Reverse(s.node.clone()))).map(|s| s.node.clone())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn node(id: &str, seen_ago: i64, free_cache: i64) -> nodes::Model {
-        nodes::Model {
-            node_id: id.into(),
+    const LIVE: Duration = Duration::from_secs(90);
+    const NOW: i64 = 1_000_000_000;
+
+    fn node(id: &str, seen_ago_ms: i64, room: u64) -> NodeStatus {
+        NodeStatus {
+            node: id.parse().unwrap(),
             video_root: "/v".into(),
-            last_seen_at: 1_000_000 - seen_ago,
-            video_count: 0,
+            seen_at: NOW - seen_ago_ms,
+            started_at: 0,
+            max_video_size_bytes: room,
+            max_video_num: 10,
+            min_free_disk_bytes: 0,
             used_bytes: 0,
-            capacity_bytes: free_cache,
-            free_disk_bytes: i64::MAX,
+            video_count: 0,
+            reserved_bytes: 0,
+            reserved_count: 0,
+            referenced_bytes: 0,
+            free_disk_bytes: u64::MAX / 2,
+            evictions: 0,
+            downloads_active: 0,
+            downloads_at_risk: 0,
+            unknown_files: 0,
+            dir_info: vec![],
         }
     }
 
-    #[test]
-    fn prefers_a_live_holder_then_the_most_free_capacity() {
-        let nodes = [node("a", 0, 10), node("b", 0, 50), node("c", 0, 30)];
-        assert_eq!(choose(&nodes, &[], 1_000_000).as_deref(), Some("b"));
-        assert_eq!(choose(&nodes, &["c".into()], 1_000_000).as_deref(), Some("c"));
+    fn id(s: &str) -> NodeId {
+        s.parse().unwrap()
     }
 
     #[test]
-    fn ignores_nodes_whose_heartbeat_is_stale() {
-        let nodes = [node("dead", LIVE_FOR_MS + 1, 100), node("live", 1_000, 1)];
-        assert_eq!(choose(&nodes, &["dead".into()], 1_000_000).as_deref(), Some("live"));
-        assert_eq!(choose(&[node("dead", LIVE_FOR_MS + 1, 1)], &[], 1_000_000), None);
+    fn prefers_a_live_holder_then_the_most_room() {
+        let nodes = [node("a", 0, 10), node("b", 0, 50), node("c", 0, 30)];
+        assert_eq!(choose(&nodes, &[], LIVE, NOW), Some(id("b")));
+        assert_eq!(choose(&nodes, &[id("c")], LIVE, NOW), Some(id("c")));
+    }
+
+    #[test]
+    fn room_counts_reservations_and_the_disk() {
+        let mut busy = node("busy", 0, 100);
+        busy.reserved_bytes = 90;
+        let mut small_disk = node("disk", 0, 100);
+        small_disk.free_disk_bytes = 20;
+        let calm = node("calm", 0, 40);
+        assert_eq!(choose(&[busy, small_disk, calm], &[], LIVE, NOW), Some(id("calm")));
+    }
+
+    #[test]
+    fn ignores_nodes_whose_report_is_stale() {
+        let stale = LIVE.as_millis() as i64 + 1;
+        let nodes = [node("dead", stale, 100), node("live", 1_000, 1)];
+        assert_eq!(choose(&nodes, &[id("dead")], LIVE, NOW), Some(id("live")));
+        assert_eq!(choose(&[node("dead", stale, 1)], &[], LIVE, NOW), None);
     }
 }

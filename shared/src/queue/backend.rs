@@ -74,8 +74,9 @@ impl std::fmt::Debug for Queues {
 }
 
 impl Queues {
-    pub async fn connect(settings: &Settings, db: &Database) -> Result<Self, QueueError> {
-        let backend = match (&settings.redis_url, &db.sqlite) {
+    /// Redis when `REDIS_URL` is set, else the SQLite state database `db` (required then).
+    pub async fn connect(settings: &Settings, db: Option<&Database>) -> Result<Self, QueueError> {
+        let backend = match (&settings.redis_url, db.and_then(|db| db.sqlite.as_ref())) {
             (Some(url), _) => {
                 let client = redis::Client::open(url.as_str())?;
                 Backend::Redis { conn: redis_connection(&client).await?, client }
@@ -90,6 +91,19 @@ impl Queues {
             retention: settings.queue_retention.0,
         };
         Ok(Self { backend, prefix: settings.queue_prefix.clone(), tuning })
+    }
+
+    /// The Redis connection the queues use, when they are in Redis (for other keys of the same
+    /// deployment).
+    pub fn redis(&self) -> Option<ConnectionManager> {
+        match &self.backend {
+            Backend::Redis { conn, .. } => Some(conn.clone()),
+            Backend::Sqlite(_) => None,
+        }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     pub fn backend_name(&self) -> &'static str {

@@ -8,7 +8,8 @@ use std::{sync::Arc, time::Duration};
 use futures::StreamExt;
 use shared::{
     App,
-    domain::{Booking, ErrorCode, TranscodeResult},
+    booking::class_end::Ended,
+    domain::{Booking, ClassEnd, ErrorCode, TranscodeResult},
     jobs::{self, IntakeError, TranscodeResultJob},
     queue::backoff,
     tools::pubsub::{self, Message},
@@ -19,7 +20,8 @@ const SUBMIT_ATTEMPTS: u32 = 5;
 const IN_FLIGHT: usize = 64;
 
 pub async fn run(app: App, url: String) -> anyhow::Result<()> {
-    let channels = vec![app.settings.channel_booking.clone(), app.settings.channel_transcode.clone()];
+    let s = &app.settings;
+    let channels = vec![s.channel_booking.clone(), s.channel_transcode.clone(), s.channel_class_end.clone()];
     let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut failures = 0;
     loop {
@@ -68,6 +70,9 @@ async fn handle(app: &App, message: Message) {
     if message.channel == app.settings.channel_transcode {
         return handle_transcode_result(app, message).await;
     }
+    if message.channel == app.settings.channel_class_end {
+        return handle_class_end(app, message).await;
+    }
     let channel = message.channel.as_str();
     let booking = match Booking::from_json(&message.payload) {
         Ok(booking) => booking,
@@ -85,12 +90,8 @@ async fn handle(app: &App, message: Message) {
                 tokio::time::sleep(backoff(Duration::from_millis(500), attempt)).await;
             }
             Err(err) => {
-                let reason = match err {
-                    IntakeError::Db(_) => ErrorCode::DatabaseUnavailable,
-                    IntakeError::Queue(_) => ErrorCode::QueueUnavailable,
-                };
                 tracing::error!(channel, %class_id, %err, "booking lost: could not be stored");
-                reject(channel, reason);
+                reject(channel, intake_code(&err));
             }
         }
     }
@@ -119,5 +120,42 @@ async fn handle_transcode_result(app: &App, message: Message) {
                 reject(channel, ErrorCode::QueueUnavailable);
             }
         }
+    }
+}
+
+/// A class end (下课): the class id alone decides; an unknown class is counted, nothing changes.
+async fn handle_class_end(app: &App, message: Message) {
+    let channel = message.channel.as_str();
+    let end = match ClassEnd::from_json(&message.payload) {
+        Ok(end) => end,
+        Err(err) => {
+            tracing::error!(channel, code = %err.code(), error = %err, "bridge rejected a class end message");
+            return reject(channel, err.code());
+        }
+    };
+    let class_id = end.class_id;
+    for attempt in 1..=SUBMIT_ATTEMPTS {
+        match jobs::end_class(app, &class_id).await {
+            Ok(Ended::Unknown) => {
+                tracing::warn!(channel, %class_id, "class end for a class no booking has; nothing changes");
+                return reject(channel, ErrorCode::NotFound);
+            }
+            Ok(_) => return,
+            Err(err) if attempt < SUBMIT_ATTEMPTS => {
+                tracing::warn!(channel, %class_id, attempt, %err, "cannot end the class yet; retrying");
+                tokio::time::sleep(backoff(Duration::from_millis(500), attempt)).await;
+            }
+            Err(err) => {
+                tracing::error!(channel, %class_id, %err, "class end lost: could not be stored");
+                reject(channel, intake_code(&err));
+            }
+        }
+    }
+}
+
+fn intake_code(err: &IntakeError) -> ErrorCode {
+    match err {
+        IntakeError::Db(_) => ErrorCode::DatabaseUnavailable,
+        IntakeError::Queue(_) => ErrorCode::QueueUnavailable,
     }
 }

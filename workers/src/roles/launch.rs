@@ -6,16 +6,15 @@ use std::{net::SocketAddr, time::Duration};
 
 use anyhow::{Context, anyhow};
 use shared::{
-    App,
+    App, NodeApp,
     config::{ConfigError, Settings},
-    jobs::{self, TranscodeEcsJob},
-    node::heartbeat,
+    jobs::{self, Contexts, TranscodeEcsJob},
     queue::{Job, Workers},
 };
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 
-use super::{bridge, sweeper};
+use super::{bridge, node, sweeper};
 use crate::{telemetry, web};
 
 /// Which parts a process runs.
@@ -34,10 +33,31 @@ impl Launch {
         let queues = jobs::queue_names().into_iter().map(str::to_owned).collect();
         Self { web: true, bridge: true, sweeper: true, queues, migrate: true }
     }
+
+    /// Whether any part needs the central side (the state database): everything but a push
+    /// host's own queues.
+    fn needs_central(&self) -> anyhow::Result<bool> {
+        let mut shared_queue = false;
+        for queue in &self.queues {
+            shared_queue |= !jobs::find(queue)?.is_per_node();
+        }
+        Ok(self.web || self.bridge || self.sweeper || self.migrate || shared_queue)
+    }
+
+    fn needs_node(&self) -> anyhow::Result<bool> {
+        let mut per_node = false;
+        for queue in &self.queues {
+            per_node |= jobs::find(queue)?.is_per_node();
+        }
+        Ok(per_node)
+    }
 }
 
 pub struct Running {
-    pub app: App,
+    /// The central side, unless this process is only a push host's.
+    pub app: Option<App>,
+    /// The push host, when this process runs a node's queues.
+    pub node: Option<NodeApp>,
     pub web_addr: Option<SocketAddr>,
     pub shutdown: CancellationToken,
     parts: JoinSet<anyhow::Result<()>>,
@@ -46,19 +66,42 @@ pub struct Running {
 pub async fn launch(settings: Settings, what: Launch, shutdown: CancellationToken) -> anyhow::Result<Running> {
     telemetry::metrics();
     let drain = settings.shutdown_timeout.0;
-    let app = App::connect(settings, shutdown.clone()).await.context("starting")?;
-    if what.migrate {
+    let app = match what.needs_central()? {
+        true => Some(App::connect(settings.clone(), shutdown.clone()).await.context("starting")?),
+        false => None,
+    };
+    if let Some(app) = app.as_ref().filter(|_| what.migrate) {
         app.db.migrate().await.context("migrating the database")?;
     }
+    let node = match what.needs_node()? {
+        true => Some(
+            NodeApp::connect(settings.clone(), shutdown.clone(), app.as_ref()).await.context("starting the node")?,
+        ),
+        false => None,
+    };
     let makes_renditions = what.queues.iter().any(|q| q == TranscodeEcsJob::QUEUE);
-    if makes_renditions && !what.web && app.settings.storage_public_url.is_none() {
+    if makes_renditions && !what.web && settings.storage_public_url.is_none() {
         // Uploads would have no URL a push host can download them from.
         let problem = "required by transcode-ecs workers unless this process also runs web (which serves /storage)";
         return Err(ConfigError::new("STORAGE_PUBLIC_URL", problem).into());
     }
     let mut parts = JoinSet::new();
-    start_workers(&app, &what.queues, drain, &mut parts).await?;
-    let web_addr = if what.web { Some(start_web(&app, &mut parts).await?) } else { None };
+    if let Some(node) = &node {
+        node::start(node, &mut parts).await?;
+    }
+    let contexts = Contexts { app: app.clone(), node: node.clone() };
+    start_workers(&contexts, &what.queues, drain, &shutdown, &mut parts)?;
+    let web_addr = match &app {
+        Some(app) if what.web => Some(start_web(app, &mut parts).await?),
+        _ => None,
+    };
+    if let Some(app) = &app {
+        start_central_roles(app, &what, &mut parts)?;
+    }
+    Ok(Running { app, node, web_addr, shutdown, parts })
+}
+
+fn start_central_roles(app: &App, what: &Launch, parts: &mut JoinSet<anyhow::Result<()>>) -> anyhow::Result<()> {
     if what.bridge {
         match app.settings.redis_url.clone() {
             Some(url) => {
@@ -67,57 +110,30 @@ pub async fn launch(settings: Settings, what: Launch, shutdown: CancellationToke
             None if !what.web => {
                 return Err(anyhow!("the bridge needs REDIS_URL: the legacy channels are Redis pub/sub"));
             }
-            None => {
-                tracing::info!("no REDIS_URL: no pub/sub bridge (bookings come through the API)")
-            }
+            None => tracing::info!("no REDIS_URL: no pub/sub bridge (bookings come through the API)"),
         }
     }
     if what.sweeper {
         parts.spawn(sweeper::run(app.clone()));
     }
-    Ok(Running { app, web_addr, shutdown, parts })
+    Ok(())
 }
 
-async fn start_workers(
-    app: &App,
+fn start_workers(
+    contexts: &Contexts,
     queues: &[String],
     drain: Duration,
+    shutdown: &CancellationToken,
     parts: &mut JoinSet<anyhow::Result<()>>,
 ) -> anyhow::Result<()> {
-    let mut per_node = false;
+    let mut workers = Workers::new(shutdown.clone());
     for queue in queues {
-        per_node |= jobs::find(queue)?.is_per_node();
-    }
-    if per_node {
-        // Registered before the workers start, so the first booking can be placed here.
-        heartbeat::beat(app).await.context("registering this node")?;
-        tokio::fs::create_dir_all(&app.settings.video_root)
-            .await
-            .with_context(|| format!("creating VIDEO_ROOT {}", app.settings.video_root.display()))?;
-        parts.spawn(beat_until_shutdown(app.clone()));
-    }
-    let mut workers = Workers::new(app.shutdown.clone());
-    for queue in queues {
-        jobs::spawn_worker(&mut workers, app, queue)?;
+        jobs::spawn_worker(&mut workers, contexts, queue)?;
     }
     if !workers.is_empty() {
         parts.spawn(async move { workers.run(drain).await.map_err(anyhow::Error::from) });
     }
     Ok(())
-}
-
-/// The node's heartbeat every `heartbeat::INTERVAL`; a failed beat is logged, the next one
-/// may succeed.
-async fn beat_until_shutdown(app: App) -> anyhow::Result<()> {
-    loop {
-        if let Err(err) = heartbeat::beat(&app).await {
-            tracing::warn!(node = %app.settings.node_id, %err, "node heartbeat failed");
-        }
-        tokio::select! {
-            () = tokio::time::sleep(heartbeat::INTERVAL) => {}
-            () = app.shutdown.cancelled() => return Ok(()),
-        }
-    }
 }
 
 async fn start_web(app: &App, parts: &mut JoinSet<anyhow::Result<()>>) -> anyhow::Result<SocketAddr> {

@@ -4,6 +4,8 @@ mod bench;
 mod bridge;
 mod demo;
 mod launch;
+mod node;
+mod node_tools;
 mod sweeper;
 mod tools;
 
@@ -36,6 +38,8 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Book { json } => return tools::book(settings, &json).await,
         Command::Status { class_id } => return tools::status(settings, &class_id).await,
         Command::Queue { action } => return tools::queue(settings, action).await,
+        Command::Node { action } => return node_tools::run(settings, action).await,
+        Command::PurgeLegacy { dry_run } => return node_tools::purge_legacy(settings, dry_run).await,
         Command::Demo { dir } => return demo::run(settings, &dir).await,
         Command::Bench { which } => return bench::run(settings, which).await,
     };

@@ -1,9 +1,19 @@
-//! The sweeper: the periodic safety net. It enforces transcode deadlines, re-queues bookings
-//! whose job was lost (a crash between a commit and the enqueue after it) and results that
-//! were never sent, and drops finished jobs older than `QUEUE_RETENTION` from the SQLite
-//! queues. Each repair is an effect the domain finds, sent on here after its commit.
+//! The sweeper: the periodic safety net. It enforces transcode deadlines, ends classes past
+//! their `class_end_at` (the automatic end), places again bookings whose node has been away for
+//! `NODE_WAIT` (or fails those that named it), re-queues bookings whose job was lost (a crash
+//! between a commit and the enqueue after it) and results that were never sent, and drops
+//! finished jobs older than `QUEUE_RETENTION` from the SQLite queues. Each repair is an effect
+//! the domain finds, sent on here after its commit.
 
-use shared::{App, booking::sweep, db::now_ms, jobs, queue::JobError, transcode::deadlines};
+use shared::{
+    App,
+    booking::{class_end, sweep},
+    db::now_ms,
+    domain::Effect,
+    jobs,
+    queue::JobError,
+    transcode::deadlines,
+};
 
 pub async fn run(app: App) -> anyhow::Result<()> {
     loop {
@@ -25,6 +35,22 @@ pub async fn sweep_once(app: &App) {
         Ok(0) => {}
         Ok(count) => tracing::warn!(count, "re-queued booking results that were never sent"),
         Err(err) => tracing::warn!(%err, "sweeper: could not look for unsent results"),
+    }
+    match end_due_classes(app).await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "classes ended at their class_end_at"),
+        Err(err) => tracing::warn!(%err, "sweeper: could not end classes past their class_end_at"),
+    }
+    let (live_for, node_wait) = (app.settings.node_live_for(), app.settings.node_wait.0);
+    match requeue(app, sweep::stranded(&app.db, &app.directory, live_for, node_wait).await).await {
+        Ok(0) => {}
+        Ok(count) => tracing::warn!(count, "bookings whose node stayed away for NODE_WAIT placed again or failed"),
+        Err(err) => tracing::warn!(%err, "sweeper: could not look for bookings on nodes that went away"),
+    }
+    match tell_nodes_again(app).await {
+        Ok(0) => {}
+        Ok(count) => tracing::warn!(count, "told nodes again of classes that ended"),
+        Err(err) => tracing::warn!(%err, "sweeper: could not look for class ends never sent to their node"),
     }
     match requeue(app, sweep::lost_decisions(&app.db).await).await {
         Ok(0) => {}
@@ -52,7 +78,28 @@ async fn enforce_deadlines(app: &App) -> Result<usize, JobError> {
     Ok(moved)
 }
 
-async fn requeue(app: &App, found: Result<Vec<shared::domain::Effect>, sea_orm::DbErr>) -> Result<usize, JobError> {
+/// Class ends whose node was never told, sent again and marked sent.
+async fn tell_nodes_again(app: &App) -> Result<usize, JobError> {
+    let untold = sweep::untold_ends(&app.db).await?;
+    for effect in &untold {
+        jobs::apply(app, vec![effect.clone()]).await?;
+        if let Effect::EndClass { class_id, .. } = effect {
+            class_end::end_sent(&app.db, class_id).await?;
+        }
+    }
+    Ok(untold.len())
+}
+
+/// The automatic end (自动下课) of every class past its `class_end_at`.
+async fn end_due_classes(app: &App) -> Result<usize, JobError> {
+    let due = sweep::classes_to_end(&app.db).await?;
+    for class_id in &due {
+        jobs::end_class(app, class_id).await.map_err(|e| JobError::retry(e))?;
+    }
+    Ok(due.len())
+}
+
+async fn requeue(app: &App, found: Result<Vec<Effect>, sea_orm::DbErr>) -> Result<usize, JobError> {
     let effects = found?;
     let count = effects.len();
     jobs::apply(app, effects).await?;

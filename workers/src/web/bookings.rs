@@ -29,5 +29,5 @@ pub async fn create(State(app): State<App>, body: Bytes) -> Result<(StatusCode, 
 pub async fn show(State(app): State<App>, Path(class_id): Path<String>) -> Result<Json<BookingStatus>, ApiError> {
     let found = store::find(&app.db.conn, &class_id).await.map_err(ApiError::database)?;
     let booking = found.ok_or_else(|| ApiError::not_found(format!("no booking for class {class_id:?}")))?;
-    Ok(Json(BookingStatus::from(&booking)))
+    Ok(Json(BookingStatus::with_progress(&booking, &app.directory).await))
 }

@@ -3,8 +3,10 @@
 
 mod auth;
 mod bookings;
+mod classes;
 pub mod error;
 mod health;
+mod nodes;
 mod storage;
 mod transcodes;
 
@@ -21,6 +23,9 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
     let api = Router::new()
         .route("/api/bookings", post(bookings::create))
         .route("/api/bookings/{class_id}", get(bookings::show))
+        .route("/api/classes/{class_id}/end", post(classes::end))
+        .route("/api/nodes", get(nodes::list))
+        .route("/api/nodes/{node}", get(nodes::show))
         .route("/api/transcode/oss", post(transcodes::oss))
         .route("/api/transcode/ecs", post(transcodes::ecs))
         .route("/api/transcode/result", post(transcodes::result))

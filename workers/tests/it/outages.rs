@@ -48,7 +48,9 @@ impl Drop for SmallDisk {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_fails_the_booking_clearly_and_frees_its_space() {
-    let env = TestEnv::new(Stack::Embedded).await;
+    let mut env = TestEnv::new(Stack::Embedded).await;
+    // The whole disk is the cache's: no floor of free space beyond it.
+    env.set("MIN_FREE_DISK", "0");
     let _disk = SmallDisk::mount(&env.video_root(), "256k");
     let server = FileServer::start().await.unwrap();
     server.put("big.flv", lesson_bytes(1_000_000));
@@ -58,7 +60,9 @@ async fn a_full_disk_fails_the_booking_clearly_and_frees_its_space() {
     let body = json!({"class_id": "c-full", "record_id": 12, "video_url": server.url("big.flv")});
     assert_eq!(app.post_booking(&body).await.status(), 202);
     let failed = app.wait_for_state("c-full", "failed").await;
-    assert!(failed["reason"].as_str().unwrap().contains("no space left"), "{failed}");
+    // Refused before a byte is written: its Content-Length does not fit the free space.
+    let reason = failed["reason"].as_str().unwrap();
+    assert!(reason.contains("disk full") && reason.contains("needs 1000000 bytes"), "{failed}");
     assert_eq!(server.requests(), 1, "a full disk is not retried");
     assert!(!env.video_root().join("12/12.flv.part").exists(), "the partial file is removed");
 

@@ -11,9 +11,10 @@ use crate::helpers::*;
 
 const LEN: usize = 2 * 1024 * 1024;
 
-/// Web, booking and notify in this process; the node is a child process.
+/// Web and the booking process's queues in this process; the node is a child process.
 fn web_and_booking() -> Launch {
-    Launch { web: true, migrate: true, queues: vec!["booking".into(), "notify".into()], ..Launch::default() }
+    let queues = vec!["booking".into(), "notify".into(), "node-report".into()];
+    Launch { web: true, migrate: true, queues, ..Launch::default() }
 }
 
 /// Books `class_id` onto the test's node, for a lesson served at 400 KB/s.

@@ -112,7 +112,8 @@ impl TestEnv {
     pub async fn spawn_with(&self, what: Launch) -> TestApp {
         let running = launch(self.settings(), what, CancellationToken::new()).await.expect("app starts");
         let addr = running.web_addr;
-        TestApp { app: running.app.clone(), addr, http: reqwest::Client::new(), running: Some(running) }
+        let app = running.app.clone().expect("the test app runs the central side");
+        TestApp { app, addr, http: reqwest::Client::new(), running: Some(running) }
     }
 
     /// The `vteacher` binary with this test's settings as its whole environment.

@@ -95,7 +95,9 @@ async fn a_transcode_longer_than_the_lease_runs_once(stack: Stack) {
     server.put("7.flv", ten_second_lesson(env.dir.path()).await);
     let (bin, count) = slow_counting_ffmpeg(env.dir.path());
     env.set("QUEUE_LEASE", "3s").set("SHUTDOWN_TIMEOUT", "1s").set("OSS_PROVIDER", "disabled");
-    let queues = ["booking", "transcode-result", "notify", "download", "transcode-oss"].map(String::from).to_vec();
+    let queues = ["booking", "transcode-result", "notify", "node-report", "download", "class-end", "transcode-oss"]
+        .map(String::from)
+        .to_vec();
     let app = env.spawn_with(Launch { web: true, migrate: true, queues, ..Launch::default() }).await;
     // Two ecs workers: were the running job taken for an orphan, the other would run it again.
     env.set("STORAGE_PUBLIC_URL", app.url("/storage"));

@@ -35,7 +35,9 @@ impl Fixture {
         env.set("RESULT_WEBHOOK_URL", results.url.clone());
         env.set("ALARM_WEBHOOK_URL", alarms.url.clone());
         configure(&mut env);
-        let queues = ["booking", "transcode-result", "notify", "download"].map(String::from).to_vec();
+        let queues = ["booking", "transcode-result", "notify", "node-report", "download", "class-end"]
+            .map(String::from)
+            .to_vec();
         let app = env.spawn_with(Launch { web: true, migrate: true, queues, ..Launch::default() }).await;
         let server = FileServer::start().await.unwrap();
         server.put("src.flv", lesson_bytes(LESSON));

@@ -26,7 +26,9 @@ async fn with_mps(stack: Stack, mps: &MpsStandIn, renditions: &FileServer) -> (T
         .set("MPS_POLL_INTERVAL", "100ms")
         // The outputs are served from a CDN in front of the bucket: here, the lesson server.
         .set("MPS_OUTPUT_URL", renditions.url("cdn").trim_end_matches('/').to_owned());
-    let queues = ["booking", "transcode-result", "notify", "download", "transcode-oss"].map(String::from).to_vec();
+    let queues = ["booking", "transcode-result", "notify", "node-report", "download", "class-end", "transcode-oss"]
+        .map(String::from)
+        .to_vec();
     let app = env.spawn_with(Launch { web: true, migrate: true, queues, ..Launch::default() }).await;
     (env, app)
 }

@@ -1,0 +1,116 @@
+//! A class is over (下课), from whichever source comes first: the API, the legacy
+//! `CHANNEL_CLASS_END` message, or the automatic end at the booking's `class_end_at`. The
+//! first marks the booking ended; the others, and any repeat, change nothing
+//! (虚拟老师自动下课和下课请求冲突). A class that ends before its video was ready is
+//! cancelled (its result says so); the node it was placed on lets its reference go.
+
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+use super::store;
+use crate::{
+    db::{Database, bookings, now_ms},
+    domain::{BookingState, ClassId, Effect, NodeId},
+};
+
+/// What the end of a class does to its booking: the pure part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    /// The booking is cancelled (it was not ready yet).
+    pub cancel: bool,
+    /// The node that must let the class's reference go.
+    pub release_on: Option<NodeId>,
+}
+
+/// The booking in `state`, placed on `node`, has its class end.
+pub fn on_class_end(state: BookingState, node: Option<NodeId>) -> Ending {
+    let cancel = !state.is_settled();
+    Ending { cancel, release_on: node }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ended {
+    /// No booking has that class id: nothing changes.
+    Unknown,
+    /// It had ended before: nothing changes.
+    Already(bookings::Model),
+    /// It ends now; the effects follow the commit.
+    Now { booking: bookings::Model, effects: Vec<Effect> },
+}
+
+pub const CANCELLED_REASON: &str = "the class ended before its video was ready";
+
+/// Ends the class of `class_id`, once.
+pub async fn end(db: &Database, class_id: &ClassId) -> Result<Ended, sea_orm::DbErr> {
+    let txn = db.write_txn().await?;
+    let Some(row) = store::find(&txn, class_id.as_str()).await? else {
+        return Ok(Ended::Unknown);
+    };
+    if row.ended_at.is_some() {
+        return Ok(Ended::Already(row));
+    }
+    let ending = on_class_end(row.state, row.node.as_deref().and_then(|n| n.parse().ok()));
+    let now = now_ms();
+    let mut change = bookings::ActiveModel { ended_at: Set(Some(now)), updated_at: Set(now), ..Default::default() };
+    if ending.cancel {
+        change.state = Set(BookingState::Cancelled);
+        change.reason = Set(Some(CANCELLED_REASON.to_owned()));
+    }
+    let done = bookings::Entity::update_many()
+        .set(change)
+        .filter(bookings::Column::ClassId.eq(class_id.as_str()))
+        .filter(bookings::Column::EndedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let booking = store::find(&txn, class_id.as_str()).await?.unwrap_or(row);
+    txn.commit().await?;
+    if done.rows_affected == 0 {
+        return Ok(Ended::Already(booking));
+    }
+    let mut effects = Vec::new();
+    if let Some(node) = ending.release_on {
+        effects.push(Effect::EndClass { node, class_id: class_id.clone() });
+    }
+    if ending.cancel {
+        effects.push(Effect::Notify(class_id.clone()));
+    }
+    tracing::info!(%class_id, cancelled = ending.cancel, node = ?booking.node, "class ended");
+    Ok(Ended::Now { booking, effects })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_class_that_ends_before_its_video_is_ready_is_cancelled() {
+        let node: NodeId = "n1".parse().unwrap();
+        for state in [BookingState::Queued, BookingState::WaitingTranscode, BookingState::Downloading] {
+            assert_eq!(
+                on_class_end(state, Some(node.clone())),
+                Ending { cancel: true, release_on: Some(node.clone()) }
+            );
+        }
+        assert_eq!(on_class_end(BookingState::Queued, None), Ending { cancel: true, release_on: None });
+    }
+
+    #[test]
+    fn a_settled_booking_keeps_its_outcome_and_its_node_lets_go() {
+        let node: NodeId = "n1".parse().unwrap();
+        for state in [BookingState::Ready, BookingState::Failed, BookingState::Cancelled] {
+            assert_eq!(
+                on_class_end(state, Some(node.clone())),
+                Ending { cancel: false, release_on: Some(node.clone()) }
+            );
+        }
+    }
+}
+
+/// Its node has been told (the `EndClass` effect was queued).
+pub async fn end_sent(db: &Database, class_id: &ClassId) -> Result<(), sea_orm::DbErr> {
+    bookings::Entity::update_many()
+        .col_expr(bookings::Column::EndSentAt, sea_orm::sea_query::Expr::value(now_ms()))
+        .filter(bookings::Column::ClassId.eq(class_id.as_str()))
+        .exec(&db.conn)
+        .await
+        .map(drop)
+}

@@ -1,0 +1,118 @@
+//! What push hosts report (the `node-report` queue), applied to the central database by the
+//! booking workers: a class's video is ready (or failed), which videos a node holds (for
+//! placement), which it deleted. Each report is idempotent: a repeat changes nothing more.
+
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::OnConflict};
+
+use super::store;
+use crate::{
+    db::{Database, node_holdings, now_ms},
+    domain::{BookingState, ClassId, Effect, Holding, NodeId, NodeReport},
+};
+
+/// Applies `report`; returns what must follow the commit.
+pub async fn apply(db: &Database, report: &NodeReport) -> Result<Vec<Effect>, DbErr> {
+    let txn = db.write_txn().await?;
+    let effects = match report {
+        NodeReport::Ready { node, classes, video_path, video } => {
+            hold(&txn, node, video, now_ms()).await?;
+            let mut effects = Vec::new();
+            for class_id in classes {
+                effects.extend(ready(&txn, node, class_id, video_path).await?);
+            }
+            effects
+        }
+        NodeReport::Failed { node, class_id, reason } => failed(&txn, node, class_id, reason).await?,
+        NodeReport::Holdings { node, generation, videos, last } => {
+            for video in videos {
+                hold(&txn, node, video, *generation).await?;
+            }
+            if *last {
+                node_holdings::Entity::delete_many()
+                    .filter(node_holdings::Column::Node.eq(node.as_str()))
+                    .filter(node_holdings::Column::Generation.lt(*generation))
+                    .exec(&txn)
+                    .await?;
+            }
+            Vec::new()
+        }
+        NodeReport::Evicted { node, keys } => {
+            let paths: Vec<String> = keys.iter().map(|k| k.relative_path_text()).collect();
+            node_holdings::Entity::delete_many()
+                .filter(node_holdings::Column::Node.eq(node.as_str()))
+                .filter(node_holdings::Column::Path.is_in(paths))
+                .exec(&txn)
+                .await?;
+            Vec::new()
+        }
+    };
+    txn.commit().await?;
+    Ok(effects)
+}
+
+/// The class's video is on `node`: its booking is ready, once. A report from a node the
+/// booking is no longer placed on (placed again while that node was away) makes that node let
+/// its reference go.
+async fn ready(
+    conn: &impl ConnectionTrait,
+    node: &NodeId,
+    class_id: &ClassId,
+    video_path: &str,
+) -> Result<Vec<Effect>, DbErr> {
+    let Some(row) = store::find(conn, class_id.as_str()).await? else {
+        return Ok(vec![Effect::EndClass { node: node.clone(), class_id: class_id.clone() }]);
+    };
+    if row.node.as_deref() != Some(node.as_str()) {
+        tracing::warn!(%class_id, %node, placed = ?row.node, "ready on a node the booking is not placed on; released there");
+        return Ok(vec![Effect::EndClass { node: node.clone(), class_id: class_id.clone() }]);
+    }
+    let moved = store::transition(conn, class_id, &[BookingState::Queued, BookingState::Downloading], |r| {
+        r.state = Set(BookingState::Ready);
+        r.video_path = Set(Some(video_path.to_owned()));
+        r.reason = Set(None);
+    })
+    .await?;
+    if moved {
+        tracing::info!(%class_id, %node, video_path, "booking ready");
+    }
+    Ok(if moved { vec![Effect::Notify(class_id.clone())] } else { Vec::new() })
+}
+
+async fn failed(
+    conn: &impl ConnectionTrait,
+    node: &NodeId,
+    class_id: &ClassId,
+    reason: &str,
+) -> Result<Vec<Effect>, DbErr> {
+    let placed_here =
+        store::find(conn, class_id.as_str()).await?.is_some_and(|b| b.node.as_deref() == Some(node.as_str()));
+    if placed_here && store::fail(conn, class_id, reason).await? {
+        tracing::warn!(%class_id, %node, reason, "booking failed on its node");
+        return Ok(vec![Effect::Notify(class_id.clone())]);
+    }
+    Ok(Vec::new())
+}
+
+async fn hold(conn: &impl ConnectionTrait, node: &NodeId, video: &Holding, generation: i64) -> Result<(), DbErr> {
+    let key = &video.key;
+    let row = node_holdings::ActiveModel {
+        node: Set(node.to_string()),
+        path: Set(key.relative_path_text()),
+        record_id: Set(key.record_id.get()),
+        resolution: Set(key.resolution.map(|r| r.to_string())),
+        org_id: Set(key.org_id.as_ref().map(ToString::to_string)),
+        size_bytes: Set(video.bytes as i64),
+        generation: Set(generation),
+        reported_at: Set(now_ms()),
+    };
+    use node_holdings::Column as C;
+    node_holdings::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([C::Node, C::Path])
+                .update_columns([C::SizeBytes, C::Generation, C::ReportedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await
+        .map(drop)
+}

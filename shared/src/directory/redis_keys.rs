@@ -1,0 +1,76 @@
+//! The node directory in Redis: one `SET … PX` per heartbeat, a set of node ids, and a key
+//! per download in progress.
+
+use redis::{AsyncCommands, aio::ConnectionManager};
+
+use crate::domain::{DownloadProgress, NodeId, NodeStatus};
+
+const STATUS_KEPT_MS: u64 = 24 * 3600 * 1000;
+const PROGRESS_KEPT_MS: u64 = 10 * 60 * 1000;
+/// Statuses read per MGET.
+const CHUNK: usize = 500;
+
+fn status_key(prefix: &str, node: &str) -> String {
+    format!("{prefix}:node:{node}")
+}
+
+fn progress_key(prefix: &str, class_id: &str) -> String {
+    format!("{prefix}:progress:{class_id}")
+}
+
+pub async fn beat(mut conn: ConnectionManager, prefix: &str, status: &NodeStatus) -> redis::RedisResult<()> {
+    let json = serde_json::to_string(status).unwrap_or_default();
+    let key = status_key(prefix, status.node.as_str());
+    // One command per heartbeat: the id joins the set only when the key was not there.
+    let before: Option<String> =
+        redis::cmd("SET").arg(&key).arg(json).arg("PX").arg(STATUS_KEPT_MS).arg("GET").query_async(&mut conn).await?;
+    if before.is_none() {
+        let _: () = conn.sadd(format!("{prefix}:nodes"), status.node.as_str()).await?;
+    }
+    Ok(())
+}
+
+pub async fn statuses(mut conn: ConnectionManager, prefix: &str) -> redis::RedisResult<Vec<NodeStatus>> {
+    let ids: Vec<String> = conn.smembers(format!("{prefix}:nodes")).await?;
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let keys: Vec<String> = chunk.iter().map(|id| status_key(prefix, id)).collect();
+        let values: Vec<Option<String>> = redis::cmd("MGET").arg(&keys).query_async(&mut conn).await?;
+        found.extend(values.into_iter().flatten().filter_map(|json| serde_json::from_str(&json).ok()));
+    }
+    Ok(found)
+}
+
+pub async fn status(
+    mut conn: ConnectionManager,
+    prefix: &str,
+    node: &NodeId,
+) -> redis::RedisResult<Option<NodeStatus>> {
+    let json: Option<String> = conn.get(status_key(prefix, node.as_str())).await?;
+    Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+}
+
+pub async fn set_progress(
+    mut conn: ConnectionManager,
+    prefix: &str,
+    class_id: &str,
+    progress: &DownloadProgress,
+) -> redis::RedisResult<()> {
+    let json = serde_json::to_string(progress).unwrap_or_default();
+    redis::cmd("SET")
+        .arg(progress_key(prefix, class_id))
+        .arg(json)
+        .arg("PX")
+        .arg(PROGRESS_KEPT_MS)
+        .query_async(&mut conn)
+        .await
+}
+
+pub async fn progress(
+    mut conn: ConnectionManager,
+    prefix: &str,
+    class_id: &str,
+) -> redis::RedisResult<Option<DownloadProgress>> {
+    let json: Option<String> = conn.get(progress_key(prefix, class_id)).await?;
+    Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+}

@@ -1,0 +1,34 @@
+//! `node-report`: what push hosts report (ready, failed, holdings, evictions), applied to the
+//! central database by the booking workers; the bookings' results follow.
+
+use serde::{Deserialize, Serialize};
+
+use super::apply;
+use crate::{
+    app::App,
+    booking::reports,
+    config::Settings,
+    domain::NodeReport,
+    queue::{Job, JobError},
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NodeReportJob(pub NodeReport);
+
+impl Job for NodeReportJob {
+    const QUEUE: &'static str = "node-report";
+    type Context = App;
+
+    fn concurrency(_settings: &Settings) -> usize {
+        8
+    }
+
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!("node_report", node = %self.0.node(), report = self.0.kind())
+    }
+
+    async fn run(&self, app: &App) -> Result<(), JobError> {
+        let effects = reports::apply(&app.db, &self.0).await?;
+        Ok(apply(app, effects).await?)
+    }
+}

@@ -1,0 +1,97 @@
+//! What a push host's jobs and tasks hold: its `NodeServices` (settings, its own cache index,
+//! the node directory) plus the queues, to report to the central side and to queue its own
+//! downloads. A `node` process in a fleet builds only this: it never opens `DATABASE_URL`.
+
+use std::{ops::Deref, sync::Arc};
+
+use migrations::{MigratorTrait, NodeMigrator};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    app::{App, AppError, http_client},
+    config::{ConfigError, Settings},
+    db::{Database, DbError, now_ms},
+    directory::Directory,
+    node::{NodeServices, status::Gauges},
+    queue::Queues,
+};
+
+pub struct NodeAppInner {
+    pub node: NodeServices,
+    pub queues: Queues,
+}
+
+impl Deref for NodeAppInner {
+    type Target = NodeServices;
+    fn deref(&self) -> &NodeServices {
+        &self.node
+    }
+}
+
+/// Cheap to clone: one `Arc`.
+#[derive(Clone)]
+pub struct NodeApp(Arc<NodeAppInner>);
+
+impl Deref for NodeApp {
+    type Target = NodeAppInner;
+    fn deref(&self) -> &NodeAppInner {
+        &self.0
+    }
+}
+
+impl NodeApp {
+    /// Opens (and migrates) the node's cache index. With `central` (one process running both
+    /// sides) it shares its queues, its directory, and its database when that is the same file.
+    pub async fn connect(
+        settings: Settings,
+        shutdown: CancellationToken,
+        central: Option<&App>,
+    ) -> Result<Self, AppError> {
+        check_video_root(&settings)?;
+        let url = settings.node_database_url();
+        let cache = match central {
+            Some(app) if url == app.settings.database_url => app.db.clone(),
+            _ => Database::connect(&url).await?,
+        };
+        NodeMigrator::up(&cache.conn, None).await.map_err(DbError::from)?;
+        let (queues, directory) = match central {
+            Some(app) => (app.queues.clone(), app.directory.clone()),
+            None => {
+                // Without Redis the queues live in the state file, which is then this machine's.
+                let state = match settings.redis_url {
+                    Some(_) => None,
+                    None => Some(Database::connect(&settings.database_url).await?),
+                };
+                let queues = Queues::connect(&settings, state.as_ref()).await?;
+                let directory = match (Directory::of_queues(&queues), state) {
+                    (Some(directory), _) => directory,
+                    (None, Some(state)) => Directory::database(state.conn),
+                    (None, None) => unreachable!("no Redis means a state database was opened"),
+                };
+                (queues, directory)
+            }
+        };
+        let node = NodeServices {
+            settings,
+            cache,
+            http: http_client()?,
+            directory,
+            shutdown,
+            started_at: now_ms(),
+            gauges: Gauges::default(),
+        };
+        Ok(Self(Arc::new(NodeAppInner { node, queues })))
+    }
+}
+
+/// `VIDEO_ROOT` must exist (it is created) and be writable, or the node does not start.
+fn check_video_root(settings: &Settings) -> Result<(), ConfigError> {
+    let root = &settings.video_root;
+    let problem =
+        |what: &str, e: std::io::Error| ConfigError::new("VIDEO_ROOT", format!("{}: {what}: {e}", root.display()));
+    std::fs::create_dir_all(root).map_err(|e| problem("cannot be created", e))?;
+    let probe = root.join(format!(".vteacher-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| problem("is not writable", e))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}

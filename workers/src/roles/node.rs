@@ -1,0 +1,91 @@
+//! A push host's own timers, beside its queues: the heartbeat (its status in the directory,
+//! every `NODE_HEARTBEAT`), the start-up scan of `VIDEO_ROOT` (in the background: bookings are
+//! not held back) followed by a full report of its holdings, repeated every hour, and the cache
+//! manager's pass to the low-water mark every `SWEEP_INTERVAL`.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use shared::{
+    NodeApp,
+    domain::{Effect, NodeReport},
+    jobs,
+    node::{cache, status},
+};
+use tokio::task::JoinSet;
+
+/// The holdings are reported in full this often, so a lost report is repaired.
+const HOLDINGS_EVERY: Duration = Duration::from_secs(3600);
+
+/// Registers the node (one heartbeat, so the first booking can be placed here) and starts its
+/// timers.
+pub async fn start(node: &NodeApp, parts: &mut JoinSet<anyhow::Result<()>>) -> anyhow::Result<()> {
+    status::beat(node, &node.gauges).await.map_err(anyhow::Error::msg).context("registering this node")?;
+    parts.spawn(heartbeat(node.clone()));
+    parts.spawn(scan_then_report(node.clone()));
+    parts.spawn(cache_manager(node.clone()));
+    Ok(())
+}
+
+/// Sleeps `period`; `false` when the process is shutting down.
+async fn tick(node: &NodeApp, period: Duration) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(period) => true,
+        () = node.shutdown.cancelled() => false,
+    }
+}
+
+async fn heartbeat(node: NodeApp) -> anyhow::Result<()> {
+    while tick(&node, node.settings.node_heartbeat.0).await {
+        if let Err(err) = status::beat(&node, &node.gauges).await {
+            tracing::warn!(node = node.id(), %err, "node heartbeat failed");
+        }
+    }
+    Ok(())
+}
+
+async fn scan_then_report(node: NodeApp) -> anyhow::Result<()> {
+    match cache::scan::scan(&node, &|_| {}).await {
+        Ok(scanned) => {
+            node.gauges.unknown_files.store(scanned.unknown.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            let mut effects = Vec::new();
+            if !scanned.gone.is_empty() {
+                effects.push(Effect::Report(NodeReport::Evicted {
+                    node: node.settings.node_id.clone(),
+                    keys: scanned.gone,
+                }));
+            }
+            let me = node.settings.node_id.clone();
+            effects.extend(scanned.redownload.into_iter().map(|order| Effect::Download { node: me.clone(), order }));
+            send(&node, effects, "the start-up scan's findings").await;
+        }
+        Err(err) => tracing::error!(node = node.id(), %err, "start-up scan failed; the index is trusted as it is"),
+    }
+    loop {
+        match cache::holdings::full_report(&node).await {
+            Ok(reports) => send(&node, reports.into_iter().map(Effect::Report).collect(), "the holdings report").await,
+            Err(err) => tracing::warn!(node = node.id(), %err, "could not read the holdings to report"),
+        }
+        if !tick(&node, HOLDINGS_EVERY).await {
+            return Ok(());
+        }
+    }
+}
+
+async fn cache_manager(node: NodeApp) -> anyhow::Result<()> {
+    while tick(&node, node.settings.sweep_interval.0).await {
+        match cache::manager::pass(&node).await {
+            Ok(evicted) if evicted.is_empty() => {}
+            Ok(evicted) => send(&node, vec![Effect::Report(jobs::evicted(&node, &evicted))], "evictions").await,
+            Err(err) => tracing::warn!(node = node.id(), %err, "cache manager pass failed"),
+        }
+    }
+    Ok(())
+}
+
+/// Sends effects on; a failure is logged (the next report or pass repairs it).
+async fn send(node: &NodeApp, effects: Vec<Effect>, what: &str) {
+    if let Err(err) = jobs::apply_node(node, effects).await {
+        tracing::warn!(node = node.id(), %err, what, "could not send to the central side; a later report repairs it");
+    }
+}

@@ -1,0 +1,51 @@
+//! `GET /api/nodes`, `GET /api/nodes/{node}`: the push hosts as they last reported: live or
+//! not, limits, used and reserved bytes and videos, free disk, referenced vs evictable bytes,
+//! DIR_INFO.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+};
+use serde::Serialize;
+use shared::{
+    App,
+    db::now_ms,
+    directory::is_live,
+    domain::{NodeId, NodeStatus},
+};
+
+use super::error::ApiError;
+
+#[derive(Debug, Serialize)]
+pub struct NodeView {
+    pub live: bool,
+    /// Bytes no class references: what eviction may take back.
+    pub evictable_bytes: u64,
+    #[serde(flatten)]
+    pub status: NodeStatus,
+}
+
+fn view(app: &App, status: NodeStatus) -> NodeView {
+    NodeView {
+        live: is_live(&status, app.settings.node_live_for(), now_ms()),
+        evictable_bytes: status.evictable_bytes(),
+        status,
+    }
+}
+
+fn directory_down(err: impl std::fmt::Display) -> ApiError {
+    ApiError::queue(format!("node directory: {err}"))
+}
+
+pub async fn list(State(app): State<App>) -> Result<Json<Vec<NodeView>>, ApiError> {
+    let mut statuses = app.directory.statuses().await.map_err(directory_down)?;
+    statuses.sort_by(|a, b| a.node.cmp(&b.node));
+    Ok(Json(statuses.into_iter().map(|s| view(&app, s)).collect()))
+}
+
+pub async fn show(State(app): State<App>, Path(node): Path<String>) -> Result<Json<NodeView>, ApiError> {
+    let node: NodeId = node.parse().map_err(|e| ApiError::invalid("node", e))?;
+    let status = app.directory.status(&node).await.map_err(directory_down)?;
+    let status = status.ok_or_else(|| ApiError::not_found(format!("no node {node:?} has reported")))?;
+    Ok(Json(view(&app, status)))
+}
