@@ -106,14 +106,15 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(CacheRefs::Table)
                     .if_not_exists()
-                    .col(string_len(CacheRefs::ClassId, 250).primary_key())
                     .col(string_len(CacheRefs::Node, 64))
+                    .col(string_len(CacheRefs::ClassId, 250))
                     .col(string_len(CacheRefs::Path, 400))
                     .col(string_len(CacheRefs::State, 16))
                     .col(json_null(CacheRefs::Order))
                     .col(big_integer_null(CacheRefs::ClassStartAt))
                     .col(big_integer(CacheRefs::CreatedAt))
                     .col(big_integer(CacheRefs::UpdatedAt))
+                    .primary_key(Index::create().col(CacheRefs::Node).col(CacheRefs::ClassId))
                     .to_owned(),
             )
             .await?;

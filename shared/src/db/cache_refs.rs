@@ -10,8 +10,9 @@ use crate::domain::RefState;
 #[sea_orm(table_name = "cache_refs")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub class_id: String,
     pub node: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub class_id: String,
     /// The video's path below `VIDEO_ROOT` (empty for a class that ended before it arrived).
     pub path: String,
     pub state: RefState,

@@ -133,6 +133,7 @@ fn ready(order: &DownloadOrder, path: &str, bytes: u64) -> Outcome {
 pub async fn forget_pending(node: &NodeServices, class_id: &ClassId) -> Result<(), DbErr> {
     use sea_orm::{ColumnTrait, QueryFilter};
     cache_refs::Entity::delete_many()
+        .filter(cache_refs::Column::Node.eq(node.id()))
         .filter(cache_refs::Column::ClassId.eq(class_id.as_str()))
         .filter(cache_refs::Column::State.eq(RefState::Pending))
         .exec(&node.cache.conn)

@@ -20,13 +20,13 @@ pub async fn register(
     path: &str,
 ) -> Result<RefState, DbErr> {
     let class_id = order.class_id.as_str();
-    match store::class_ref(conn, class_id).await? {
+    match store::class_ref(conn, node, class_id).await? {
         Some(r) if r.state == RefState::Ended => return Ok(RefState::Ended),
         Some(r) if r.path == path => return Ok(r.state),
         Some(other) => {
             // The class now wants another video (booked again after a failure).
             release(conn, &other).await?;
-            cache_refs::Entity::delete_by_id(other.class_id).exec(conn).await?;
+            cache_refs::Entity::delete_by_id((other.node, other.class_id)).exec(conn).await?;
         }
         None => {}
     }
@@ -54,7 +54,7 @@ pub async fn attach(
 ) -> Result<Vec<ClassId>, DbErr> {
     let mut attached = Vec::new();
     for class_id in classes {
-        if store::move_ref(conn, class_id.as_str(), &[RefState::Pending], RefState::Attached).await? {
+        if store::move_ref(conn, &video.node, class_id.as_str(), &[RefState::Pending], RefState::Attached).await? {
             attached.push(class_id.clone());
         }
     }
@@ -66,7 +66,7 @@ pub async fn attach(
 /// remembered as ended, so a late download of it does nothing). Returns whether anything
 /// changed.
 pub async fn end(conn: &impl ConnectionTrait, node: &str, class_id: &ClassId) -> Result<bool, DbErr> {
-    let Some(found) = store::class_ref(conn, class_id.as_str()).await? else {
+    let Some(found) = store::class_ref(conn, node, class_id.as_str()).await? else {
         let now = now_ms();
         let tombstone = cache_refs::ActiveModel {
             class_id: Set(class_id.to_string()),
@@ -85,7 +85,7 @@ pub async fn end(conn: &impl ConnectionTrait, node: &str, class_id: &ClassId) ->
         return Ok(false);
     }
     release(conn, &found).await?;
-    store::move_ref(conn, class_id.as_str(), &[found.state], RefState::Ended).await
+    store::move_ref(conn, node, class_id.as_str(), &[found.state], RefState::Ended).await
 }
 
 /// Takes an attached class's count off its video (a pending one was never counted).
@@ -113,7 +113,7 @@ pub async fn detach_all(conn: &impl ConnectionTrait, video: &cache_videos::Model
         .await?;
     let mut orders = Vec::new();
     for r in attached {
-        store::move_ref(conn, &r.class_id, &[RefState::Attached], RefState::Pending).await?;
+        store::move_ref(conn, &r.node, &r.class_id, &[RefState::Attached], RefState::Pending).await?;
         orders.extend(r.order.and_then(|o| serde_json::from_value::<DownloadOrder>(o).ok()));
     }
     Ok(orders)

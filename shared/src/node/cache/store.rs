@@ -134,8 +134,12 @@ pub async fn video(conn: &impl ConnectionTrait, node: &str, path: &str) -> Resul
         .await
 }
 
-pub async fn class_ref(conn: &impl ConnectionTrait, class_id: &str) -> Result<Option<cache_refs::Model>, DbErr> {
-    cache_refs::Entity::find_by_id(class_id.to_owned()).one(conn).await
+pub async fn class_ref(
+    conn: &impl ConnectionTrait,
+    node: &str,
+    class_id: &str,
+) -> Result<Option<cache_refs::Model>, DbErr> {
+    cache_refs::Entity::find_by_id((node.to_owned(), class_id.to_owned())).one(conn).await
 }
 
 /// The classes waiting for the video at `path`.
@@ -155,6 +159,7 @@ pub async fn pending_refs(
 /// Moves a class reference to `state`, only from one of `from`. Returns whether it moved.
 pub async fn move_ref(
     conn: &impl ConnectionTrait,
+    node: &str,
     class_id: &str,
     from: &[RefState],
     state: RefState,
@@ -162,6 +167,7 @@ pub async fn move_ref(
     let change = cache_refs::ActiveModel { state: Set(state), updated_at: Set(now_ms()), ..Default::default() };
     let done = cache_refs::Entity::update_many()
         .set(change)
+        .filter(cache_refs::Column::Node.eq(node))
         .filter(cache_refs::Column::ClassId.eq(class_id))
         .filter(cache_refs::Column::State.is_in(from.iter().copied()))
         .exec(conn)

@@ -64,6 +64,10 @@ impl TestEnv {
             }
             _ => format!("sqlite://{}?mode=rwc", dir.path().join("vteacher.db").display()),
         };
+        let node_db = match stack {
+            Stack::Fleet => format!("sqlite://{}?mode=rwc", dir.path().join("node.db").display()),
+            _ => database_url.clone(),
+        };
         pairs.insert("DATABASE_URL".into(), database_url);
         if stack.has_redis() {
             pairs.insert("REDIS_URL".into(), redis_url());
@@ -73,6 +77,8 @@ impl TestEnv {
             ("BIND", "127.0.0.1".to_owned()),
             ("NODE_ID", format!("node-{}", &id[..6])),
             ("VIDEO_ROOT", dir.path().join("video").display().to_string()),
+            // The push host's own index (on the fleet stack it would default to node.db in the cwd).
+            ("NODE_DATABASE_URL", node_db),
             ("STORAGE_URL", format!("fs://{}", dir.path().join("storage").display())),
             ("TRANSCODE_WORK_DIR", dir.path().join("transcode-work").display().to_string()),
             ("QUEUE_PREFIX", prefix.clone()),
