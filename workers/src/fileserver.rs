@@ -64,6 +64,8 @@ struct Shared {
     files: Mutex<HashMap<String, Served>>,
     knobs: Mutex<Knobs>,
     requests: AtomicU64,
+    requests_by_path: Mutex<HashMap<String, u64>>,
+    request_log: Mutex<Vec<(String, Instant)>>,
     range_starts: Mutex<Vec<Option<u64>>>,
     request_times: Mutex<Vec<Instant>>,
     bytes_sent: AtomicU64,
@@ -107,6 +109,21 @@ impl FileServer {
         self.shared.requests.load(Ordering::Relaxed)
     }
 
+    /// Requests for `/{name}` so far.
+    pub fn requests_for(&self, name: &str) -> u64 {
+        self.shared.requests_by_path.lock().expect("lock").get(name).copied().unwrap_or(0)
+    }
+
+    /// Every request so far: its path and when it arrived.
+    pub fn request_log(&self) -> Vec<(String, Instant)> {
+        self.shared.request_log.lock().expect("lock").clone()
+    }
+
+    /// Requests per path so far.
+    pub fn requests_by_path(&self) -> HashMap<String, u64> {
+        self.shared.requests_by_path.lock().expect("lock").clone()
+    }
+
     /// The `Range` start of every request so far (`None`: the whole file was asked for).
     pub fn range_starts(&self) -> Vec<Option<u64>> {
         self.shared.range_starts.lock().expect("lock").clone()
@@ -138,6 +155,8 @@ fn parse_range(headers: &HeaderMap) -> Option<(u64, Option<u64>)> {
 
 async fn serve(State(shared): State<Arc<Shared>>, Path(path): Path<String>, headers: HeaderMap) -> Response {
     shared.requests.fetch_add(1, Ordering::Relaxed);
+    *shared.requests_by_path.lock().expect("lock").entry(path.clone()).or_default() += 1;
+    shared.request_log.lock().expect("lock").push((path.clone(), Instant::now()));
     shared.range_starts.lock().expect("lock").push(parse_range(&headers).map(|(start, _)| start));
     shared.request_times.lock().expect("lock").push(Instant::now());
     let (bytes, etag) = match shared.files.lock().expect("lock").get(&path) {

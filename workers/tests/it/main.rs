@@ -6,6 +6,7 @@ mod helpers;
 mod api_bookings;
 mod bad_input;
 mod bridge;
+mod cache;
 mod downloads;
 mod outages;
 mod processes;

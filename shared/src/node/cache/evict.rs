@@ -137,6 +137,11 @@ impl Over {
     }
 }
 
+/// Whether `need` fits as things are (no candidate needs reading).
+pub fn fits(limits: Limits, totals: Totals, free_disk: u64, need: Need) -> bool {
+    Over::of(limits, totals, free_disk, need).covered_by(0, 0)
+}
+
 /// The victims that make `need` fit, least recently used first. `page_is_all` says the page
 /// holds every remaining candidate; otherwise a page that does not suffice is evicted whole and
 /// the caller plans again with the next page.

@@ -11,7 +11,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityT
 
 use super::{
     claim::Claim,
-    evict::{Candidate, Full, Limits, Need, Plan, plan},
+    evict::{Candidate, Full, Limits, Need, Plan, fits, plan},
     store::{self, Delta},
 };
 use crate::{
@@ -20,7 +20,7 @@ use crate::{
 };
 
 /// Candidates read per step: the decision's cost, whatever the size of the cache.
-pub const PAGE: u64 = 64;
+pub const PAGE: u64 = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RoomError {
@@ -57,12 +57,20 @@ impl Room<'_> {
         let mut evicted = Vec::new();
         loop {
             let txn = self.db.write_txn().await?;
-            let totals = store::totals(&txn, self.node).await?;
-            let page = store::candidates(&txn, self.node, PAGE).await?;
-            // The claim already holds its slot and `claim.reserved` bytes.
-            let need = Need { bytes: total.saturating_sub(claim.reserved), videos: 0 };
+            let mut totals = store::totals(&txn, self.node).await?;
+            // The claim already holds its slot and `claim.reserved` bytes: what is asked is the
+            // whole video, against everything else.
+            totals.reserved_count = totals.reserved_count.saturating_sub(1);
+            totals.reserved_bytes = totals.reserved_bytes.saturating_sub(claim.reserved);
+            let need = Need::video(total);
             let free = free_disk_bytes(self.root);
-            match plan(self.limits, totals, free, need, &page, (page.len() as u64) < PAGE) {
+            let decided = if fits(self.limits, totals, free, need) {
+                Plan::Fits
+            } else {
+                let page = store::candidates(&txn, self.node, PAGE).await?;
+                plan(self.limits, totals, free, need, &page, (page.len() as u64) < PAGE)
+            };
+            match decided {
                 Plan::Fits => {
                     self.set_reservation(&txn, claim, total).await?;
                     txn.commit().await?;
@@ -85,8 +93,11 @@ impl Room<'_> {
         loop {
             let txn = self.db.write_txn().await?;
             let totals = store::totals(&txn, self.node).await?;
-            let page = store::candidates(&txn, self.node, PAGE).await?;
             let free = free_disk_bytes(self.root);
+            if fits(low, totals, free, Need::NOTHING) {
+                return Ok(evicted);
+            }
+            let page = store::candidates(&txn, self.node, PAGE).await?;
             let Plan::Evict(victims) = plan(low, totals, free, Need::NOTHING, &page, (page.len() as u64) < PAGE) else {
                 return Ok(evicted);
             };

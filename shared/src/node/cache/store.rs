@@ -35,6 +35,29 @@ impl Delta {
 /// The node's totals row, locked for the rest of the transaction (PostgreSQL; SQLite's write
 /// transactions hold the whole file), created the first time.
 pub async fn totals(conn: &impl ConnectionTrait, node: &str) -> Result<Totals, DbErr> {
+    let select = || {
+        let select = cache_totals::Entity::find_by_id(node.to_owned());
+        if conn.get_database_backend() == sea_orm::DbBackend::Postgres { select.lock_exclusive() } else { select }
+    };
+    let row = match select().one(conn).await? {
+        Some(row) => row,
+        None => {
+            create_totals(conn, node).await?;
+            select().one(conn).await?.ok_or_else(|| DbErr::RecordNotFound(format!("cache totals of {node}")))?
+        }
+    };
+    let u = |v: i64| std::cmp::max(v, 0) as u64;
+    Ok(Totals {
+        used_bytes: u(row.used_bytes),
+        video_count: u(row.video_count),
+        reserved_bytes: u(row.reserved_bytes),
+        reserved_count: u(row.reserved_count),
+        referenced_bytes: u(row.referenced_bytes),
+    })
+}
+
+/// The node's totals row, all zero, unless it is there.
+pub async fn create_totals(conn: &impl ConnectionTrait, node: &str) -> Result<(), DbErr> {
     let row = cache_totals::ActiveModel {
         node: Set(node.to_owned()),
         used_bytes: Set(0),
@@ -48,20 +71,8 @@ pub async fn totals(conn: &impl ConnectionTrait, node: &str) -> Result<Totals, D
     cache_totals::Entity::insert(row)
         .on_conflict(OnConflict::column(cache_totals::Column::Node).do_nothing().to_owned())
         .exec_without_returning(conn)
-        .await?;
-    let mut select = cache_totals::Entity::find_by_id(node.to_owned());
-    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        select = select.lock_exclusive();
-    }
-    let t = select.one(conn).await?.ok_or_else(|| DbErr::RecordNotFound(format!("cache totals of {node}")))?;
-    let u = |v: i64| std::cmp::max(v, 0) as u64;
-    Ok(Totals {
-        used_bytes: u(t.used_bytes),
-        video_count: u(t.video_count),
-        reserved_bytes: u(t.reserved_bytes),
-        reserved_count: u(t.reserved_count),
-        referenced_bytes: u(t.referenced_bytes),
-    })
+        .await
+        .map(drop)
 }
 
 /// The evictions counted so far (for the node's status).
@@ -92,32 +103,22 @@ pub async fn add(conn: &impl ConnectionTrait, node: &str, d: Delta) -> Result<()
 }
 
 /// DIR_INFO: the top-level directory of `path` gains (or, negative, loses) a video.
-pub async fn add_to_dir(
-    conn: &impl ConnectionTrait,
-    node: &str,
-    path: &str,
-    bytes: i64,
-    count: i64,
-) -> Result<(), DbErr> {
-    let dir = top_dir(path);
+pub async fn add_to_dir(conn: &impl ConnectionTrait, node: &str, path: &str, bytes: i64, count: i64) -> Result<(), DbErr> {
+    use cache_dirs::Column as C;
     let row = cache_dirs::ActiveModel {
         node: Set(node.to_owned()),
-        dir: Set(dir.clone()),
-        size_bytes: Set(0),
-        video_count: Set(0),
+        dir: Set(top_dir(path)),
+        size_bytes: Set(bytes),
+        video_count: Set(count),
     };
-    cache_dirs::Entity::insert(row)
-        .on_conflict(OnConflict::columns([cache_dirs::Column::Node, cache_dirs::Column::Dir]).do_nothing().to_owned())
-        .exec_without_returning(conn)
-        .await?;
-    cache_dirs::Entity::update_many()
-        .col_expr(cache_dirs::Column::SizeBytes, Expr::col(cache_dirs::Column::SizeBytes).add(bytes))
-        .col_expr(cache_dirs::Column::VideoCount, Expr::col(cache_dirs::Column::VideoCount).add(count))
-        .filter(cache_dirs::Column::Node.eq(node))
-        .filter(cache_dirs::Column::Dir.eq(dir))
-        .exec(conn)
-        .await?;
-    Ok(())
+    // One statement: the existing row's columns, qualified (PostgreSQL finds them ambiguous
+    // beside the proposed row's otherwise).
+    let grow = |col: C, by: i64| Expr::col((cache_dirs::Entity, col)).add(by);
+    let upsert = OnConflict::columns([C::Node, C::Dir])
+        .value(C::SizeBytes, grow(C::SizeBytes, bytes))
+        .value(C::VideoCount, grow(C::VideoCount, count))
+        .to_owned();
+    cache_dirs::Entity::insert(row).on_conflict(upsert).exec_without_returning(conn).await.map(drop)
 }
 
 /// `22/6666/6666_720P.flv` → `22` (an institution); `6666/6666_720P.flv` → `.` (the old layout).

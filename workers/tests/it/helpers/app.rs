@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, time::Duration};
 
 use serde_json::Value;
-use shared::App;
+use shared::{App, NodeApp};
 use tokio::sync::mpsc;
 use workers::roles::Running;
 
@@ -31,6 +31,8 @@ impl Results {
 
 pub struct TestApp {
     pub app: App,
+    /// The push host, when the app runs a node's queues.
+    pub node: Option<NodeApp>,
     pub addr: Option<SocketAddr>,
     pub http: reqwest::Client,
     pub(super) running: Option<Running>,
@@ -81,6 +83,15 @@ impl TestApp {
         let text = self.http.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
         text.lines()
             .filter(|l| l.starts_with(name) && l.contains(label))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    }
+
+    /// The sum of the Prometheus samples of `name` whose line contains every one of `labels`.
+    pub async fn metric_with(&self, name: &str, labels: &[&str]) -> u64 {
+        let text = self.http.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .filter(|l| l.starts_with(name) && labels.iter().all(|label| l.contains(label)))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
             .sum()
     }

@@ -91,6 +91,7 @@ impl TestEnv {
             ("JOB_BACKOFF", "200ms".to_owned()),
             ("QUEUE_LEASE", "6s".to_owned()),
             ("SHUTDOWN_TIMEOUT", "3s".to_owned()),
+            ("NODE_HEARTBEAT", "1s".to_owned()),
         ] {
             pairs.insert(key.into(), value);
         }
@@ -119,7 +120,8 @@ impl TestEnv {
         let running = launch(self.settings(), what, CancellationToken::new()).await.expect("app starts");
         let addr = running.web_addr;
         let app = running.app.clone().expect("the test app runs the central side");
-        TestApp { app, addr, http: reqwest::Client::new(), running: Some(running) }
+        let node = running.node.clone();
+        TestApp { app, node, addr, http: reqwest::Client::new(), running: Some(running) }
     }
 
     /// The `vteacher` binary with this test's settings as its whole environment.
@@ -167,9 +169,13 @@ impl TestEnv {
 
     /// Publishes a raw message on this test's booking channel.
     pub async fn publish_booking(&self, payload: &str) {
+        self.publish(&self.pairs["CHANNEL_BOOKING"], payload).await;
+    }
+
+    /// Publishes a raw message on `channel`.
+    pub async fn publish(&self, channel: &str, payload: &str) {
         let client = redis::Client::open(redis_url()).expect("redis url");
         let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
-        let channel = &self.pairs["CHANNEL_BOOKING"];
         let _: i64 = redis::cmd("PUBLISH").arg(channel).arg(payload).query_async(&mut conn).await.expect("publish");
     }
 }

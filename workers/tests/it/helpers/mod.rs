@@ -10,7 +10,7 @@ use std::{future::Future, time::Duration};
 
 pub use app::{Results, TestApp};
 pub use env::{Stack, TestEnv, redis_url};
-pub use process::own_redis;
+pub use process::{Process, own_redis};
 pub use webhook::WebhookSink;
 pub use workers::fileserver::{FileServer, Knobs};
 

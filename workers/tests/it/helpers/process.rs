@@ -13,9 +13,20 @@ pub struct Process {
 impl TestEnv {
     /// Starts `vteacher <args…>` as a child process.
     pub fn start(&self, name: &str, args: &[&str]) -> Process {
+        self.start_with(name, args, &[])
+    }
+
+    /// Starts `vteacher <args…>` with some settings changed (`None` removes the key).
+    pub fn start_with(&self, name: &str, args: &[&str], changes: &[(&str, Option<String>)]) -> Process {
         let log = self.dir.path().join(format!("{name}.log"));
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
         let mut command = self.command(args);
+        for (key, value) in changes {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
         command.stdout(file.try_clone().expect("log file")).stderr(file);
         Process { child: command.spawn().expect("vteacher starts"), log }
     }

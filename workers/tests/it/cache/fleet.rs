@@ -1,0 +1,119 @@
+//! Push hosts as separate processes: two nodes of a fleet (PostgreSQL state and Redis queues
+//! for the central side; each node only Redis and its own disk and index), placement by
+//! affinity and by room, a node gone for good, and one download per video across processes.
+
+use std::{path::PathBuf, time::Duration};
+
+use nix::sys::signal::Signal;
+use serde_json::json;
+use workers::roles::Launch;
+
+use super::{book, path_of};
+use crate::helpers::*;
+
+/// The central side in this process: web, the booking queues and the sweeper.
+fn central() -> Launch {
+    let queues = ["booking", "notify", "node-report", "transcode-result"].map(String::from).to_vec();
+    Launch { web: true, sweeper: true, migrate: true, queues, ..Launch::default() }
+}
+
+struct Node {
+    id: String,
+    root: PathBuf,
+    process: Process,
+}
+
+/// A `node` process as a push host runs it: its NODE_ID, VIDEO_ROOT and index, no DATABASE_URL.
+fn start_node(env: &TestEnv, id: &str, extra: &[(&str, Option<String>)]) -> Node {
+    let root = env.dir.path().join(id);
+    let id = format!("{}-{id}", env.pairs["NODE_ID"]);
+    let mut changes = vec![
+        ("DATABASE_URL", None),
+        ("NODE_ID", Some(id.clone())),
+        ("VIDEO_ROOT", Some(root.join("video").display().to_string())),
+        ("NODE_DATABASE_URL", Some(format!("sqlite://{}?mode=rwc", root.join("node.db").display()))),
+    ];
+    changes.extend(extra.iter().cloned());
+    std::fs::create_dir_all(&root).unwrap();
+    let process = env.start_with(&id, &["work", "--queues", "download,class-end"], &changes);
+    Node { id, root, process }
+}
+
+async fn live_nodes(app: &TestApp, count: usize) {
+    eventually(&format!("{count} live nodes"), Duration::from_secs(20), || async {
+        let nodes: serde_json::Value = app.http.get(app.url("/api/nodes")).send().await.ok()?.json().await.ok()?;
+        let live = nodes.as_array()?.iter().filter(|n| n["live"] == true).count();
+        (live == count).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_place_by_affinity_and_by_room_and_a_dead_node_loses_its_downloads() {
+    let mut env = TestEnv::new(Stack::Fleet).await;
+    env.set("NODE_WAIT", "4s").set("SWEEP_INTERVAL", "1s");
+    let server = FileServer::start().await.unwrap();
+    server.put("a.flv", lesson_bytes(30_000));
+    server.put("b.flv", lesson_bytes(31_000));
+    let app = env.spawn_with(central()).await;
+    // `small` has little room: new videos go to `big`.
+    let small = start_node(&env, "small", &[("MAX_VIDEO_SIZE", Some("0.001".into()))]);
+    let mut big = start_node(&env, "big", &[]);
+    live_nodes(&app, 2).await;
+
+    book(&app, "c-1", 141, &server.url("a.flv"), json!({})).await;
+    let first = app.wait_for_state("c-1", "ready").await;
+    assert_eq!(first["node"], big.id, "by room");
+    assert!(big.root.join("video").join(path_of(141)).exists());
+    // Affinity: the node that holds the video takes the next class of it, with no download.
+    book(&app, "c-2", 141, &server.url("a.flv"), json!({})).await;
+    assert_eq!(app.wait_for_state("c-2", "ready").await["node"], big.id);
+    assert_eq!(server.requests_for("a.flv"), 1);
+    for node in [&small, &big] {
+        assert!(!node.root.join("vteacher.db").exists(), "a node never opens the state database");
+    }
+
+    // `big` dies for good while its download runs; after NODE_WAIT the booking goes to `small`.
+    server.set_knobs(Knobs { rate: Some(5_000), ..Knobs::default() });
+    book(&app, "c-3", 142, &server.url("b.flv"), json!({})).await;
+    let placed = app.wait_for_state("c-3", "downloading").await;
+    assert_eq!(placed["node"], big.id);
+    eventually("the download to start on big", Duration::from_secs(10), || async {
+        (server.requests_for("b.flv") == 1).then_some(())
+    })
+    .await;
+    big.process.signal(Signal::SIGKILL);
+    big.process.exit_status(Duration::from_secs(10)).await;
+    let moved = eventually("the booking to be placed on the live node", Duration::from_secs(40), || async {
+        let booking = app.booking("c-3").await?;
+        (booking["state"] == "ready").then_some(booking)
+    })
+    .await;
+    assert_eq!(moved["node"], small.id);
+    app.stop().await;
+}
+
+/// Two processes of one push host (same NODE_ID, VIDEO_ROOT and index) and two bookings of one
+/// video: it is fetched once, and both bookings become ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_of_one_host_download_a_video_once() {
+    let env = TestEnv::new(Stack::Redis).await;
+    let server = FileServer::start().await.unwrap();
+    let lesson = lesson_bytes(600_000);
+    server.put("v.flv", lesson.clone());
+    server.set_knobs(Knobs { rate: Some(300_000), ..Knobs::default() });
+    let app = env.spawn_with(central()).await;
+    let node = env.pairs["NODE_ID"].clone();
+    let _one = env.start("host-a", &["work", "--queues", "download,class-end"]);
+    let _two = env.start("host-b", &["work", "--queues", "download,class-end"]);
+    live_nodes(&app, 1).await;
+    for class in ["c-x", "c-y", "c-z"] {
+        book(&app, class, 151, &server.url("v.flv"), json!({"node": node})).await;
+    }
+    for class in ["c-x", "c-y", "c-z"] {
+        let ready = app.wait_for_state(class, "ready").await;
+        assert_eq!(std::fs::read(ready["video_path"].as_str().unwrap()).unwrap(), lesson);
+    }
+    assert_eq!(server.requests_for("v.flv"), 1, "one download for the host, across its processes");
+    app.stop().await;
+}
