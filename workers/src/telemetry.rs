@@ -19,7 +19,9 @@ pub fn init_logs_with(format: LogFormat, default_filter: &str) {
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
         // Logs go to stderr: the tools print their answers (JSON, tables) on stdout.
-        LogFormat::Json => registry.with(fmt::layer().json().with_current_span(true).with_writer(std::io::stderr)).try_init(),
+        LogFormat::Json => {
+            registry.with(fmt::layer().json().with_current_span(true).with_writer(std::io::stderr)).try_init()
+        }
         LogFormat::Text => registry.with(fmt::layer().with_target(false).with_writer(std::io::stderr)).try_init(),
     };
     // A second init (tests start several apps in one process) keeps the first subscriber.

@@ -22,8 +22,9 @@ impl Job for ClassEndJob {
     const KIND: QueueKind = QueueKind::PerNode;
     type Context = NodeApp;
 
+    /// Short transactions on the node's own index: they keep up with any rate of bookings.
     fn concurrency(_settings: &Settings) -> usize {
-        4
+        8
     }
 
     fn span(&self) -> tracing::Span {

@@ -103,7 +103,13 @@ pub async fn add(conn: &impl ConnectionTrait, node: &str, d: Delta) -> Result<()
 }
 
 /// DIR_INFO: the top-level directory of `path` gains (or, negative, loses) a video.
-pub async fn add_to_dir(conn: &impl ConnectionTrait, node: &str, path: &str, bytes: i64, count: i64) -> Result<(), DbErr> {
+pub async fn add_to_dir(
+    conn: &impl ConnectionTrait,
+    node: &str,
+    path: &str,
+    bytes: i64,
+    count: i64,
+) -> Result<(), DbErr> {
     use cache_dirs::Column as C;
     let row = cache_dirs::ActiveModel {
         node: Set(node.to_owned()),

@@ -79,7 +79,10 @@ async fn a_cache_full_of_referenced_videos_fails_the_booking_with_the_numbers(st
     book(&app, "c-96", 96, &server.url("96.flv"), json!({})).await;
     let failed = app.wait_for_state("c-96", "failed").await;
     let reason = failed["reason"].as_str().unwrap();
-    assert!(reason.contains("cache full") && reason.contains("MAX_VIDEO_NUM is 1") && reason.contains("1 videos"), "{reason}");
+    assert!(
+        reason.contains("cache full") && reason.contains("MAX_VIDEO_NUM is 1") && reason.contains("1 videos"),
+        "{reason}"
+    );
     assert!(on_disk(&env, 95), "the referenced video is intact");
     assert!(!on_disk(&env, 96));
     // Once the class ends, the next booking of 96 makes room.

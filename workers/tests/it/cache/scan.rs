@@ -30,7 +30,12 @@ async fn the_scan_adopts_what_is_on_disk(stack: Stack) {
     }
     write(&env, "114/114_480P.flv.part", &lesson[..1000]);
     let stale = write(&env, "115/115_480P.flv.part", &lesson[..1000]);
-    std::fs::File::options().write(true).open(&stale).unwrap().set_modified(SystemTime::now() - Duration::from_secs(7200)).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(SystemTime::now() - Duration::from_secs(7200))
+        .unwrap();
     let strangers = [write(&env, "notes.txt", b"hello"), write(&env, "22/113/113_720p.flv", b"not ours")];
     let server = FileServer::start().await.unwrap();
     server.put("112.flv", lesson.clone());

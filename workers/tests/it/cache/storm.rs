@@ -50,6 +50,9 @@ async fn route_results(env: &TestEnv) -> Waiting {
 async fn ten_thousand_bookings_over_a_thousand_videos_on_a_cache_of_three_hundred() {
     let mut env = TestEnv::new(Stack::Redis).await;
     env.set("MAX_VIDEO_NUM", CACHE.to_string()).set("DOWNLOAD_CONCURRENCY", "16");
+    // The push host's index in a file of its own, as on a push host.
+    let node_db = format!("sqlite://{}?mode=rwc", env.dir.path().join("node.db").display());
+    env.set("NODE_DATABASE_URL", node_db);
     let server = Arc::new(FileServer::start().await.unwrap());
     for video in 0..VIDEOS {
         server.put(&format!("{video}.flv"), lesson_bytes(2_000 + video as usize));
@@ -110,13 +113,11 @@ async fn watch_the_limit(app: Arc<TestApp>, over: Arc<AtomicU64>, done: Arc<Atom
         let held = cache_videos::Entity::find()
             .filter(cache_videos::Column::Node.eq(node.id()))
             .filter(
-                sea_orm::Condition::any()
-                    .add(cache_videos::Column::State.eq(VideoState::Ready))
-                    .add(
-                        sea_orm::Condition::all()
-                            .add(cache_videos::Column::SizeBytes.gt(0))
-                            .add(cache_videos::Column::State.eq(VideoState::Downloading)),
-                    ),
+                sea_orm::Condition::any().add(cache_videos::Column::State.eq(VideoState::Ready)).add(
+                    sea_orm::Condition::all()
+                        .add(cache_videos::Column::SizeBytes.gt(0))
+                        .add(cache_videos::Column::State.eq(VideoState::Downloading)),
+                ),
             )
             .count(&node.cache.conn)
             .await
