@@ -214,7 +214,9 @@ async fn drop_postgres_db(name: &str) {
     }
 }
 
-/// Deletes this test's keys only (never a flush: the Redis is shared).
+/// Deletes this test's keys only (never a flush: the Redis is shared): its queues' keys
+/// (`{prefix:queue}:…`, hash-tagged) and the rest (`prefix:…`), found with SCAN so the shared
+/// server is never blocked.
 async fn delete_redis_keys(prefix: &str) {
     let Ok(client) = redis::Client::open(redis_url()) else {
         return;
@@ -222,9 +224,27 @@ async fn delete_redis_keys(prefix: &str) {
     let Ok(mut conn) = client.get_multiplexed_async_connection().await else {
         return;
     };
-    let keys: Vec<String> =
-        redis::cmd("KEYS").arg(format!("{prefix}:*")).query_async(&mut conn).await.unwrap_or_default();
-    for chunk in keys.chunks(500) {
-        let _: Result<i64, _> = redis::cmd("DEL").arg(chunk).query_async(&mut conn).await;
+    for pattern in [format!("{{{prefix}:*"), format!("{prefix}:*")] {
+        let mut cursor = 0u64;
+        loop {
+            let Ok((next, keys)): redis::RedisResult<(u64, Vec<String>)> = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await
+            else {
+                break;
+            };
+            if !keys.is_empty() {
+                let _: Result<i64, _> = redis::cmd("UNLINK").arg(&keys).query_async(&mut conn).await;
+            }
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
     }
 }
