@@ -85,3 +85,18 @@ fn later_layers_win_over_the_toml_file() {
     assert_eq!(settings.max_video_num, 7);
     assert_eq!(settings.port, 9100);
 }
+
+#[test]
+fn a_cache_limit_of_zero_or_less_stops_start_up_naming_the_key() {
+    for (key, value) in
+        [("MAX_VIDEO_NUM", "0"), ("MAX_VIDEO_SIZE", "0"), ("MAX_VIDEO_SIZE", "-1"), ("MIN_FREE_DISK", "-2")]
+    {
+        let err = Settings::from_pairs([(key, value)]).unwrap_err();
+        assert_eq!(err.key, key, "{err}");
+    }
+    for (key, value) in [("MAX_VIDEO_NUM", "-3"), ("CACHE_LOW_WATER", "0"), ("CACHE_LOW_WATER", "1.5")] {
+        let err = Settings::from_pairs([(key, value)]).unwrap_err();
+        assert_eq!(err.key, key, "{err}");
+    }
+    assert!(Settings::from_pairs([("MIN_FREE_DISK", "0")]).is_ok(), "no floor of free space is allowed");
+}

@@ -142,6 +142,22 @@ async fn a_bad_setting_stops_start_up_naming_the_key() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_video_root_stops_a_node_naming_it() {
+    let mut env = TestEnv::new(Stack::Embedded).await;
+    // A file where the directory should be: neither root nor anyone can create it.
+    let blocked = env.dir.path().join("blocked");
+    std::fs::write(&blocked, b"").unwrap();
+    env.set("VIDEO_ROOT", blocked.join("video").display().to_string());
+    let output = env.command(&["work", "--queues", "download"]).output().await.unwrap();
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("VIDEO_ROOT") && text.contains("blocked/video") && text.contains("cannot be created"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shell_books_and_reads_status() {
     let env = TestEnv::new(Stack::Embedded).await;
     let server = FileServer::start().await.unwrap();

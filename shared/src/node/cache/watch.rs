@@ -4,7 +4,10 @@
 //! each waiting class, and the download abandoned once no class needs the video any more).
 
 use std::{
-    sync::Mutex,
+    sync::{
+        Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -33,6 +36,15 @@ pub struct Watcher<'a> {
     claim: Mutex<Claim>,
     evicted: Mutex<Vec<Evicted>>,
     tick: Mutex<Tick>,
+    /// Counted in the node's `downloads_at_risk` while a waiting class would start before it ends.
+    at_risk: AtomicBool,
+}
+
+impl Drop for Watcher<'_> {
+    fn drop(&mut self) {
+        self.node.gauges.downloads_active.fetch_sub(1, Ordering::Relaxed);
+        self.set_at_risk(false);
+    }
 }
 
 impl<'a> Watcher<'a> {
@@ -44,6 +56,24 @@ impl<'a> Watcher<'a> {
             claim: Mutex::new(claim),
             evicted: Mutex::new(Vec::new()),
             tick: Mutex::new(Tick { at: Instant::now(), bytes: 0 }),
+            at_risk: AtomicBool::new(false),
+        }
+        .counted()
+    }
+
+    fn counted(self) -> Self {
+        self.node.gauges.downloads_active.fetch_add(1, Ordering::Relaxed);
+        self
+    }
+
+    fn set_at_risk(&self, now: bool) {
+        if self.at_risk.swap(now, Ordering::Relaxed) != now {
+            let risky = &self.node.gauges.downloads_at_risk;
+            if now {
+                risky.fetch_add(1, Ordering::Relaxed)
+            } else {
+                risky.fetch_sub(1, Ordering::Relaxed)
+            };
         }
     }
 
@@ -94,8 +124,10 @@ impl<'a> Watcher<'a> {
         }
         let now = now_ms();
         let expected = (rate > 0).then(|| now + ((total.saturating_sub(bytes)) * 1000 / rate) as i64);
+        let mut any_at_risk = false;
         for class in waiting {
             let at_risk = matches!((expected, class.class_start_at), (Some(e), Some(start)) if e > start * 1000);
+            any_at_risk |= at_risk;
             let progress = DownloadProgress {
                 node: self.node.settings.node_id.clone(),
                 bytes,
@@ -107,6 +139,7 @@ impl<'a> Watcher<'a> {
             };
             self.node.directory.set_progress(&class.class_id, &progress).await;
         }
+        self.set_at_risk(any_at_risk);
         Ok(())
     }
 }

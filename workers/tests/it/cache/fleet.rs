@@ -117,3 +117,20 @@ async fn two_processes_of_one_host_download_a_video_once() {
     assert_eq!(server.requests_for("v.flv"), 1, "one download for the host, across its processes");
     app.stop().await;
 }
+
+/// A booking that names a node that never reports fails after NODE_WAIT, saying so.
+async fn a_booking_naming_a_node_that_never_comes_fails_after_node_wait(stack: Stack) {
+    let mut env = TestEnv::new(stack).await;
+    env.set("NODE_WAIT", "2s").set("SWEEP_INTERVAL", "1s");
+    let server = FileServer::start().await.unwrap();
+    server.put("v.flv", lesson_bytes(10_000));
+    let app = env.spawn().await;
+    book(&app, "c-ghost", 161, &server.url("v.flv"), json!({"node": "ghost-host"})).await;
+    let failed = app.wait_for_state("c-ghost", "failed").await;
+    let reason = failed["reason"].as_str().unwrap();
+    assert!(reason.contains("ghost-host") && reason.contains("NODE_WAIT"), "{reason}");
+    assert_eq!(server.requests(), 0);
+    app.stop().await;
+}
+
+every_stack!(a_booking_naming_a_node_that_never_comes_fails_after_node_wait);
