@@ -33,6 +33,8 @@ pub enum Behaviour {
     Fail,
     Abort,
     Sleep(Duration),
+    /// Sleeps as many tenths of a second as the job's number (job 45: 4.5 s).
+    SleepTenths,
     /// Records its run in Redis (visible across processes), then never returns.
     RecordAndHang,
 }
@@ -74,6 +76,11 @@ async fn handler(job: u64, ctx: Data<Arc<Ctx>>, attempt: Attempt) -> Result<(), 
         Behaviour::Abort => Err(Box::new(AbortError::new(std::io::Error::other("cannot ever work")))),
         Behaviour::Sleep(d) => {
             tokio::time::sleep(d).await;
+            ctx.runs.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+        Behaviour::SleepTenths => {
+            tokio::time::sleep(Duration::from_millis(job * 100)).await;
             ctx.runs.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(())
         }

@@ -5,5 +5,6 @@ mod harness;
 
 mod child;
 mod commands;
+mod leases;
 mod ours;
 mod semantics;
