@@ -1,5 +1,6 @@
-//! Runs workers and watches them: a unique name per worker and process start, a lease the
-//! worker renews by heart-beating, and one rule for the process: if any worker's backend
+//! Runs workers and watches them: a unique name per worker and process start, leases renewed
+//! while the worker holds its jobs (on Redis by a task of the worker's own, `redisq/renew.rs`),
+//! and one rule for the process: if any worker's backend
 //! stream dies, every worker stops and the process exits non-zero (a Procfile runner or
 //! systemd restarts it) rather than idling while the queue fills.
 

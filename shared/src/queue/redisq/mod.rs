@@ -1,5 +1,6 @@
 //! vteacher's own Redis queue backend for apalis 1.0: O(1) Redis work per job whatever the
-//! backlog, leases a worker renews while it runs a job, recovery of a dead worker's jobs in
+//! backlog, leases renewed by a task of each worker's own for every job it holds (running or
+//! waiting in apalis's buffer for a slot), recovery of a dead worker's jobs in
 //! bounded steps without using an attempt, retries with exponential backoff and jitter
 //! through a delayed set, a dead set to re-drive, retention of finished jobs, idle workers
 //! that wait on a blocking pop. The key layout is in `keys.rs`, the scripts in `lua/`.
@@ -8,12 +9,14 @@ mod admin;
 mod board;
 pub mod keys;
 mod persist;
+mod renew;
+mod state;
 mod wake;
 
 use std::{
     marker::PhantomData,
     pin::Pin,
-    sync::{Arc, Mutex},
+    sync::Arc,
     task::{Context, Poll, ready},
 };
 
@@ -69,12 +72,7 @@ impl<Args> std::fmt::Debug for RedisQueue<Args> {
 
 impl<Args> RedisQueue<Args> {
     pub fn new(conn: ConnectionManager, config: QueueConfig) -> Self {
-        let persistence = RedisPersistence {
-            conn,
-            config,
-            held: Arc::new(Mutex::new(Default::default())),
-            chores_at: Arc::default(),
-        };
+        let persistence = RedisPersistence { conn, config, state: Arc::default() };
         Self { persist: Persisted::new(persistence), codec: JsonCodec::default(), cleanup: None, job: PhantomData }
     }
 

@@ -1,10 +1,8 @@
-//! The `Persistence` apalis drives for a worker: register, heartbeat (renewing the leases of
-//! the jobs it holds), fetch a batch, settle finished runs in one call, push.
+//! The `Persistence` apalis drives for a worker: register (which starts the lease renewer,
+//! `renew.rs`), heartbeat (the worker is alive), fetch a batch, settle finished runs in one
+//! call, push.
 
-use std::{
-    collections::HashSet,
-    sync::{Arc, LazyLock, Mutex},
-};
+use std::sync::{Arc, LazyLock, atomic::Ordering};
 
 use apalis_core::{
     backend::persistence::{Persistence, TaskEvent},
@@ -17,6 +15,8 @@ use serde_json::Value;
 use super::{
     RedisQueueError,
     keys::{CHORE_LIMIT, PUSH_CHUNK, QueueConfig},
+    renew,
+    state::WorkerState,
 };
 use crate::queue::runner::backoff;
 
@@ -35,17 +35,11 @@ pub fn now_ms() -> u64 {
 pub struct RedisPersistence {
     pub(super) conn: ConnectionManager,
     pub(super) config: QueueConfig,
-    /// The jobs this worker holds, whose leases its heartbeat renews.
-    pub(super) held: Arc<Mutex<HashSet<String>>>,
-    /// When this worker last did the fetch chores (ms).
-    pub(super) chores_at: Arc<std::sync::atomic::AtomicU64>,
+    /// Shared with the lease renewer.
+    pub(super) state: Arc<WorkerState>,
 }
 
 impl RedisPersistence {
-    fn hold(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
-        self.held.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn deadline(&self) -> u64 {
         now_ms() + self.config.lease_ahead().as_millis() as u64
     }
@@ -68,7 +62,7 @@ impl RedisPersistence {
             call.arg(id).arg(*outcome).arg(attempts).arg(retry_at).arg(error);
         }
         let _: u64 = call.invoke_async(&mut self.conn).await?;
-        let mut held = self.hold();
+        let mut held = self.state.held();
         for (id, ..) in &runs {
             held.remove(id);
         }
@@ -101,27 +95,22 @@ impl Persistence for RedisPersistence {
         pipe.zadd(self.config.key("workers"), worker.name(), now_ms()).ignore();
         pipe.sadd(&self.config.registry, &self.config.queue).ignore();
         pipe.query_async::<()>(&mut self.conn).await?;
+        if self.state.start_renewer() {
+            let state = Arc::downgrade(&self.state);
+            renew::spawn(self.conn.clone(), self.config.clone(), state, worker.name().to_owned());
+        }
         Ok(())
     }
 
+    /// Marks the worker alive. Leases are the renewer's (`renew.rs`): this runs only from the
+    /// worker's poll loop, never while fetched jobs wait in apalis's buffer.
     async fn heartbeat(&mut self, worker: &WorkerContext) -> Result<(), RedisQueueError> {
-        let held: Vec<String> = self.hold().iter().cloned().collect();
-        let deadline = self.deadline();
         let mut pipe = redis::pipe();
         let now = now_ms();
         pipe.zadd(self.config.key("workers"), worker.name(), now).ignore();
         // Workers silent for ten leases are gone: drop them from the list.
         let gone = now.saturating_sub(self.config.lease.as_millis() as u64 * 10);
         pipe.cmd("ZREMRANGEBYSCORE").arg(self.config.key("workers")).arg("-inf").arg(gone).ignore();
-        if !held.is_empty() {
-            // XX: renew only leases still held; one put back meanwhile stays put back.
-            let mut renew = redis::cmd("ZADD");
-            renew.arg(self.config.key("inflight")).arg("XX");
-            for id in &held {
-                renew.arg(deadline).arg(id);
-            }
-            pipe.add_command(renew).ignore();
-        }
         pipe.query_async::<()>(&mut self.conn).await?;
         Ok(())
     }
@@ -135,9 +124,9 @@ impl Persistence for RedisPersistence {
         // Recovering expired leases at most once a second per worker: a busy worker fetches far
         // more often than that, and a lease is seconds long.
         let now = now_ms();
-        let chores_due = now >= self.chores_at.load(std::sync::atomic::Ordering::Relaxed) + 1000;
+        let chores_due = now >= self.state.chores_at.load(Ordering::Relaxed) + 1000;
         if chores_due {
-            self.chores_at.store(now, std::sync::atomic::Ordering::Relaxed);
+            self.state.chores_at.store(now, Ordering::Relaxed);
         }
         let limit = if chores_due { CHORE_LIMIT } else { 0 };
         call.arg(c.prefix()).arg(now).arg(self.deadline()).arg(c.batch).arg(worker.name()).arg(limit);
@@ -146,7 +135,7 @@ impl Persistence for RedisPersistence {
         if recovered > 0 {
             tracing::warn!(queue = c.queue, recovered, "jobs whose worker stopped renewing went back to the queue");
         }
-        let mut held = self.hold();
+        let mut held = self.state.held();
         Ok(jobs
             .into_iter()
             .map(|(id, payload, attempts, max)| {
