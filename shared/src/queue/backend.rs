@@ -9,7 +9,7 @@ use apalis_sqlite::{SqlitePool, SqliteStorage};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::{
-    job::{Job, queue_name},
+    job::{Job, QueueKind, queue_name},
     redisq::{QueueConfig, RedisQueue},
 };
 use crate::{
@@ -130,7 +130,19 @@ impl Queues {
         Ok(())
     }
 
-    pub(super) fn redis_queue<J>(&self, conn: &ConnectionManager, queue: &str, batch: usize) -> RedisQueue<J> {
+    /// `J`'s queue (named `queue`) as the product configures it: a per-node queue's idle workers
+    /// look only every `PER_NODE_IDLE_CAP`.
+    pub(super) fn redis_queue<J: Job>(&self, conn: &ConnectionManager, queue: &str, batch: usize) -> RedisQueue<J> {
+        self.redis_queue_of::<J>(conn, queue, batch, J::KIND)
+    }
+
+    pub(super) fn redis_queue_of<Args>(
+        &self,
+        conn: &ConnectionManager,
+        queue: &str,
+        batch: usize,
+        kind: QueueKind,
+    ) -> RedisQueue<Args> {
         let registry = format!("{}:queues", self.prefix);
         let config = QueueConfig {
             lease: self.tuning.lease,
@@ -138,7 +150,7 @@ impl Queues {
             max_attempts: self.tuning.attempts,
             backoff: self.tuning.backoff,
             retention: self.tuning.retention,
-            ..QueueConfig::new(queue, &registry)
+            ..QueueConfig::new(queue, &registry).of_kind(kind)
         };
         RedisQueue::new(conn.clone(), config)
     }

@@ -14,7 +14,6 @@ use tokio_util::sync::CancellationToken;
 use super::{
     backend::{Backend, Lease, Queues, sqlite_storage},
     job::Job,
-    redisq::wake_on_signal,
     runner::{Runner, handle},
 };
 use crate::domain::NodeId;
@@ -80,8 +79,7 @@ impl Workers {
         match &queues.backend {
             Backend::Redis { conn, client } => {
                 let storage = queues.redis_queue::<J>(conn, &queue, concurrency);
-                let config = storage.queue_config();
-                let wake = wake_on_signal(client.clone(), config.key("signal"), config.idle_wait());
+                let wake = storage.wake_stream(client.clone());
                 spawn_on!(storage.poll_with_stream(wake))
             }
             Backend::Sqlite(pool) => {
