@@ -191,8 +191,9 @@ async fn redis_connection(client: &redis::Client) -> Result<ConnectionManager, r
     client.get_connection_manager_with_config(config).await
 }
 
-/// How a worker holds its jobs: heart-beat three times per lease (a worker silent for a whole
-/// lease is taken for dead and its jobs go back to the queue), and fetch one batch at a time.
+/// How an apalis-sqlite worker holds its jobs: heart-beat three times per lease (a worker
+/// silent for a whole lease is taken for dead and its jobs go back to the queue), and fetch one
+/// batch at a time. (Redis workers renew their leases from a task of their own: `redisq`.)
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Lease {
     pub lease: Duration,
