@@ -148,7 +148,7 @@ pub enum Bench {
     },
     /// What idle workers cost Redis: CPU seconds and commands/s, on a redis-server of its own.
     Idle {
-        /// Idle workers, each on a queue of its own (as one per node queue).
+        /// Idle per-node workers, each on a node of its own.
         #[arg(long, default_value_t = 200)]
         workers: usize,
         /// How long they idle (measured).

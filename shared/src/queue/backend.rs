@@ -9,7 +9,7 @@ use apalis_sqlite::{SqlitePool, SqliteStorage};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::{
-    job::{Job, queue_name},
+    job::{Job, QueueKind, queue_name},
     redisq::{QueueConfig, RedisQueue},
 };
 use crate::{
@@ -144,7 +144,19 @@ impl Queues {
         Ok(())
     }
 
-    pub(super) fn redis_queue<J>(&self, conn: &ConnectionManager, queue: &str, batch: usize) -> RedisQueue<J> {
+    /// `J`'s queue (named `queue`) as the product configures it: a per-node queue's idle workers
+    /// look only every `PER_NODE_IDLE_CAP`.
+    pub(super) fn redis_queue<J: Job>(&self, conn: &ConnectionManager, queue: &str, batch: usize) -> RedisQueue<J> {
+        self.redis_queue_of::<J>(conn, queue, batch, J::KIND)
+    }
+
+    pub(super) fn redis_queue_of<Args>(
+        &self,
+        conn: &ConnectionManager,
+        queue: &str,
+        batch: usize,
+        kind: QueueKind,
+    ) -> RedisQueue<Args> {
         let registry = format!("{}:queues", self.prefix);
         let config = QueueConfig {
             lease: self.tuning.lease,
@@ -152,7 +164,7 @@ impl Queues {
             max_attempts: self.tuning.attempts,
             backoff: self.tuning.backoff,
             retention: self.tuning.retention,
-            ..QueueConfig::new(queue, &registry)
+            ..QueueConfig::new(queue, &registry).of_kind(kind)
         };
         RedisQueue::new(conn.clone(), config)
     }
@@ -193,8 +205,9 @@ async fn redis_connection(client: &redis::Client) -> Result<ConnectionManager, r
     client.get_connection_manager_with_config(config).await
 }
 
-/// How a worker holds its jobs: heart-beat three times per lease (a worker silent for a whole
-/// lease is taken for dead and its jobs go back to the queue), and fetch one batch at a time.
+/// How an apalis-sqlite worker holds its jobs: heart-beat three times per lease (a worker
+/// silent for a whole lease is taken for dead and its jobs go back to the queue), and fetch one
+/// batch at a time. (Redis workers renew their leases from a task of their own: `redisq`.)
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Lease {
     pub lease: Duration,

@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use redis::aio::ConnectionManager;
 
 use super::{
-    Job, QueueError,
+    Job, QueueError, QueueKind,
     backend::{Backend, Queues},
     redisq::{DeadJob, QueueConfig},
 };
@@ -58,7 +58,7 @@ impl Queues {
     pub async fn dead(&self, name: &str, limit: usize) -> Result<Vec<DeadJob>, QueueError> {
         match &self.backend {
             Backend::Redis { conn, .. } => {
-                let queue = self.redis_queue::<serde_json::Value>(conn, name, 1);
+                let queue = self.redis_queue_of::<serde_json::Value>(conn, name, 1, QueueKind::Shared);
                 queue.dead(limit).await.map_err(|e| QueueError::Push { queue: name.to_owned(), reason: e.to_string() })
             }
             Backend::Sqlite(pool) => {
@@ -89,9 +89,11 @@ impl Queues {
     pub async fn redrive(&self, name: &str, ids: &[String], limit: usize) -> Result<u64, QueueError> {
         let failed = |e: &dyn std::fmt::Display| QueueError::Push { queue: name.to_owned(), reason: e.to_string() };
         match &self.backend {
-            Backend::Redis { conn, .. } => {
-                self.redis_queue::<serde_json::Value>(conn, name, 1).redrive(ids, limit).await.map_err(|e| failed(&e))
-            }
+            Backend::Redis { conn, .. } => self
+                .redis_queue_of::<serde_json::Value>(conn, name, 1, QueueKind::Shared)
+                .redrive(ids, limit)
+                .await
+                .map_err(|e| failed(&e)),
             Backend::Sqlite(pool) => {
                 let chosen = if ids.is_empty() {
                     self.dead(name, limit).await?.into_iter().map(|d| d.id).collect()

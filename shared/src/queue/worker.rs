@@ -1,5 +1,6 @@
-//! Runs workers and watches them: a unique name per worker and process start, a lease the
-//! worker renews by heart-beating, and one rule for the process: if any worker's backend
+//! Runs workers and watches them: a unique name per worker and process start, leases renewed
+//! while the worker holds its jobs (on Redis by a task of the worker's own, `redisq/renew.rs`),
+//! and one rule for the process: if any worker's backend
 //! stream dies, every worker stops and the process exits non-zero (a Procfile runner or
 //! systemd restarts it) rather than idling while the queue fills.
 
@@ -13,7 +14,6 @@ use tokio_util::sync::CancellationToken;
 use super::{
     backend::{Backend, Lease, Queues, sqlite_storage},
     job::Job,
-    redisq::wake_on_signal,
     runner::{Runner, handle},
 };
 use crate::domain::NodeId;
@@ -79,8 +79,7 @@ impl Workers {
         match &queues.backend {
             Backend::Redis { conn, client } => {
                 let storage = queues.redis_queue::<J>(conn, &queue, concurrency);
-                let config = storage.queue_config();
-                let wake = wake_on_signal(client.clone(), config.key("signal"), config.idle_wait());
+                let wake = storage.wake_stream(client.clone());
                 spawn_on!(storage.poll_with_stream(wake))
             }
             Backend::Sqlite(pool) => {

@@ -1,19 +1,25 @@
 //! vteacher's own Redis queue backend for apalis 1.0: O(1) Redis work per job whatever the
-//! backlog, leases a worker renews while it runs a job, recovery of a dead worker's jobs in
+//! backlog, leases renewed by a task of each worker's own for every job it holds (running or
+//! waiting in apalis's buffer for a slot), recovery of a dead worker's jobs in
 //! bounded steps without using an attempt, retries with exponential backoff and jitter
 //! through a delayed set, a dead set to re-drive, retention of finished jobs, idle workers
-//! that wait on a blocking pop. The key layout is in `keys.rs`, the scripts in `lua/`.
+//! that cost Redis next to nothing: they wait on a blocking pop and a timer for the next due
+//! time (`wake.rs`), and make no call when nothing asked them to look (`fetch.rs`). The key
+//! layout is in `keys.rs`, the scripts in `lua/`.
 
 mod admin;
 mod board;
+mod fetch;
 pub mod keys;
 mod persist;
+mod renew;
+mod state;
 mod wake;
 
 use std::{
     marker::PhantomData,
     pin::Pin,
-    sync::{Arc, Mutex},
+    sync::Arc,
     task::{Context, Poll, ready},
 };
 
@@ -33,9 +39,8 @@ use redis::aio::ConnectionManager;
 use serde_json::Value;
 
 pub use admin::{Counts, DeadJob};
-pub use keys::QueueConfig;
+pub use keys::{PER_NODE_IDLE_CAP, QueueConfig};
 use persist::RedisPersistence;
-pub use wake::wake_on_signal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RedisQueueError {
@@ -55,9 +60,11 @@ pub struct RedisQueue<Args> {
     job: PhantomData<Args>,
 }
 
+/// A clone is the same queue with a worker state of its own (held jobs, wake-ups): each worker
+/// needs its own queue value.
 impl<Args> Clone for RedisQueue<Args> {
     fn clone(&self) -> Self {
-        Self { persist: self.persist.clone(), codec: self.codec.clone(), cleanup: None, job: PhantomData }
+        Self::new(self.conn(), self.persist.config.clone())
     }
 }
 
@@ -69,17 +76,20 @@ impl<Args> std::fmt::Debug for RedisQueue<Args> {
 
 impl<Args> RedisQueue<Args> {
     pub fn new(conn: ConnectionManager, config: QueueConfig) -> Self {
-        let persistence = RedisPersistence {
-            conn,
-            config,
-            held: Arc::new(Mutex::new(Default::default())),
-            chores_at: Arc::default(),
-        };
+        let persistence = RedisPersistence { conn, config, state: Arc::default() };
         Self { persist: Persisted::new(persistence), codec: JsonCodec::default(), cleanup: None, job: PhantomData }
     }
 
     pub fn queue_config(&self) -> &QueueConfig {
         &self.persist.config
+    }
+
+    /// The stream that wakes this queue's worker (`poll_with_stream`): a blocking pop on the
+    /// queue's signal list on a connection of its own (from `client`), and a timer for when
+    /// something next becomes due. A worker polled without it never looks for work by itself.
+    pub fn wake_stream(&self, client: redis::Client) -> impl futures::Stream<Item = ()> + Send + Unpin + use<Args> {
+        let c = &self.persist.config;
+        wake::wake_stream(client, c.key("signal"), c.idle_cap(), self.persist.state.clone())
     }
 
     fn conn(&self) -> ConnectionManager {
@@ -92,7 +102,9 @@ impl<Args> Backend for RedisQueue<Args> {
     type Error = RedisQueueError;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>, worker: &WorkerContext) -> Poll<Result<(), Self::Error>> {
-        let every = self.persist.config.renew_every();
+        // apalis's heartbeat only marks the worker alive (leases are the renewer's): once per
+        // idle cap, so that an idle worker costs Redis next to nothing.
+        let every = self.persist.config.idle_cap();
         self.persist.poll_ready(cx, worker, every)
     }
 

@@ -1,14 +1,12 @@
-//! The `Persistence` apalis drives for a worker: register, heartbeat (renewing the leases of
-//! the jobs it holds), fetch a batch, settle finished runs in one call, push.
+//! The `Persistence` apalis drives for a worker: register (which starts the lease renewer,
+//! `renew.rs`), heartbeat (the worker is alive), fetch a batch (`fetch.rs`), settle finished
+//! runs in one call, push.
 
-use std::{
-    collections::HashSet,
-    sync::{Arc, LazyLock, Mutex},
-};
+use std::sync::{Arc, LazyLock};
 
 use apalis_core::{
     backend::persistence::{Persistence, TaskEvent},
-    task::{Task, builder::TaskBuilder, status::Status, task_id::TaskId},
+    task::{Task, status::Status},
     worker::context::WorkerContext,
 };
 use redis::{Script, aio::ConnectionManager};
@@ -16,12 +14,13 @@ use serde_json::Value;
 
 use super::{
     RedisQueueError,
-    keys::{CHORE_LIMIT, PUSH_CHUNK, QueueConfig},
+    keys::{PUSH_CHUNK, QueueConfig},
+    renew,
+    state::WorkerState,
 };
 use crate::queue::runner::backoff;
 
 static PUSH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/push.lua")));
-static FETCH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/fetch.lua")));
 static ACK: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/ack.lua")));
 
 /// Errors kept in a job: enough to read, never a whole dump.
@@ -35,18 +34,12 @@ pub fn now_ms() -> u64 {
 pub struct RedisPersistence {
     pub(super) conn: ConnectionManager,
     pub(super) config: QueueConfig,
-    /// The jobs this worker holds, whose leases its heartbeat renews.
-    pub(super) held: Arc<Mutex<HashSet<String>>>,
-    /// When this worker last did the fetch chores (ms).
-    pub(super) chores_at: Arc<std::sync::atomic::AtomicU64>,
+    /// Shared with the lease renewer and the wake-up stream.
+    pub(super) state: Arc<WorkerState>,
 }
 
 impl RedisPersistence {
-    fn hold(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
-        self.held.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn deadline(&self) -> u64 {
+    pub(super) fn deadline(&self) -> u64 {
         now_ms() + self.config.lease_ahead().as_millis() as u64
     }
 
@@ -68,7 +61,7 @@ impl RedisPersistence {
             call.arg(id).arg(*outcome).arg(attempts).arg(retry_at).arg(error);
         }
         let _: u64 = call.invoke_async(&mut self.conn).await?;
-        let mut held = self.hold();
+        let mut held = self.state.held();
         for (id, ..) in &runs {
             held.remove(id);
         }
@@ -101,63 +94,28 @@ impl Persistence for RedisPersistence {
         pipe.zadd(self.config.key("workers"), worker.name(), now_ms()).ignore();
         pipe.sadd(&self.config.registry, &self.config.queue).ignore();
         pipe.query_async::<()>(&mut self.conn).await?;
+        if self.state.start_renewer() {
+            let state = Arc::downgrade(&self.state);
+            renew::spawn(self.conn.clone(), self.config.clone(), state, worker.name().to_owned());
+        }
         Ok(())
     }
 
+    /// Marks the worker alive. Leases are the renewer's (`renew.rs`): this runs only from the
+    /// worker's poll loop, never while fetched jobs wait in apalis's buffer.
     async fn heartbeat(&mut self, worker: &WorkerContext) -> Result<(), RedisQueueError> {
-        let held: Vec<String> = self.hold().iter().cloned().collect();
-        let deadline = self.deadline();
         let mut pipe = redis::pipe();
         let now = now_ms();
         pipe.zadd(self.config.key("workers"), worker.name(), now).ignore();
-        // Workers silent for ten leases are gone: drop them from the list.
-        let gone = now.saturating_sub(self.config.lease.as_millis() as u64 * 10);
+        // Workers silent for far longer than their heartbeat are gone: drop them from the list.
+        let gone = now.saturating_sub(self.config.workers_gone_after().as_millis() as u64);
         pipe.cmd("ZREMRANGEBYSCORE").arg(self.config.key("workers")).arg("-inf").arg(gone).ignore();
-        if !held.is_empty() {
-            // XX: renew only leases still held; one put back meanwhile stays put back.
-            let mut renew = redis::cmd("ZADD");
-            renew.arg(self.config.key("inflight")).arg("XX");
-            for id in &held {
-                renew.arg(deadline).arg(id);
-            }
-            pipe.add_command(renew).ignore();
-        }
         pipe.query_async::<()>(&mut self.conn).await?;
         Ok(())
     }
 
     async fn fetch_next(&mut self, worker: &WorkerContext) -> Result<Vec<Task<Vec<u8>>>, RedisQueueError> {
-        let c = &self.config;
-        let mut call = FETCH.prepare_invoke();
-        for key in ["pending", "inflight", "delayed", "signal", "workers"] {
-            call.key(c.key(key));
-        }
-        // Recovering expired leases at most once a second per worker: a busy worker fetches far
-        // more often than that, and a lease is seconds long.
-        let now = now_ms();
-        let chores_due = now >= self.chores_at.load(std::sync::atomic::Ordering::Relaxed) + 1000;
-        if chores_due {
-            self.chores_at.store(now, std::sync::atomic::Ordering::Relaxed);
-        }
-        let limit = if chores_due { CHORE_LIMIT } else { 0 };
-        call.arg(c.prefix()).arg(now).arg(self.deadline()).arg(c.batch).arg(worker.name()).arg(limit);
-        let reply: Vec<redis::Value> = call.invoke_async(&mut self.conn).await?;
-        let (recovered, jobs) = parse_fetch(reply)?;
-        if recovered > 0 {
-            tracing::warn!(queue = c.queue, recovered, "jobs whose worker stopped renewing went back to the queue");
-        }
-        let mut held = self.hold();
-        Ok(jobs
-            .into_iter()
-            .map(|(id, payload, attempts, max)| {
-                held.insert(id.clone());
-                TaskBuilder::new(payload)
-                    .task_id(TaskId::from_string(id))
-                    .attempt(attempts as usize)
-                    .max_attempts(max as usize)
-                    .build()
-            })
-            .collect())
+        self.next_batch(worker).await
     }
 
     async fn reenqueue_abandoned(
@@ -212,26 +170,4 @@ impl Persistence for RedisPersistence {
         }
         Ok(())
     }
-}
-
-type FetchedJob = (String, Vec<u8>, u64, u64);
-
-fn parse_fetch(reply: Vec<redis::Value>) -> Result<(u64, Vec<FetchedJob>), RedisQueueError> {
-    let bad = || RedisQueueError::BadReply("fetch".into());
-    let mut values = reply.into_iter();
-    let recovered: u64 = redis::from_redis_value(values.next().ok_or_else(bad)?)?;
-    let rest: Vec<redis::Value> = values.collect();
-    let mut jobs = Vec::with_capacity(rest.len() / 4);
-    for job in rest.chunks(4) {
-        let [id, payload, attempts, max] = job else { return Err(bad()) };
-        let attempts: Option<u64> = redis::from_redis_value(attempts.clone())?;
-        let max: Option<u64> = redis::from_redis_value(max.clone())?;
-        jobs.push((
-            redis::from_redis_value(id.clone())?,
-            redis::from_redis_value(payload.clone())?,
-            attempts.unwrap_or(0),
-            max.unwrap_or(u64::MAX),
-        ));
-    }
-    Ok((recovered, jobs))
 }

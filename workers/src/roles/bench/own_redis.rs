@@ -46,6 +46,10 @@ impl OwnRedis {
         Ok(Self { child, port, client, conn })
     }
 
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
     /// A connection as the product makes one (10 s response timeout).
     pub async fn manager(&self) -> anyhow::Result<ConnectionManager> {
         let config = ConnectionManagerConfig::new()

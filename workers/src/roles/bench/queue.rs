@@ -20,7 +20,7 @@ use apalis_core::{
     task::data::Data,
     worker::{builder::WorkerBuilder, context::WorkerContext},
 };
-use shared::queue::redisq::{QueueConfig, RedisQueue, wake_on_signal};
+use shared::queue::redisq::{QueueConfig, RedisQueue};
 use tokio::{sync::Notify, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
@@ -153,15 +153,16 @@ async fn ours(
 ) -> anyhow::Result<Run> {
     redis.flush().await?;
     let config = QueueConfig { batch, ..QueueConfig::new("bench", "bench:queues") };
-    let mut queue = RedisQueue::<u64>::new(redis.manager().await?, config.clone());
+    let mut queue = RedisQueue::<u64>::new(redis.manager().await?, config);
     queue.push_bulk((0..backlog).collect()).await.map_err(|e| anyhow!("pushing the backlog: {e}"))?;
     let progress = Progress::new(backlog);
     let stop = CancellationToken::new();
     let mut all = Vec::new();
     for w in 0..workers {
-        let wake = wake_on_signal(redis.client.clone(), config.key("signal"), config.idle_wait());
+        let backend = queue.clone();
+        let wake = backend.wake_stream(redis.client.clone());
         let worker = WorkerBuilder::new(format!("bench-ours-{concurrency}-{w}"))
-            .backend(queue.clone().poll_with_stream(wake))
+            .backend(backend.poll_with_stream(wake))
             .data(progress.clone())
             .concurrency(concurrency / workers)
             .build(noop);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::harness::{Behaviour, Kind, QueueTest};
 use crate::helpers::own_redis;
 
-async fn total_calls(url: &str) -> u64 {
+pub(super) async fn total_calls(url: &str) -> u64 {
     let client = redis::Client::open(url).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let info: String = redis::cmd("INFO").arg("commandstats").query_async(&mut conn).await.unwrap();

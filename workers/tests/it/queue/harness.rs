@@ -15,7 +15,7 @@ use apalis_core::{
     worker::builder::WorkerBuilder,
 };
 use redis::aio::ConnectionManager;
-use shared::queue::redisq::{QueueConfig, RedisQueue, wake_on_signal};
+use shared::queue::redisq::{QueueConfig, RedisQueue};
 use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{eventually, redis_url};
@@ -33,6 +33,8 @@ pub enum Behaviour {
     Fail,
     Abort,
     Sleep(Duration),
+    /// Sleeps as many tenths of a second as the job's number (job 45: 4.5 s).
+    SleepTenths,
     /// Records its run in Redis (visible across processes), then never returns.
     RecordAndHang,
 }
@@ -74,6 +76,11 @@ async fn handler(job: u64, ctx: Data<Arc<Ctx>>, attempt: Attempt) -> Result<(), 
         Behaviour::Abort => Err(Box::new(AbortError::new(std::io::Error::other("cannot ever work")))),
         Behaviour::Sleep(d) => {
             tokio::time::sleep(d).await;
+            ctx.runs.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+        Behaviour::SleepTenths => {
+            tokio::time::sleep(Duration::from_millis(job * 100)).await;
             ctx.runs.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(())
         }
@@ -146,8 +153,9 @@ impl QueueTest {
         }
     }
 
-    /// Starts a worker (until the test ends) running up to `concurrency` jobs at once.
-    pub fn spawn_worker(&self, concurrency: usize, behaviour: Behaviour) {
+    /// Starts a worker (until the test ends) running up to `concurrency` jobs at once. Returns
+    /// its name, and a handle that ends it at once, as if its process died.
+    pub fn spawn_worker(&self, concurrency: usize, behaviour: Behaviour) -> (String, tokio::task::AbortHandle) {
         let ctx =
             Arc::new(Ctx { runs: self.runs.clone(), behaviour, redis: self.conn.clone(), runs_key: self.runs_key() });
         let name = format!("{}-w-{}", self.queue, uuid::Uuid::new_v4().simple());
@@ -163,16 +171,21 @@ impl QueueTest {
             Kind::Ours => {
                 let mut config = self.config.clone();
                 config.batch = concurrency;
-                let wake = wake_on_signal(self.client.clone(), config.key("signal"), config.idle_wait());
-                let queue = RedisQueue::<u64>::new(self.conn.clone(), config).poll_with_stream(wake);
-                let worker = WorkerBuilder::new(name).backend(queue).data(ctx).concurrency(concurrency).build(handler);
-                tokio::spawn(worker.run_with_ctx(until));
+                let queue = RedisQueue::<u64>::new(self.conn.clone(), config);
+                let wake = queue.wake_stream(self.client.clone());
+                let queue = queue.poll_with_stream(wake);
+                let worker =
+                    WorkerBuilder::new(name.as_str()).backend(queue).data(ctx).concurrency(concurrency).build(handler);
+                (name, tokio::spawn(worker.run_with_ctx(until)).abort_handle())
             }
             Kind::ApalisRedis => {
                 let storage = self.theirs().poll_with_interval(Duration::from_millis(50));
-                let worker =
-                    WorkerBuilder::new(name).backend(storage).data(ctx).concurrency(concurrency).build(handler);
-                tokio::spawn(worker.run_with_ctx(until));
+                let worker = WorkerBuilder::new(name.as_str())
+                    .backend(storage)
+                    .data(ctx)
+                    .concurrency(concurrency)
+                    .build(handler);
+                (name, tokio::spawn(worker.run_with_ctx(until)).abort_handle())
             }
         }
     }

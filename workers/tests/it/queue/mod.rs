@@ -5,5 +5,7 @@ mod harness;
 
 mod child;
 mod commands;
+mod idle;
+mod leases;
 mod ours;
 mod semantics;

@@ -1,12 +1,13 @@
 -- Settles finished runs. O(1) per job; a run whose lease this worker no longer holds (it was
--- put back and taken by another) is ignored.
+-- put back and taken by another) is ignored. Signals idle workers when a job goes back to the
+-- queue, or a retry is scheduled (a sleeping worker then learns when it comes due).
 -- KEYS[1] pending list, KEYS[2] inflight zset, KEYS[3] delayed zset, KEYS[4] done zset,
 -- KEYS[5] dead zset, KEYS[6] signal list
 -- ARGV[1] key prefix, ARGV[2] worker, ARGV[3] now (ms), ARGV[4] retention (ms)
 -- ARGV[5..] groups of 5: id, outcome (done|retry|dead|back), attempts, retry_at (ms), error
 -- Returns the number settled.
 local prefix, worker, now, retention = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local settled, back = 0, {}
+local settled, back, retries = 0, {}, 0
 for i = 5, #ARGV, 5 do
   local id, outcome, attempts, retry_at, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local key = prefix .. ":j:" .. id
@@ -18,6 +19,7 @@ for i = 5, #ARGV, 5 do
     elseif outcome == "retry" then
       redis.call("HSET", key, "s", "retry", "a", attempts, "r", err, "w", "")
       redis.call("ZADD", KEYS[3], retry_at, id)
+      retries = retries + 1
     elseif outcome == "dead" then
       redis.call("HSET", key, "s", "dead", "a", attempts, "r", err, "f", now, "w", "")
       redis.call("PEXPIRE", key, retention)
@@ -31,6 +33,8 @@ for i = 5, #ARGV, 5 do
 end
 if #back > 0 then
   redis.call("LPUSH", KEYS[1], unpack(back))
+end
+if #back > 0 or retries > 0 then
   redis.call("LPUSH", KEYS[6], 1)
   redis.call("LTRIM", KEYS[6], 0, 0)
 end

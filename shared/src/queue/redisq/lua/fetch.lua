@@ -1,13 +1,17 @@
 -- Takes up to a batch of jobs for a worker, after two bounded chores: promoting due delayed
 -- jobs, and (when asked) putting back jobs whose lease ran out (their worker died; no attempt
--- is used).
+-- is used). When it takes no job, it also tells when something in the queue next becomes due,
+-- so the idle worker sleeps until then.
 -- KEYS[1] pending list, KEYS[2] inflight zset, KEYS[3] delayed zset, KEYS[4] signal list,
 -- KEYS[5] workers zset
 -- ARGV[1] key prefix, ARGV[2] now (ms), ARGV[3] lease deadline (ms), ARGV[4] batch,
--- ARGV[5] worker, ARGV[6] chore limit (0: no chores this time)
--- Returns {recovered, id1, payload1, attempts1, max1, id2, ...}
+-- ARGV[5] worker, ARGV[6] chore limit (0: no chores this time), ARGV[7] 1 to signal leases
+-- taken where there were none (when idle workers look on their own too seldom to find them)
+-- Returns {recovered, first delayed (ms), first lease deadline (ms), id1, payload1, attempts1,
+-- max1, id2, ...}; the two times are nil when there is none, or when jobs were taken (a worker
+-- that took jobs looks again anyway).
 local prefix, now, deadline = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local batch, worker, limit = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+local batch, worker, limit, tell = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7] == "1"
 
 -- Due retries and scheduled jobs, every time: their delay is what the job asked for.
 local due = redis.call("ZRANGEBYSCORE", KEYS[3], "-inf", now, "LIMIT", 0, 1000)
@@ -25,11 +29,10 @@ if limit > 0 then
   end
   redis.call("ZADD", KEYS[5], now, worker)
 end
-local out = {#expired}
+local out = {#expired, false, false}
 local ids = redis.call("LPOP", KEYS[1], batch)
-if not ids then return out end
 local leases = {}
-for _, id in ipairs(ids) do
+for _, id in ipairs(ids or {}) do
   local key = prefix .. ":j:" .. id
   local job = redis.call("HMGET", key, "d", "a", "m")
   if job[1] then
@@ -42,9 +45,17 @@ for _, id in ipairs(ids) do
     out[#out + 1] = job[3]
   end
 end
-if #leases > 0 then redis.call("ZADD", KEYS[2], unpack(leases)) end
+if #leases == 0 then
+  out[2] = redis.call("ZRANGE", KEYS[3], 0, 0, "WITHSCORES")[2] or false
+  out[3] = redis.call("ZRANGE", KEYS[2], 0, 0, "WITHSCORES")[2] or false
+  return out
+end
+-- Leases taken where there were none: another idle worker should learn of them (it recovers
+-- them if this worker dies).
+local first = tell and redis.call("ZCARD", KEYS[2]) == 0
+redis.call("ZADD", KEYS[2], unpack(leases))
 -- More is waiting: wake another idle worker.
-if #ids == batch and redis.call("LLEN", KEYS[1]) > 0 then
+if first or (#ids == batch and redis.call("LLEN", KEYS[1]) > 0) then
   redis.call("LPUSH", KEYS[4], 1)
   redis.call("LTRIM", KEYS[4], 0, 0)
 end

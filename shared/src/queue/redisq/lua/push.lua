@@ -1,10 +1,11 @@
--- Pushes jobs. O(1) per job.
+-- Pushes jobs. O(1) per job. Signals idle workers when a job is ready, and when one is delayed
+-- (a sleeping worker then learns when it comes due).
 -- KEYS[1] pending list, KEYS[2] delayed zset, KEYS[3] signal list, KEYS[4] registry set
 -- ARGV[1] key prefix ("{queue}"), ARGV[2] queue name, ARGV[3] now (ms), ARGV[4] idempotency ttl (ms)
 -- ARGV[5..] groups of 5: id, payload, max_attempts, run_at (ms), idempotency key ("" for none)
 -- Returns the number of jobs pushed (a job whose idempotency key is taken is skipped).
 local prefix, now, ttl = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
-local pushed, due = 0, {}
+local pushed, due, delayed = 0, {}, 0
 for i = 5, #ARGV, 5 do
   local id, payload, max, run_at, key = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4]
   local fresh = true
@@ -17,6 +18,7 @@ for i = 5, #ARGV, 5 do
     redis.call("HSET", prefix .. ":j:" .. id, unpack(fields))
     if run_at > now then
       redis.call("ZADD", KEYS[2], run_at, id)
+      delayed = delayed + 1
     else
       due[#due + 1] = id
     end
@@ -25,6 +27,8 @@ for i = 5, #ARGV, 5 do
 end
 if #due > 0 then
   redis.call("RPUSH", KEYS[1], unpack(due))
+end
+if #due > 0 or delayed > 0 then
   redis.call("LPUSH", KEYS[3], 1)
   redis.call("LTRIM", KEYS[3], 0, 0)
 end
