@@ -11,13 +11,11 @@
 
 use std::time::Duration;
 
-use anyhow::Context as _;
 use apalis::prelude::WorkerBuilderExt;
 use apalis_core::{backend::ext::BackendExt, worker::builder::WorkerBuilder};
 use serde::{Deserialize, Serialize};
 use shared::{
     config::Settings,
-    db::Database,
     domain::NodeId,
     queue::{
         Job, JobError, QueueKind, Queues, Workers,
@@ -94,8 +92,7 @@ pub(super) async fn measure<T: 'static>(
 async fn ours(redis: &mut OwnRedis, workers: usize, seconds: u64) -> anyhow::Result<Usage> {
     redis.flush().await?;
     let settings = Settings { redis_url: Some(redis.url()), queue_prefix: "bench".into(), ..Settings::default() };
-    let db = Database::connect("sqlite::memory:").await.context("an in-memory state database")?;
-    let queues = Queues::connect(&settings, &db).await?;
+    let queues = Queues::connect(&settings, None).await?;
     let stop = CancellationToken::new();
     let mut fleet = Workers::new(stop.clone());
     for i in 0..workers {
