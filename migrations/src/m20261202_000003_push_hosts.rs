@@ -1,7 +1,8 @@
 //! The push hosts leave the central database: their cache index (videos, class references)
 //! moves to each push host's own SQLite (`node/`), and what the central side keeps is what the
 //! nodes report: which videos each holds (placement), their status when Redis is not there
-//! (the embedded default), and a download's progress. Bookings learn when their class starts.
+//! (the embedded default), and a download's progress. Bookings learn when their class starts,
+//! when they settled (the result's stable id), and who is sending their result.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -13,6 +14,8 @@ enum Bookings {
     Table,
     ClassStartAt,
     EndSentAt,
+    SettledAt,
+    NotifyingUntil,
     ClassEndAt,
     EndedAt,
 }
@@ -61,6 +64,8 @@ impl MigrationTrait for Migration {
         let add = |table: DynIden, column: ColumnDef| Table::alter().table(table).add_column(column).to_owned();
         manager.alter_table(add(Bookings::Table.into_iden(), big_integer_null(Bookings::ClassStartAt))).await?;
         manager.alter_table(add(Bookings::Table.into_iden(), big_integer_null(Bookings::EndSentAt))).await?;
+        manager.alter_table(add(Bookings::Table.into_iden(), big_integer_null(Bookings::SettledAt))).await?;
+        manager.alter_table(add(Bookings::Table.into_iden(), big_integer_null(Bookings::NotifyingUntil))).await?;
         manager.alter_table(add(Nodes::Table.into_iden(), json_null(Nodes::Status))).await?;
         manager
             .create_index(
@@ -122,7 +127,9 @@ impl MigrationTrait for Migration {
         manager.drop_table(Table::drop().table(NodeHoldings::Table).if_exists().to_owned()).await?;
         manager.drop_index(Index::drop().name("bookings_to_end").table(Bookings::Table).to_owned()).await?;
         manager.alter_table(Table::alter().table(Nodes::Table).drop_column(Nodes::Status).to_owned()).await?;
-        manager.alter_table(Table::alter().table(Bookings::Table).drop_column(Bookings::EndSentAt).to_owned()).await?;
+        for column in [Bookings::NotifyingUntil, Bookings::SettledAt, Bookings::EndSentAt] {
+            manager.alter_table(Table::alter().table(Bookings::Table).drop_column(column).to_owned()).await?;
+        }
         manager.alter_table(Table::alter().table(Bookings::Table).drop_column(Bookings::ClassStartAt).to_owned()).await
     }
 }

@@ -54,6 +54,7 @@ pub async fn end(db: &Database, class_id: &ClassId) -> Result<Ended, sea_orm::Db
     if ending.cancel {
         change.state = Set(BookingState::Cancelled);
         change.reason = Set(Some(CANCELLED_REASON.to_owned()));
+        change.settled_at = Set(Some(now));
     }
     let done = bookings::Entity::update_many()
         .set(change)

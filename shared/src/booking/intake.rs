@@ -62,10 +62,15 @@ pub async fn take_in(db: &Database, booking: Booking) -> Result<TakenIn, DbErr> 
 }
 
 impl TakenIn {
-    /// A queued booking gets its decision (again: the decision is idempotent, and a job lost
-    /// to a crash between commit and enqueue is found this way too).
+    /// A booking taken in now gets its decision. One submitted again changes nothing: its
+    /// decision is under way (a job lost to a crash between commit and enqueue is found by the
+    /// sweeper, `booking::sweep::lost_decisions`), so a retrying web app or two bridges hearing
+    /// one message queue no second decision.
     pub fn effects(&self) -> Vec<Effect> {
-        if self.row.state == BookingState::Queued { vec![Effect::Book(self.booking.class_id.clone())] } else { vec![] }
+        match self.taken {
+            Taken::New | Taken::Again(_) => vec![Effect::Book(self.booking.class_id.clone())],
+            Taken::Existing => vec![],
+        }
     }
 
     pub fn submitted(self) -> Submitted {

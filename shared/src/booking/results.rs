@@ -80,6 +80,7 @@ pub fn wire_result(b: &bookings::Model) -> Option<serde_json::Value> {
     };
     let wire = BookingResult {
         cmd: "booking",
+        result_id: result_id(b),
         class_id: b.class_id.clone(),
         record_id: b.record_id,
         video_resolution: b.resolution.clone(),
@@ -89,4 +90,11 @@ pub fn wire_result(b: &bookings::Model) -> Option<serde_json::Value> {
         reason: b.reason.clone(),
     };
     Some(wire.to_json(&b.message))
+}
+
+/// The stable id of the booking's present outcome: the same for every send of this result,
+/// another for the next outcome (a failed booking taken in again), so a receiver drops the
+/// one repeat a crash between sending and recording it can cause.
+pub fn result_id(b: &bookings::Model) -> String {
+    format!("{}-{}", b.class_id, b.settled_at.unwrap_or(b.updated_at))
 }

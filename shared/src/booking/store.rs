@@ -29,6 +29,8 @@ pub fn new_row(booking: &Booking) -> bookings::ActiveModel {
         class_end_at: Set(booking.class_end_at),
         class_start_at: Set(booking.class_start_at),
         end_sent_at: Set(None),
+        settled_at: Set(None),
+        notifying_until: Set(None),
         ended_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -44,8 +46,14 @@ pub async fn transition(
     from: &[BookingState],
     change: impl FnOnce(&mut bookings::ActiveModel),
 ) -> Result<bool, DbErr> {
-    let mut row = bookings::ActiveModel { updated_at: Set(now_ms()), ..Default::default() };
+    let now = now_ms();
+    let mut row = bookings::ActiveModel { updated_at: Set(now), ..Default::default() };
     change(&mut row);
+    if let sea_orm::ActiveValue::Set(state) = row.state
+        && state.is_settled()
+    {
+        row.settled_at = Set(Some(now));
+    }
     let result = bookings::Entity::update_many()
         .set(row)
         .filter(bookings::Column::ClassId.eq(class_id.as_str()))

@@ -27,6 +27,11 @@ pub struct Model {
     pub class_start_at: Option<i64>,
     /// When its node was told that the class ended (the sweeper tells it again otherwise).
     pub end_sent_at: Option<i64>,
+    /// When it reached its present outcome (ready, failed, cancelled): with the class id, the
+    /// stable id of its result.
+    pub settled_at: Option<i64>,
+    /// A result job sends its result until then; another one leaves it alone.
+    pub notifying_until: Option<i64>,
     pub ended_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,

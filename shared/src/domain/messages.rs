@@ -205,6 +205,8 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BookingResult {
     pub cmd: &'static str,
+    /// Stable per outcome: a receiver drops a repeat.
+    pub result_id: String,
     pub class_id: String,
     pub record_id: i64,
     pub video_resolution: Option<String>,

@@ -80,6 +80,7 @@ fn results_echo_unknown_fields_without_letting_them_override() {
         "video_url": "http://h/a.flv", "teacher": "Ms Li", "result": "forged"}))
     .unwrap();
     let result = BookingResult {
+        result_id: "c-1-1".into(),
         cmd: "booking",
         class_id: "c-1".into(),
         record_id: 6666,

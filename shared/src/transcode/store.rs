@@ -188,6 +188,7 @@ async fn fail_waiters(txn: &DatabaseTransaction, key: TranscodeKey, reason: &str
     let change = bookings::ActiveModel {
         state: Set(BookingState::Failed),
         reason: Set(Some(reason.to_owned())),
+        settled_at: Set(Some(now_ms())),
         ..Default::default()
     };
     Ok(settle_waiters(txn, key, change).await?.into_iter().map(Effect::Notify).collect())
