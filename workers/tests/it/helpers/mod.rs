@@ -4,6 +4,7 @@
 mod app;
 mod env;
 mod process;
+mod proxy;
 mod webhook;
 
 use std::{future::Future, time::Duration};
@@ -11,6 +12,7 @@ use std::{future::Future, time::Duration};
 pub use app::{Results, TestApp};
 pub use env::{Stack, TestEnv, redis_url};
 pub use process::{Process, own_redis};
+pub use proxy::TcpProxy;
 pub use webhook::WebhookSink;
 pub use workers::fileserver::{FileServer, Knobs};
 

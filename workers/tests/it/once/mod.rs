@@ -3,3 +3,4 @@
 //! even when recording it fails at first.
 
 mod duplicates;
+mod give_up;
