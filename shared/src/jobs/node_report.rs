@@ -31,4 +31,10 @@ impl Job for NodeReportJob {
         let effects = reports::apply(&app.db, &self.0).await?;
         Ok(apply(app, effects).await?)
     }
+
+    /// A report is a state change on a node: it must land. Its last attempt spent (the
+    /// database away), it is applied again until it does (the runner keeps trying).
+    async fn give_up(&self, app: &App, _error: &JobError) -> Result<(), JobError> {
+        self.run(app).await
+    }
 }

@@ -106,11 +106,22 @@ async fn give_up<J: Job>(
 ) -> Result<(), BoxDynError> {
     tracing::error!(attempt, %error, "job failed for good");
     count::<J>("failed");
-    if let Err(record_error) = job.give_up(&runner.ctx, &error).await {
-        // The failure could not be recorded (database down): let the backend deliver the job
-        // again later rather than lose the failure.
-        tracing::error!(%record_error, "could not record the failure; handing the job back");
-        return Err(Box::new(record_error));
+    // The failure must be recorded: a database or queue that is down now is tried again, with
+    // backoff, for as long as it takes (the lease renewer keeps the job meanwhile). Only a
+    // shutdown hands the job back (no attempt used), to record it on its next delivery.
+    let mut tries = 0;
+    while let Err(record_error) = job.give_up(&runner.ctx, &error).await {
+        if matches!(record_error, JobError::Abort(_)) {
+            tracing::error!(%record_error, "the failure cannot be recorded, and waiting would not help");
+            break;
+        }
+        tries += 1;
+        let delay = backoff(runner.backoff, tries);
+        tracing::warn!(%record_error, tries, ?delay, "could not record the failure yet; trying again");
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = runner.shutdown.cancelled() => return Err(hand_back::<J>()),
+        }
     }
     Err(Box::new(AbortError::new(error)))
 }
