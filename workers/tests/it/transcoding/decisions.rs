@@ -119,3 +119,30 @@ every_stack!(
     a_failed_transcode_is_made_again,
     a_timed_out_transcode_fails_the_booking,
 );
+
+/// A succeeded transcode whose stored URL cannot be downloaded is made again, with an alarm
+/// that says why; the booking waits for it instead of waiting forever.
+async fn a_succeeded_transcode_with_an_unusable_url_is_made_again(stack: Stack) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let f = Fixture::new(stack).await;
+    f.book("c-1").await;
+    f.app.wait_for_state("c-1", "waiting_transcode").await;
+    f.post_result("oss", "sucess", Some(&f.rendition_url())).await;
+    f.app.wait_for_state("c-1", "ready").await;
+    let transcodes = shared::db::transcodes::Entity::update_many()
+        .col_expr(shared::db::transcodes::Column::Url, Expr::value("ftp://mirror.invalid/6666_240P.flv"))
+        .filter(shared::db::transcodes::Column::RecordId.eq(6666));
+    transcodes.exec(&f.app.app.db.conn).await.unwrap();
+
+    f.book("c-2").await;
+    let waiting = f.app.wait_for_state("c-2", "waiting_transcode").await;
+    assert!(waiting["reason"].as_str().unwrap().contains("240P"), "{waiting}");
+    let remade = f.transcode_becomes("transcoding", Some("oss")).await;
+    assert!(remade["reason"].as_str().unwrap_or_default().contains("unusable"), "{remade}");
+    assert_eq!(f.oss_jobs().await.len(), 2, "submitted again");
+    let alarm = f.alarms.one_with("alarm", "transcode_url_unusable").await;
+    assert!(alarm["message"].as_str().unwrap().contains("ftp://mirror.invalid"), "{alarm}");
+    f.stop().await;
+}
+
+every_stack!(a_succeeded_transcode_with_an_unusable_url_is_made_again);
