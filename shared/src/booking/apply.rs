@@ -12,7 +12,7 @@ use super::{
 use crate::{
     config::Settings,
     db::{Database, now_ms},
-    domain::{Booking, BookingState, ClassId, Effect, Provider, SourceUrl, TranscodeKey},
+    domain::{Booking, BookingState, ClassId, Effect, Provider, SourceUrl, TranscodeKey, TranscodeState},
     transcode::{result::on_deadline, source::Sources, store as transcodes},
 };
 
@@ -49,6 +49,17 @@ pub async fn on_transcode(db: &Database, settings: &Settings, booking: &Booking)
         Decision::Fail { reason } => {
             store::fail(&txn, &class_id, &reason).await?;
             effects.push(Effect::Notify(class_id.clone()));
+            None
+        }
+        Decision::Remake { reason } => {
+            let from = &[TranscodeState::Succeeded];
+            if transcodes::start_from(&txn, key, Provider::Oss, &sources_of(booking), settings, from).await? {
+                tracing::warn!(record_id = %key.record_id, %resolution, reason, "succeeded transcode made again");
+                transcodes::explain(&txn, key, &format!("{reason}: made again")).await?;
+                effects.push(Effect::SubmitOss(key));
+                effects.push(Effect::Alarm { kind: "transcode_url_unusable", message: reason });
+            }
+            wait(&txn, &class_id, key, Some(Provider::Oss)).await?;
             None
         }
         Decision::Retranscode | Decision::Transcode => {

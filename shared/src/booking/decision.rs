@@ -21,6 +21,9 @@ pub enum Decision {
     Fail { reason: String },
     /// The transcode failed before: set it back to transcoding, submit it to oss, wait.
     Retranscode,
+    /// The transcode succeeded, but its URL cannot be downloaded: make it again (from
+    /// succeeded), say why in an alarm, wait.
+    Remake { reason: String },
     /// No transcode yet: create it as transcoding, submit it to oss, wait.
     Transcode,
 }
@@ -51,10 +54,15 @@ pub fn decide(booking: &Booking, transcode: Option<Transcode<'_>>) -> Decision {
                 "record {} {resolution} was transcoded, yet the booking did not list it in video_url_list",
                 booking.record_id
             );
-            match transcode.url.and_then(|u| u.parse().ok()) {
-                Some(url) => Decision::Download { url, alarm: Some(alarm) },
-                // A succeeded transcode always has its URL; if it were lost, make it again.
-                None => Decision::Retranscode,
+            match transcode.url.map(str::parse::<SourceUrl>) {
+                Some(Ok(url)) => Decision::Download { url, alarm: Some(alarm) },
+                Some(Err(e)) => Decision::Remake {
+                    reason: format!(
+                        "the {resolution} rendition's URL {:?} is unusable ({e})",
+                        transcode.url.unwrap_or("")
+                    ),
+                },
+                None => Decision::Remake { reason: format!("the {resolution} rendition has no URL") },
             }
         }
     }

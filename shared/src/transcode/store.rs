@@ -79,6 +79,19 @@ pub async fn start(
     sources: &Sources,
     settings: &Settings,
 ) -> Result<bool, DbErr> {
+    start_from(txn, key, provider, sources, settings, &[TranscodeState::Failed, TranscodeState::TimedOut]).await
+}
+
+/// `start`, setting the transcode back to transcoding from any of `from` (a succeeded one
+/// whose URL is unusable is made again).
+pub async fn start_from(
+    txn: &DatabaseTransaction,
+    key: TranscodeKey,
+    provider: Provider,
+    sources: &Sources,
+    settings: &Settings,
+    from: &[TranscodeState],
+) -> Result<bool, DbErr> {
     let now = now_ms();
     let row = transcodes::ActiveModel {
         record_id: Set(key.record_id.get()),
@@ -96,7 +109,7 @@ pub async fn start(
         oss_job_id: Set(None),
     };
     let restart = transcodes::ActiveModel { created_at: NotSet, record_id: NotSet, resolution: NotSet, ..row.clone() };
-    if update(txn, key, &[TranscodeState::Failed, TranscodeState::TimedOut], restart).await? {
+    if update(txn, key, from, restart).await? {
         return Ok(true);
     }
     let inserted = transcodes::Entity::insert(row)
@@ -106,6 +119,12 @@ pub async fn start(
         .exec_without_returning(txn)
         .await?;
     Ok(inserted > 0)
+}
+
+/// Records why the transcode is in its state (shown by `GET /api/transcodes`).
+pub async fn explain(conn: &impl ConnectionTrait, key: TranscodeKey, reason: &str) -> Result<(), DbErr> {
+    let change = transcodes::ActiveModel { reason: Set(Some(reason.to_owned())), ..Default::default() };
+    update(conn, key, &[], change).await.map(drop)
 }
 
 /// Applies `change` to the transcode `key` (and its waiting bookings).

@@ -60,3 +60,13 @@ fn a_succeeded_transcode_raises_an_alarm_and_books_its_url() {
     assert_eq!(url.as_str(), "http://h/1_240P.flv");
     assert!(alarm.contains("video_url_list"), "{alarm}");
 }
+
+#[test]
+fn a_succeeded_transcode_whose_url_is_unusable_is_made_again_with_the_reason() {
+    let Decision::Remake { reason } = decide(&unlisted(), transcode(TranscodeState::Succeeded, Some("ftp://h/1.flv")))
+    else {
+        panic!("made again")
+    };
+    assert!(reason.contains("ftp://h/1.flv") && reason.contains("unusable"), "{reason}");
+    assert!(matches!(decide(&unlisted(), transcode(TranscodeState::Succeeded, None)), Decision::Remake { .. }));
+}
