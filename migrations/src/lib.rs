@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_initial;
 mod m20261125_000002_transcode_sources;
 mod m20261202_000003_push_hosts;
+mod m20261202_000004_outbox;
 pub mod node;
 
 pub use node::NodeMigrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_initial::Migration),
             Box::new(m20261125_000002_transcode_sources::Migration),
             Box::new(m20261202_000003_push_hosts::Migration),
+            Box::new(m20261202_000004_outbox::Migration),
         ]
     }
 }

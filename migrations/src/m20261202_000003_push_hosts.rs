@@ -13,7 +13,6 @@ pub struct Migration;
 enum Bookings {
     Table,
     ClassStartAt,
-    EndSentAt,
     SettledAt,
     NotifyingUntil,
     ClassEndAt,
@@ -63,7 +62,6 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let add = |table: DynIden, column: ColumnDef| Table::alter().table(table).add_column(column).to_owned();
         manager.alter_table(add(Bookings::Table.into_iden(), big_integer_null(Bookings::ClassStartAt))).await?;
-        manager.alter_table(add(Bookings::Table.into_iden(), big_integer_null(Bookings::EndSentAt))).await?;
         manager.alter_table(add(Bookings::Table.into_iden(), big_integer_null(Bookings::SettledAt))).await?;
         manager.alter_table(add(Bookings::Table.into_iden(), big_integer_null(Bookings::NotifyingUntil))).await?;
         manager.alter_table(add(Nodes::Table.into_iden(), json_null(Nodes::Status))).await?;
@@ -127,7 +125,7 @@ impl MigrationTrait for Migration {
         manager.drop_table(Table::drop().table(NodeHoldings::Table).if_exists().to_owned()).await?;
         manager.drop_index(Index::drop().name("bookings_to_end").table(Bookings::Table).to_owned()).await?;
         manager.alter_table(Table::alter().table(Nodes::Table).drop_column(Nodes::Status).to_owned()).await?;
-        for column in [Bookings::NotifyingUntil, Bookings::SettledAt, Bookings::EndSentAt] {
+        for column in [Bookings::NotifyingUntil, Bookings::SettledAt] {
             manager.alter_table(Table::alter().table(Bookings::Table).drop_column(column).to_owned()).await?;
         }
         manager.alter_table(Table::alter().table(Bookings::Table).drop_column(Bookings::ClassStartAt).to_owned()).await

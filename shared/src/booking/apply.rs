@@ -11,17 +11,20 @@ use super::{
 };
 use crate::{
     config::Settings,
-    db::{Database, now_ms},
+    db::{
+        Database, now_ms,
+        outbox::{self, Stashed},
+    },
     domain::{Booking, BookingState, ClassId, Effect, Provider, SourceUrl, TranscodeKey, TranscodeState},
     transcode::{result::on_deadline, source::Sources, store as transcodes},
 };
 
 /// What the decision left: the URL to download when the booking can go on now (`None` when it
-/// waits or failed), and the effects for after the commit.
+/// waits or failed), and the effects for after the commit (in the outbox until sent).
 #[derive(Debug)]
 pub struct Decided {
     pub download: Option<SourceUrl>,
-    pub effects: Vec<Effect>,
+    pub effects: Stashed,
 }
 
 pub async fn on_transcode(db: &Database, settings: &Settings, booking: &Booking) -> Result<Decided, BookingError> {
@@ -39,7 +42,7 @@ pub async fn on_transcode(db: &Database, settings: &Settings, booking: &Booking)
     let view = current.as_ref().map(|t| Transcode { state: t.state, url: t.url.as_deref() });
     let download = match decide(booking, view) {
         Decision::Download { url, alarm } => {
-            effects.extend(alarm.map(|message| Effect::Alarm { kind: "transcode_already_succeeded", message }));
+            effects.extend(alarm.map(|message| Effect::Alarm { kind: "transcode_already_succeeded".into(), message }));
             Some(url)
         }
         Decision::Wait => {
@@ -57,7 +60,7 @@ pub async fn on_transcode(db: &Database, settings: &Settings, booking: &Booking)
                 tracing::warn!(record_id = %key.record_id, %resolution, reason, "succeeded transcode made again");
                 transcodes::explain(&txn, key, &format!("{reason}: made again")).await?;
                 effects.push(Effect::SubmitOss(key));
-                effects.push(Effect::Alarm { kind: "transcode_url_unusable", message: reason });
+                effects.push(Effect::Alarm { kind: "transcode_url_unusable".into(), message: reason });
             }
             wait(&txn, &class_id, key, Some(Provider::Oss)).await?;
             None
@@ -71,6 +74,7 @@ pub async fn on_transcode(db: &Database, settings: &Settings, booking: &Booking)
             None
         }
     };
+    let effects = outbox::stash(&txn, effects).await?;
     txn.commit().await?;
     Ok(Decided { download, effects })
 }

@@ -8,7 +8,10 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::store;
 use crate::{
-    db::{Database, bookings, now_ms},
+    db::{
+        Database, bookings, now_ms,
+        outbox::{self, Stashed},
+    },
     domain::{BookingState, ClassId, Effect, NodeId},
 };
 
@@ -33,8 +36,8 @@ pub enum Ended {
     Unknown,
     /// It had ended before: nothing changes.
     Already(bookings::Model),
-    /// It ends now; the effects follow the commit.
-    Now { booking: bookings::Model, effects: Vec<Effect> },
+    /// It ends now; the effects follow the commit (in the outbox until sent).
+    Now { booking: bookings::Model, effects: Stashed },
 }
 
 pub const CANCELLED_REASON: &str = "the class ended before its video was ready";
@@ -63,17 +66,18 @@ pub async fn end(db: &Database, class_id: &ClassId) -> Result<Ended, sea_orm::Db
         .exec(&txn)
         .await?;
     let booking = store::find(&txn, class_id.as_str()).await?.unwrap_or(row);
-    txn.commit().await?;
     if done.rows_affected == 0 {
         return Ok(Ended::Already(booking));
     }
     let mut effects = Vec::new();
-    if let Some(node) = ending.release_on {
+    if let Some(node) = ending.release_on.clone() {
         effects.push(Effect::EndClass { node, class_id: class_id.clone() });
     }
     if ending.cancel {
         effects.push(Effect::Notify(class_id.clone()));
     }
+    let effects = outbox::stash(&txn, effects).await?;
+    txn.commit().await?;
     tracing::info!(%class_id, cancelled = ending.cancel, node = ?booking.node, "class ended");
     Ok(Ended::Now { booking, effects })
 }
@@ -104,14 +108,4 @@ mod tests {
             );
         }
     }
-}
-
-/// Its node has been told (the `EndClass` effect was queued).
-pub async fn end_sent(db: &Database, class_id: &ClassId) -> Result<(), sea_orm::DbErr> {
-    bookings::Entity::update_many()
-        .col_expr(bookings::Column::EndSentAt, sea_orm::sea_query::Expr::value(now_ms()))
-        .filter(bookings::Column::ClassId.eq(class_id.as_str()))
-        .exec(&db.conn)
-        .await
-        .map(drop)
 }

@@ -6,12 +6,15 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 
 use super::store;
 use crate::{
-    db::{Database, node_holdings, now_ms},
+    db::{
+        Database, node_holdings, now_ms,
+        outbox::{self, Stashed},
+    },
     domain::{BookingState, ClassId, Effect, Holding, NodeId, NodeReport},
 };
 
-/// Applies `report`; returns what must follow the commit.
-pub async fn apply(db: &Database, report: &NodeReport) -> Result<Vec<Effect>, DbErr> {
+/// Applies `report`; returns what must follow the commit (in the outbox until sent).
+pub async fn apply(db: &Database, report: &NodeReport) -> Result<Stashed, DbErr> {
     let txn = db.write_txn().await?;
     let effects = match report {
         NodeReport::Ready { node, classes, video_path, video } => {
@@ -46,6 +49,7 @@ pub async fn apply(db: &Database, report: &NodeReport) -> Result<Vec<Effect>, Db
             Vec::new()
         }
     };
+    let effects = outbox::stash(&txn, effects).await?;
     txn.commit().await?;
     Ok(effects)
 }

@@ -28,7 +28,6 @@ pub fn new_row(booking: &Booking) -> bookings::ActiveModel {
         message: Set(booking.to_value()),
         class_end_at: Set(booking.class_end_at),
         class_start_at: Set(booking.class_start_at),
-        end_sent_at: Set(None),
         settled_at: Set(None),
         notifying_until: Set(None),
         ended_at: Set(None),

@@ -42,24 +42,6 @@ async fn stale_ids(db: &Database, select: sea_orm::Select<bookings::Entity>) -> 
     Ok(stale.iter().filter_map(|b| b.class_id.parse::<ClassId>().ok()).collect())
 }
 
-/// Ended classes whose node was never told (a crash or an outage between ending the booking
-/// and queueing the node's job): told again.
-pub async fn untold_ends(db: &Database) -> Result<Vec<Effect>, DbErr> {
-    let untold = bookings::Entity::find()
-        .filter(bookings::Column::EndedAt.lt(now_ms() - LOST_AFTER_MS))
-        .filter(bookings::Column::EndSentAt.is_null())
-        .filter(bookings::Column::Node.is_not_null())
-        .limit(PER_SWEEP)
-        .all(&db.conn)
-        .await?;
-    Ok(untold
-        .iter()
-        .filter_map(|b| {
-            Some(Effect::EndClass { node: b.node.as_deref()?.parse().ok()?, class_id: b.class_id.parse().ok()? })
-        })
-        .collect())
-}
-
 /// Classes past their `class_end_at` that have not ended yet (the automatic end, 自动下课).
 pub async fn classes_to_end(db: &Database) -> Result<Vec<ClassId>, DbErr> {
     let due = bookings::Entity::find()

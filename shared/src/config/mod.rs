@@ -64,6 +64,18 @@ impl Settings {
     }
 }
 
+/// `FAIL_ENQUEUE`: `queue:N,…` → (queue, N).
+pub fn faults(text: &str) -> Result<Vec<(String, u32)>, String> {
+    text.split(',')
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| {
+            let (queue, count) = part.trim().split_once(':').ok_or_else(|| format!("{part:?} is not queue:count"))?;
+            let count = count.parse().map_err(|_| format!("{part:?}: the count is not a number"))?;
+            Ok((queue.to_owned(), count))
+        })
+        .collect()
+}
+
 fn parsed(key: &str, value: &str) -> (String, Value) {
     (key.to_ascii_lowercase(), value.parse().unwrap_or_else(|_| Value::from(value.to_owned())))
 }

@@ -114,6 +114,11 @@ pub struct Settings {
     pub shutdown_timeout: Span,
     pub sweep_interval: Span,
     pub log_format: LogFormat,
+    /// A fault injected for tests and fire drills: `queue:N,…` makes this process's next N
+    /// enqueues on each queue fail, as a Redis outage right after a commit would. Never in
+    /// production.
+    #[serde(default, deserialize_with = "opt_text")]
+    pub fail_enqueue: Option<String>,
 }
 
 impl Default for Settings {
@@ -173,6 +178,7 @@ impl Default for Settings {
             shutdown_timeout: Span(Duration::from_secs(15)),
             sweep_interval: Span(Duration::from_secs(30)),
             log_format: LogFormat::Text,
+            fail_enqueue: None,
         }
     }
 }

@@ -53,6 +53,9 @@ impl Settings {
         if self.shutdown_timeout.0 >= self.queue_lease.0 * 2 / 3 {
             return Err(ConfigError::new("SHUTDOWN_TIMEOUT", "must be shorter than two thirds of QUEUE_LEASE"));
         }
+        if let Some(faults) = &self.fail_enqueue {
+            super::faults(faults).map_err(|problem| ConfigError::new("FAIL_ENQUEUE", problem))?;
+        }
         if self.queue_prefix.is_empty() || self.queue_prefix.contains(char::is_whitespace) {
             return Err(ConfigError::new("QUEUE_PREFIX", "must be a non-empty word"));
         }

@@ -25,8 +25,6 @@ pub struct Model {
     pub class_end_at: Option<i64>,
     /// When the class starts (unix seconds): the soonest downloads first.
     pub class_start_at: Option<i64>,
-    /// When its node was told that the class ended (the sweeper tells it again otherwise).
-    pub end_sent_at: Option<i64>,
     /// When it reached its present outcome (ready, failed, cancelled): with the class id, the
     /// stable id of its result.
     pub settled_at: Option<i64>,

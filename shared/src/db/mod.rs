@@ -12,6 +12,7 @@ pub mod cache_videos;
 pub mod download_progress;
 pub mod node_holdings;
 pub mod nodes;
+pub mod outbox;
 pub mod transcodes;
 pub mod unmatched_results;
 

@@ -2,9 +2,13 @@
 //! the job layer (`apply` in `jobs/effects.rs`) turns them into jobs and alarms, once the
 //! transaction that decided them has committed.
 
+use serde::{Deserialize, Serialize};
+
 use super::{ClassId, DownloadOrder, NodeId, NodeReport, TranscodeKey};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serde: an effect may wait in the outbox (`db::outbox`) until it is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Effect {
     /// Hand the transcode to the cloud (oss).
     SubmitOss(TranscodeKey),
@@ -21,5 +25,5 @@ pub enum Effect {
     /// A push host tells the central side what happened (it shares no database with it).
     Report(NodeReport),
     /// Something happened that should not have.
-    Alarm { kind: &'static str, message: String },
+    Alarm { kind: String, message: String },
 }

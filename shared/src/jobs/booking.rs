@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::apply;
+use super::{apply, apply_stashed};
 use crate::{
     app::App,
     booking::{
@@ -42,7 +42,7 @@ impl Job for BookingJob {
             Some(url) => url,
             None => {
                 let decided = on_transcode(&app.db, &app.settings, &pending.booking).await?;
-                apply(app, decided.effects).await?;
+                apply_stashed(app, decided.effects).await;
                 match decided.download {
                     Some(url) => url,
                     None => return Ok(()), // waits for its transcode, or failed
@@ -80,13 +80,12 @@ pub enum IntakeError {
 
 /// A class is over (API, bridge, CLI, the sweeper at `class_end_at`): the first end marks its
 /// booking ended (cancelled if its video was not ready) and tells its node; the rest change
-/// nothing. When the effects cannot be sent, the sweeper repairs it: the result is sent again
-/// (`unsent_results`), and the node is told again (`untold_ends`) until `end_sent_at` is set.
+/// nothing. Its effects wait in the outbox until sent: when the queue refuses them now, the
+/// sweeper sends them.
 pub async fn end_class(app: &App, class_id: &ClassId) -> Result<Ended, IntakeError> {
     let ended = class_end::end(&app.db, class_id).await?;
     if let Ended::Now { effects, .. } = &ended {
-        apply(app, effects.clone()).await?;
-        class_end::end_sent(&app.db, class_id).await?;
+        apply_stashed(app, effects.clone()).await;
     }
     Ok(ended)
 }

@@ -5,9 +5,10 @@ use super::{BookingJob, ClassEndJob, DownloadJob, NodeReportJob, NotifyJob, Tran
 use crate::{
     app::App,
     config::Settings,
+    db::outbox::{self, Stashed},
     domain::Effect,
     node_app::NodeApp,
-    queue::{QueueError, Queues},
+    queue::{JobError, QueueError, Queues},
     tools::alarm,
 };
 
@@ -15,6 +16,35 @@ use crate::{
 /// committed.
 pub async fn apply(app: &App, effects: Vec<Effect>) -> Result<(), QueueError> {
     send(&app.queues, &app.http, &app.settings, effects).await
+}
+
+/// Sends effects a transaction left in the outbox, then deletes them from it. When the queue
+/// refuses, they stay there and the sweeper sends them (`drain_outbox`): the work that decided
+/// them is done, so its caller goes on (an API answers, a job completes).
+pub async fn apply_stashed(app: &App, stashed: Stashed) {
+    if let Err(err) = send(&app.queues, &app.http, &app.settings, stashed.effects).await {
+        tracing::warn!(%err, "effects not sent now; they wait in the outbox for the sweeper");
+        return;
+    }
+    if let Err(err) = outbox::clear(&app.db.conn, &stashed.ids).await {
+        // Sent; the sweeper would send them once more (each effect's job is idempotent).
+        tracing::warn!(%err, "effects sent, but still in the outbox");
+    }
+}
+
+/// Sends what the outbox still holds from transactions whose effects were never sent (left
+/// longer than two sweeps). Returns how many were sent.
+pub async fn drain_outbox(app: &App) -> Result<usize, JobError> {
+    let after = (app.settings.sweep_interval.0 * 2).max(std::time::Duration::from_secs(2));
+    let mut sent = 0;
+    for row in outbox::stale(&app.db.conn, after.as_millis() as i64, 500).await? {
+        let Some(effect) = outbox::claim(&app.db.conn, &row).await? else { continue };
+        tracing::warn!(?effect, written_at = row.created_at, "sending an effect left in the outbox");
+        send(&app.queues, &app.http, &app.settings, vec![effect]).await?;
+        outbox::clear(&app.db.conn, &[row.id]).await?;
+        sent += 1;
+    }
+    Ok(sent)
 }
 
 /// The same, for a push host's effects (its reports, its own downloads).
@@ -37,7 +67,7 @@ async fn send(
             Effect::EndClass { node, class_id } => queues.enqueue(ClassEndJob { class_id }, Some(&node)).await?,
             Effect::Notify(class_id) => queues.enqueue(NotifyJob { class_id }, None).await?,
             Effect::Report(report) => queues.enqueue(NodeReportJob(report), None).await?,
-            Effect::Alarm { kind, message } => alarm::raise(http, settings, kind, &message).await,
+            Effect::Alarm { kind, message } => alarm::raise(http, settings, &kind, &message).await,
         }
     }
     Ok(())

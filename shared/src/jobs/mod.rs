@@ -22,7 +22,7 @@ pub use booking::{BookingJob, IntakeError, end_class, submit};
 pub use class_end::ClassEndJob;
 pub use dashboard::{board_api, known_nodes};
 pub use download::{DownloadJob, evicted};
-pub use effects::{apply, apply_node};
+pub use effects::{apply, apply_node, apply_stashed, drain_outbox};
 pub use node_report::NodeReportJob;
 pub use notify::NotifyJob;
 pub use transcode_ecs::TranscodeEcsJob;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::apply;
+use super::apply_stashed;
 use crate::{
     app::App,
     booking::reports,
@@ -29,7 +29,8 @@ impl Job for NodeReportJob {
 
     async fn run(&self, app: &App) -> Result<(), JobError> {
         let effects = reports::apply(&app.db, &self.0).await?;
-        Ok(apply(app, effects).await?)
+        apply_stashed(app, effects).await;
+        Ok(())
     }
 
     /// A report is a state change on a node: it must land. Its last attempt spent (the

@@ -5,10 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::apply;
+use super::apply_stashed;
 use crate::{
     app::App,
     config::Settings,
+    db::outbox,
     domain::{Provider, TranscodeKey, TranscodeOutcome, TranscodeResult},
     queue::{Job, JobError},
     transcode::{result::on_result, store},
@@ -48,8 +49,10 @@ impl Job for TranscodeResultJob {
         tracing::info!(?change, "transcode result");
         metrics::counter!("vteacher_transcode_results_total", "effect" => change.name()).increment(1);
         let effects = store::apply(&txn, key, &change, Some(&result), &app.settings).await?;
+        let effects = outbox::stash(&txn, effects).await?;
         txn.commit().await?;
-        Ok(apply(app, effects).await?)
+        apply_stashed(app, effects).await;
+        Ok(())
     }
 }
 

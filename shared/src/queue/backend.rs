@@ -65,6 +65,8 @@ pub struct Queues {
     pub(super) backend: Backend,
     pub(super) prefix: String,
     pub(super) tuning: Tuning,
+    /// `FAIL_ENQUEUE`: enqueues still to refuse, per queue.
+    faults: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, u32>>>,
 }
 
 impl std::fmt::Debug for Queues {
@@ -90,7 +92,9 @@ impl Queues {
             backoff: settings.job_backoff.0,
             retention: settings.queue_retention.0,
         };
-        Ok(Self { backend, prefix: settings.queue_prefix.clone(), tuning })
+        let faults = settings.fail_enqueue.as_deref().map(crate::config::faults).transpose().unwrap_or_default();
+        let faults = std::sync::Arc::new(std::sync::Mutex::new(faults.unwrap_or_default().into_iter().collect()));
+        Ok(Self { backend, prefix: settings.queue_prefix.clone(), tuning, faults })
     }
 
     /// The Redis connection the queues use, when they are in Redis (for other keys of the same
@@ -128,6 +132,9 @@ impl Queues {
     pub async fn enqueue<J: Job>(&self, job: J, node: Option<&NodeId>) -> Result<(), QueueError> {
         let queue = self.name_of::<J>(node);
         let push_err = |e: &dyn std::fmt::Display| QueueError::Push { queue: queue.clone(), reason: e.to_string() };
+        if self.injected_fault(J::QUEUE) {
+            return Err(push_err(&"refused by FAIL_ENQUEUE (a fault injected for a test or a drill)"));
+        }
         match &self.backend {
             Backend::Redis { conn, .. } => {
                 let task = TaskBuilder::new(job).max_attempts(self.tuning.attempts as usize).build();
@@ -146,6 +153,18 @@ impl Queues {
 
     /// `J`'s queue (named `queue`) as the product configures it: a per-node queue's idle workers
     /// look only every `PER_NODE_IDLE_CAP`.
+    /// Whether `FAIL_ENQUEUE` refuses this enqueue on `queue` (and counts it).
+    fn injected_fault(&self, queue: &str) -> bool {
+        let mut faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        match faults.get_mut(queue) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub(super) fn redis_queue<J: Job>(&self, conn: &ConnectionManager, queue: &str, batch: usize) -> RedisQueue<J> {
         self.redis_queue_of::<J>(conn, queue, batch, J::KIND)
     }

@@ -6,9 +6,9 @@ use serde_json::json;
 use super::webhook;
 use crate::config::Settings;
 
-pub async fn raise(http: &reqwest::Client, settings: &Settings, kind: &'static str, message: &str) {
+pub async fn raise(http: &reqwest::Client, settings: &Settings, kind: &str, message: &str) {
     tracing::error!(alarm = kind, "{message}");
-    metrics::counter!("vteacher_alarms_total", "kind" => kind).increment(1);
+    metrics::counter!("vteacher_alarms_total", "kind" => kind.to_owned()).increment(1);
     let Some(url) = &settings.alarm_webhook_url else {
         return;
     };

@@ -6,8 +6,12 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use super::{result::on_deadline, store};
 use crate::{
     config::Settings,
-    db::{Database, transcodes},
-    domain::{Effect, RecordId, Resolution, TranscodeKey, TranscodeState},
+    db::{
+        Database,
+        outbox::{self, Stashed},
+        transcodes,
+    },
+    domain::{RecordId, Resolution, TranscodeKey, TranscodeState},
 };
 
 /// The transcodes in progress whose deadline is at or before `now`.
@@ -25,13 +29,14 @@ pub async fn due(db: &Database, now: i64) -> Result<Vec<TranscodeKey>, DbErr> {
 }
 
 /// Moves the transcode `key` on if its deadline has passed, in one transaction; returns the
-/// effects for after the commit, or `None` when nothing was due (a result arrived meanwhile).
+/// effects for after the commit (in the outbox until sent), or `None` when nothing was due (a
+/// result arrived meanwhile).
 pub async fn enforce(
     db: &Database,
     settings: &Settings,
     key: TranscodeKey,
     now: i64,
-) -> Result<Option<Vec<Effect>>, DbErr> {
+) -> Result<Option<Stashed>, DbErr> {
     let txn = db.write_txn().await?;
     // Looked at again under the lock: a result may have arrived meanwhile.
     let Some(change) = store::lock(&txn, key).await?.and_then(|t| on_deadline(&t, now)) else {
@@ -39,6 +44,7 @@ pub async fn enforce(
     };
     tracing::warn!(record_id = %key.record_id, resolution = %key.resolution, ?change, "transcode deadline passed");
     let effects = store::apply(&txn, key, &change, None, settings).await?;
+    let effects = outbox::stash(&txn, effects).await?;
     txn.commit().await?;
     Ok(Some(effects))
 }

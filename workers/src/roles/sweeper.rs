@@ -5,15 +5,7 @@
 //! finished jobs older than `QUEUE_RETENTION` from the SQLite queues. Each repair is an effect
 //! the domain finds, sent on here after its commit.
 
-use shared::{
-    App,
-    booking::{class_end, sweep},
-    db::now_ms,
-    domain::Effect,
-    jobs,
-    queue::JobError,
-    transcode::deadlines,
-};
+use shared::{App, booking::sweep, db::now_ms, domain::Effect, jobs, queue::JobError, transcode::deadlines};
 
 pub async fn run(app: App) -> anyhow::Result<()> {
     loop {
@@ -47,11 +39,6 @@ pub async fn sweep_once(app: &App) {
         Ok(count) => tracing::warn!(count, "bookings whose node stayed away for NODE_WAIT placed again or failed"),
         Err(err) => tracing::warn!(%err, "sweeper: could not look for bookings on nodes that went away"),
     }
-    match tell_nodes_again(app).await {
-        Ok(0) => {}
-        Ok(count) => tracing::warn!(count, "told nodes again of classes that ended"),
-        Err(err) => tracing::warn!(%err, "sweeper: could not look for class ends never sent to their node"),
-    }
     match requeue(app, sweep::lost_decisions(&app.db).await).await {
         Ok(0) => {}
         Ok(count) => tracing::warn!(count, "re-queued bookings whose job was lost"),
@@ -71,23 +58,11 @@ async fn enforce_deadlines(app: &App) -> Result<usize, JobError> {
     let mut moved = 0;
     for key in deadlines::due(&app.db, now).await? {
         if let Some(effects) = deadlines::enforce(&app.db, &app.settings, key, now).await? {
-            jobs::apply(app, effects).await?;
+            jobs::apply_stashed(app, effects).await;
             moved += 1;
         }
     }
     Ok(moved)
-}
-
-/// Class ends whose node was never told, sent again and marked sent.
-async fn tell_nodes_again(app: &App) -> Result<usize, JobError> {
-    let untold = sweep::untold_ends(&app.db).await?;
-    for effect in &untold {
-        jobs::apply(app, vec![effect.clone()]).await?;
-        if let Effect::EndClass { class_id, .. } = effect {
-            class_end::end_sent(&app.db, class_id).await?;
-        }
-    }
-    Ok(untold.len())
 }
 
 /// The automatic end (自动下课) of every class past its `class_end_at`.

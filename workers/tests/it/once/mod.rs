@@ -4,3 +4,4 @@
 
 mod duplicates;
 mod give_up;
+mod repair;
