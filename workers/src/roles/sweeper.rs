@@ -39,6 +39,13 @@ pub async fn sweep_once(app: &App) {
         Ok(count) => tracing::warn!(count, "bookings whose node stayed away for NODE_WAIT placed again or failed"),
         Err(err) => tracing::warn!(%err, "sweeper: could not look for bookings on nodes that went away"),
     }
+    match jobs::drain_outbox(app).await {
+        Ok(0) => {}
+        Ok(count) => {
+            tracing::warn!(count, "sent effects left in the outbox (a crash or a refused enqueue after a commit)")
+        }
+        Err(err) => tracing::warn!(%err, "sweeper: could not drain the outbox"),
+    }
     match requeue(app, sweep::lost_decisions(&app.db).await).await {
         Ok(0) => {}
         Ok(count) => tracing::warn!(count, "re-queued bookings whose job was lost"),
