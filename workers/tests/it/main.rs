@@ -7,6 +7,7 @@ mod api_bookings;
 mod bad_input;
 mod bridge;
 mod cache;
+mod chaos;
 mod downloads;
 mod once;
 mod outages;

@@ -1,0 +1,121 @@
+//! The fleet under test, as separate processes the harness may kill: web, two booking
+//! processes, a transcode process, a node and a sweeper; a redis-server of the harness's own
+//! (persistent, so a restart keeps the queues, as a production Redis does); PostgreSQL behind a
+//! TCP proxy the harness can cut.
+
+use std::{collections::BTreeMap, path::PathBuf, time::Duration};
+
+use nix::sys::signal::Signal;
+
+use crate::helpers::*;
+
+/// The process types and their command lines.
+pub const ROLES: &[(&str, &[&str])] = &[
+    ("web", &["web"]),
+    ("booking-1", &["work", "--queues", "booking,transcode-result,notify,node-report"]),
+    ("booking-2", &["work", "--queues", "booking,transcode-result,notify,node-report"]),
+    ("transcode", &["work", "--queues", "transcode-oss,transcode-ecs"]),
+    ("node", &["work", "--queues", "download,class-end"]),
+    ("sweeper", &["sweeper"]),
+];
+
+/// A redis-server on a port of its own, with an append-only file, that survives a restart.
+pub struct OwnRedis {
+    pub port: u16,
+    dir: PathBuf,
+    child: tokio::process::Child,
+}
+
+impl OwnRedis {
+    pub async fn start(dir: PathBuf) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        std::fs::create_dir_all(&dir).unwrap();
+        let child = spawn_redis(port, &dir);
+        let redis = Self { port, dir, child };
+        redis.answering().await;
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    async fn answering(&self) {
+        let url = self.url();
+        eventually("the harness's redis-server to answer", Duration::from_secs(20), || {
+            let url = url.clone();
+            async move {
+                let client = redis::Client::open(url).ok()?;
+                let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+                redis::cmd("PING").query_async::<String>(&mut conn).await.ok()
+            }
+        })
+        .await;
+    }
+
+    /// Stops the server (SIGTERM: it writes its file) and starts it again on the same port.
+    pub async fn restart(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id().unwrap() as i32);
+        nix::sys::signal::kill(pid, Signal::SIGTERM).unwrap();
+        let _ = tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await;
+        self.child = spawn_redis(self.port, &self.dir);
+        self.answering().await;
+    }
+}
+
+fn spawn_redis(port: u16, dir: &std::path::Path) -> tokio::process::Child {
+    tokio::process::Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+        .args(["--appendonly", "yes", "--appendfsync", "always", "--dir"])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("redis-server is installed")
+}
+
+/// The processes, by role.
+pub struct Cluster {
+    pub processes: BTreeMap<&'static str, Process>,
+    pub kills: u32,
+}
+
+fn args_of(role: &str) -> &'static [&'static str] {
+    ROLES.iter().find(|(r, _)| *r == role).map(|(_, args)| *args).expect("a role")
+}
+
+impl Cluster {
+    pub fn start(env: &TestEnv, node_env: &[(&str, Option<String>)]) -> Self {
+        let processes = ROLES.iter().map(|(role, _)| (*role, start_role(env, role, node_env))).collect();
+        Self { processes, kills: 0 }
+    }
+
+    /// SIGKILLs the process of `role` and starts it again.
+    pub async fn kill_and_restart(&mut self, env: &TestEnv, role: &'static str, node_env: &[(&str, Option<String>)]) {
+        if let Some(process) = self.processes.get_mut(role) {
+            let _ = nix::sys::signal::kill(process.pid(), Signal::SIGKILL);
+            let _ = tokio::time::timeout(Duration::from_secs(10), process.child.wait()).await;
+            self.kills += 1;
+        }
+        self.processes.insert(role, start_role(env, role, node_env));
+    }
+
+    /// Starts again every process that has exited by itself (a supervisor's job: a worker whose
+    /// Redis went away exits non-zero rather than idle).
+    pub fn revive(&mut self, env: &TestEnv, node_env: &[(&str, Option<String>)]) {
+        let dead: Vec<&'static str> = self
+            .processes
+            .iter_mut()
+            .filter_map(|(role, p)| matches!(p.child.try_wait(), Ok(Some(_))).then_some((role, p)))
+            .map(|(role, _)| *role)
+            .collect();
+        for role in dead {
+            self.processes.insert(role, start_role(env, role, node_env));
+        }
+    }
+}
+
+fn start_role(env: &TestEnv, role: &'static str, node_env: &[(&str, Option<String>)]) -> Process {
+    let changes = if role == "node" { node_env } else { &[] };
+    env.start_with(role, args_of(role), changes)
+}

@@ -1,0 +1,137 @@
+//! Chaos (issue 6 of 8's proof): a mixed workload on a fleet of processes while they are
+//! SIGKILLed at random (at least 50 kills), the harness's own Redis is restarted once, and
+//! PostgreSQL is cut for 20 s behind a proxy; then, once it settles, nothing is lost and nothing
+//! happened twice. `CHAOS_SOAK=<seconds>` makes the chaos last that long (a soak run):
+//! `CHAOS_SOAK=3600 cargo nextest run -p workers --test it chaos`.
+
+mod checks;
+mod cluster;
+mod workload;
+
+use std::{sync::Arc, time::Duration};
+
+use cluster::{Cluster, OwnRedis, ROLES};
+use workload::{Urls, Workload};
+
+use crate::helpers::*;
+
+/// A 2 s lesson ffmpeg can transcode quickly.
+async fn short_lesson(dir: &std::path::Path) -> Vec<u8> {
+    let path = dir.join("short.flv");
+    let status = tokio::process::Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=10:duration=2",
+        ])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:v", "libx264", "-preset", "ultrafast"])
+        .args(["-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv"])
+        .arg(&path)
+        .kill_on_drop(true)
+        .status()
+        .await
+        .expect("ffmpeg is installed (bash .ci/run installs it)");
+    assert!(status.success());
+    std::fs::read(path).unwrap()
+}
+
+fn chaos_for() -> Duration {
+    let soak = std::env::var("CHAOS_SOAK").ok().and_then(|s| s.parse().ok());
+    Duration::from_secs(soak.unwrap_or(60))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storm_of_kills_restarts_and_a_partition_loses_nothing_and_repeats_nothing() {
+    let mut env = TestEnv::new(Stack::Fleet).await;
+    let mut redis = OwnRedis::start(env.dir.path().join("redis")).await;
+    let proxy = TcpProxy::start("127.0.0.1:5432".parse().unwrap()).await;
+    let direct_db = env.pairs["DATABASE_URL"].clone();
+    let results = WebhookSink::start().await;
+    let server = FileServer::start().await.unwrap();
+    let videos: Vec<String> = (0..12)
+        .map(|v| {
+            server.put(&format!("v{v}.flv"), lesson_bytes(40_000 + v * 1000));
+            server.url(&format!("v{v}.flv"))
+        })
+        .collect();
+    server.put("lesson.flv", short_lesson(env.dir.path()).await);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let node_db = format!("sqlite://{}?mode=rwc", env.dir.path().join("node.db").display());
+    for (key, value) in [
+        ("REDIS_URL", redis.url()),
+        ("DATABASE_URL", direct_db.replace("127.0.0.1:5432", &proxy.addr.to_string())),
+        ("PORT", port.to_string()),
+        ("OSS_PROVIDER", "disabled".into()),
+        ("STORAGE_PUBLIC_URL", format!("{base}/storage/")),
+        ("RESULT_WEBHOOK_URL", results.url.clone()),
+        ("QUEUE_LEASE", "3s".into()),
+        ("SHUTDOWN_TIMEOUT", "1s".into()),
+        ("SWEEP_INTERVAL", "1s".into()),
+        ("JOB_ATTEMPTS", "12".into()),
+        ("TRANSCODE_CONCURRENCY", "1".into()),
+        ("NODE_WAIT", "10m".into()),
+    ] {
+        env.set(key, value);
+    }
+    let node_env = vec![("DATABASE_URL", None), ("NODE_DATABASE_URL", Some(node_db.clone()))];
+    let migrated = env.command(&["migrate"]).output().await.unwrap();
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+    let mut cluster = Cluster::start(&env, &node_env);
+
+    let workload = Arc::new(Workload::new(base));
+    let urls = Arc::new(Urls { lesson: server.url("lesson.flv"), videos });
+    let window = chaos_for();
+    let classes = tokio::spawn(workload.clone().run(urls, (window.as_secs() * 3) as usize, window, 7));
+
+    // The chaos: a SIGKILL every ~window/60, Redis restarted once, PostgreSQL cut for 20 s.
+    let mut rng = fastrand::Rng::with_seed(11);
+    let started = tokio::time::Instant::now();
+    let (mut restarted, mut cut_at) = (false, None);
+    while started.elapsed() < window {
+        tokio::time::sleep(window / 64).await;
+        let role = ROLES[rng.usize(0..ROLES.len())].0;
+        cluster.kill_and_restart(&env, role, &node_env).await;
+        cluster.revive(&env, &node_env);
+        if !restarted && started.elapsed() > window / 3 {
+            redis.restart().await;
+            restarted = true;
+        }
+        match cut_at {
+            None if started.elapsed() > window / 2 => {
+                proxy.cut();
+                cut_at = Some(tokio::time::Instant::now());
+            }
+            Some(at) if at.elapsed() > Duration::from_secs(20) => proxy.restore(),
+            _ => {}
+        }
+    }
+    proxy.restore();
+    cluster.revive(&env, &node_env);
+    let classes = classes.await.unwrap();
+    assert!(cluster.kills >= 50, "{} kills", cluster.kills);
+
+    let bookings = checks::settled(&workload, &classes).await;
+    // Results still on their way arrive before the counts are taken.
+    checks::outbox_empty(&direct_db).await;
+    let repeats = checks::outcomes_and_results(&classes, &bookings, &results.received());
+    checks::files_and_counts(&node_db, &classes, &bookings).await;
+    checks::every_job_in_one_place(&redis.url(), &env.prefix).await;
+    // The workload did what it says: renditions made by ecs, classes cancelled, a Redis restart.
+    let states = |state: &str| bookings.values().filter(|b| b["state"] == state).count();
+    let by_ecs =
+        bookings.values().filter(|b| b["video_path"].as_str().is_some_and(|p| p.ends_with("_240P.flv"))).count();
+    assert!(states("ready") > 0 && states("cancelled") > 0 && by_ecs > 0 && restarted && cut_at.is_some());
+    eprintln!(
+        "chaos: {} classes ({} ready, {by_ecs} of them made by ecs, {} cancelled), {} kills, {repeats} repeated results",
+        classes.len(),
+        states("ready"),
+        states("cancelled"),
+        cluster.kills
+    );
+}
