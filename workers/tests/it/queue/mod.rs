@@ -4,6 +4,7 @@
 mod harness;
 
 mod child;
+mod chunks;
 mod commands;
 mod idle;
 mod leases;
