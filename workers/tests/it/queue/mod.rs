@@ -6,6 +6,7 @@ mod harness;
 mod child;
 mod chunks;
 mod commands;
+mod drain;
 mod idle;
 mod leases;
 mod ours;
