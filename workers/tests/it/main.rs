@@ -8,6 +8,7 @@ mod bad_input;
 mod bridge;
 mod cache;
 mod downloads;
+mod exposure;
 mod outages;
 mod processes;
 mod queue;
