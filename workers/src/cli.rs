@@ -81,6 +81,7 @@ pub enum QueueAction {
         queue: String,
         #[arg(long)]
         node: Option<String>,
+        /// How many to list, oldest first; 0: all.
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
@@ -90,6 +91,7 @@ pub enum QueueAction {
         #[arg(long)]
         node: Option<String>,
         ids: Vec<String>,
+        /// Without ids: how many to put back, oldest first; 0: every dead job.
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },

@@ -32,6 +32,8 @@ pub struct Settings {
     pub bind: IpAddr,
     #[serde(default, deserialize_with = "opt_text")]
     pub api_token: Option<String>,
+    /// `/metrics` without the token (for a scraper that cannot send one).
+    pub metrics_public: bool,
     pub node_id: NodeId,
     pub video_root: PathBuf,
     pub download_rate: Rate,
@@ -130,6 +132,7 @@ impl Default for Settings {
             port: 8080,
             bind: IpAddr::from([127, 0, 0, 1]),
             api_token: None,
+            metrics_public: false,
             node_id: default_node_id(),
             video_root: PathBuf::from("/home/video"),
             download_rate: "1000k".parse().expect("valid default"),

@@ -47,11 +47,17 @@ impl Settings {
         if self.queue_lease.0 < Duration::from_secs(3) {
             return Err(ConfigError::new("QUEUE_LEASE", "must be at least 3s"));
         }
-        // Heartbeats stop while a worker drains, and its jobs are taken for orphans once a whole
-        // lease has passed since the last one (up to a third of a lease before the drain began):
-        // a longer drain would let a job run twice.
-        if self.shutdown_timeout.0 >= self.queue_lease.0 * 2 / 3 {
-            return Err(ConfigError::new("SHUTDOWN_TIMEOUT", "must be shorter than two thirds of QUEUE_LEASE"));
+        // On Redis each worker's lease renewer keeps renewing through a drain (it lives as long
+        // as the worker's backend, which apalis keeps until the running jobs end): no bound. On
+        // SQLite apalis-sqlite heart-beats only from the worker's poll loop, which stops when the
+        // drain begins, with the last heartbeat up to a third of a lease old; other workers take
+        // the jobs once a whole lease has passed since it: a drain past two thirds of the lease
+        // would let a job run twice.
+        if self.redis_url.is_none() && self.shutdown_timeout.0 >= self.queue_lease.0 * 2 / 3 {
+            return Err(ConfigError::new(
+                "SHUTDOWN_TIMEOUT",
+                "must be shorter than two thirds of QUEUE_LEASE when the queues are in SQLite (no REDIS_URL)",
+            ));
         }
         if let Some(faults) = &self.fail_enqueue {
             super::faults(faults).map_err(|problem| ConfigError::new("FAIL_ENQUEUE", problem))?;

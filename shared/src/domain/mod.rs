@@ -26,7 +26,7 @@ pub use messages::{Booking, BookingResult, MessageError, Outcome};
 pub use node_wire::{DirInfo, DownloadOrder, DownloadProgress, Holding, NodeReport, NodeStatus};
 pub use resolution::{Resolution, UnknownResolution};
 pub use retry::Retryable;
-pub use source_url::{SourceUrl, SourceUrlError};
+pub use source_url::{SourceUrl, SourceUrlError, redact_url};
 pub use state::{BookingState, RefState, TranscodeState, VideoState};
 pub use transcode_key::TranscodeKey;
 pub use transcode_message::{Outcome as TranscodeOutcome, Provider, TranscodeRequest, TranscodeResult};

@@ -30,15 +30,30 @@ impl SourceUrl {
     /// The URL without its query string or user info, for logs and reasons: signed CDN URLs
     /// carry their credentials there.
     pub fn redacted(&self) -> String {
-        let mut url = self.0.clone();
-        let _ = url.set_username("");
-        let _ = url.set_password(None);
-        if url.query().is_some() {
-            url.set_query(Some("…"));
-        }
-        url.set_fragment(None);
-        url.to_string()
+        redact(self.0.clone())
     }
+}
+
+/// [`SourceUrl::redacted`] for a URL given as text, parsed or not (an unparsable one is cut at
+/// its `?` or `#`). For logs and reasons.
+pub fn redact_url(text: &str) -> String {
+    match url::Url::parse(text.trim()) {
+        Ok(url) => redact(url),
+        Err(_) => match text.split_once(['?', '#']) {
+            Some((before, _)) => format!("{before}?…"),
+            None => text.to_owned(),
+        },
+    }
+}
+
+fn redact(mut url: url::Url) -> String {
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    let had_query = url.query().is_some();
+    url.set_query(None);
+    url.set_fragment(None);
+    // Appended after: the url crate would percent-encode the ellipsis in a query.
+    if had_query { format!("{url}?…") } else { url.to_string() }
 }
 
 impl FromStr for SourceUrl {
@@ -78,6 +93,15 @@ impl<'de> Deserialize<'de> for SourceUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redacted_urls_keep_no_query_or_user_info() {
+        let url: SourceUrl = "https://u:pw@cdn.example.com/a.flv?token=secret&e=1#frag".parse().unwrap();
+        assert_eq!(url.redacted(), "https://cdn.example.com/a.flv?…");
+        assert_eq!(redact_url("https://cdn.example.com/a.flv?Signature=secret"), "https://cdn.example.com/a.flv?…");
+        assert_eq!(redact_url("not a url?token=secret"), "not a url?…");
+        assert_eq!(redact_url("https://cdn.example.com/a.flv"), "https://cdn.example.com/a.flv");
+    }
 
     #[test]
     fn accepts_http_and_https_only() {

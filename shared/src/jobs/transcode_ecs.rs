@@ -36,7 +36,7 @@ impl Job for TranscodeEcsJob {
         };
         let choice = source::choose(&store::sources_of(&transcode), key.resolution)
             .ok_or_else(|| JobError::abort("the transcode has no source video"))?;
-        tracing::info!(source = %choice.url, from = ?choice.from, "ecs transcode starting");
+        tracing::info!(source = choice.url.redacted(), from = ?choice.from, "ecs transcode starting");
         let url = ecs::make(app, key, &choice).await?;
         tracing::info!(%url, "ecs transcode done");
         emit(app, key, Provider::Ecs, TranscodeOutcome::Succeeded { url }).await

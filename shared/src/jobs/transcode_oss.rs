@@ -50,7 +50,10 @@ impl Job for TranscodeOssJob {
                 let endpoint =
                     app.settings.oss_http_url.as_deref().ok_or_else(|| JobError::abort("OSS_HTTP_URL is not set"))?;
                 oss_http::submit(&app.http, endpoint, key, &choice.url).await?;
-                tracing::info!(source = %choice.url, "submitted to the oss http service; its result will come as a message");
+                tracing::info!(
+                    source = choice.url.redacted(),
+                    "submitted to the oss http service; its result will come as a message"
+                );
                 Ok(())
             }
             OssProvider::Mps => mps::run(app, key, &transcode, &choice.url).await,

@@ -22,6 +22,8 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DownloadError {
+    /// `url` is redacted (no query string: signed URLs carry credentials there), as in every
+    /// error and log line; these errors become reasons users see.
     #[error("the source answered {status} for {url}")]
     Refused { status: StatusCode, url: String },
     #[error("the source answered {status} for {url}; will retry")]
@@ -124,7 +126,7 @@ impl Downloader<'_> {
             }
             StatusCode::OK | StatusCode::PARTIAL_CONTENT | StatusCode::RANGE_NOT_SATISFIABLE => {
                 if part.len() > 0 {
-                    tracing::info!(url = %url, had = part.len(), %status, "source changed or ignores Range; starting over");
+                    tracing::info!(url = url.redacted(), had = part.len(), %status, "source changed or ignores Range; starting over");
                 }
                 part.restart(validator(&response)).await?;
                 if status != StatusCode::OK {
@@ -206,7 +208,7 @@ impl Downloader<'_> {
 }
 
 fn refusal(status: StatusCode, url: &SourceUrl) -> DownloadError {
-    let url = url.as_str().to_owned();
+    let url = url.redacted();
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::REQUEST_TIMEOUT {
         DownloadError::Unavailable { status, url }
     } else {

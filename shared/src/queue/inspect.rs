@@ -54,7 +54,8 @@ async fn redis_waiting(mut conn: ConnectionManager, config: &QueueConfig) -> Res
 }
 
 impl Queues {
-    /// Jobs of queue `name` (a full queue name) that failed for good, oldest first.
+    /// Jobs of queue `name` (a full queue name) that failed for good, oldest first; `limit` 0
+    /// lists them all.
     pub async fn dead(&self, name: &str, limit: usize) -> Result<Vec<DeadJob>, QueueError> {
         match &self.backend {
             Backend::Redis { conn, .. } => {
@@ -67,7 +68,7 @@ impl Queues {
                      ORDER BY done_at LIMIT ?2",
                 )
                 .bind(name)
-                .bind(limit as i64)
+                .bind(if limit == 0 { -1 } else { limit as i64 }) // SQLite: LIMIT -1 is none
                 .fetch_all(pool)
                 .await
                 .map_err(|e| QueueError::Push { queue: name.to_owned(), reason: e.to_string() })?;
@@ -84,8 +85,8 @@ impl Queues {
         }
     }
 
-    /// Puts dead jobs of queue `name` back (the given ids, or the oldest `limit`) with fresh
-    /// attempts. Returns how many.
+    /// Puts dead jobs of queue `name` back (the given ids, or the oldest `limit`, 0: all) with
+    /// fresh attempts. Returns how many.
     pub async fn redrive(&self, name: &str, ids: &[String], limit: usize) -> Result<u64, QueueError> {
         let failed = |e: &dyn std::fmt::Display| QueueError::Push { queue: name.to_owned(), reason: e.to_string() };
         match &self.backend {

@@ -89,7 +89,8 @@ impl Workers {
     }
 
     /// Waits until shutdown is asked (then drains for at most `drain`) or a worker dies (then
-    /// stops the others and reports it).
+    /// stops the others and reports it). While a Redis worker drains, its lease renewer keeps
+    /// its jobs' leases; on SQLite heartbeats stop, hence the bound `config::validate` sets.
     pub async fn run(mut self, drain: Duration) -> Result<(), WorkersError> {
         let mut failure = None;
         let drain_deadline = async {

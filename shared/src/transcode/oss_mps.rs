@@ -17,7 +17,7 @@ use std::{
 
 use serde::de::DeserializeOwned;
 
-use crate::domain::Retryable;
+use crate::domain::{Retryable, redact_url};
 
 mod signing;
 mod source;
@@ -132,7 +132,7 @@ impl MpsClient {
         let params = wire::submit_params(&self.config, &source, output_object, height);
         let answer: wire::SubmitAnswer = self.call("SubmitJobs", params).await?;
         let job_id = wire::submitted_job_id(answer)?;
-        tracing::debug!(%job_id, source = %source_url, output_object, height, "MPS job submitted");
+        tracing::debug!(%job_id, source = redact_url(source_url), output_object, height, "MPS job submitted");
         Ok(job_id)
     }
 
@@ -196,7 +196,7 @@ impl MpsClient {
             .timeout(TIMEOUT)
             .send()
             .await
-            .map_err(|e| MpsError::Network(format!("{action}: {e}")))?;
+            .map_err(|e| MpsError::Network(format!("{action}: {}", e.without_url())))?;
         let status = response.status();
         let text =
             response.text().await.map_err(|e| MpsError::Network(format!("{action}: reading the answer: {e}")))?;

@@ -1,10 +1,11 @@
 //! Bearer `API_TOKEN` on `/api` and the dashboard (constant-time compare). A browser cannot
-//! send a bearer header, so `/login` sets the token in an HttpOnly cookie instead.
+//! send a bearer header, so `/login` sets the token in an HttpOnly cookie instead (`Secure` when
+//! the browser came over https, through a TLS proxy).
 
 use axum::{
     Form,
     extract::{Request, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode, Uri, header},
     middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
 };
@@ -71,11 +72,31 @@ pub struct Login {
     token: String,
 }
 
-pub async fn login(State(app): State<App>, Form(login): Form<Login>) -> Response {
+/// Whether the browser reached us over https. vteacher itself serves plain HTTP, so that is an
+/// https URI (absolute form) or a TLS proxy's word: the first `X-Forwarded-Proto`, or
+/// `Forwarded: proto=https`. The header is trusted from anyone: it can only add `Secure`,
+/// which makes the cookie stricter, never weaker.
+fn over_https(uri: &Uri, headers: &HeaderMap) -> bool {
+    let https = |v: &str| v.trim().trim_matches('"').eq_ignore_ascii_case("https");
+    let first = |name: header::HeaderName| {
+        headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(str::to_owned)
+    };
+    let forwarded = first(header::FORWARDED).is_some_and(|hop| {
+        hop.split(';')
+            .filter_map(|pair| pair.split_once('='))
+            .any(|(k, v)| k.trim().eq_ignore_ascii_case("proto") && https(v))
+    });
+    uri.scheme_str().is_some_and(https)
+        || first(header::HeaderName::from_static("x-forwarded-proto")).is_some_and(|v| https(&v))
+        || forwarded
+}
+
+pub async fn login(State(app): State<App>, uri: Uri, headers: HeaderMap, Form(login): Form<Login>) -> Response {
     let ok = app.settings.api_token.as_deref().is_none_or(|token| matches(token, &login.token));
     if !ok {
         return (StatusCode::UNAUTHORIZED, Html("wrong token; <a href=/login>try again</a>")).into_response();
     }
-    let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", login.token);
+    let secure = if over_https(&uri, &headers) { "; Secure" } else { "" };
+    let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/{secure}", login.token);
     ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
 }

@@ -1,5 +1,5 @@
 //! The web process: vteacher's API under `/api`, the apalis-board dashboard at `/` (its own
-//! API at `/api/v1`), `/metrics` and `/healthz`.
+//! API at `/api/v1`), `/metrics` (behind the token unless `METRICS_PUBLIC`) and `/healthz`.
 
 mod auth;
 mod bookings;
@@ -36,8 +36,14 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
         .nest("/api/v1", dashboard_api.route_layer(middleware::from_fn_with_state(app.clone(), auth::require_token)))
         .fallback_service(ServeUI::new())
         .layer(middleware::from_fn_with_state(app.clone(), auth::require_login));
-    api.route("/healthz", get(health::healthz))
-        .route("/metrics", get(health::metrics))
+    // Behind the token unless METRICS_PUBLIC (a scraper sends it as a bearer token).
+    let mut metrics = Router::new().route("/metrics", get(health::metrics));
+    if !app.settings.metrics_public {
+        metrics = metrics.route_layer(middleware::from_fn_with_state(app.clone(), auth::require_token));
+    }
+    api.merge(metrics)
+        .route("/healthz", get(health::healthz))
+        .route("/storage/", get(storage::empty_key))
         .route("/storage/{*key}", get(storage::serve))
         .route("/login", get(auth::login_form).post(auth::login))
         .with_state(app)

@@ -1,6 +1,7 @@
 //! `GET /storage/{key}`: serves what the ecs workers uploaded, with `Range` (so push hosts
 //! resume), when `STORAGE_PUBLIC_URL` is not set and this web process is the way to it.
-//! Open like a CDN: rendition URLs are handed to push hosts, which send no token.
+//! Open like a CDN: rendition URLs are handed to push hosts, which send no token. A key that is
+//! no object key (`..`, absolute, empty: `tools::storage` checks) answers 400.
 
 use axum::{
     body::Body,
@@ -25,6 +26,11 @@ fn parse_range(headers: &HeaderMap) -> Option<ByteRange> {
     }
 }
 
+/// `/storage/` names no object.
+pub async fn empty_key() -> Response {
+    ApiError::invalid("key", "empty").into_response()
+}
+
 pub async fn serve(State(app): State<App>, Path(key): Path<String>, headers: HeaderMap) -> Response {
     let range = parse_range(&headers);
     let read = match app.storage.read_range(&key, range).await {
@@ -32,6 +38,8 @@ pub async fn serve(State(app): State<App>, Path(key): Path<String>, headers: Hea
         Err(StorageError::NotFound(_)) => {
             return ApiError::not_found(format!("no object {key:?}")).into_response();
         }
+        // The client's mistake (`..`, an absolute or empty key), not ours: a 400, no error log.
+        Err(StorageError::BadKey { reason, .. }) => return ApiError::invalid("key", reason).into_response(),
         Err(StorageError::RangeNotSatisfiable { total_len, .. }) => {
             let unsatisfiable = [(header::CONTENT_RANGE, format!("bytes */{total_len}"))];
             return (StatusCode::RANGE_NOT_SATISFIABLE, unsatisfiable).into_response();

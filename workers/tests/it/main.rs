@@ -9,6 +9,7 @@ mod bridge;
 mod cache;
 mod chaos;
 mod downloads;
+mod exposure;
 mod once;
 mod outages;
 mod processes;

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use redis::Script;
 use serde::Serialize;
 
-use super::{RedisQueue, RedisQueueError};
+use super::{RedisQueue, RedisQueueError, keys::PUSH_CHUNK};
 
 static REDRIVE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/redrive.lua")));
 
@@ -64,12 +64,41 @@ impl<Args> RedisQueue<Args> {
     }
 
     /// Puts dead jobs back on the queue with fresh attempts: the given ids, or the oldest
-    /// `limit`. Returns how many moved.
+    /// `limit` (0: every job dead when the re-drive starts). One script call per chunk of
+    /// `PUSH_CHUNK` ids, each atomic: a job is in the dead set or pending, never in neither.
+    /// Returns how many moved.
     pub async fn redrive(&self, ids: &[String], limit: usize) -> Result<u64, RedisQueueError> {
+        let mut moved = 0;
+        if !ids.is_empty() {
+            for chunk in ids.chunks(PUSH_CHUNK) {
+                moved += self.redrive_chunk(chunk, chunk.len()).await?.1;
+            }
+            return Ok(moved);
+        }
+        // Counted first, so that jobs re-driven and dead again meanwhile are not taken twice.
+        let mut left = match limit {
+            0 => redis::cmd("ZCARD").arg(self.persist.config.key("dead")).query_async(&mut self.conn()).await?,
+            limit => limit,
+        };
+        while left > 0 {
+            let chunk = left.min(PUSH_CHUNK);
+            let (taken, put_back) = self.redrive_chunk(&[], chunk).await?;
+            moved += put_back;
+            left -= taken.min(left);
+            if taken < chunk {
+                break; // the dead set is empty
+            }
+        }
+        Ok(moved)
+    }
+
+    /// One call of `redrive.lua`: the given ids, or the oldest `chunk` dead. Returns (taken out
+    /// of the dead set, put back).
+    async fn redrive_chunk(&self, ids: &[String], chunk: usize) -> Result<(usize, u64), RedisQueueError> {
         let c = &self.persist.config;
         let mut call = REDRIVE.prepare_invoke();
         call.key(c.key("pending")).key(c.key("dead")).key(c.key("signal"));
-        call.arg(c.prefix()).arg(limit);
+        call.arg(c.prefix()).arg(chunk);
         for id in ids {
             call.arg(id);
         }

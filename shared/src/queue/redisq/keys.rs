@@ -47,7 +47,8 @@ pub struct QueueConfig {
 
 /// Bounded work per script call: delayed jobs promoted, expired leases recovered.
 pub const CHORE_LIMIT: usize = 1000;
-/// Jobs per push script call (`unpack` has a limit; this stays far below it).
+/// Jobs per push or re-drive script call: bounded work per call (and `unpack` has a limit,
+/// ~8k values; the scripts also unpack a slice at a time).
 pub const PUSH_CHUNK: usize = 1000;
 /// A per-node queue's idle cap. A fleet has thousands of nodes, each with idle per-node
 /// workers: one look every ten minutes keeps them cheap. Nothing waits for the cap: pushes,

@@ -2,8 +2,11 @@
 //! lease of every job the worker holds, running or fetched and waiting for a slot. It cannot be
 //! apalis's heartbeat: `Persisted` heart-beats only from the worker's poll loop, and skips it
 //! while fetched jobs wait in its buffer, so under a backlog the leases of running jobs lapsed
-//! and other workers ran them again. The task ends once the worker's backend is dropped (it
-//! holds the shared state only weakly).
+//! and other workers ran them again. It keeps renewing through a graceful drain: apalis keeps
+//! the worker's backend until the running jobs have ended and the waiting ones are handed back,
+//! so a drain of any length keeps its leases (`SHUTDOWN_TIMEOUT` needs no bound on Redis). The
+//! task ends once the worker's backend is dropped (it holds the shared state only weakly): a
+//! worker aborted at `SHUTDOWN_TIMEOUT` leaves leases that lapse within two thirds of a lease.
 
 use std::sync::{LazyLock, Weak};
 

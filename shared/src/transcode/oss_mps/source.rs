@@ -1,6 +1,7 @@
 //! Sources on OSS: `https://BUCKET.oss-REGION.aliyuncs.com/OBJECT` ⇄ bucket, location, key.
 
 use super::{MpsError, encode_object_key, percent_decode};
+use crate::domain::redact_url;
 
 /// Where an object lives in OSS. `object` is the key itself (decoded, not URL-encoded).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +23,8 @@ impl OssObject {
 /// `http(s)://BUCKET.oss-REGION[-internal].aliyuncs.com/OBJECT` → its OSS coordinates (the
 /// query, e.g. a signed URL's, is ignored). Anything else is [`MpsError::NotOnOss`].
 pub fn parse_oss_url(source_url: &str) -> Result<OssObject, MpsError> {
-    let not_on_oss = |why: &str| MpsError::NotOnOss(format!("{source_url}: {why}"));
+    // Named without its query: a signed OSS URL carries its credentials there.
+    let not_on_oss = |why: &str| MpsError::NotOnOss(format!("{}: {why}", redact_url(source_url)));
     let url = url::Url::parse(source_url.trim()).map_err(|e| not_on_oss(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(not_on_oss("not an http(s) URL"));

@@ -4,7 +4,9 @@
 mod harness;
 
 mod child;
+mod chunks;
 mod commands;
+mod drain;
 mod idle;
 mod leases;
 mod ours;

@@ -6,6 +6,13 @@
 -- ARGV[1] key prefix, ARGV[2] worker, ARGV[3] now (ms), ARGV[4] retention (ms)
 -- ARGV[5..] groups of 5: id, outcome (done|retry|dead|back), attempts, retry_at (ms), error
 -- Returns the number settled.
+-- `unpack` fails above ~8k values: a command over a list goes a slice at a time (an even
+-- slice, so score/member pairs stay whole).
+local function each_slice(cmd, key, list)
+  for i = 1, #list, 1000 do
+    redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
+  end
+end
 local prefix, worker, now, retention = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local settled, back, retries = 0, {}, 0
 for i = 5, #ARGV, 5 do
@@ -32,7 +39,7 @@ for i = 5, #ARGV, 5 do
   end
 end
 if #back > 0 then
-  redis.call("LPUSH", KEYS[1], unpack(back))
+  each_slice("LPUSH", KEYS[1], back)
 end
 if #back > 0 or retries > 0 then
   redis.call("LPUSH", KEYS[6], 1)

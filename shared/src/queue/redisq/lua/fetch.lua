@@ -10,22 +10,29 @@
 -- Returns {recovered, first delayed (ms), first lease deadline (ms), id1, payload1, attempts1,
 -- max1, id2, ...}; the two times are nil when there is none, or when jobs were taken (a worker
 -- that took jobs looks again anyway).
+-- `unpack` fails above ~8k values: a command over a list goes a slice at a time (an even
+-- slice, so score/member pairs stay whole).
+local function each_slice(cmd, key, list)
+  for i = 1, #list, 1000 do
+    redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
+  end
+end
 local prefix, now, deadline = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local batch, worker, limit, tell = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7] == "1"
 
 -- Due retries and scheduled jobs, every time: their delay is what the job asked for.
 local due = redis.call("ZRANGEBYSCORE", KEYS[3], "-inf", now, "LIMIT", 0, 1000)
 if #due > 0 then
-  redis.call("ZREM", KEYS[3], unpack(due))
-  redis.call("RPUSH", KEYS[1], unpack(due))
+  each_slice("ZREM", KEYS[3], due)
+  each_slice("RPUSH", KEYS[1], due)
 end
 -- Expired leases, at most once a second per worker (limit 0 otherwise).
 local expired = {}
 if limit > 0 then
   expired = redis.call("ZRANGEBYSCORE", KEYS[2], "-inf", now, "LIMIT", 0, limit)
   if #expired > 0 then
-    redis.call("ZREM", KEYS[2], unpack(expired))
-    redis.call("LPUSH", KEYS[1], unpack(expired))
+    each_slice("ZREM", KEYS[2], expired)
+    each_slice("LPUSH", KEYS[1], expired)
   end
   redis.call("ZADD", KEYS[5], now, worker)
 end
@@ -53,7 +60,7 @@ end
 -- Leases taken where there were none: another idle worker should learn of them (it recovers
 -- them if this worker dies).
 local first = tell and redis.call("ZCARD", KEYS[2]) == 0
-redis.call("ZADD", KEYS[2], unpack(leases))
+each_slice("ZADD", KEYS[2], leases)
 -- More is waiting: wake another idle worker.
 if first or (#ids == batch and redis.call("LLEN", KEYS[1]) > 0) then
   redis.call("LPUSH", KEYS[4], 1)

@@ -4,6 +4,13 @@
 -- ARGV[1] key prefix ("{queue}"), ARGV[2] queue name, ARGV[3] now (ms), ARGV[4] idempotency ttl (ms)
 -- ARGV[5..] groups of 5: id, payload, max_attempts, run_at (ms), idempotency key ("" for none)
 -- Returns the number of jobs pushed (a job whose idempotency key is taken is skipped).
+-- `unpack` fails above ~8k values: a command over a list goes a slice at a time (an even
+-- slice, so score/member pairs stay whole).
+local function each_slice(cmd, key, list)
+  for i = 1, #list, 1000 do
+    redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
+  end
+end
 local prefix, now, ttl = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
 local pushed, due, delayed = 0, {}, 0
 for i = 5, #ARGV, 5 do
@@ -26,7 +33,7 @@ for i = 5, #ARGV, 5 do
   end
 end
 if #due > 0 then
-  redis.call("RPUSH", KEYS[1], unpack(due))
+  each_slice("RPUSH", KEYS[1], due)
 end
 if #due > 0 or delayed > 0 then
   redis.call("LPUSH", KEYS[3], 1)
