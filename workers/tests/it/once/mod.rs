@@ -4,4 +4,5 @@
 
 mod duplicates;
 mod give_up;
+mod lost;
 mod repair;
