@@ -11,35 +11,83 @@ use super::store;
 use crate::{
     db::{Database, bookings, now_ms},
     directory::{Directory, is_live},
-    domain::{Booking, BookingState, ClassId, Effect},
+    domain::{Booking, BookingState, ClassId, DownloadOrder, Effect},
 };
 
-/// A booking still undecided after this long has lost its job (deciding takes milliseconds).
-pub const LOST_AFTER_MS: i64 = 5 * 60 * 1000;
+/// Work untouched for this many sweeps has lost its job (deciding takes milliseconds; a
+/// download reports its progress every few seconds): 5 minutes at the default 30 s.
+pub const LOST_AFTER_SWEEPS: u32 = 10;
 /// Bookings handled per sweep and kind.
 const PER_SWEEP: u64 = 500;
 
 /// A decision again for every booking that has waited too long for it.
-pub async fn lost_decisions(db: &Database) -> Result<Vec<Effect>, DbErr> {
+pub async fn lost_decisions(db: &Database, lost_after: Duration) -> Result<Vec<Effect>, DbErr> {
     let stale = bookings::Entity::find()
         .filter(bookings::Column::State.eq(BookingState::Queued))
         .filter(bookings::Column::Node.is_null());
-    Ok(stale_ids(db, stale).await?.into_iter().map(Effect::Book).collect())
+    Ok(stale_rows(db, stale, lost_after).await?.iter().filter_map(class_id).map(Effect::Book).collect())
 }
 
 /// The result again for every settled booking whose result was never sent (a crash between
 /// settling it and queueing its result).
-pub async fn unsent_results(db: &Database) -> Result<Vec<Effect>, DbErr> {
+pub async fn unsent_results(db: &Database, lost_after: Duration) -> Result<Vec<Effect>, DbErr> {
     let stale = bookings::Entity::find()
         .filter(bookings::Column::State.is_in(BookingState::SETTLED))
         .filter(bookings::Column::NotifiedAt.is_null());
-    Ok(stale_ids(db, stale).await?.into_iter().map(Effect::Notify).collect())
+    Ok(stale_rows(db, stale, lost_after).await?.iter().filter_map(class_id).map(Effect::Notify).collect())
 }
 
-/// The bookings `select` finds untouched for `LOST_AFTER_MS`.
-async fn stale_ids(db: &Database, select: sea_orm::Select<bookings::Entity>) -> Result<Vec<ClassId>, DbErr> {
-    let stale = select.filter(bookings::Column::UpdatedAt.lt(now_ms() - LOST_AFTER_MS)).all(&db.conn).await?;
-    Ok(stale.iter().filter_map(|b| b.class_id.parse::<ClassId>().ok()).collect())
+/// Its download again for every booking `downloading` that has heard nothing from its node for
+/// `lost_after` (no progress, no result): its job was lost (a Redis that lost its data). The
+/// node takes a repeated order as the same class's: it downloads once. Each is touched, so it
+/// is sent again at most once per `lost_after`.
+pub async fn lost_downloads(db: &Database, directory: &Directory, lost_after: Duration) -> Result<Vec<Effect>, DbErr> {
+    let stale = bookings::Entity::find()
+        .filter(bookings::Column::State.eq(BookingState::Downloading))
+        .filter(bookings::Column::Node.is_not_null());
+    let mut effects = Vec::new();
+    for row in stale_rows(db, stale, lost_after).await? {
+        if directory
+            .progress(&row.class_id)
+            .await
+            .is_some_and(|p| now_ms() - p.updated_at < lost_after.as_millis() as i64)
+        {
+            continue;
+        }
+        let Some(download) = order_of(&row) else { continue };
+        let touched = store::transition(&db.conn, &download.1.class_id, &[BookingState::Downloading], |_| {}).await?;
+        if touched {
+            tracing::warn!(class_id = %download.1.class_id, node = %download.0, "download heard nothing of: sent again");
+            effects.push(Effect::Download { node: download.0, order: download.1 });
+        }
+    }
+    Ok(effects)
+}
+
+/// The node and download order of a placed booking, from its row.
+fn order_of(row: &bookings::Model) -> Option<(crate::domain::NodeId, DownloadOrder)> {
+    let booking = Booking::from_value(row.message.clone()).ok()?;
+    let order = DownloadOrder {
+        class_id: booking.class_id.clone(),
+        url: row.source_url.as_deref()?.parse().ok()?,
+        key: super::dispatch::video_key(&booking),
+        class_start_at: booking.class_start_at,
+    };
+    Some((row.node.as_deref()?.parse().ok()?, order))
+}
+
+fn class_id(row: &bookings::Model) -> Option<ClassId> {
+    row.class_id.parse().ok()
+}
+
+/// The bookings `select` finds untouched for `lost_after`.
+async fn stale_rows(
+    db: &Database,
+    select: sea_orm::Select<bookings::Entity>,
+    lost_after: Duration,
+) -> Result<Vec<bookings::Model>, DbErr> {
+    let before = now_ms() - lost_after.as_millis() as i64;
+    select.filter(bookings::Column::UpdatedAt.lt(before)).limit(PER_SWEEP).all(&db.conn).await
 }
 
 /// Classes past their `class_end_at` that have not ended yet (the automatic end, 自动下课).

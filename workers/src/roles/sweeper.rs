@@ -23,7 +23,13 @@ pub async fn sweep_once(app: &App) {
         Ok(count) => tracing::warn!(count, "transcodes past their deadline moved on"),
         Err(err) => tracing::warn!(%err, "sweeper: could not enforce transcode deadlines"),
     }
-    match requeue(app, sweep::unsent_results(&app.db).await).await {
+    let lost_after = app.settings.sweep_interval.0 * sweep::LOST_AFTER_SWEEPS;
+    match requeue(app, sweep::lost_downloads(&app.db, &app.directory, lost_after).await).await {
+        Ok(0) => {}
+        Ok(count) => tracing::warn!(count, "downloads their node never heard of sent again"),
+        Err(err) => tracing::warn!(%err, "sweeper: could not look for lost downloads"),
+    }
+    match requeue(app, sweep::unsent_results(&app.db, lost_after).await).await {
         Ok(0) => {}
         Ok(count) => tracing::warn!(count, "re-queued booking results that were never sent"),
         Err(err) => tracing::warn!(%err, "sweeper: could not look for unsent results"),
@@ -46,7 +52,7 @@ pub async fn sweep_once(app: &App) {
         }
         Err(err) => tracing::warn!(%err, "sweeper: could not drain the outbox"),
     }
-    match requeue(app, sweep::lost_decisions(&app.db).await).await {
+    match requeue(app, sweep::lost_decisions(&app.db, lost_after).await).await {
         Ok(0) => {}
         Ok(count) => tracing::warn!(count, "re-queued bookings whose job was lost"),
         Err(err) => tracing::warn!(%err, "sweeper: could not look for lost bookings"),
