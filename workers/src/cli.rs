@@ -157,4 +157,21 @@ pub enum Bench {
         #[arg(long, default_value_t = 60)]
         seconds: u64,
     },
+    /// The push host's cache: the eviction decision's p50/p99 at 1k–100k videos on SQLite and
+    /// PostgreSQL against a naive SUM + unindexed sort, and the start-up scan against `find`.
+    Cache {
+        /// Videos in the index, one run each.
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
+        videos: Vec<u64>,
+        /// Decisions timed per index (after 20 untimed).
+        #[arg(long, default_value_t = 2000)]
+        decisions: usize,
+        /// The PostgreSQL server; the bench creates a database of its own there and drops it.
+        /// Unreachable: PostgreSQL is skipped.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+        postgres: String,
+        /// Files in the VIDEO_ROOT the start-up scan reads.
+        #[arg(long, default_value_t = 100_000)]
+        files: u64,
+    },
 }

@@ -16,6 +16,9 @@ pub mod scan;
 pub mod store;
 mod watch;
 
+#[cfg(test)]
+mod model_tests;
+
 use std::path::Path;
 
 use sea_orm::DbErr;

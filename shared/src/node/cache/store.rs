@@ -5,7 +5,7 @@
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    sea_query::{Alias, Expr, ExprTrait, OnConflict},
 };
 
 use super::evict::{Candidate, Totals};
@@ -85,20 +85,28 @@ pub async fn add(conn: &impl ConnectionTrait, node: &str, d: Delta) -> Result<()
     if d == Delta::default() {
         return Ok(());
     }
+    // One upsert: the node's first change (a claim on a fresh index) creates the row, rather
+    // than updating nothing and losing the change.
     use cache_totals::Column as C;
-    let plus = |col: C, by: i64| (col, Expr::col(col).add(by));
-    let mut update = cache_totals::Entity::update_many();
-    for (col, expr) in [
-        plus(C::UsedBytes, d.used_bytes),
-        plus(C::VideoCount, d.video_count),
-        plus(C::ReservedBytes, d.reserved_bytes),
-        plus(C::ReservedCount, d.reserved_count),
-        plus(C::ReferencedBytes, d.referenced_bytes),
-        plus(C::Evictions, d.evictions),
-    ] {
-        update = update.col_expr(col, expr);
-    }
-    update.col_expr(C::UpdatedAt, Expr::value(now_ms())).filter(C::Node.eq(node)).exec(conn).await?;
+    let row = cache_totals::ActiveModel {
+        node: Set(node.to_owned()),
+        used_bytes: Set(d.used_bytes),
+        video_count: Set(d.video_count),
+        reserved_bytes: Set(d.reserved_bytes),
+        reserved_count: Set(d.reserved_count),
+        referenced_bytes: Set(d.referenced_bytes),
+        evictions: Set(d.evictions),
+        updated_at: Set(now_ms()),
+    };
+    let plus = |col: C| (col, Expr::col((cache_totals::Entity, col)).add(Expr::col((Alias::new("excluded"), col))));
+    let mut on_conflict = OnConflict::column(C::Node);
+    on_conflict
+        .values(
+            [C::UsedBytes, C::VideoCount, C::ReservedBytes, C::ReservedCount, C::ReferencedBytes, C::Evictions]
+                .map(plus),
+        )
+        .update_column(C::UpdatedAt);
+    cache_totals::Entity::insert(row).on_conflict(on_conflict).exec_without_returning(conn).await?;
     Ok(())
 }
 

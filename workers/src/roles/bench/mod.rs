@@ -1,6 +1,9 @@
 //! `vteacher bench …`: each benchmark measures its baseline in the same run and reports the
 //! ratio against it.
 
+mod cache;
+mod cache_index;
+mod cache_scan;
 mod download;
 mod idle;
 mod own_redis;
@@ -27,6 +30,7 @@ pub async fn run(_settings: Settings, which: Bench) -> anyhow::Result<()> {
             queue::run(backlog, &concurrency, min_batch, small_backlog, split).await
         }
         Bench::Idle { workers, seconds } => idle::run(workers, seconds).await,
+        Bench::Cache { videos, decisions, postgres, files } => cache::run(&videos, decisions, &postgres, files).await,
     }
 }
 
