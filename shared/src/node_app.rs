@@ -12,7 +12,7 @@ use crate::{
     config::{ConfigError, Settings},
     db::{Database, DbError, now_ms},
     directory::Directory,
-    node::{NodeServices, status::Gauges},
+    node::{NodeServices, bandwidth::Bandwidth, status::Gauges},
     queue::Queues,
 };
 
@@ -72,6 +72,7 @@ impl NodeApp {
             }
         };
         let node = NodeServices {
+            bandwidth: Bandwidth::new(settings.node_bandwidth),
             settings,
             cache,
             http: http_client()?,

@@ -114,6 +114,16 @@ pub enum Bench {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// NODE_BANDWIDTH: three downloads at once from the local file server against the node's
+    /// cap (the aggregate rate as a ratio to it), and which class finishes first.
+    Bandwidth {
+        /// The node's cap, in wget units.
+        #[arg(long, default_value = "2m")]
+        cap: String,
+        /// How long the three together should take at the cap (≥ 5 s for the ±2% goal).
+        #[arg(long, default_value_t = 8)]
+        seconds: u64,
+    },
     /// The whole ecs transcode (download, ffmpeg, checks, upload) vs the bare ffmpeg command.
     Transcode {
         /// Length of the generated 1280x720 source, in seconds.
@@ -135,9 +145,9 @@ pub enum Bench {
         /// The worker's concurrency, one run per value.
         #[arg(long, value_delimiter = ',', default_value = "1,10,50")]
         concurrency: Vec<usize>,
-        /// The smallest fetch batch of our worker (the product fetches `concurrency`); ours also
-        /// runs with batch = max(concurrency, this). 0: only as the product does.
-        #[arg(long, default_value_t = 100)]
+        /// An experiment: ours also runs with this batch and no fetch ahead, where it is above
+        /// the concurrency (the product's two ways always run). 0: no.
+        #[arg(long, default_value_t = 0)]
         min_batch: usize,
         /// apalis-redis 1.0.0 stops above ~8k jobs: it and ours also drain this smaller backlog
         /// for a ratio (0: no).

@@ -24,6 +24,7 @@ pub struct BookingJob {
 
 impl Job for BookingJob {
     const QUEUE: &'static str = "booking";
+    const FETCH_AHEAD: bool = true;
     type Context = App;
 
     fn concurrency(_settings: &Settings) -> usize {

@@ -19,6 +19,7 @@ pub struct ClassEndJob {
 
 impl Job for ClassEndJob {
     const QUEUE: &'static str = "class-end";
+    const FETCH_AHEAD: bool = true;
     const KIND: QueueKind = QueueKind::PerNode;
     type Context = NodeApp;
 

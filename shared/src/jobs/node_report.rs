@@ -17,6 +17,7 @@ pub struct NodeReportJob(pub NodeReport);
 
 impl Job for NodeReportJob {
     const QUEUE: &'static str = "node-report";
+    const FETCH_AHEAD: bool = true;
     type Context = App;
 
     fn concurrency(_settings: &Settings) -> usize {

@@ -29,6 +29,7 @@ impl From<&TranscodeResult> for TranscodeResultJob {
 
 impl Job for TranscodeResultJob {
     const QUEUE: &'static str = "transcode-result";
+    const FETCH_AHEAD: bool = true;
     type Context = App;
 
     fn concurrency(_settings: &Settings) -> usize {

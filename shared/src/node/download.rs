@@ -11,7 +11,7 @@ use futures::{StreamExt, future::BoxFuture};
 use reqwest::{StatusCode, header};
 use tokio_util::sync::CancellationToken;
 
-use super::{part::PartFile, throttle::Throttle};
+use super::{bandwidth::Share, part::PartFile, throttle::Throttle};
 use crate::{
     config::Rate,
     domain::{Retryable, SourceUrl},
@@ -97,6 +97,8 @@ pub struct Downloader<'a> {
     pub rate: Rate,
     pub cancel: &'a CancellationToken,
     pub watch: Option<&'a dyn Watch>,
+    /// The node-wide budget (`NODE_BANDWIDTH`) and this download's place in it.
+    pub share: Option<Share<'a>>,
 }
 
 impl Downloader<'_> {
@@ -185,6 +187,9 @@ impl Downloader<'_> {
                 Some(Ok(chunk)) => {
                     part.write(&chunk).await?;
                     throttle.take(chunk.len()).await;
+                    if let Some(share) = self.share {
+                        share.bandwidth.take(share.priority, chunk.len()).await;
+                    }
                     if let Some(watch) = self.watch
                         && let Err(stop) = watch.progress(part.len(), total).await
                     {

@@ -2,6 +2,7 @@
 //! (rate-limited, resumable), what it publishes about itself (`status`), and the pure choice of
 //! which push host takes a booking (`placement`, used by the central side).
 
+pub mod bandwidth;
 pub mod cache;
 pub mod download;
 mod part;

@@ -18,6 +18,8 @@ pub struct NodeServices {
     pub started_at: i64,
     /// Counts published with each heartbeat.
     pub gauges: super::status::Gauges,
+    /// `NODE_BANDWIDTH`, shared by this process's downloads.
+    pub bandwidth: super::bandwidth::Bandwidth,
 }
 
 impl NodeServices {

@@ -82,6 +82,12 @@ pub trait Job: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'sta
     /// How many of these one worker runs at once.
     fn concurrency(settings: &Settings) -> usize;
 
+    /// A queue of short jobs fetches ahead on Redis: `FETCH_AHEAD_JOBS` more than it runs, and
+    /// its next batch while one runs (the leases of jobs waiting for a slot are renewed like
+    /// the running ones'). A queue of long jobs holds no more than it runs, so that an idle
+    /// worker elsewhere takes the rest.
+    const FETCH_AHEAD: bool = false;
+
     /// Does the work. Idempotent: a second run, or a run after a crash at any line, ends in
     /// the same state. Enqueues only after the state it depends on has committed.
     fn run(&self, ctx: &Self::Context) -> impl Future<Output = Result<(), JobError>> + Send;

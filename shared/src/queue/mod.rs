@@ -13,4 +13,4 @@ mod worker;
 pub use backend::{QueueError, Queues};
 pub use job::{Job, JobError, QueueKind, queue_name};
 pub use runner::backoff;
-pub use worker::{Workers, WorkersError};
+pub use worker::{FETCH_AHEAD_JOBS, Workers, WorkersError, fetch_batch};

@@ -20,6 +20,13 @@ use crate::domain::NodeId;
 
 /// How often an idle SQLite worker asks for work (Redis workers wait on a signal instead).
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// Jobs a fetch-ahead worker (`Job::FETCH_AHEAD`) takes beyond its concurrency.
+pub const FETCH_AHEAD_JOBS: usize = 100;
+
+/// The batch a Redis worker fetches: its concurrency, and more for a queue of short jobs.
+pub fn fetch_batch(concurrency: usize, fetch_ahead: bool) -> usize {
+    if fetch_ahead { concurrency + FETCH_AHEAD_JOBS } else { concurrency }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkersError {
@@ -78,7 +85,8 @@ impl Workers {
         }
         match &queues.backend {
             Backend::Redis { conn, client } => {
-                let storage = queues.redis_queue::<J>(conn, &queue, concurrency);
+                let batch = fetch_batch(concurrency, J::FETCH_AHEAD);
+                let storage = queues.redis_queue::<J>(conn, &queue, batch).prefetching(J::FETCH_AHEAD);
                 let wake = storage.wake_stream(client.clone());
                 spawn_on!(storage.poll_with_stream(wake))
             }

@@ -19,7 +19,7 @@ use super::{
 use crate::{
     db::cache_refs,
     domain::{ClassId, DownloadOrder, RefState},
-    node::{DownloadError, Downloaded, Downloader, NodeServices},
+    node::{DownloadError, Downloaded, Downloader, NodeServices, bandwidth::Share},
 };
 
 /// How often a class waiting for another's download looks again.
@@ -79,6 +79,7 @@ pub async fn put_on_disk(node: &NodeServices, order: &DownloadOrder) -> Result<P
         rate: node.settings.download_rate,
         cancel: &node.shutdown,
         watch: Some(&watcher),
+        share: Some(Share { bandwidth: &node.bandwidth, priority: order.class_start_at.unwrap_or(Share::UNDATED) }),
     };
     let fetched = downloader.fetch(&order.url, &dest).await;
     let evicted = watcher.evicted();
@@ -113,7 +114,7 @@ async fn take_turn(node: &NodeServices, order: &DownloadOrder, path: &str) -> Re
         }
         RefState::Pending => match claim::claim(&txn, node.id(), path, &order.key).await? {
             Seen::Ready(video) => {
-                refs::attach(&txn, &video, &[order.class_id.clone()]).await?;
+                refs::attach(&txn, &video, std::slice::from_ref(&order.class_id)).await?;
                 Turn::Done(ready(order, path, video.size_bytes.max(0) as u64))
             }
             Seen::Claimed(claim) => Turn::Claimed(claim),

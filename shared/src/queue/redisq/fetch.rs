@@ -2,7 +2,9 @@
 //! it takes none, when something in the queue next becomes due. A fetch nothing asked for
 //! (apalis fetches whenever the worker is polled, e.g. after each heartbeat) makes no call: not
 //! woken by a signal, a due time or the idle cap (`wake.rs`), the last fetch took no job, and
-//! nothing is due yet.
+//! nothing is due yet. A queue of short jobs (`QueueConfig::prefetch`) fetches its next batch
+//! while the one before runs, so that Redis works while the worker does: apalis's `Persisted`
+//! otherwise fetches only once its buffer is empty and the acknowledgements are written.
 
 use std::sync::{LazyLock, atomic::Ordering};
 
@@ -26,20 +28,47 @@ const CHORES_EVERY: u64 = 1000;
 
 impl RedisPersistence {
     pub(super) async fn next_batch(&mut self, worker: &WorkerContext) -> Result<Vec<Task<Vec<u8>>>, RedisQueueError> {
+        if let Some(ahead) = self.state.take_ahead() {
+            let jobs = ahead.await.map_err(|e| RedisQueueError::Ahead(e.to_string()))??;
+            if !jobs.is_empty() {
+                self.fetch_ahead(worker, jobs.len());
+                return Ok(jobs);
+            }
+        }
         loop {
             if !self.state.should_fetch(now_ms()) {
                 return Ok(Vec::new());
             }
-            let jobs = self.fetch(worker).await?;
+            let jobs = self.fetch(worker.name()).await?;
             // Woken while the call was under way (by a push after the script ran, say): the
             // wake-up has been spent, so look again now.
             if !jobs.is_empty() || !self.state.is_asked() {
+                self.fetch_ahead(worker, jobs.len());
                 return Ok(jobs);
             }
         }
     }
 
-    async fn fetch(&mut self, worker: &WorkerContext) -> Result<Vec<Task<Vec<u8>>>, RedisQueueError> {
+    /// After a full batch, the next is fetched at once on a task of its own; the jobs it takes
+    /// are held (their leases renewed) from then on, and handed back if the worker stops first.
+    fn fetch_ahead(&self, worker: &WorkerContext, got: usize) {
+        if !self.config.prefetch || got < self.config.batch {
+            return;
+        }
+        let (mut persistence, name) = (self.clone(), worker.name().to_owned());
+        self.state.set_ahead(tokio::spawn(async move { persistence.fetch(&name).await }));
+    }
+
+    /// Jobs fetched ahead and never handed to the worker (it stopped): back to the queue.
+    pub(super) async fn hand_back_ahead(&mut self, worker: &str) -> Result<(), RedisQueueError> {
+        let Some(ahead) = self.state.take_ahead() else { return Ok(()) };
+        let jobs = ahead.await.map_err(|e| RedisQueueError::Ahead(e.to_string()))??;
+        let runs =
+            jobs.iter().filter_map(|t| t.task_id().map(|id| (id.to_string(), "back", 0, 0, String::new()))).collect();
+        self.settle(worker, runs).await
+    }
+
+    async fn fetch(&mut self, worker: &str) -> Result<Vec<Task<Vec<u8>>>, RedisQueueError> {
         let c = &self.config;
         let mut call = FETCH.prepare_invoke();
         for key in ["pending", "inflight", "delayed", "signal", "workers"] {
@@ -51,7 +80,7 @@ impl RedisPersistence {
             self.state.chores_at.store(now, Ordering::Relaxed);
         }
         let limit = if chores_due { CHORE_LIMIT } else { 0 };
-        call.arg(c.prefix()).arg(now).arg(self.deadline()).arg(c.batch).arg(worker.name()).arg(limit);
+        call.arg(c.prefix()).arg(now).arg(self.deadline()).arg(c.batch).arg(worker).arg(limit);
         // Idle workers that look only every few minutes must be told of a new lease to watch;
         // a shared queue's look every few seconds anyway.
         call.arg(u8::from(c.idle_cap() > c.renew_every()));

@@ -43,6 +43,8 @@ pub struct QueueConfig {
     /// The longest an idle worker waits before it looks anyway, also apalis's heartbeat
     /// interval; `None` for a shared queue's (`idle_cap`). Set by `of_kind`.
     pub idle_cap: Option<Duration>,
+    /// Fetch the next batch while this one runs (a queue of short jobs: `Job::FETCH_AHEAD`).
+    pub prefetch: bool,
 }
 
 /// Bounded work per script call: delayed jobs promoted, expired leases recovered.
@@ -66,6 +68,7 @@ impl QueueConfig {
             backoff: Duration::from_secs(2),
             retention: Duration::from_secs(24 * 3600),
             idle_cap: None,
+            prefetch: false,
         }
     }
 

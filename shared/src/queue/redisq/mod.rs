@@ -50,6 +50,8 @@ pub enum RedisQueueError {
     Parse(#[from] redis::ParsingError),
     #[error("unexpected reply from the {0} script")]
     BadReply(String),
+    #[error("the fetch made ahead did not finish: {0}")]
+    Ahead(String),
 }
 
 /// One queue, as an apalis backend and task sink.
@@ -78,6 +80,12 @@ impl<Args> RedisQueue<Args> {
     pub fn new(conn: ConnectionManager, config: QueueConfig) -> Self {
         let persistence = RedisPersistence { conn, config, state: Arc::default() };
         Self { persist: Persisted::new(persistence), codec: JsonCodec::default(), cleanup: None, job: PhantomData }
+    }
+
+    /// Fetches the next batch while one runs (`QueueConfig::prefetch`).
+    pub fn prefetching(mut self, on: bool) -> Self {
+        self.persist.config.prefetch = on;
+        self
     }
 
     pub fn queue_config(&self) -> &QueueConfig {
@@ -120,8 +128,10 @@ impl<Args> Backend for RedisQueue<Args> {
         if self.cleanup.is_none() {
             ready!(self.persist.poll_close(cx, worker))?;
             let (mut conn, workers, name) = (self.conn(), self.persist.config.key("workers"), worker.name().to_owned());
+            let mut persistence = (*self.persist).clone();
             self.cleanup = Some(
                 async move {
+                    persistence.hand_back_ahead(&name).await?;
                     redis::cmd("ZREM").arg(workers).arg(name).query_async::<()>(&mut conn).await?;
                     Ok(())
                 }

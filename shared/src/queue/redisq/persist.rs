@@ -43,9 +43,9 @@ impl RedisPersistence {
         now_ms() + self.config.lease_ahead().as_millis() as u64
     }
 
-    async fn settle(
+    pub(super) async fn settle(
         &mut self,
-        worker: &WorkerContext,
+        worker: &str,
         runs: Vec<(String, &'static str, u32, u64, String)>,
     ) -> Result<(), RedisQueueError> {
         if runs.is_empty() {
@@ -56,7 +56,7 @@ impl RedisPersistence {
         for key in ["pending", "inflight", "delayed", "done", "dead", "signal"] {
             call.key(c.key(key));
         }
-        call.arg(c.prefix()).arg(worker.name()).arg(now_ms()).arg(c.retention.as_millis() as u64);
+        call.arg(c.prefix()).arg(worker).arg(now_ms()).arg(c.retention.as_millis() as u64);
         for (id, outcome, attempts, retry_at, error) in &runs {
             call.arg(id).arg(*outcome).arg(attempts).arg(retry_at).arg(error);
         }
@@ -126,7 +126,7 @@ impl Persistence for RedisPersistence {
         let runs: Vec<_> =
             tasks.iter().filter_map(|t| t.task_id().map(|id| (id.to_string(), "back", 0, 0, String::new()))).collect();
         let count = runs.len() as u64;
-        self.settle(worker, runs).await?;
+        self.settle(worker.name(), runs).await?;
         Ok(count)
     }
 
@@ -147,7 +147,7 @@ impl Persistence for RedisPersistence {
                 (result.task_id.to_string(), outcome, result.attempt as u32, retry_at, error)
             })
             .collect();
-        self.settle(worker, runs).await
+        self.settle(worker.name(), runs).await
     }
 
     async fn push_tasks(&mut self, tasks: Vec<Task<Vec<u8>>>) -> Result<(), RedisQueueError> {

@@ -9,7 +9,13 @@ use std::{
     },
 };
 
-use tokio::sync::Notify;
+use apalis_core::task::Task;
+use tokio::{sync::Notify, task::JoinHandle};
+
+use super::RedisQueueError;
+
+/// A fetch made ahead, while the batch before it runs.
+pub(super) type Ahead = JoinHandle<Result<Vec<Task<Vec<u8>>>, RedisQueueError>>;
 
 /// `next_due` when nothing in the queue is due at any time.
 const NEVER: u64 = u64::MAX;
@@ -32,6 +38,8 @@ pub(super) struct WorkerState {
     had_jobs: AtomicBool,
     /// `next_due` changed: the wake-up stream re-arms its timer.
     pub due_changed: Notify,
+    /// The next batch, fetched while this one runs (`QueueConfig::prefetch`).
+    ahead: Mutex<Option<Ahead>>,
 }
 
 impl Default for WorkerState {
@@ -44,6 +52,7 @@ impl Default for WorkerState {
             asked: AtomicBool::new(true),
             had_jobs: AtomicBool::new(false),
             due_changed: Notify::new(),
+            ahead: Mutex::default(),
         }
     }
 }
@@ -56,6 +65,14 @@ impl WorkerState {
     /// True the first time only: the caller starts the renewer.
     pub fn start_renewer(&self) -> bool {
         !self.renewer.swap(true, Ordering::SeqCst)
+    }
+
+    pub fn set_ahead(&self, fetch: Ahead) {
+        *self.ahead.lock().unwrap_or_else(|e| e.into_inner()) = Some(fetch);
+    }
+
+    pub fn take_ahead(&self) -> Option<Ahead> {
+        self.ahead.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
     pub fn ask(&self) {

@@ -1,6 +1,7 @@
 //! `vteacher bench …`: each benchmark measures its baseline in the same run and reports the
 //! ratio against it.
 
+mod bandwidth;
 mod cache;
 mod cache_index;
 mod cache_scan;
@@ -25,6 +26,7 @@ use crate::cli::Bench;
 pub async fn run(_settings: Settings, which: Bench) -> anyhow::Result<()> {
     match which {
         Bench::Download { rate, seconds, size_mib, runs } => download::run(&rate, seconds, size_mib, runs).await,
+        Bench::Bandwidth { cap, seconds } => bandwidth::run(&cap, seconds).await,
         Bench::Transcode { seconds, runs, height } => transcode::run(seconds, runs, &height).await,
         Bench::Queue { backlog, concurrency, min_batch, small_backlog, split } => {
             queue::run(backlog, &concurrency, min_batch, small_backlog, split).await

@@ -20,7 +20,10 @@ use apalis_core::{
     task::data::Data,
     worker::{builder::WorkerBuilder, context::WorkerContext},
 };
-use shared::queue::redisq::{QueueConfig, RedisQueue};
+use shared::queue::{
+    FETCH_AHEAD_JOBS, fetch_batch,
+    redisq::{QueueConfig, RedisQueue},
+};
 use tokio::{sync::Notify, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
@@ -142,17 +145,31 @@ where
     }
 }
 
+/// How our worker fetches.
+#[derive(Clone, Copy)]
+enum Fetching {
+    /// As the product does for a queue of short jobs (`Job::FETCH_AHEAD`): a batch of
+    /// c + FETCH_AHEAD_JOBS, the next fetched while one runs.
+    Ahead,
+    /// `batch` jobs at a time, nothing fetched while they run (a queue of long jobs: batch = c).
+    Batch(usize),
+}
+
 /// vteacher's queue: `workers` apalis workers in this process (1 but for the `--split`
-/// experiment) sharing `concurrency`, each fetching `batch` jobs at a time.
+/// experiment) sharing `concurrency`.
 async fn ours(
     redis: &mut OwnRedis,
     backlog: u64,
     concurrency: usize,
-    batch: usize,
+    fetching: Fetching,
     workers: usize,
 ) -> anyhow::Result<Run> {
     redis.flush().await?;
-    let config = QueueConfig { batch, ..QueueConfig::new("bench", "bench:queues") };
+    let (batch, prefetch) = match fetching {
+        Fetching::Ahead => (fetch_batch(concurrency, true), true),
+        Fetching::Batch(batch) => (batch, false),
+    };
+    let config = QueueConfig { batch, prefetch, ..QueueConfig::new("bench", "bench:queues") };
     let mut queue = RedisQueue::<u64>::new(redis.manager().await?, config);
     queue.push_bulk((0..backlog).collect()).await.map_err(|e| anyhow!("pushing the backlog: {e}"))?;
     let progress = Progress::new(backlog);
@@ -177,9 +194,10 @@ async fn ours(
         drain(&progress, backlog, &mut handle, started, || async move { Ok(queue_ref.counts().await?.done) }).await;
     let usage = window.finish(redis).await?;
     finish(stop, handle).await;
-    let who = match (workers, batch == concurrency / workers) {
-        (1, true) => "ours, batch = c (as the product)".to_owned(),
-        (1, false) => format!("ours, batch = max(c, {batch})"),
+    let who = match (workers, fetching) {
+        (1, Fetching::Ahead) => format!("ours, short jobs (product: batch c+{FETCH_AHEAD_JOBS}, fetch ahead)"),
+        (1, Fetching::Batch(b)) if b == concurrency => "ours, long jobs (product: batch = c)".to_owned(),
+        (1, Fetching::Batch(b)) => format!("ours, batch = {b}, no fetch ahead"),
         (n, _) => format!("ours, {n} workers × c/{n}, batch = c/{n}"),
     };
     Ok(Run { who, backlog, concurrency, outcome, usage })
@@ -215,12 +233,13 @@ pub(super) async fn run(
     };
     for &c in concurrency {
         let c = c.max(1);
-        record(ours(&mut redis, backlog, c, c, 1).await?);
+        record(ours(&mut redis, backlog, c, Fetching::Ahead, 1).await?);
+        record(ours(&mut redis, backlog, c, Fetching::Batch(c), 1).await?);
         if min_batch > c {
-            record(ours(&mut redis, backlog, c, min_batch, 1).await?);
+            record(ours(&mut redis, backlog, c, Fetching::Batch(min_batch), 1).await?);
         }
         if split > 1 && c >= split {
-            record(ours(&mut redis, backlog, c, c / split, split).await?);
+            record(ours(&mut redis, backlog, c, Fetching::Batch(c / split), split).await?);
         }
         for keep in [false, true] {
             record(bullmq.run(&mut redis, backlog, c, keep).await?);
@@ -229,7 +248,7 @@ pub(super) async fn run(
         {
             record(super::queue_apalis::drain(&mut redis, backlog, c).await?);
             if small_backlog > 0 && small_backlog < backlog {
-                record(ours(&mut redis, small_backlog, c, c, 1).await?);
+                record(ours(&mut redis, small_backlog, c, Fetching::Batch(c), 1).await?);
                 record(super::queue_apalis::drain(&mut redis, small_backlog, c).await?);
             }
         }

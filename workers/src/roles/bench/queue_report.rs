@@ -64,6 +64,7 @@ pub(super) fn report(runs: &[Run]) {
             println!("| {who} | {backlog} |{cells}");
         }
     }
+    same_concurrency(runs, &rows, &levels, main_backlog);
     if runs.iter().any(|r| r.who.starts_with("apalis-redis")) {
         println!(
             "\n| ours (batch = c) vs apalis-redis | backlog |{}",
@@ -72,7 +73,7 @@ pub(super) fn report(runs: &[Run]) {
         println!("|---|---|{}", "---|".repeat(levels.len()));
         let theirs_rows = rows.iter().filter(|(who, _)| who.starts_with("apalis-redis"));
         for (theirs, backlog) in theirs_rows {
-            let ours = rows.iter().find(|(who, b)| who.contains("as the product") && b == backlog);
+            let ours = rows.iter().find(|(who, b)| who.contains("long jobs") && b == backlog);
             let cells: String = levels
                 .iter()
                 .map(|&c| {
@@ -122,5 +123,31 @@ pub(super) fn report(runs: &[Run]) {
     }
     for why in failures {
         println!("\n¹ {why}");
+    }
+}
+
+/// Each of ours against BullMQ's faster configuration at the same concurrency: the goal of
+/// ≥ 1.5× at c = 1, 10 and 50 is read here.
+fn same_concurrency(runs: &[Run], rows: &[(&str, u64)], levels: &[usize], backlog: u64) {
+    let bullmq_at = |c: usize| {
+        runs.iter()
+            .filter(|r| r.who.starts_with("BullMQ") && r.backlog == backlog && r.concurrency == c)
+            .filter_map(Run::jobs_per_sec)
+            .max_by(f64::total_cmp)
+    };
+    println!(
+        "\n| ours / BullMQ at the same c | backlog |{}",
+        levels.iter().map(|c| format!(" c={c} |")).collect::<String>()
+    );
+    println!("|---|---|{}", "---|".repeat(levels.len()));
+    for (who, _) in rows.iter().filter(|(who, b)| who.starts_with("ours") && *b == backlog) {
+        let cells: String = levels
+            .iter()
+            .map(|&c| {
+                let ours = runs.iter().find(|r| r.who == *who && r.backlog == backlog && r.concurrency == c);
+                format!(" {} |", ratio(ours.and_then(Run::jobs_per_sec), bullmq_at(c)))
+            })
+            .collect();
+        println!("| {who} | {backlog} |{cells}");
     }
 }

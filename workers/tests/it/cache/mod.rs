@@ -1,6 +1,7 @@
 //! The push host's cache (DESIGN.md "Push hosts"): class ends from every source, eviction, the
 //! start-up scan, one download per video, the node directory and placement across nodes.
 
+mod bandwidth;
 mod class_end;
 mod eviction;
 mod fleet;

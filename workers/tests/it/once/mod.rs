@@ -5,4 +5,5 @@
 mod duplicates;
 mod give_up;
 mod lost;
+mod placement;
 mod repair;

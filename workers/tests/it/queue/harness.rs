@@ -15,7 +15,10 @@ use apalis_core::{
     worker::builder::WorkerBuilder,
 };
 use redis::aio::ConnectionManager;
-use shared::queue::redisq::{QueueConfig, RedisQueue};
+use shared::queue::{
+    fetch_batch,
+    redisq::{QueueConfig, RedisQueue},
+};
 use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{eventually, redis_url};
@@ -170,7 +173,7 @@ impl QueueTest {
         match self.kind {
             Kind::Ours => {
                 let mut config = self.config.clone();
-                config.batch = concurrency;
+                config.batch = fetch_batch(concurrency, config.prefetch);
                 let queue = RedisQueue::<u64>::new(self.conn.clone(), config);
                 let wake = queue.wake_stream(self.client.clone());
                 let queue = queue.poll_with_stream(wake);
@@ -188,6 +191,11 @@ impl QueueTest {
                 (name, tokio::spawn(worker.run_with_ctx(until)).abort_handle())
             }
         }
+    }
+
+    /// Stops every worker of the test as a shutdown does (they hand back what they hold).
+    pub fn stop_workers(&self) {
+        self.stop.cancel();
     }
 
     pub async fn wait_for_runs(&self, total: usize, timeout: Duration) {

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod ahead;
 mod child;
 mod chunks;
 mod commands;

@@ -67,6 +67,7 @@ impl Harness {
             shutdown: CancellationToken::new(),
             started_at: now_ms(),
             gauges: Default::default(),
+            bandwidth: Default::default(),
         };
         assert_eq!(node.limits(), Limits { max_bytes, max_count, min_free_bytes: 0 });
         Self { node, model: Model::new(bytes), root, _dir: dir }

@@ -1,0 +1,74 @@
+//! Item 8: two deliveries of one booking at once (two booking workers, each with its own view
+//! of the nodes) both read "no node". Placement is a compare-and-set on the booking: the second,
+//! which would choose another node, places nothing, and the booking stays on the first's node.
+
+use serde_json::json;
+use shared::{
+    booking::{dispatch, store, take_in},
+    config::Settings,
+    db::{Database, now_ms},
+    directory::Directory,
+    domain::{Booking, ClassId, Effect, NodeStatus, SourceUrl},
+};
+
+const GIB: u64 = 1 << 30;
+
+fn status(node: &str, room: u64) -> NodeStatus {
+    NodeStatus {
+        node: node.parse().unwrap(),
+        video_root: "/videos".into(),
+        seen_at: now_ms(),
+        started_at: now_ms(),
+        max_video_size_bytes: room,
+        max_video_num: 1000,
+        min_free_disk_bytes: 0,
+        used_bytes: 0,
+        video_count: 0,
+        reserved_bytes: 0,
+        reserved_count: 0,
+        referenced_bytes: 0,
+        free_disk_bytes: u64::MAX / 2,
+        evictions: 0,
+        downloads_active: 0,
+        downloads_at_risk: 0,
+        unknown_files: 0,
+        dir_info: vec![],
+    }
+}
+
+fn placed_on(effect: &Option<Effect>) -> Option<String> {
+    match effect {
+        Some(Effect::Download { node, .. }) => Some(node.to_string()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn two_deliveries_at_once_place_a_booking_on_one_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("state.db").display());
+    let db = Database::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let settings = Settings::from_pairs([("DATABASE_URL", url.as_str())]).unwrap();
+    let source: SourceUrl = "http://127.0.0.1:9/lesson.flv".parse().unwrap();
+    let booking =
+        Booking::from_value(json!({"class_id": "c-cas", "record_id": 8, "video_url": source.to_string()})).unwrap();
+    take_in(&db, booking).await.unwrap();
+    let class: ClassId = "c-cas".parse().unwrap();
+    let (first_worker, second_worker) = (Directory::database(db.conn.clone()), Directory::database(db.conn.clone()));
+    first_worker.beat(&status("node-a", 50 * GIB)).await.unwrap();
+    first_worker.beat(&status("node-b", 10 * GIB)).await.unwrap();
+
+    // Both deliveries read the booking before either placed it.
+    let first = dispatch::pending(&db, &class).await.unwrap().expect("waits for its decision");
+    let second = dispatch::pending(&db, &class).await.unwrap().expect("waits for its decision");
+    let placed = dispatch::to_node(&db, &first_worker, &settings, &first, source.clone()).await.unwrap();
+    assert_eq!(placed_on(&placed).as_deref(), Some("node-a"), "the roomiest node: {placed:?}");
+
+    // By the time the second looks, node-b has become the roomier: it would choose node-b.
+    second_worker.beat(&status("node-b", 100 * GIB)).await.unwrap();
+    let again = dispatch::to_node(&db, &second_worker, &settings, &second, source).await.unwrap();
+    assert_eq!(placed_on(&again), None, "the second delivery places nothing: {again:?}");
+    let row = store::find(&db.conn, "c-cas").await.unwrap().unwrap();
+    assert_eq!(row.node.as_deref(), Some("node-a"), "the booking stays where it was placed");
+}
