@@ -61,7 +61,32 @@ async fn a_source_that_never_answers_fails_after_job_attempts(stack: Stack) {
     app.stop().await;
 }
 
+/// A source whose host refuses connections: the reason names the host, the cause and the
+/// attempts made, in the API and in the result message.
+async fn a_refused_connection_is_named_with_its_host_and_the_attempts(stack: Stack) {
+    let mut env = TestEnv::new(stack).await;
+    env.set("JOB_ATTEMPTS", "2").set("JOB_BACKOFF", "100ms");
+    let hook = WebhookSink::start().await;
+    env.set("RESULT_WEBHOOK_URL", hook.url.clone());
+    // A port nobody listens on: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = env.spawn().await;
+
+    let url = format!("http://127.0.0.1:{port}/gone.flv");
+    let body = json!({"class_id": "c-refused", "record_id": 4, "video_url": url});
+    assert_eq!(app.post_booking(&body).await.status(), 202);
+    let failed = app.wait_for_state("c-refused", "failed").await;
+    let reason = failed["reason"].as_str().unwrap().to_ascii_lowercase();
+    for part in [format!("127.0.0.1:{port}"), "connection refused".to_owned(), "after 2 attempts".to_owned()] {
+        assert!(reason.contains(&part), "{part:?} in {reason:?}");
+    }
+    let result = hook.result_of("c-refused").await;
+    assert_eq!(result["reason"].as_str().map(str::to_ascii_lowercase), Some(reason));
+    app.stop().await;
+}
+
 every_stack!(
     a_flaky_source_is_retried_with_backoff_until_it_answers,
-    a_source_that_never_answers_fails_after_job_attempts
+    a_source_that_never_answers_fails_after_job_attempts,
+    a_refused_connection_is_named_with_its_host_and_the_attempts
 );
