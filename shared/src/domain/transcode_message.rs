@@ -31,6 +31,20 @@ impl Provider {
     }
 }
 
+/// In any case and with spaces around, as the existing senders write it (the original's
+/// pseudo-code compares `type == OSS`), like resolutions.
+impl std::str::FromStr for Provider {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "oss" => Ok(Self::Oss),
+            "ecs" => Ok(Self::Ecs),
+            _ => Err(format!("unknown provider {text:?}: expected oss or ecs (any case)")),
+        }
+    }
+}
+
 impl std::fmt::Display for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -76,7 +90,8 @@ impl TranscodeResult {
         };
         let record_id = take(map, "record_id")?;
         let resolution = take(map, "video_resolution")?;
-        let provider = take(map, "type")?;
+        let provider: String = take(map, "type")?;
+        let provider: Provider = provider.parse().map_err(|e| field("type", e))?;
         let result: String = take(map, "result")?;
         // "sucess" is the existing system's spelling; both mean success.
         let outcome = if matches!(result.trim().to_ascii_lowercase().as_str(), "success" | "sucess") {
@@ -146,6 +161,16 @@ mod tests {
             .unwrap();
             assert_eq!(r.outcome, Outcome::Succeeded { url: "http://h/v.flv".parse().unwrap() });
             assert_eq!(r.resolution, Resolution::P720);
+        }
+    }
+
+    #[test]
+    fn the_type_is_read_in_any_case_as_the_existing_senders_write_it() {
+        for (spelling, provider) in
+            [("OSS", Provider::Oss), ("Oss", Provider::Oss), (" ecs ", Provider::Ecs), ("ECS", Provider::Ecs)]
+        {
+            let r = parse(json!({"record_id": 1, "video_resolution": "240P", "result": "fail", "type": spelling}));
+            assert_eq!(r.map(|r| r.provider), Ok(provider), "{spelling:?}");
         }
     }
 
