@@ -11,7 +11,11 @@ use futures::{StreamExt, future::BoxFuture};
 use reqwest::{StatusCode, header};
 use tokio_util::sync::CancellationToken;
 
-use super::{bandwidth::Share, part::PartFile, throttle::Throttle};
+use super::{
+    bandwidth::{Pacer, Share},
+    part::PartFile,
+    throttle::Throttle,
+};
 use crate::{
     config::Rate,
     domain::{Retryable, SourceUrl},
@@ -28,7 +32,8 @@ pub enum DownloadError {
     Refused { status: StatusCode, url: String },
     #[error("the source answered {status} for {url}; will retry")]
     Unavailable { status: StatusCode, url: String },
-    #[error("network error: {0}")]
+    /// The host, and the chain of causes.
+    #[error("network error reaching {0}")]
     Network(String),
     #[error("no data for {0:?}")]
     Stalled(Duration),
@@ -132,7 +137,7 @@ impl Downloader<'_> {
                 }
                 part.restart(validator(&response)).await?;
                 if status != StatusCode::OK {
-                    return Err(DownloadError::Network(format!("unexpected {status} when restarting")));
+                    return Err(DownloadError::Unavailable { status, url: url.redacted() });
                 }
                 0
             }
@@ -159,7 +164,7 @@ impl Downloader<'_> {
             () = self.cancel.cancelled() => return Err(DownloadError::Cancelled),
         };
         let response = response.map_err(|_| DownloadError::Stalled(IDLE_TIMEOUT))?;
-        response.map_err(|e| DownloadError::Network(e.without_url().to_string()))
+        response.map_err(|e| network_error(url.as_url(), e))
     }
 
     async fn copy_body(
@@ -168,7 +173,10 @@ impl Downloader<'_> {
         part: &mut PartFile,
         total: u64,
     ) -> Result<u64, DownloadError> {
+        let source = response.url().clone();
         let mut throttle = Throttle::new(self.rate);
+        let mut pacer = Pacer::new(self.share);
+        pacer.prepay().await;
         let mut body = response.bytes_stream();
         loop {
             let next = tokio::select! {
@@ -182,14 +190,12 @@ impl Downloader<'_> {
                 None => break,
                 Some(Err(e)) => {
                     part.flush().await?;
-                    return Err(DownloadError::Network(e.without_url().to_string()));
+                    return Err(network_error(&source, e));
                 }
                 Some(Ok(chunk)) => {
                     part.write(&chunk).await?;
-                    throttle.take(chunk.len()).await;
-                    if let Some(share) = self.share {
-                        share.bandwidth.take(share.priority, chunk.len()).await;
-                    }
+                    // Both paces at once: the download goes on when both allow it.
+                    tokio::join!(throttle.take(chunk.len()), pacer.take(chunk.len()));
                     if let Some(watch) = self.watch
                         && let Err(stop) = watch.progress(part.len(), total).await
                     {
@@ -210,6 +216,25 @@ impl Downloader<'_> {
         part.commit(dest).await?;
         Ok(Downloaded { bytes: got, resumed_from: 0 })
     }
+}
+
+/// A network error as a person can act on it: the host, and each cause down to the system's
+/// ("error sending request: client error (Connect): tcp connect error: Connection refused").
+fn network_error(source: &reqwest::Url, err: reqwest::Error) -> DownloadError {
+    // reqwest's own text would name the URL, query string (credentials) and all.
+    let err = err.without_url();
+    let host = source.host_str().unwrap_or("?");
+    let port = source.port_or_known_default().map_or(String::new(), |p| format!(":{p}"));
+    let mut causes: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !text.is_empty() && !causes.iter().any(|c| c.contains(&text)) {
+            causes.push(text);
+        }
+        next = cause.source();
+    }
+    DownloadError::Network(format!("{host}{port}: {}", causes.join(": ")))
 }
 
 fn refusal(status: StatusCode, url: &SourceUrl) -> DownloadError {

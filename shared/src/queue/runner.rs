@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use apalis_core::{
     error::{AbortError, BoxDynError, RetryAfterError},
-    task::{attempt::Attempt, data::Data},
+    task::{attempt::Attempt, data::Data, task_id::TaskId},
 };
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -37,24 +37,29 @@ pub(super) struct Runner<C> {
     pub shutdown: CancellationToken,
 }
 
-/// The apalis handler of every job type.
+/// The apalis handler of every job type. Its events carry the job's span (the ids that
+/// matter) and, innermost, a `task` span with the task id and attempt: the dashboard's Logs
+/// page shows the events whose current span has those.
 pub(super) async fn handle<J: Job>(
     job: J,
     runner: Data<Runner<J::Context>>,
     attempt: Attempt,
+    task_id: TaskId,
 ) -> Result<(), BoxDynError> {
     let span = job.span();
+    let current = attempt.current().max(1);
+    let task = tracing::info_span!(parent: &span, "task", task_id = %task_id, attempt = current);
     if runner.backend_retries {
-        run_once(&job, &runner, attempt.current().max(1) as u32).instrument(span).await
+        run_once(&job, &runner, current as u32).instrument(task).instrument(span).await
     } else {
-        run_attempts(&job, &runner).instrument(span).await
+        run_attempts(&job, &runner).instrument(task).instrument(span).await
     }
 }
 
 /// One run of a delivery; the backend schedules the next after a retryable failure.
 async fn run_once<J: Job>(job: &J, runner: &Runner<J::Context>, attempt: u32) -> Result<(), BoxDynError> {
     let attempts = runner.attempts;
-    match job.run(&runner.ctx).await {
+    match timed_run(job, runner).await {
         Ok(()) => {
             count::<J>("done");
             Ok(())
@@ -74,7 +79,7 @@ async fn run_attempts<J: Job>(job: &J, runner: &Runner<J::Context>) -> Result<()
     let attempts = runner.attempts;
     let mut attempt = 1;
     loop {
-        let error = match job.run(&runner.ctx).await {
+        let error = match timed_run(job, runner).await {
             Ok(()) => {
                 count::<J>("done");
                 return Ok(());
@@ -104,6 +109,7 @@ async fn give_up<J: Job>(
     error: JobError,
     attempt: u32,
 ) -> Result<(), BoxDynError> {
+    let error = with_attempts(error, attempt);
     tracing::error!(attempt, %error, "job failed for good");
     count::<J>("failed");
     // The failure must be recorded: a database or queue that is down now is tried again, with
@@ -124,6 +130,31 @@ async fn give_up<J: Job>(
         }
     }
     Err(Box::new(AbortError::new(error)))
+}
+
+/// One run, measured: `vteacher_job_duration_seconds{queue}` (every run, failed ones too) and
+/// `vteacher_job_runs_total{queue}` (runs, so runs ÷ jobs is the attempts a job takes).
+async fn timed_run<J: Job>(job: &J, runner: &Runner<J::Context>) -> Result<(), JobError> {
+    let started = std::time::Instant::now();
+    let result = job.run(&runner.ctx).await;
+    if !matches!(result, Err(JobError::Interrupted)) {
+        metrics::histogram!("vteacher_job_duration_seconds", "queue" => J::QUEUE)
+            .record(started.elapsed().as_secs_f64());
+        metrics::counter!("vteacher_job_runs_total", "queue" => J::QUEUE).increment(1);
+    }
+    result
+}
+
+/// The reason a person reads says how many attempts were made, and why no more.
+fn with_attempts(error: JobError, attempt: u32) -> JobError {
+    let runs = if attempt == 1 { "1 attempt".to_owned() } else { format!("{attempt} attempts") };
+    match error {
+        JobError::Retry(reason) => JobError::Retry(format!("{reason} (after {runs})")),
+        JobError::Abort(reason) => {
+            JobError::Abort(format!("{reason} (after {runs}; not retried: waiting would not help)"))
+        }
+        JobError::Interrupted => JobError::Interrupted,
+    }
 }
 
 fn count<J: Job>(outcome: &'static str) {
