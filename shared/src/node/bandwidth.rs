@@ -3,7 +3,9 @@
 //! several downloads wait, the one whose class starts soonest is served first, so it finishes
 //! first. Every `STARVE_EVERY`-th grant goes to the download that has waited longest instead,
 //! so that a later class's connection keeps moving (a source may drop a connection nobody reads).
-//! A download pays for a chunk after it arrived, as `Throttle` does.
+//! A download pays for a chunk after it arrived, as `Throttle` does, except its first
+//! `PREPAID_BYTES`, paid before its first read: otherwise every download starting would take a
+//! chunk the budget never saw.
 
 use std::{cmp::Ordering, collections::BinaryHeap, time::Duration};
 
@@ -18,6 +20,8 @@ use crate::config::Rate;
 const BURST_BYTES: u64 = 32 * 1024;
 /// One grant in this many goes to the longest waiting download, whatever its class.
 const STARVE_EVERY: u64 = 16;
+/// Paid before a download's first read: about the first chunk a source sends.
+const PREPAID_BYTES: u64 = 64 * 1024;
 
 /// The node's shared budget; cheap to clone. `unlimited` grants at once.
 #[derive(Clone, Default)]
@@ -36,6 +40,36 @@ pub struct Share<'a> {
 impl Share<'_> {
     /// A download with no class start is served after every dated one.
     pub const UNDATED: i64 = i64::MAX;
+}
+
+/// One download's payments to the budget (none without a share).
+pub struct Pacer<'a> {
+    share: Option<Share<'a>>,
+    credit: u64,
+}
+
+impl<'a> Pacer<'a> {
+    pub fn new(share: Option<Share<'a>>) -> Self {
+        Self { share, credit: 0 }
+    }
+
+    /// Before the first read: pays for the first chunk ahead.
+    pub async fn prepay(&mut self) {
+        if let Some(share) = self.share.filter(|s| s.bandwidth.is_capped()) {
+            share.bandwidth.take(share.priority, PREPAID_BYTES as usize).await;
+            self.credit = PREPAID_BYTES;
+        }
+    }
+
+    /// After a chunk of `bytes` arrived: waits until the budget has room for it.
+    pub async fn take(&mut self, bytes: usize) {
+        let Some(share) = self.share else { return };
+        let owed = (bytes as u64).saturating_sub(self.credit);
+        self.credit = self.credit.saturating_sub(bytes as u64);
+        if owed > 0 {
+            share.bandwidth.take(share.priority, owed as usize).await;
+        }
+    }
 }
 
 struct Request {
@@ -87,7 +121,10 @@ async fn dispatch(bytes_per_sec: u64, mut inbox: mpsc::UnboundedReceiver<Request
         if next_free > now {
             tokio::time::sleep_until(next_free).await;
         }
-        // Whoever asked while we waited competes for this grant too.
+        // Whoever asked while we waited competes for this grant too. The grant opens the
+        // slot (the download granted writes and asks again while it runs, so the soonest class
+        // is back in the queue when the next slot is chosen); the chunk it pays for has already
+        // arrived, so the bytes through by any instant exceed the rate by at most one chunk.
         while let Ok(request) = inbox.try_recv() {
             queue.push(request);
         }

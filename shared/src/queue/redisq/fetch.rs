@@ -59,8 +59,10 @@ impl RedisPersistence {
         self.state.set_ahead(tokio::spawn(async move { persistence.fetch(&name).await }));
     }
 
-    /// Jobs fetched ahead and never handed to the worker (it stopped): back to the queue.
+    /// At a stop: the acknowledgement under way is awaited, and the jobs fetched ahead and
+    /// never handed to the worker go back to the queue.
     pub(super) async fn hand_back_ahead(&mut self, worker: &str) -> Result<(), RedisQueueError> {
+        self.acknowledged().await?;
         let Some(ahead) = self.state.take_ahead() else { return Ok(()) };
         let jobs = ahead.await.map_err(|e| RedisQueueError::Ahead(e.to_string()))??;
         let runs =

@@ -50,7 +50,7 @@ pub enum RedisQueueError {
     Parse(#[from] redis::ParsingError),
     #[error("unexpected reply from the {0} script")]
     BadReply(String),
-    #[error("the fetch made ahead did not finish: {0}")]
+    #[error("a fetch made ahead or an acknowledgement did not finish: {0}")]
     Ahead(String),
 }
 

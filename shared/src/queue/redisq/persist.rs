@@ -68,6 +68,14 @@ impl RedisPersistence {
         Ok(())
     }
 
+    /// Waits for the acknowledgement under way, if any.
+    pub(super) async fn acknowledged(&self) -> Result<(), RedisQueueError> {
+        match self.state.take_acking() {
+            Some(ack) => ack.await.map_err(|e| RedisQueueError::Ahead(e.to_string()))?,
+            None => Ok(()),
+        }
+    }
+
     /// What becomes of a finished run.
     fn outcome(&self, status: &Status, attempt: usize) -> (&'static str, u64) {
         let attempt = attempt as u32;
@@ -147,7 +155,15 @@ impl Persistence for RedisPersistence {
                 (result.task_id.to_string(), outcome, result.attempt as u32, retry_at, error)
             })
             .collect();
-        self.settle(worker.name(), runs).await
+        if !self.config.prefetch {
+            return self.settle(worker.name(), runs).await;
+        }
+        // A queue of short jobs acknowledges on a call of its own, so that the worker runs the
+        // next batch meanwhile; one at a time, and a failure surfaces at the next.
+        self.acknowledged().await?;
+        let (mut persistence, name) = (self.clone(), worker.name().to_owned());
+        self.state.set_acking(tokio::spawn(async move { persistence.settle(&name, runs).await }));
+        Ok(())
     }
 
     async fn push_tasks(&mut self, tasks: Vec<Task<Vec<u8>>>) -> Result<(), RedisQueueError> {

@@ -16,6 +16,8 @@ use super::RedisQueueError;
 
 /// A fetch made ahead, while the batch before it runs.
 pub(super) type Ahead = JoinHandle<Result<Vec<Task<Vec<u8>>>, RedisQueueError>>;
+/// An acknowledgement under way on a call of its own.
+pub(super) type Acking = JoinHandle<Result<(), RedisQueueError>>;
 
 /// `next_due` when nothing in the queue is due at any time.
 const NEVER: u64 = u64::MAX;
@@ -40,6 +42,8 @@ pub(super) struct WorkerState {
     pub due_changed: Notify,
     /// The next batch, fetched while this one runs (`QueueConfig::prefetch`).
     ahead: Mutex<Option<Ahead>>,
+    /// The last batch of acknowledgements, while it is written (`QueueConfig::prefetch`).
+    acking: Mutex<Option<Acking>>,
 }
 
 impl Default for WorkerState {
@@ -53,6 +57,7 @@ impl Default for WorkerState {
             had_jobs: AtomicBool::new(false),
             due_changed: Notify::new(),
             ahead: Mutex::default(),
+            acking: Mutex::default(),
         }
     }
 }
@@ -73,6 +78,14 @@ impl WorkerState {
 
     pub fn take_ahead(&self) -> Option<Ahead> {
         self.ahead.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    pub fn set_acking(&self, ack: Acking) {
+        *self.acking.lock().unwrap_or_else(|e| e.into_inner()) = Some(ack);
+    }
+
+    pub fn take_acking(&self) -> Option<Acking> {
+        self.acking.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
     pub fn ask(&self) {
