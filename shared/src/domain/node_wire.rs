@@ -82,6 +82,12 @@ pub struct NodeStatus {
     pub downloads_at_risk: u64,
     /// Files under `VIDEO_ROOT` the last scan could not place in any layout (never deleted).
     pub unknown_files: u64,
+    /// Bytes fetched by this process's finished downloads, and the milliseconds they took
+    /// (so the achieved rate is their quotient). Absent in an older node's status: 0.
+    #[serde(default)]
+    pub downloaded_bytes: u64,
+    #[serde(default)]
+    pub download_millis: u64,
     pub dir_info: Vec<DirInfo>,
 }
 

@@ -9,10 +9,13 @@ use super::apply_stashed;
 use crate::{
     app::App,
     config::Settings,
-    db::outbox,
+    db::{now_ms, outbox},
     domain::{Provider, TranscodeKey, TranscodeOutcome, TranscodeResult},
     queue::{Job, JobError},
-    transcode::{result::on_result, store},
+    transcode::{
+        result::{Change, on_result},
+        store,
+    },
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -49,6 +52,11 @@ impl Job for TranscodeResultJob {
         let change = on_result(current.as_ref(), &result);
         tracing::info!(?change, "transcode result");
         metrics::counter!("vteacher_transcode_results_total", "effect" => change.name()).increment(1);
+        if let (Change::Succeed { late: false, .. }, Some(row)) = (&change, &current) {
+            let took = (now_ms() - row.created_at).max(0) as f64 / 1000.0;
+            metrics::histogram!("vteacher_transcode_duration_seconds", "provider" => result.provider.as_str())
+                .record(took);
+        }
         let effects = store::apply(&txn, key, &change, Some(&result), &app.settings).await?;
         let effects = outbox::stash(&txn, effects).await?;
         txn.commit().await?;

@@ -21,6 +21,17 @@ pub struct Gauges {
     pub downloads_active: AtomicU64,
     pub downloads_at_risk: AtomicU64,
     pub unknown_files: AtomicU64,
+    /// Bytes fetched by finished downloads since the process started, and the time they took.
+    pub downloaded_bytes: AtomicU64,
+    pub download_millis: AtomicU64,
+}
+
+impl Gauges {
+    /// A download finished: `bytes` fetched (not counting what a `.part` already held) in `took`.
+    pub fn downloaded(&self, bytes: u64, took: std::time::Duration) {
+        self.downloaded_bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.download_millis.fetch_add(took.as_millis() as u64, Ordering::Relaxed);
+    }
 }
 
 /// This node's status now.
@@ -48,6 +59,8 @@ pub async fn current(node: &NodeServices, gauges: &Gauges) -> Result<NodeStatus,
         downloads_active: gauges.downloads_active.load(Ordering::Relaxed),
         downloads_at_risk: gauges.downloads_at_risk.load(Ordering::Relaxed),
         unknown_files: gauges.unknown_files.load(Ordering::Relaxed),
+        downloaded_bytes: gauges.downloaded_bytes.load(Ordering::Relaxed),
+        download_millis: gauges.download_millis.load(Ordering::Relaxed),
         dir_info: dirs
             .into_iter()
             .filter(|d| d.video_count > 0)

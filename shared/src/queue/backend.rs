@@ -33,6 +33,8 @@ pub enum QueueError {
     Redis(#[from] redis::RedisError),
     #[error("could not enqueue on {queue}: {reason}")]
     Push { queue: String, reason: String },
+    #[error("could not read the queues: {0}")]
+    Read(String),
     #[error("the queues are in Redis but REDIS_URL is not set")]
     NoBackend,
 }

@@ -12,6 +12,17 @@ use super::{
 use crate::domain::NodeId;
 
 impl Queues {
+    /// Whether the backend answers now (`/readyz`).
+    pub async fn ping(&self) -> Result<(), QueueError> {
+        match &self.backend {
+            Backend::Redis { conn, .. } => Ok(redis::cmd("PING").query_async::<()>(&mut conn.clone()).await?),
+            Backend::Sqlite(pool) => {
+                sea_orm::sqlx::query("SELECT 1").execute(pool).await.map_err(|e| QueueError::Read(e.to_string()))?;
+                Ok(())
+            }
+        }
+    }
+
     /// The jobs of `J`'s queue that wait to run (due now or scheduled), oldest first.
     pub async fn waiting<J: Job>(&self, node: Option<&NodeId>) -> Result<Vec<J>, QueueError> {
         let queue = self.name_of::<J>(node);

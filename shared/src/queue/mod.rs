@@ -4,6 +4,7 @@
 
 mod backend;
 mod dashboard;
+mod depth;
 mod inspect;
 mod job;
 pub mod redisq;
@@ -11,6 +12,7 @@ mod runner;
 mod worker;
 
 pub use backend::{QueueError, Queues};
+pub use depth::Depth;
 pub use job::{Job, JobError, QueueKind, queue_name};
 pub use runner::backoff;
 pub use worker::{FETCH_AHEAD_JOBS, Workers, WorkersError, fetch_batch};

@@ -1,11 +1,12 @@
 //! The web process: vteacher's API under `/api`, the apalis-board dashboard at `/` (its own
-//! API at `/api/v1`), `/metrics` (behind the token unless `METRICS_PUBLIC`) and `/healthz`.
+//! API at `/api/v1`), `/metrics` (behind the token unless `METRICS_PUBLIC`), `/healthz` and `/readyz`.
 
 mod auth;
 mod bookings;
 mod classes;
 pub mod error;
 mod health;
+mod metrics;
 mod nodes;
 mod storage;
 mod transcodes;
@@ -33,16 +34,22 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
         .route("/api/transcodes/{record_id}/{resolution}/reset", post(transcodes::reset))
         .route_layer(middleware::from_fn_with_state(app.clone(), auth::require_token));
     let board = Router::new()
-        .nest("/api/v1", dashboard_api.route_layer(middleware::from_fn_with_state(app.clone(), auth::require_token)))
+        .nest(
+            "/api/v1",
+            dashboard_api
+                .layer(axum::Extension(crate::telemetry::broadcaster().clone()))
+                .route_layer(middleware::from_fn_with_state(app.clone(), auth::require_token)),
+        )
         .fallback_service(ServeUI::new())
         .layer(middleware::from_fn_with_state(app.clone(), auth::require_login));
     // Behind the token unless METRICS_PUBLIC (a scraper sends it as a bearer token).
-    let mut metrics = Router::new().route("/metrics", get(health::metrics));
+    let mut metrics = Router::new().route("/metrics", get(metrics::metrics));
     if !app.settings.metrics_public {
         metrics = metrics.route_layer(middleware::from_fn_with_state(app.clone(), auth::require_token));
     }
     api.merge(metrics)
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/storage/", get(storage::empty_key))
         .route("/storage/{*key}", get(storage::serve))
         .route("/login", get(auth::login_form).post(auth::login))
@@ -50,10 +57,19 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
         .merge(board)
 }
 
-/// Serves until shutdown.
+/// Serves until shutdown, then lets requests in flight finish for at most `SHUTDOWN_TIMEOUT`:
+/// a stream that never ends (the dashboard's live logs) does not hold the process.
 pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
     let nodes = jobs::known_nodes(&app).await;
     let router = router(app.clone(), jobs::board_api(&app.queues, &nodes));
     let shutdown = app.shutdown.clone();
-    axum::serve(listener, router).with_graceful_shutdown(shutdown.cancelled_owned()).await
+    let server = axum::serve(listener, router).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let drain = app.settings.shutdown_timeout.0;
+    tokio::select! {
+        served = server => served,
+        () = async { shutdown.cancelled().await; tokio::time::sleep(drain).await } => {
+            tracing::warn!(?drain, "connections still open at the end of the drain (a live log stream?): closed");
+            Ok(())
+        }
+    }
 }

@@ -120,3 +120,38 @@ async fn the_dashboard_shows_queues_and_their_jobs(stack: Stack) {
 }
 
 on_stacks!(dashboard = the_dashboard_shows_queues_and_their_jobs; embedded => Embedded, redis => Redis);
+
+/// The dashboard's live stream (its Logs page): `/api/v1/events` serves the log events of the
+/// process's jobs as they happen, each with its task id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_streams_the_process_logs() {
+    use futures::StreamExt;
+    let env = TestEnv::new(Stack::Embedded).await;
+    let app = env.spawn().await;
+    let response = app.http.get(app.url("/api/v1/events")).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
+    let kind = response.headers()[reqwest::header::CONTENT_TYPE].to_str().unwrap().to_owned();
+    assert!(kind.starts_with("text/event-stream"), "{kind}");
+    let body = serde_json::json!({"class_id": "c-logs", "record_id": 1, "video_url": "http://127.0.0.1:9/a.flv"});
+    assert_eq!(app.post_booking(&body).await.status(), 202);
+    let mut stream = response.bytes_stream();
+    let mut seen = String::new();
+    let found = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while let Some(Ok(chunk)) = stream.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("normal booking: download") && seen.contains("task_id") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "the booking job's log line on the stream: {seen}");
+    // The stream stays open: stopping must not wait on it for longer than the drain.
+    env_stop_within_drain(app).await;
+}
+
+async fn env_stop_within_drain(app: TestApp) {
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(30), app.stop()).await;
+    assert!(stopped.is_ok(), "web stops though a log stream is still open");
+}

@@ -81,7 +81,11 @@ pub async fn put_on_disk(node: &NodeServices, order: &DownloadOrder) -> Result<P
         watch: Some(&watcher),
         share: Some(Share { bandwidth: &node.bandwidth, priority: order.class_start_at.unwrap_or(Share::UNDATED) }),
     };
+    let started = std::time::Instant::now();
     let fetched = downloader.fetch(&order.url, &dest).await;
+    if let Ok(done) = &fetched {
+        node.gauges.downloaded(done.bytes.saturating_sub(done.resumed_from), started.elapsed());
+    }
     let evicted = watcher.evicted();
     claim.reserved = watcher.reserved();
     let outcome = match fetched {

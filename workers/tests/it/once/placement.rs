@@ -32,6 +32,8 @@ fn status(node: &str, room: u64) -> NodeStatus {
         downloads_active: 0,
         downloads_at_risk: 0,
         unknown_files: 0,
+        downloaded_bytes: 0,
+        download_millis: 0,
         dir_info: vec![],
     }
 }
