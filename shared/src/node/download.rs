@@ -17,9 +17,6 @@ use crate::{
     domain::{Retryable, SourceUrl},
 };
 
-/// A stalled connection (no byte for this long) is dropped and retried.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-
 #[derive(Debug, thiserror::Error)]
 pub enum DownloadError {
     /// `url` is redacted (no query string: signed URLs carry credentials there), as in every
@@ -94,6 +91,8 @@ pub trait Watch: Send + Sync {
 
 pub struct Downloader<'a> {
     pub http: &'a reqwest::Client,
+    /// A stalled connection (no byte for this long, `DOWNLOAD_IDLE_TIMEOUT`) is dropped.
+    pub idle_timeout: Duration,
     pub rate: Rate,
     pub cancel: &'a CancellationToken,
     pub watch: Option<&'a dyn Watch>,
@@ -153,10 +152,10 @@ impl Downloader<'_> {
             }
         }
         let response = tokio::select! {
-            sent = tokio::time::timeout(IDLE_TIMEOUT, request.send()) => sent,
+            sent = tokio::time::timeout(self.idle_timeout, request.send()) => sent,
             () = self.cancel.cancelled() => return Err(DownloadError::Cancelled),
         };
-        let response = response.map_err(|_| DownloadError::Stalled(IDLE_TIMEOUT))?;
+        let response = response.map_err(|_| DownloadError::Stalled(self.idle_timeout))?;
         response.map_err(|e| DownloadError::Network(e.without_url().to_string()))
     }
 
@@ -170,13 +169,13 @@ impl Downloader<'_> {
         let mut body = response.bytes_stream();
         loop {
             let next = tokio::select! {
-                next = tokio::time::timeout(IDLE_TIMEOUT, body.next()) => next,
+                next = tokio::time::timeout(self.idle_timeout, body.next()) => next,
                 () = self.cancel.cancelled() => {
                     part.flush().await?;
                     return Err(DownloadError::Cancelled);
                 }
             };
-            match next.map_err(|_| DownloadError::Stalled(IDLE_TIMEOUT))? {
+            match next.map_err(|_| DownloadError::Stalled(self.idle_timeout))? {
                 None => break,
                 Some(Err(e)) => {
                     part.flush().await?;

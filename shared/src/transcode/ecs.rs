@@ -104,8 +104,13 @@ async fn fetch_source(services: &Services, url: &SourceUrl, path: &Path) -> Resu
     if tokio::fs::metadata(path).await.is_ok() {
         return Ok(());
     }
-    let downloader =
-        Downloader { http: &services.http, rate: Rate::UNLIMITED, cancel: &services.shutdown, watch: None };
+    let downloader = Downloader {
+        http: &services.http,
+        idle_timeout: services.settings.download_idle_timeout.0,
+        rate: Rate::UNLIMITED,
+        cancel: &services.shutdown,
+        watch: None,
+    };
     downloader.fetch(url, path).await?;
     Ok(())
 }
