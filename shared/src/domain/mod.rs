@@ -16,6 +16,8 @@ mod transcode_message;
 mod video_path;
 
 #[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
 mod messages_tests;
 
 pub use class_end::ClassEnd;
