@@ -10,6 +10,7 @@ mod cache;
 mod chaos;
 mod downloads;
 mod exposure;
+mod hostile;
 mod once;
 mod outages;
 mod processes;
