@@ -55,8 +55,7 @@ pub struct Knobs {
     /// Answer the next this-many requests with `fail_status` (a flaky or broken origin).
     pub fail_next: u32,
     pub fail_status: u16,
-    /// Send nothing after this many body bytes of each response, the connection held open (a
-    /// stalled source).
+    /// Send nothing from this byte of the file on, the connection held open (a stalled source).
     pub stall_after: Option<u64>,
     /// The file ends at this byte for every response, though the headers announce all of it:
     /// the connection closes early (a truncated source).

@@ -11,8 +11,8 @@ use bytes::Bytes;
 use super::{CHUNK, Knobs, Shared};
 
 /// `body` (which starts at byte `start` of its file) in chunks: paced to `knobs.rate`, cut
-/// after `knobs.cut_once_after`, ended early at `knobs.truncate_at`, and stalled (until the
-/// server stops) after `knobs.stall_after`.
+/// after `knobs.cut_once_after`, ended early at byte `knobs.truncate_at` of the file, and
+/// stalled (until the server stops) at byte `knobs.stall_after` of the file.
 pub(super) fn paced(
     body: Bytes,
     start: u64,
@@ -20,6 +20,9 @@ pub(super) fn paced(
     shared: Arc<Shared>,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send {
     let started = Instant::now();
+    // Like `truncate_at`, `stall_after` counts from the file's start: a resumed answer stalls
+    // at the same byte.
+    let stalls_at = knobs.stall_after.map(|at| at.saturating_sub(start) as usize);
     let ends_at = knobs.truncate_at.map_or(body.len(), |at| at.saturating_sub(start).min(body.len() as u64) as usize);
     futures::stream::unfold(0usize, move |sent| {
         let body = body.clone();
@@ -36,13 +39,16 @@ pub(super) fn paced(
             if knobs.cut_once_after.is_some_and(|cut| sent as u64 >= cut) {
                 return Some((Err(std::io::Error::other("connection cut by the test server")), body.len()));
             }
-            if knobs.stall_after.is_some_and(|stall| sent as u64 >= stall) {
+            if stalls_at.is_some_and(|stall| sent >= stall) {
                 shared.stop.cancelled().await;
                 return None;
             }
             let mut end = (sent + CHUNK).min(ends_at);
-            for limit in [knobs.cut_once_after, knobs.stall_after].into_iter().flatten() {
-                end = end.min(limit.max(sent as u64 + 1) as usize);
+            if let Some(cut) = knobs.cut_once_after {
+                end = end.min(cut.max(sent as u64 + 1) as usize);
+            }
+            if let Some(stall) = stalls_at {
+                end = end.min(stall);
             }
             if let Some(rate) = knobs.rate {
                 let due = started + Duration::from_secs_f64(end as f64 / rate as f64);
