@@ -2,77 +2,23 @@
 //! `.part` file continued with `Range`, guarded by `If-Range` with the validator first seen),
 //! length-checked, and renamed into place atomically.
 
-use std::{
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::{path::Path, time::Duration};
 
 use futures::{StreamExt, future::BoxFuture};
 use reqwest::{StatusCode, header};
 use tokio_util::sync::CancellationToken;
 
+mod error;
+
+pub use error::DownloadError;
+use error::describe;
+
 use super::{part::PartFile, throttle::Throttle};
 use crate::{
     config::Rate,
-    domain::{Retryable, SourceUrl},
+    domain::{SourceUrl, redact_url},
+    tools::http::RedirectRefused,
 };
-
-#[derive(Debug, thiserror::Error)]
-pub enum DownloadError {
-    /// `url` is redacted (no query string: signed URLs carry credentials there), as in every
-    /// error and log line; these errors become reasons users see.
-    #[error("the source answered {status} for {url}")]
-    Refused { status: StatusCode, url: String },
-    #[error("the source answered {status} for {url}; will retry")]
-    Unavailable { status: StatusCode, url: String },
-    #[error("network error: {0}")]
-    Network(String),
-    #[error("no data for {0:?}")]
-    Stalled(Duration),
-    #[error("length check failed: expected {expected} bytes, got {got}")]
-    Length { expected: u64, got: u64 },
-    #[error("no space left on the disk of {0}")]
-    DiskFull(PathBuf),
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("interrupted by shutdown")]
-    Cancelled,
-    #[error("the source did not say how long the video is (no Content-Length) for {0}: its size cannot be reserved")]
-    NoLength(String),
-    /// No room can be made on the node (`evict::Full` says how much is held and the limit).
-    #[error("{0}")]
-    CacheFull(String),
-    /// The node's cache index failed while the download ran.
-    #[error("the node's cache index: {0}")]
-    Index(String),
-    /// No class needs the video any more (they ended): stopped, its `.part` is removed.
-    #[error("abandoned: no class needs the video any more")]
-    Abandoned,
-}
-
-/// Waiting and trying again can help, but not with a 404, a full disk or cache, or a source
-/// that does not say its length.
-impl Retryable for DownloadError {
-    fn is_retryable(&self) -> bool {
-        !matches!(
-            self,
-            Self::Refused { .. } | Self::DiskFull(_) | Self::NoLength(_) | Self::CacheFull(_) | Self::Abandoned
-        )
-    }
-
-    fn is_interrupted(&self) -> bool {
-        matches!(self, Self::Cancelled)
-    }
-}
-
-impl DownloadError {
-    pub(super) fn io(path: &Path, source: std::io::Error) -> Self {
-        if source.raw_os_error() == Some(28) {
-            return Self::DiskFull(path.to_owned());
-        }
-        Self::Io { path: path.to_owned(), source }
-    }
-}
 
 /// What a finished download did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,10 +46,13 @@ pub struct Downloader<'a> {
 
 impl Downloader<'_> {
     /// Downloads `url` to `dest`. On an error the `.part` file stays, to be continued, unless
-    /// the disk or the cache is full: then it is removed, so the failed download holds no space.
+    /// it cannot be (a failure that will not be retried, such as a full disk or cache, or a
+    /// body longer than announced): then it is removed, so the failed download holds no space.
     pub async fn fetch(&self, url: &SourceUrl, dest: &Path) -> Result<Downloaded, DownloadError> {
         let result = self.fetch_into_part(url, dest).await;
-        if let Err(DownloadError::DiskFull(_) | DownloadError::CacheFull(_)) = &result {
+        if let Err(err) = &result
+            && !err.leaves_resumable_part()
+        {
             PartFile::remove(dest).await;
         }
         result
@@ -133,6 +82,7 @@ impl Downloader<'_> {
                 }
                 0
             }
+            _ if status.is_redirection() => return Err(unfollowed(&response, url)),
             _ => return Err(refusal(status, url)),
         };
         let expected = expected_total(&response, resumed_from);
@@ -156,7 +106,10 @@ impl Downloader<'_> {
             () = self.cancel.cancelled() => return Err(DownloadError::Cancelled),
         };
         let response = response.map_err(|_| DownloadError::Stalled(self.idle_timeout))?;
-        response.map_err(|e| DownloadError::Network(e.without_url().to_string()))
+        response.map_err(|e| match RedirectRefused::in_chain(&e) {
+            Some(refused) => DownloadError::Redirect(refused.to_string()),
+            None => DownloadError::network(e),
+        })
     }
 
     async fn copy_body(
@@ -175,11 +128,21 @@ impl Downloader<'_> {
                     return Err(DownloadError::Cancelled);
                 }
             };
-            match next.map_err(|_| DownloadError::Stalled(self.idle_timeout))? {
+            let Ok(next) = next else {
+                // What arrived before the stall is kept, to be resumed.
+                part.flush().await?;
+                return Err(DownloadError::Stalled(self.idle_timeout));
+            };
+            match next {
                 None => break,
                 Some(Err(e)) => {
                     part.flush().await?;
-                    return Err(DownloadError::Network(e.without_url().to_string()));
+                    let of = if total > 0 { format!(" of {total}") } else { String::new() };
+                    let (err, got) = (describe(e), part.len());
+                    return Err(DownloadError::Network(format!("{err} (after {got}{of} bytes)")));
+                }
+                Some(Ok(chunk)) if total > 0 && part.len() + chunk.len() as u64 > total => {
+                    return Err(DownloadError::TooLong { expected: total });
                 }
                 Some(Ok(chunk)) => {
                     part.write(&chunk).await?;
@@ -212,6 +175,20 @@ fn refusal(status: StatusCode, url: &SourceUrl) -> DownloadError {
         DownloadError::Unavailable { status, url }
     } else {
         DownloadError::Refused { status, url }
+    }
+}
+
+/// A redirect the client could not follow: to a URL it cannot request (`file:`, …).
+fn unfollowed(response: &reqwest::Response, url: &SourceUrl) -> DownloadError {
+    let Some(to) = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) else {
+        return refusal(response.status(), url);
+    };
+    let shown = redact_url(to);
+    match url.as_url().join(to) {
+        Ok(next) if matches!(next.scheme(), "http" | "https") => {
+            DownloadError::Redirect(format!("a redirect to {shown} was not followed"))
+        }
+        _ => DownloadError::Redirect(format!("redirected to {shown}: only http and https can be downloaded")),
     }
 }
 
