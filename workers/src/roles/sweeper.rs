@@ -82,7 +82,7 @@ async fn enforce_deadlines(app: &App) -> Result<usize, JobError> {
 async fn end_due_classes(app: &App) -> Result<usize, JobError> {
     let due = sweep::classes_to_end(&app.db).await?;
     for class_id in &due {
-        jobs::end_class(app, class_id).await.map_err(|e| JobError::retry(e))?;
+        jobs::end_class(app, class_id).await.map_err(JobError::retry)?;
     }
     Ok(due.len())
 }

@@ -114,7 +114,7 @@ async fn take_turn(node: &NodeServices, order: &DownloadOrder, path: &str) -> Re
         }
         RefState::Pending => match claim::claim(&txn, node.id(), path, &order.key).await? {
             Seen::Ready(video) => {
-                refs::attach(&txn, &video, &[order.class_id.clone()]).await?;
+                refs::attach(&txn, &video, std::slice::from_ref(&order.class_id)).await?;
                 Turn::Done(ready(order, path, video.size_bytes.max(0) as u64))
             }
             Seen::Claimed(claim) => Turn::Claimed(claim),
