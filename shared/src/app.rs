@@ -4,7 +4,6 @@
 use std::{
     ops::Deref,
     sync::{Arc, OnceLock},
-    time::Duration,
 };
 
 use tokio_util::sync::CancellationToken;
@@ -84,10 +83,7 @@ impl App {
     }
 }
 
-/// The HTTP client every process uses (downloads, webhooks, the cloud providers).
+/// The HTTP client every process uses (downloads, webhooks, the cloud providers): `tools::http`.
 pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .user_agent(concat!("vteacher/", env!("CARGO_PKG_VERSION")))
-        .build()
+    crate::tools::http::client()
 }

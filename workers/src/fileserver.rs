@@ -1,7 +1,10 @@
 //! A small real HTTP file server on loopback: the demo serves its sample lessons from it, the
 //! download benchmark measures against it, and the tests use its knobs (a slow link, a
-//! connection cut halfway, a server that ignores `Range`, a file that changes).
+//! connection cut halfway, a server that ignores `Range`, a file that changes) and its hostile
+//! ones (a stall, a truncated file, no Content-Length, a `206` longer than it says, redirects).
 //! It honours `Range: bytes=N-` / `bytes=N-M` and `If-Range`, and counts what it sends.
+
+mod body;
 
 use std::{
     collections::HashMap,
@@ -10,7 +13,7 @@ use std::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, Instant},
+    time::Instant,
 };
 
 use axum::{
@@ -52,6 +55,15 @@ pub struct Knobs {
     /// Answer the next this-many requests with `fail_status` (a flaky or broken origin).
     pub fail_next: u32,
     pub fail_status: u16,
+    /// Send nothing from this byte of the file on, the connection held open (a stalled source).
+    pub stall_after: Option<u64>,
+    /// The file ends at this byte for every response, though the headers announce all of it:
+    /// the connection closes early (a truncated source).
+    pub truncate_at: Option<u64>,
+    /// Send no Content-Length (the body is chunked).
+    pub no_length: bool,
+    /// A `206` carries this many bytes more than its Content-Range says.
+    pub overlong_by: u64,
 }
 
 struct Served {
@@ -62,6 +74,7 @@ struct Served {
 #[derive(Default)]
 struct Shared {
     files: Mutex<HashMap<String, Served>>,
+    redirects: Mutex<HashMap<String, String>>,
     knobs: Mutex<Knobs>,
     requests: AtomicU64,
     requests_by_path: Mutex<HashMap<String, u64>>,
@@ -70,6 +83,8 @@ struct Shared {
     request_times: Mutex<Vec<Instant>>,
     bytes_sent: AtomicU64,
     versions: AtomicU64,
+    /// Cancelled when the server stops: ends the stalled responses.
+    stop: CancellationToken,
 }
 
 pub struct FileServer {
@@ -83,7 +98,7 @@ impl FileServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::default());
-        let stop = CancellationToken::new();
+        let stop = shared.stop.clone();
         let router = Router::new().route("/{*path}", get(serve)).with_state(shared.clone());
         let until = stop.clone().cancelled_owned();
         tokio::spawn(async move { axum::serve(listener, router).with_graceful_shutdown(until).await });
@@ -99,6 +114,11 @@ impl FileServer {
         let version = self.shared.versions.fetch_add(1, Ordering::Relaxed);
         let served = Served { bytes: bytes.into(), etag: format!("\"{name}-v{version}\"") };
         self.shared.files.lock().expect("lock").insert(name.to_owned(), served);
+    }
+
+    /// Answers `/{name}` with `302 Found` to `location` (any text: a loop, another scheme).
+    pub fn redirect(&self, name: &str, location: &str) {
+        self.shared.redirects.lock().expect("lock").insert(name.to_owned(), location.to_owned());
     }
 
     pub fn set_knobs(&self, knobs: Knobs) {
@@ -159,6 +179,9 @@ async fn serve(State(shared): State<Arc<Shared>>, Path(path): Path<String>, head
     shared.request_log.lock().expect("lock").push((path.clone(), Instant::now()));
     shared.range_starts.lock().expect("lock").push(parse_range(&headers).map(|(start, _)| start));
     shared.request_times.lock().expect("lock").push(Instant::now());
+    if let Some(location) = shared.redirects.lock().expect("lock").get(&path) {
+        return (StatusCode::FOUND, [(header::LOCATION, location.clone())]).into_response();
+    }
     let (bytes, etag) = match shared.files.lock().expect("lock").get(&path) {
         Some(served) => (served.bytes.clone(), served.etag.clone()),
         None => return StatusCode::NOT_FOUND.into_response(),
@@ -177,7 +200,7 @@ async fn serve(State(shared): State<Arc<Shared>>, Path(path): Path<String>, head
     let if_range_ok = headers.get(header::IF_RANGE).is_none_or(|v| v.to_str().is_ok_and(|v| v == etag));
     let range = parse_range(&headers).filter(|_| if_range_ok && !knobs.ignore_range);
     let mut response = Response::builder().header(header::ETAG, &etag).header(header::ACCEPT_RANGES, "bytes");
-    let (status, body) = match range {
+    let (status, body, start) = match range {
         Some((start, _)) if start >= len => {
             let response = response
                 .status(StatusCode::RANGE_NOT_SATISFIABLE)
@@ -187,45 +210,18 @@ async fn serve(State(shared): State<Arc<Shared>>, Path(path): Path<String>, head
         Some((start, end)) => {
             let end = end.unwrap_or(len - 1).min(len - 1);
             response = response.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"));
-            (StatusCode::PARTIAL_CONTENT, bytes.slice(start as usize..=end as usize))
+            (StatusCode::PARTIAL_CONTENT, bytes.slice(start as usize..=end as usize), start)
         }
-        None => (StatusCode::OK, bytes),
+        None => (StatusCode::OK, bytes, 0),
     };
-    response
-        .status(status)
-        .header(header::CONTENT_LENGTH, body.len())
-        .body(Body::from_stream(paced(body, knobs, shared.clone())))
-        .expect("valid response")
-}
-
-/// The body in chunks: paced to `knobs.rate`, cut after `knobs.cut_once_after`.
-fn paced(
-    body: Bytes,
-    knobs: Knobs,
-    shared: Arc<Shared>,
-) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    let started = Instant::now();
-    futures::stream::unfold(0usize, move |sent| {
-        let body = body.clone();
-        let knobs = knobs.clone();
-        let shared = shared.clone();
-        async move {
-            if sent >= body.len() {
-                return None;
-            }
-            if knobs.cut_once_after.is_some_and(|cut| sent as u64 >= cut) {
-                return Some((Err(std::io::Error::other("connection cut by the test server")), body.len()));
-            }
-            let mut end = (sent + CHUNK).min(body.len());
-            if let Some(cut) = knobs.cut_once_after {
-                end = end.min(cut.max(sent as u64 + 1) as usize);
-            }
-            if let Some(rate) = knobs.rate {
-                let due = started + Duration::from_secs_f64(end as f64 / rate as f64);
-                tokio::time::sleep_until(due.into()).await;
-            }
-            shared.bytes_sent.fetch_add((end - sent) as u64, Ordering::Relaxed);
-            Some((Ok(body.slice(sent..end)), end))
-        }
-    })
+    let body = match knobs.overlong_by {
+        0 => body,
+        _ if status != StatusCode::PARTIAL_CONTENT => body,
+        more => [&body[..], &pattern(more as usize)].concat().into(),
+    };
+    response = response.status(status);
+    if !knobs.no_length {
+        response = response.header(header::CONTENT_LENGTH, body.len());
+    }
+    response.body(Body::from_stream(body::paced(body, start, knobs, shared.clone()))).expect("valid response")
 }

@@ -38,6 +38,9 @@ pub struct Settings {
     pub video_root: PathBuf,
     pub download_rate: Rate,
     pub download_concurrency: usize,
+    /// A download that receives no byte for this long (a stalled source) is dropped, to be
+    /// resumed on the next attempt.
+    pub download_idle_timeout: Span,
     pub max_video_num: u64,
     pub max_video_size: GiB,
     pub min_free_disk: GiB,
@@ -137,6 +140,7 @@ impl Default for Settings {
             video_root: PathBuf::from("/home/video"),
             download_rate: "1000k".parse().expect("valid default"),
             download_concurrency: 4,
+            download_idle_timeout: Span(Duration::from_secs(30)),
             max_video_num: 1000,
             max_video_size: "10".parse().expect("valid default"),
             min_free_disk: "1".parse().expect("valid default"),

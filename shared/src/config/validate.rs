@@ -43,6 +43,9 @@ impl Settings {
             let key = if self.download_concurrency == 0 { "DOWNLOAD_CONCURRENCY" } else { "TRANSCODE_CONCURRENCY" };
             return Err(ConfigError::new(key, "must be at least 1"));
         }
+        if self.download_idle_timeout.0.is_zero() {
+            return Err(ConfigError::new("DOWNLOAD_IDLE_TIMEOUT", "must be more than 0s"));
+        }
         self.check_cache_limits()?;
         if self.queue_lease.0 < Duration::from_secs(3) {
             return Err(ConfigError::new("QUEUE_LEASE", "must be at least 3s"));

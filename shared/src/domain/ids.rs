@@ -72,12 +72,24 @@ macro_rules! safe_id {
                 let text = match raw {
                     serde_json::Value::String(s) => s,
                     serde_json::Value::Number(n) => n.to_string(),
-                    other => return Err(de::Error::custom(format!("expected a string, got {other}"))),
+                    other => return Err(de::Error::custom(format!("expected a string, got {}", kind(&other)))),
                 };
                 text.parse().map_err(de::Error::custom)
             }
         }
     };
+}
+
+/// What a JSON value is, for an error that must not repeat it.
+fn kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 safe_id!(
@@ -113,7 +125,7 @@ impl RecordId {
 impl FromStr for RecordId {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {
-        let value = s.trim().parse::<i64>().map_err(|_| IdError::NotPositive(s.to_owned()))?;
+        let value = s.trim().parse::<i64>().map_err(|_| IdError::NotPositive(super::clip(s, 40)))?;
         Self::new(value)
     }
 }
@@ -138,7 +150,7 @@ impl<'de> Deserialize<'de> for RecordId {
                 .ok_or_else(|| de::Error::custom(IdError::NotPositive(n.to_string())))
                 .and_then(|v| RecordId::new(v).map_err(de::Error::custom)),
             serde_json::Value::String(s) => s.parse().map_err(de::Error::custom),
-            other => Err(de::Error::custom(format!("expected an integer, got {other}"))),
+            other => Err(de::Error::custom(format!("expected an integer, got {}", kind(&other)))),
         }
     }
 }

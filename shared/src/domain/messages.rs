@@ -36,8 +36,9 @@ impl MessageError {
         }
     }
 
-    pub(super) fn at(field: impl Into<String>, problem: impl ToString) -> Self {
-        Self::Field { field: field.into(), problem: problem.to_string() }
+    /// A bad `field`; both texts are clipped (they may repeat the input).
+    pub(super) fn at(field: impl AsRef<str>, problem: impl ToString) -> Self {
+        Self::Field { field: super::clip(field.as_ref(), 80), problem: super::clip(&problem.to_string(), 200) }
     }
 }
 

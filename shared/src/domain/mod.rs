@@ -16,6 +16,8 @@ mod transcode_message;
 mod video_path;
 
 #[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
 mod messages_tests;
 
 pub use class_end::ClassEnd;
@@ -31,3 +33,12 @@ pub use state::{BookingState, RefState, TranscodeState, VideoState};
 pub use transcode_key::TranscodeKey;
 pub use transcode_message::{Outcome as TranscodeOutcome, Provider, TranscodeRequest, TranscodeResult};
 pub use video_path::VideoKey;
+
+/// `text` cut to `max` characters (marked with `…`): what an error repeats of its input, so
+/// that no input, however large, makes a large error (they are logged and sent back).
+pub(crate) fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((at, _)) => format!("{}…", &text[..at]),
+    }
+}

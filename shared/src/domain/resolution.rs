@@ -57,7 +57,7 @@ impl FromStr for Resolution {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let trimmed = s.trim();
         let digits = trimmed.strip_suffix('P').or_else(|| trimmed.strip_suffix('p')).unwrap_or(trimmed);
-        digits.parse::<u64>().ok().and_then(Self::from_height).ok_or_else(|| UnknownResolution(s.to_owned()))
+        digits.parse::<u64>().ok().and_then(Self::from_height).ok_or_else(|| UnknownResolution(super::clip(s, 40)))
     }
 }
 

@@ -63,7 +63,7 @@ impl FromStr for SourceUrl {
         let url = url::Url::parse(s.trim()).map_err(|e| SourceUrlError::Invalid(e.to_string()))?;
         match url.scheme() {
             "http" | "https" => {}
-            other => return Err(SourceUrlError::Scheme(other.to_owned())),
+            other => return Err(SourceUrlError::Scheme(super::clip(other, 20))),
         }
         if url.host_str().is_none_or(str::is_empty) {
             return Err(SourceUrlError::NoHost);

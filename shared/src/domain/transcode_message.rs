@@ -70,7 +70,7 @@ pub struct TranscodeResult {
 }
 
 fn field(name: &str, problem: impl ToString) -> MessageError {
-    MessageError::Field { field: name.to_owned(), problem: problem.to_string() }
+    MessageError::at(name, problem)
 }
 
 fn take<T: serde::de::DeserializeOwned>(map: &Map<String, Value>, name: &str) -> Result<T, MessageError> {

@@ -2,14 +2,16 @@
 //! `.part` file continued with `Range`, guarded by `If-Range` with the validator first seen),
 //! length-checked, and renamed into place atomically.
 
-use std::{
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::{path::Path, time::Duration};
 
 use futures::{StreamExt, future::BoxFuture};
 use reqwest::{StatusCode, header};
 use tokio_util::sync::CancellationToken;
+
+mod error;
+
+pub use error::DownloadError;
+use error::describe;
 
 use super::{
     bandwidth::{Pacer, Share},
@@ -18,69 +20,9 @@ use super::{
 };
 use crate::{
     config::Rate,
-    domain::{Retryable, SourceUrl},
+    domain::{SourceUrl, redact_url},
+    tools::http::RedirectRefused,
 };
-
-/// A stalled connection (no byte for this long) is dropped and retried.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-
-#[derive(Debug, thiserror::Error)]
-pub enum DownloadError {
-    /// `url` is redacted (no query string: signed URLs carry credentials there), as in every
-    /// error and log line; these errors become reasons users see.
-    #[error("the source answered {status} for {url}")]
-    Refused { status: StatusCode, url: String },
-    #[error("the source answered {status} for {url}; will retry")]
-    Unavailable { status: StatusCode, url: String },
-    /// The host, and the chain of causes.
-    #[error("network error reaching {0}")]
-    Network(String),
-    #[error("no data for {0:?}")]
-    Stalled(Duration),
-    #[error("length check failed: expected {expected} bytes, got {got}")]
-    Length { expected: u64, got: u64 },
-    #[error("no space left on the disk of {0}")]
-    DiskFull(PathBuf),
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("interrupted by shutdown")]
-    Cancelled,
-    #[error("the source did not say how long the video is (no Content-Length) for {0}: its size cannot be reserved")]
-    NoLength(String),
-    /// No room can be made on the node (`evict::Full` says how much is held and the limit).
-    #[error("{0}")]
-    CacheFull(String),
-    /// The node's cache index failed while the download ran.
-    #[error("the node's cache index: {0}")]
-    Index(String),
-    /// No class needs the video any more (they ended): stopped, its `.part` is removed.
-    #[error("abandoned: no class needs the video any more")]
-    Abandoned,
-}
-
-/// Waiting and trying again can help, but not with a 404, a full disk or cache, or a source
-/// that does not say its length.
-impl Retryable for DownloadError {
-    fn is_retryable(&self) -> bool {
-        !matches!(
-            self,
-            Self::Refused { .. } | Self::DiskFull(_) | Self::NoLength(_) | Self::CacheFull(_) | Self::Abandoned
-        )
-    }
-
-    fn is_interrupted(&self) -> bool {
-        matches!(self, Self::Cancelled)
-    }
-}
-
-impl DownloadError {
-    pub(super) fn io(path: &Path, source: std::io::Error) -> Self {
-        if source.raw_os_error() == Some(28) {
-            return Self::DiskFull(path.to_owned());
-        }
-        Self::Io { path: path.to_owned(), source }
-    }
-}
 
 /// What a finished download did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +41,8 @@ pub trait Watch: Send + Sync {
 
 pub struct Downloader<'a> {
     pub http: &'a reqwest::Client,
+    /// A stalled connection (no byte for this long, `DOWNLOAD_IDLE_TIMEOUT`) is dropped.
+    pub idle_timeout: Duration,
     pub rate: Rate,
     pub cancel: &'a CancellationToken,
     pub watch: Option<&'a dyn Watch>,
@@ -108,10 +52,13 @@ pub struct Downloader<'a> {
 
 impl Downloader<'_> {
     /// Downloads `url` to `dest`. On an error the `.part` file stays, to be continued, unless
-    /// the disk or the cache is full: then it is removed, so the failed download holds no space.
+    /// it cannot be (a failure that will not be retried, such as a full disk or cache, or a
+    /// body longer than announced): then it is removed, so the failed download holds no space.
     pub async fn fetch(&self, url: &SourceUrl, dest: &Path) -> Result<Downloaded, DownloadError> {
         let result = self.fetch_into_part(url, dest).await;
-        if let Err(DownloadError::DiskFull(_) | DownloadError::CacheFull(_)) = &result {
+        if let Err(err) = &result
+            && !err.leaves_resumable_part()
+        {
             PartFile::remove(dest).await;
         }
         result
@@ -141,6 +88,7 @@ impl Downloader<'_> {
                 }
                 0
             }
+            _ if status.is_redirection() => return Err(unfollowed(&response, url)),
             _ => return Err(refusal(status, url)),
         };
         let expected = expected_total(&response, resumed_from);
@@ -160,11 +108,14 @@ impl Downloader<'_> {
             }
         }
         let response = tokio::select! {
-            sent = tokio::time::timeout(IDLE_TIMEOUT, request.send()) => sent,
+            sent = tokio::time::timeout(self.idle_timeout, request.send()) => sent,
             () = self.cancel.cancelled() => return Err(DownloadError::Cancelled),
         };
-        let response = response.map_err(|_| DownloadError::Stalled(IDLE_TIMEOUT))?;
-        response.map_err(|e| network_error(url.as_url(), e))
+        let response = response.map_err(|_| DownloadError::Stalled(self.idle_timeout))?;
+        response.map_err(|e| match RedirectRefused::in_chain(&e) {
+            Some(refused) => DownloadError::Redirect(refused.to_string()),
+            None => DownloadError::network(url.as_url(), e),
+        })
     }
 
     async fn copy_body(
@@ -180,17 +131,27 @@ impl Downloader<'_> {
         let mut body = response.bytes_stream();
         loop {
             let next = tokio::select! {
-                next = tokio::time::timeout(IDLE_TIMEOUT, body.next()) => next,
+                next = tokio::time::timeout(self.idle_timeout, body.next()) => next,
                 () = self.cancel.cancelled() => {
                     part.flush().await?;
                     return Err(DownloadError::Cancelled);
                 }
             };
-            match next.map_err(|_| DownloadError::Stalled(IDLE_TIMEOUT))? {
+            let Ok(next) = next else {
+                // What arrived before the stall is kept, to be resumed.
+                part.flush().await?;
+                return Err(DownloadError::Stalled(self.idle_timeout));
+            };
+            match next {
                 None => break,
                 Some(Err(e)) => {
                     part.flush().await?;
-                    return Err(network_error(&source, e));
+                    let of = if total > 0 { format!(" of {total}") } else { String::new() };
+                    let (err, got) = (describe(e), part.len());
+                    return Err(DownloadError::Network(format!("{}: {err} (after {got}{of} bytes)", host_of(&source))));
+                }
+                Some(Ok(chunk)) if total > 0 && part.len() + chunk.len() as u64 > total => {
+                    return Err(DownloadError::TooLong { expected: total });
                 }
                 Some(Ok(chunk)) => {
                     part.write(&chunk).await?;
@@ -218,23 +179,10 @@ impl Downloader<'_> {
     }
 }
 
-/// A network error as a person can act on it: the host, and each cause down to the system's
-/// ("error sending request: client error (Connect): tcp connect error: Connection refused").
-fn network_error(source: &reqwest::Url, err: reqwest::Error) -> DownloadError {
-    // reqwest's own text would name the URL, query string (credentials) and all.
-    let err = err.without_url();
-    let host = source.host_str().unwrap_or("?");
-    let port = source.port_or_known_default().map_or(String::new(), |p| format!(":{p}"));
-    let mut causes: Vec<String> = Vec::new();
-    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(&err);
-    while let Some(cause) = next {
-        let text = cause.to_string();
-        if !text.is_empty() && !causes.iter().any(|c| c.contains(&text)) {
-            causes.push(text);
-        }
-        next = cause.source();
-    }
-    DownloadError::Network(format!("{host}{port}: {}", causes.join(": ")))
+/// `host:port` of a URL, as failure reasons name it (never its path or query string).
+pub(super) fn host_of(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or("?");
+    url.port_or_known_default().map_or_else(|| host.to_owned(), |port| format!("{host}:{port}"))
 }
 
 fn refusal(status: StatusCode, url: &SourceUrl) -> DownloadError {
@@ -243,6 +191,20 @@ fn refusal(status: StatusCode, url: &SourceUrl) -> DownloadError {
         DownloadError::Unavailable { status, url }
     } else {
         DownloadError::Refused { status, url }
+    }
+}
+
+/// A redirect the client could not follow: to a URL it cannot request (`file:`, …).
+fn unfollowed(response: &reqwest::Response, url: &SourceUrl) -> DownloadError {
+    let Some(to) = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) else {
+        return refusal(response.status(), url);
+    };
+    let shown = redact_url(to);
+    match url.as_url().join(to) {
+        Ok(next) if matches!(next.scheme(), "http" | "https") => {
+            DownloadError::Redirect(format!("a redirect to {shown} was not followed"))
+        }
+        _ => DownloadError::Redirect(format!("redirected to {shown}: only http and https can be downloaded")),
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod alarm;
 pub mod ffmpeg;
+pub mod http;
 pub mod pubsub;
 pub mod storage;
 pub mod webhook;

@@ -106,6 +106,7 @@ async fn fetch_source(services: &Services, url: &SourceUrl, path: &Path) -> Resu
     }
     let downloader = Downloader {
         http: &services.http,
+        idle_timeout: services.settings.download_idle_timeout.0,
         rate: Rate::UNLIMITED,
         cancel: &services.shutdown,
         watch: None,

@@ -96,7 +96,17 @@ pub async fn login(State(app): State<App>, uri: Uri, headers: HeaderMap, Form(lo
     if !ok {
         return (StatusCode::UNAUTHORIZED, Html("wrong token; <a href=/login>try again</a>")).into_response();
     }
+    // Without API_TOKEN any token is let in: it must still be a cookie's value, no more.
+    if !login.token.bytes().all(is_cookie_octet) {
+        let refused = "the token must be printable ASCII without spaces, quotes, commas, semicolons or backslashes";
+        return (StatusCode::BAD_REQUEST, Html(refused)).into_response();
+    }
     let secure = if over_https(&uri, &headers) { "; Secure" } else { "" };
     let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/{secure}", login.token);
     ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+}
+
+/// RFC 6265 `cookie-octet`: what a cookie's value may hold.
+fn is_cookie_octet(b: u8) -> bool {
+    matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
 }

@@ -39,9 +39,16 @@ impl Fixture {
 
     async fn fetch(&self, rate: Rate) -> Result<shared::node::Downloaded, DownloadError> {
         let url: SourceUrl = self.server.url("lesson.flv").parse().unwrap();
-        Downloader { http: &self.http, rate, cancel: &self.cancel, watch: None, share: None }
-            .fetch(&url, &self.dest())
-            .await
+        Downloader {
+            http: &self.http,
+            idle_timeout: Duration::from_secs(30),
+            rate,
+            cancel: &self.cancel,
+            watch: None,
+            share: None,
+        }
+        .fetch(&url, &self.dest())
+        .await
     }
 }
 

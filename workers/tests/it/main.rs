@@ -10,6 +10,7 @@ mod cache;
 mod chaos;
 mod downloads;
 mod exposure;
+mod hostile;
 mod metrics;
 mod once;
 mod outages;

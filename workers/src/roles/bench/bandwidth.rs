@@ -175,9 +175,16 @@ async fn three_counting(
         downloads.push(tokio::spawn(async move {
             let share = Share { bandwidth: &bandwidth, priority: now + starts_in * 60 };
             let watch = Fetched { mine: AtomicU64::new(0), total: total.clone() };
-            Downloader { http: &http, rate, cancel: &cancel, watch: Some(&watch), share: Some(share) }
-                .fetch(&url, &dest)
-                .await?;
+            Downloader {
+                http: &http,
+                idle_timeout: Duration::from_secs(30),
+                rate,
+                cancel: &cancel,
+                watch: Some(&watch),
+                share: Some(share),
+            }
+            .fetch(&url, &dest)
+            .await?;
             let all_at_first = *first_done.get_or_init(|| total.load(Ordering::Relaxed));
             anyhow::Ok(Finished { name, at: started.elapsed(), all_at_first })
         }));

@@ -20,7 +20,9 @@ async fn ours(url: &str, dest: &Path, rate: Rate) -> anyhow::Result<Duration> {
     let cancel = CancellationToken::new();
     let url: SourceUrl = url.parse()?;
     let started = Instant::now();
-    Downloader { http: &http, rate, cancel: &cancel, watch: None, share: None }.fetch(&url, dest).await?;
+    Downloader { http: &http, idle_timeout: Duration::from_secs(30), rate, cancel: &cancel, watch: None, share: None }
+        .fetch(&url, dest)
+        .await?;
     Ok(started.elapsed())
 }
 

@@ -1,0 +1,55 @@
+//! The HTTP client every process uses (downloads, webhooks, the cloud providers): connect
+//! timeout, user agent, and the redirects it follows: at most [`MAX_REDIRECTS`], to http(s)
+//! URLs only. A refused redirect is a [`RedirectRefused`] in the error's source chain.
+
+use std::time::Duration;
+
+use reqwest::redirect::{Attempt, Policy};
+
+use crate::domain::redact_url;
+
+/// Redirects one request follows before it fails (a loop ends here).
+pub const MAX_REDIRECTS: usize = 10;
+
+/// Why a redirect was not followed, in words a user can act on (the URL redacted).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RedirectRefused(pub String);
+
+impl RedirectRefused {
+    /// The refusal in `err`'s source chain, if a redirect is why it failed.
+    pub fn in_chain<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a Self> {
+        let mut next = Some(err);
+        while let Some(err) = next {
+            if let Some(found) = err.downcast_ref::<Self>() {
+                return Some(found);
+            }
+            next = err.source();
+        }
+        None
+    }
+}
+
+fn follow(attempt: Attempt) -> reqwest::redirect::Action {
+    let next = attempt.url();
+    let scheme = next.scheme().to_owned();
+    if !matches!(scheme.as_str(), "http" | "https") {
+        let to = redact_url(next.as_str());
+        return attempt.error(RedirectRefused(format!("redirected to {to}: only http and https can be downloaded")));
+    }
+    // `previous` holds the first URL and every redirect followed so far.
+    if attempt.previous().len() > MAX_REDIRECTS {
+        let to = redact_url(next.as_str());
+        return attempt
+            .error(RedirectRefused(format!("more than {MAX_REDIRECTS} redirects (a loop?), the last to {to}")));
+    }
+    attempt.follow()
+}
+
+pub fn client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .redirect(Policy::custom(follow))
+        .user_agent(concat!("vteacher/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
