@@ -86,8 +86,15 @@ impl App {
 
 /// The HTTP client every process uses (downloads, webhooks, the cloud providers).
 pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .user_agent(concat!("vteacher/", env!("CARGO_PKG_VERSION")))
-        .build()
+    client_as(concat!("vteacher/", env!("CARGO_PKG_VERSION")).to_owned())
+}
+
+/// A push host's client: its User-Agent names the node (`vteacher/0.1.0 (node host-1)`), so an
+/// origin's or a CDN's logs tell which push host fetched what.
+pub fn node_http_client(node: &crate::domain::NodeId) -> Result<reqwest::Client, reqwest::Error> {
+    client_as(format!("vteacher/{} (node {node})", env!("CARGO_PKG_VERSION")))
+}
+
+fn client_as(user_agent: String) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder().connect_timeout(Duration::from_secs(10)).user_agent(user_agent).build()
 }
