@@ -87,3 +87,8 @@ impl App {
 pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
     crate::tools::http::client()
 }
+
+/// A push host's client: its User-Agent names the node (`tools::http::node_client`).
+pub fn node_http_client(node: &crate::domain::NodeId) -> Result<reqwest::Client, reqwest::Error> {
+    crate::tools::http::node_client(node)
+}

@@ -8,7 +8,7 @@ use migrations::{MigratorTrait, NodeMigrator};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    app::{App, AppError, http_client},
+    app::{App, AppError, node_http_client},
     config::{ConfigError, Settings},
     db::{Database, DbError, now_ms},
     directory::Directory,
@@ -71,11 +71,12 @@ impl NodeApp {
                 (queues, directory)
             }
         };
+        let http = node_http_client(&settings.node_id)?;
         let node = NodeServices {
             bandwidth: Bandwidth::new(settings.node_bandwidth),
             settings,
             cache,
-            http: http_client()?,
+            http,
             directory,
             shutdown,
             started_at: now_ms(),

@@ -184,4 +184,27 @@ pub enum Bench {
         #[arg(long, default_value_t = 100_000)]
         files: u64,
     },
+    /// A fleet on this machine: N `node` processes (Redis only), web, booking ×2 and the
+    /// sweeper on PostgreSQL behind PgBouncer (transaction pooling), with a redis-server and a
+    /// PgBouncer of the bench's own: its idle cost, then a storm of bookings across the nodes.
+    Fleet {
+        /// `node` processes, one push host each.
+        #[arg(long, default_value_t = 200)]
+        nodes: usize,
+        /// How long the fleet idles (measured), in seconds.
+        #[arg(long, default_value_t = 60)]
+        idle_seconds: u64,
+        /// Bookings in the storm (0: no storm).
+        #[arg(long, default_value_t = 10_000)]
+        bookings: usize,
+        /// Videos the bookings are spread over.
+        #[arg(long, default_value_t = 1_000)]
+        videos: usize,
+        /// The PostgreSQL server (no database): the bench creates a database there and drops it.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+        postgres: String,
+        /// The user PgBouncer runs as when the bench runs as root (it refuses root).
+        #[arg(long, default_value = "postgres")]
+        pgbouncer_user: String,
+    },
 }

@@ -2,7 +2,8 @@
 //! download benchmark measures against it, and the tests use its knobs (a slow link, a
 //! connection cut halfway, a server that ignores `Range`, a file that changes) and its hostile
 //! ones (a stall, a truncated file, no Content-Length, a `206` longer than it says, redirects).
-//! It honours `Range: bytes=N-` / `bytes=N-M` and `If-Range`, and counts what it sends.
+//! It honours `Range: bytes=N-` / `bytes=N-M` and `If-Range`, and counts what it sends (per
+//! path, and per path and User-Agent, which names a push host's node).
 
 mod body;
 
@@ -78,6 +79,7 @@ struct Shared {
     knobs: Mutex<Knobs>,
     requests: AtomicU64,
     requests_by_path: Mutex<HashMap<String, u64>>,
+    requests_by_agent: Mutex<HashMap<(String, String), u64>>,
     request_log: Mutex<Vec<(String, Instant)>>,
     range_starts: Mutex<Vec<Option<u64>>>,
     request_times: Mutex<Vec<Instant>>,
@@ -144,6 +146,11 @@ impl FileServer {
         self.shared.requests_by_path.lock().expect("lock").clone()
     }
 
+    /// Requests per (path, User-Agent) so far: a push host's User-Agent names its node.
+    pub fn requests_by_path_and_agent(&self) -> HashMap<(String, String), u64> {
+        self.shared.requests_by_agent.lock().expect("lock").clone()
+    }
+
     /// The `Range` start of every request so far (`None`: the whole file was asked for).
     pub fn range_starts(&self) -> Vec<Option<u64>> {
         self.shared.range_starts.lock().expect("lock").clone()
@@ -177,6 +184,8 @@ async fn serve(State(shared): State<Arc<Shared>>, Path(path): Path<String>, head
     shared.requests.fetch_add(1, Ordering::Relaxed);
     *shared.requests_by_path.lock().expect("lock").entry(path.clone()).or_default() += 1;
     shared.request_log.lock().expect("lock").push((path.clone(), Instant::now()));
+    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    *shared.requests_by_agent.lock().expect("lock").entry((path.clone(), agent)).or_default() += 1;
     shared.range_starts.lock().expect("lock").push(parse_range(&headers).map(|(start, _)| start));
     shared.request_times.lock().expect("lock").push(Instant::now());
     if let Some(location) = shared.redirects.lock().expect("lock").get(&path) {

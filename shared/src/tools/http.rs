@@ -47,9 +47,19 @@ fn follow(attempt: Attempt) -> reqwest::redirect::Action {
 }
 
 pub fn client() -> Result<reqwest::Client, reqwest::Error> {
+    client_as(concat!("vteacher/", env!("CARGO_PKG_VERSION")).to_owned())
+}
+
+/// A push host's client: its User-Agent names the node (`vteacher/0.1.0 (node host-1)`), so an
+/// origin's or a CDN's logs tell which push host fetched what.
+pub fn node_client(node: &crate::domain::NodeId) -> Result<reqwest::Client, reqwest::Error> {
+    client_as(format!("vteacher/{} (node {node})", env!("CARGO_PKG_VERSION")))
+}
+
+fn client_as(user_agent: String) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .redirect(Policy::custom(follow))
-        .user_agent(concat!("vteacher/", env!("CARGO_PKG_VERSION")))
+        .user_agent(user_agent)
         .build()
 }

@@ -1,6 +1,6 @@
 //! The process types of the Procfile and the tools, one subcommand each.
 
-mod bench;
+pub mod bench;
 mod bridge;
 mod demo;
 mod launch;

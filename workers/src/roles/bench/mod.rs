@@ -6,6 +6,7 @@ mod cache;
 mod cache_index;
 mod cache_scan;
 mod download;
+pub mod fleet;
 mod idle;
 mod own_redis;
 mod queue;
@@ -33,6 +34,34 @@ pub async fn run(_settings: Settings, which: Bench) -> anyhow::Result<()> {
         }
         Bench::Idle { workers, seconds } => idle::run(workers, seconds).await,
         Bench::Cache { videos, decisions, postgres, files } => cache::run(&videos, decisions, &postgres, files).await,
+        Bench::Fleet { nodes, idle_seconds, bookings, videos, postgres, pgbouncer_user } => {
+            let options = fleet::FleetOptions {
+                binary: std::env::current_exe()?,
+                nodes,
+                idle: Duration::from_secs(idle_seconds),
+                bookings,
+                videos,
+                postgres,
+                pgbouncer_user,
+            };
+            println!("vteacher bench fleet: {nodes} nodes, {bookings} bookings over {videos} videos");
+            // A signal ends the bench through its guards: every process it started is killed,
+            // its database dropped, its temp dir removed.
+            let report = tokio::select! {
+                report = fleet::run(&options) => report?,
+                _ = shutdown_signal() => anyhow::bail!("interrupted: everything the bench started is stopped"),
+            };
+            fleet::print(&report);
+            Ok(())
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
     }
 }
 

@@ -5,6 +5,7 @@ mod bandwidth;
 mod class_end;
 mod eviction;
 mod fleet;
+mod fleet_storm;
 mod nodes;
 mod scan;
 mod storm;
