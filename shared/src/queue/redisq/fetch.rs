@@ -29,7 +29,7 @@ const CHORES_EVERY: u64 = 1000;
 impl RedisPersistence {
     pub(super) async fn next_batch(&mut self, worker: &WorkerContext) -> Result<Vec<Task<Vec<u8>>>, RedisQueueError> {
         if let Some(ahead) = self.state.take_ahead() {
-            let jobs = ahead.await.map_err(|e| RedisQueueError::Ahead(e.to_string()))??;
+            let jobs = ahead.await??;
             if !jobs.is_empty() {
                 self.fetch_ahead(worker, jobs.len());
                 return Ok(jobs);
@@ -64,10 +64,8 @@ impl RedisPersistence {
     pub(super) async fn hand_back_ahead(&mut self, worker: &str) -> Result<(), RedisQueueError> {
         self.acknowledged().await?;
         let Some(ahead) = self.state.take_ahead() else { return Ok(()) };
-        let jobs = ahead.await.map_err(|e| RedisQueueError::Ahead(e.to_string()))??;
-        let runs =
-            jobs.iter().filter_map(|t| t.task_id().map(|id| (id.to_string(), "back", 0, 0, String::new()))).collect();
-        self.settle(worker, runs).await
+        let jobs = ahead.await??;
+        self.hand_back(worker, &jobs).await.map(drop)
     }
 
     async fn fetch(&mut self, worker: &str) -> Result<Vec<Task<Vec<u8>>>, RedisQueueError> {

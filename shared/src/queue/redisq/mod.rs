@@ -51,7 +51,7 @@ pub enum RedisQueueError {
     #[error("unexpected reply from the {0} script")]
     BadReply(String),
     #[error("a fetch made ahead or an acknowledgement did not finish: {0}")]
-    Ahead(String),
+    Ahead(#[from] tokio::task::JoinError),
 }
 
 /// One queue, as an apalis backend and task sink.

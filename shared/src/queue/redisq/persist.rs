@@ -68,10 +68,19 @@ impl RedisPersistence {
         Ok(())
     }
 
+    /// Puts fetched jobs the worker will not run back on the queue, no attempt used.
+    pub(super) async fn hand_back(&mut self, worker: &str, tasks: &[Task<Vec<u8>>]) -> Result<u64, RedisQueueError> {
+        let runs: Vec<_> =
+            tasks.iter().filter_map(|t| t.task_id().map(|id| (id.to_string(), "back", 0, 0, String::new()))).collect();
+        let count = runs.len() as u64;
+        self.settle(worker, runs).await?;
+        Ok(count)
+    }
+
     /// Waits for the acknowledgement under way, if any.
     pub(super) async fn acknowledged(&self) -> Result<(), RedisQueueError> {
         match self.state.take_acking() {
-            Some(ack) => ack.await.map_err(|e| RedisQueueError::Ahead(e.to_string()))?,
+            Some(ack) => ack.await?,
             None => Ok(()),
         }
     }
@@ -131,11 +140,7 @@ impl Persistence for RedisPersistence {
         tasks: Vec<Task<Vec<u8>>>,
         worker: &WorkerContext,
     ) -> Result<u64, RedisQueueError> {
-        let runs: Vec<_> =
-            tasks.iter().filter_map(|t| t.task_id().map(|id| (id.to_string(), "back", 0, 0, String::new()))).collect();
-        let count = runs.len() as u64;
-        self.settle(worker.name(), runs).await?;
-        Ok(count)
+        self.hand_back(worker.name(), &tasks).await
     }
 
     async fn handle_events(

@@ -163,7 +163,7 @@ async fn three_counting(
     tokio::fs::create_dir_all(&dir).await?;
     let http = reqwest::Client::new();
     let cancel = CancellationToken::new();
-    let now = chrono_free_now();
+    let now = shared::db::now_ms() / 1000;
     let started = Instant::now();
     let first_done = Arc::new(OnceLock::new());
     let mut downloads = Vec::new();
@@ -196,8 +196,4 @@ async fn three_counting(
     finished.sort_by_key(|f| f.at);
     let _ = tokio::fs::remove_dir_all(&dir).await;
     Ok(finished)
-}
-
-fn chrono_free_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
