@@ -66,18 +66,29 @@ pub async fn files_and_counts(node_db: &str, classes: &[Class], bookings: &HashM
         *live.entry(path).or_default() += 1;
     }
     let index = sea_orm::Database::connect(node_db).await.unwrap();
-    eventually("the node's counts to equal the classes still on", Duration::from_secs(60), || async {
+    let expected: HashMap<String, i32> = live.iter().map(|(path, n)| (relative(path), *n)).collect();
+    let counts = || async {
         let videos = cache_videos::Entity::find()
             .filter(cache_videos::Column::State.eq(VideoState::Ready))
             .all(&index)
             .await
-            .ok()?;
-        let counted: HashMap<String, i32> =
-            videos.iter().filter(|v| v.num_cite > 0).map(|v| (v.path.clone(), v.num_cite)).collect();
-        let expected: HashMap<String, i32> = live.iter().map(|(path, n)| (relative(path), *n)).collect();
-        (counted == expected).then_some(())
-    })
-    .await;
+            .unwrap();
+        videos.iter().filter(|v| v.num_cite > 0).map(|v| (v.path.clone(), v.num_cite)).collect::<HashMap<_, _>>()
+    };
+    // Polled with a deadline; at the deadline the assertion names the paths that differ.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut counted = counts().await;
+    while counted != expected && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        counted = counts().await;
+    }
+    let differ: Vec<_> = expected
+        .keys()
+        .chain(counted.keys())
+        .filter(|path| counted.get(*path) != expected.get(*path))
+        .map(|path| (path.clone(), counted.get(path).copied(), expected.get(path).copied()))
+        .collect();
+    assert!(differ.is_empty(), "the node's counts (counted, expected) differ from the classes still on: {differ:?}");
 }
 
 /// `…/video/301/301_480P.flv` → `301/301_480P.flv`.
