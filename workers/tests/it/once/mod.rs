@@ -3,6 +3,7 @@
 //! even when recording it fails at first.
 
 mod duplicates;
+mod end_during_placement;
 mod give_up;
 mod lost;
 mod placement;
