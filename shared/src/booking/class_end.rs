@@ -45,7 +45,9 @@ pub const CANCELLED_REASON: &str = "the class ended before its video was ready";
 /// Ends the class of `class_id`, once.
 pub async fn end(db: &Database, class_id: &ClassId) -> Result<Ended, sea_orm::DbErr> {
     let txn = db.write_txn().await?;
-    let Some(row) = store::find(&txn, class_id.as_str()).await? else {
+    // Locked: a placement committing between this read and the update below would otherwise
+    // leave its node holding the class (no EndClass for a node not seen here).
+    let Some(row) = store::lock(&txn, class_id.as_str()).await? else {
         return Ok(Ended::Unknown);
     };
     if row.ended_at.is_some() {

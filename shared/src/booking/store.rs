@@ -1,6 +1,9 @@
 //! The queries bookings need.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect,
+};
 
 use crate::{
     db::{bookings, now_ms},
@@ -9,6 +12,17 @@ use crate::{
 
 pub async fn find(conn: &impl ConnectionTrait, class_id: &str) -> Result<Option<bookings::Model>, DbErr> {
     bookings::Entity::find_by_id(class_id.to_owned()).one(conn).await
+}
+
+/// The booking, locked until `txn` ends (PostgreSQL: `FOR UPDATE`; a SQLite write
+/// transaction holds the whole database already), so that what is decided from it cannot be
+/// overtaken by a transaction that committed in between (a placement while the class ends).
+pub async fn lock(txn: &DatabaseTransaction, class_id: &str) -> Result<Option<bookings::Model>, DbErr> {
+    let select = bookings::Entity::find_by_id(class_id.to_owned());
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        return select.lock_exclusive().one(txn).await;
+    }
+    select.one(txn).await
 }
 
 /// The new row of a booking just taken in: `queued`, its message kept whole.

@@ -32,6 +32,17 @@ pub async fn settled(workload: &Workload, classes: &[Class]) -> HashMap<String, 
     settled.into_inner().unwrap()
 }
 
+/// Waits until every class has its result: a result is sent by a job of its own after the
+/// booking settles, so it may still be on its way (retried after a kill) when the checks begin.
+pub async fn results_arrived(classes: &[Class], results: &WebhookSink) -> Vec<Value> {
+    eventually("every class's result to arrive", Duration::from_secs(60), || async {
+        let received = results.received();
+        let has = |class: &Class| received.iter().any(|r| r["class_id"] == class.class_id.as_str());
+        classes.iter().all(has).then_some(received)
+    })
+    .await
+}
+
 /// Each class's outcome is what it should be, and its result was sent once (one result id; a
 /// repeat with the same id is the one a crash may cause, and is counted).
 pub fn outcomes_and_results(classes: &[Class], bookings: &HashMap<String, Value>, results: &[Value]) -> usize {

@@ -119,7 +119,8 @@ async fn storm_of_kills_restarts_and_a_partition_loses_nothing_and_repeats_nothi
     let bookings = checks::settled(&workload, &classes).await;
     // Results still on their way arrive before the counts are taken.
     checks::outbox_empty(&direct_db).await;
-    let repeats = checks::outcomes_and_results(&classes, &bookings, &results.received());
+    let received = checks::results_arrived(&classes, &results).await;
+    let repeats = checks::outcomes_and_results(&classes, &bookings, &received);
     checks::files_and_counts(&node_db, &classes, &bookings).await;
     checks::every_job_in_one_place(&redis.url(), &env.prefix).await;
     // The workload did what it says: renditions made by ecs, classes cancelled, a Redis restart.

@@ -182,6 +182,12 @@ impl TestEnv {
 
 impl Drop for TestEnv {
     fn drop(&mut self) {
+        // A failed test keeps its folder (each process's log, the node's index, a Redis of
+        // its own): what happened is read there, not guessed.
+        if std::thread::panicking() {
+            self.dir.disable_cleanup(true);
+            eprintln!("test failed: its folder (process logs, indexes) is kept at {}", self.dir.path().display());
+        }
         let prefix = self.prefix.clone();
         let pg_db = self.pg_db.take();
         let has_redis = self.stack.has_redis();
