@@ -42,7 +42,10 @@ pub async fn on_transcode(db: &Database, settings: &Settings, booking: &Booking)
     let view = current.as_ref().map(|t| Transcode { state: t.state, url: t.url.as_deref() });
     let download = match decide(booking, view) {
         Decision::Download { url, alarm } => {
-            effects.extend(alarm.map(|message| Effect::Alarm { kind: "transcode_already_succeeded".into(), message }));
+            effects.extend(alarm.map(|message| Effect::Alarm {
+                kind: crate::tools::alarm::TRANSCODE_ALREADY_SUCCEEDED.into(),
+                message,
+            }));
             Some(url)
         }
         Decision::Wait => {
@@ -60,7 +63,8 @@ pub async fn on_transcode(db: &Database, settings: &Settings, booking: &Booking)
                 tracing::warn!(record_id = %key.record_id, %resolution, reason, "succeeded transcode made again");
                 transcodes::explain(&txn, key, &format!("{reason}: made again")).await?;
                 effects.push(Effect::SubmitOss(key));
-                effects.push(Effect::Alarm { kind: "transcode_url_unusable".into(), message: reason });
+                effects
+                    .push(Effect::Alarm { kind: crate::tools::alarm::TRANSCODE_URL_UNUSABLE.into(), message: reason });
             }
             wait(&txn, &class_id, key, Some(Provider::Oss)).await?;
             None

@@ -14,5 +14,5 @@ mod worker;
 pub use backend::{QueueError, Queues};
 pub use depth::Depth;
 pub use job::{Job, JobError, QueueKind, queue_name};
-pub use runner::backoff;
+pub use runner::{OUTCOMES, backoff};
 pub use worker::{FETCH_AHEAD_JOBS, Workers, WorkersError, fetch_batch};

@@ -157,6 +157,9 @@ fn with_attempts(error: JobError, attempt: u32) -> JobError {
     }
 }
 
+/// The `outcome` label of `vteacher_jobs_total`.
+pub const OUTCOMES: [&str; 3] = ["done", "retried", "failed"];
+
 fn count<J: Job>(outcome: &'static str) {
     metrics::counter!("vteacher_jobs_total", "queue" => J::QUEUE, "outcome" => outcome).increment(1);
 }

@@ -6,6 +6,15 @@ use serde_json::json;
 use super::webhook;
 use crate::config::Settings;
 
+/// A rendition that succeeded was asked for again by a booking that did not list it.
+pub const TRANSCODE_ALREADY_SUCCEEDED: &str = "transcode_already_succeeded";
+/// A succeeded rendition's stored URL cannot be used.
+pub const TRANSCODE_URL_UNUSABLE: &str = "transcode_url_unusable";
+/// A transcode result for no transcode vteacher knows.
+pub const UNKNOWN_TRANSCODE_RESULT: &str = "unknown_transcode_result";
+/// Every kind, the `kind` label of `vteacher_alarms_total`.
+pub const KINDS: [&str; 3] = [TRANSCODE_ALREADY_SUCCEEDED, TRANSCODE_URL_UNUSABLE, UNKNOWN_TRANSCODE_RESULT];
+
 pub async fn raise(http: &reqwest::Client, settings: &Settings, kind: &str, message: &str) {
     tracing::error!(alarm = kind, "{message}");
     metrics::counter!("vteacher_alarms_total", "kind" => kind.to_owned()).increment(1);

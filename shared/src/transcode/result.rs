@@ -24,6 +24,9 @@ pub enum Change {
 }
 
 impl Change {
+    /// Every name `name` gives (the `effect` label of `vteacher_transcode_results_total`).
+    pub const NAMES: [&str; 6] = ["unknown", "succeed", "to_ecs", "fail", "time_out", "ignore"];
+
     /// A stable name, for metrics.
     pub fn name(&self) -> &'static str {
         match self {

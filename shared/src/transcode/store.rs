@@ -228,5 +228,5 @@ async fn keep_unmatched(
     };
     unmatched_results::Entity::insert(row).exec_without_returning(txn).await?;
     let message = format!("a transcode result for {key} matches no transcode; kept for inspection");
-    Ok(vec![Effect::Alarm { kind: "unknown_transcode_result".into(), message }])
+    Ok(vec![Effect::Alarm { kind: crate::tools::alarm::UNKNOWN_TRANSCODE_RESULT.into(), message }])
 }

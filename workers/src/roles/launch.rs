@@ -64,7 +64,9 @@ pub struct Running {
 }
 
 pub async fn launch(settings: Settings, what: Launch, shutdown: CancellationToken) -> anyhow::Result<Running> {
-    telemetry::metrics();
+    if telemetry::metrics().is_some() {
+        shared::jobs::register_metric_families();
+    }
     let drain = settings.shutdown_timeout.0;
     let app = match what.needs_central()? {
         true => Some(App::connect(settings.clone(), shutdown.clone()).await.context("starting")?),

@@ -11,6 +11,7 @@ use shared::{
     App,
     db::{bookings, now_ms, transcodes},
     domain::{BookingState, Provider, TranscodeState},
+    jobs,
 };
 
 pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
@@ -22,12 +23,15 @@ pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
-/// `vteacher_queue_jobs{queue, state}`.
+/// `vteacher_queue_jobs{queue, state}`: every queue of `JOBS`, at zero before its first job.
 async fn queue_gauges(app: &App) {
     let Ok(depths) = app.queues.depths().await else { return };
-    for (queue, depth) in depths {
+    let known = jobs::JOBS.iter().map(|job| job.queue.to_owned());
+    let queues: std::collections::BTreeSet<String> = known.chain(depths.keys().cloned()).collect();
+    for queue in queues {
+        let depth = depths.get(&queue);
         for state in ["pending", "running", "delayed", "done", "dead"] {
-            let n = depth.get(state).copied().unwrap_or(0);
+            let n = depth.and_then(|d| d.get(state)).copied().unwrap_or(0);
             metrics::gauge!("vteacher_queue_jobs", "queue" => queue.clone(), "state" => state).set(n as f64);
         }
     }
@@ -63,7 +67,11 @@ async fn transcode_gauges(app: &App) {
         .all(&app.db.conn)
         .await;
     let Ok(rows) = rows else { return };
-    for (state, provider, n) in rows {
+    // Every state by each provider at zero first: a dashboard reads 0, not "no data".
+    let providers = Provider::iter().map(Some).chain([None]);
+    let pairs = TranscodeState::iter().flat_map(|state| providers.clone().map(move |provider| (state, provider)));
+    for (state, provider) in pairs {
+        let n = rows.iter().find(|(s, p, _)| (*s, *p) == (state, provider)).map_or(0, |(_, _, n)| *n);
         let provider = provider.map_or("none", Provider::as_str);
         metrics::gauge!("vteacher_transcodes", "state" => state.to_value(), "provider" => provider).set(n as f64);
     }

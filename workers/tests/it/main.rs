@@ -10,6 +10,7 @@ mod cache;
 mod chaos;
 mod downloads;
 mod exposure;
+mod grafana;
 mod hostile;
 mod metrics;
 mod once;
