@@ -6,6 +6,7 @@ mod m20261125_000001_initial;
 mod m20261125_000002_transcode_sources;
 mod m20261202_000003_push_hosts;
 mod m20261202_000004_outbox;
+mod m20261202_000005_transcode_retry;
 pub mod node;
 
 pub use node::NodeMigrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_transcode_sources::Migration),
             Box::new(m20261202_000003_push_hosts::Migration),
             Box::new(m20261202_000004_outbox::Migration),
+            Box::new(m20261202_000005_transcode_retry::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::{
     db::bookings,
     directory::Directory,
-    domain::{BookingResult, BookingState, Outcome},
+    domain::{BookingResult, BookingState, Outcome, RetryStatus},
 };
 
 /// `GET /api/bookings/{class_id}` and `vteacher status`.
@@ -29,6 +29,10 @@ pub struct BookingStatus {
     pub expected_ready_at: Option<i64>,
     /// It should be ready only after its class starts.
     pub at_risk: bool,
+    /// While its download waits for another attempt: which failed, of how many, why, and when
+    /// the next is due (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryStatus>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -42,6 +46,7 @@ impl BookingStatus {
         {
             status.expected_ready_at = progress.expected_ready_at;
             status.at_risk = progress.at_risk;
+            status.retry = progress.retry;
         }
         status
     }
@@ -63,6 +68,7 @@ impl From<&bookings::Model> for BookingStatus {
             ended_at: b.ended_at,
             expected_ready_at: None,
             at_risk: false,
+            retry: None,
             created_at: b.created_at,
             updated_at: b.updated_at,
         }

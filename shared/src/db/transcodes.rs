@@ -26,6 +26,8 @@ pub struct Model {
     /// The cloud (mps) job it waits on, so a restarted worker polls instead of resubmitting.
     pub oss_job_id: Option<String>,
     pub updated_at: i64,
+    /// While its job waits for another attempt: a `RetryStatus`.
+    pub retry: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

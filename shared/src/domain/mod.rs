@@ -27,7 +27,7 @@ pub use ids::{ClassId, IdError, NodeId, OrgId, RecordId};
 pub use messages::{Booking, BookingResult, MessageError, Outcome};
 pub use node_wire::{DirInfo, DownloadOrder, DownloadProgress, Holding, NodeReport, NodeStatus};
 pub use resolution::{Resolution, UnknownResolution};
-pub use retry::Retryable;
+pub use retry::{RetryStatus, Retryable};
 pub use source_url::{SourceUrl, SourceUrlError, redact_url};
 pub use state::{BookingState, RefState, TranscodeState, VideoState};
 pub use transcode_key::TranscodeKey;

@@ -126,4 +126,7 @@ pub struct DownloadProgress {
     /// It should finish after its class starts.
     pub at_risk: bool,
     pub updated_at: i64,
+    /// The download failed and waits for its next attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<super::RetryStatus>,
 }

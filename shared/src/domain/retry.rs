@@ -2,6 +2,19 @@
 //! layer turns any of them into a retry or an abort through one conversion
 //! (`JobError: From<E: Retryable>` in the queue engine): no caller decides retry-or-abort by hand.
 
+/// A job between attempts, as the status of what it works on shows it (`retry` in a booking's
+/// status while its download waits to be tried again).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RetryStatus {
+    /// The attempt that failed (1 for the first).
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// Why it failed: the cause chain (host, "connection refused", HTTP status, timeout).
+    pub last_error: String,
+    /// Unix ms when the next attempt is due.
+    pub next_attempt_at: i64,
+}
+
 /// An error that knows whether waiting and trying again can help: a timeout, a 503 or a lost
 /// connection heal; a 404, bad input or a full disk do not.
 pub trait Retryable: std::error::Error {

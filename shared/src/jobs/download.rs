@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::apply_node;
 use crate::{
     config::Settings,
-    domain::{DownloadOrder, Effect, Holding, NodeReport, VideoKey},
+    domain::{DownloadOrder, DownloadProgress, Effect, Holding, NodeReport, RetryStatus, VideoKey},
     node::cache::{
         fetch::{Outcome, Put, forget_pending, put_on_disk},
         reserve::Evicted,
@@ -42,6 +42,23 @@ impl Job for DownloadJob {
             tracing::info!(node = node.id(), "class ended before its video was ready: nothing more to do");
         }
         Ok(apply_node(node, effects).await?)
+    }
+
+    /// The booking's status shows the attempt, the error and when the next is due.
+    async fn on_retry(&self, node: &NodeApp, retry: &RetryStatus) {
+        let class_id = self.0.class_id.as_str();
+        let last = node.directory.progress(class_id).await;
+        let progress = DownloadProgress {
+            node: node.settings.node_id.clone(),
+            bytes: last.as_ref().map_or(0, |p| p.bytes),
+            total: last.as_ref().map_or(0, |p| p.total),
+            rate: 0,
+            expected_ready_at: None,
+            at_risk: last.as_ref().is_some_and(|p| p.at_risk),
+            updated_at: crate::db::now_ms(),
+            retry: Some(retry.clone()),
+        };
+        node.directory.set_progress(class_id, &progress).await;
     }
 
     async fn give_up(&self, node: &NodeApp, error: &JobError) -> Result<(), JobError> {

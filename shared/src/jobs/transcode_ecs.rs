@@ -8,7 +8,7 @@ use super::emit;
 use crate::{
     app::App,
     config::Settings,
-    domain::{Provider, TranscodeKey, TranscodeOutcome},
+    domain::{Provider, RetryStatus, TranscodeKey, TranscodeOutcome},
     queue::{Job, JobError},
     transcode::{ecs, source, store},
 };
@@ -40,6 +40,12 @@ impl Job for TranscodeEcsJob {
         let url = ecs::make(app, key, &choice).await?;
         tracing::info!(%url, "ecs transcode done");
         emit(app, key, Provider::Ecs, TranscodeOutcome::Succeeded { url }).await
+    }
+
+    async fn on_retry(&self, app: &App, retry: &RetryStatus) {
+        if let Err(err) = store::set_retry(&app.db.conn, self.0, Provider::Ecs, retry).await {
+            tracing::debug!(%err, "could not show the retry on the transcode");
+        }
     }
 
     async fn give_up(&self, app: &App, error: &JobError) -> Result<(), JobError> {

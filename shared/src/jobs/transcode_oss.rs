@@ -11,7 +11,7 @@ use super::emit;
 use crate::{
     app::App,
     config::{OssProvider, Settings},
-    domain::{Provider, TranscodeKey, TranscodeOutcome},
+    domain::{Provider, RetryStatus, TranscodeKey, TranscodeOutcome},
     queue::{Job, JobError},
     transcode::{oss_http, source, store},
 };
@@ -57,6 +57,12 @@ impl Job for TranscodeOssJob {
                 Ok(())
             }
             OssProvider::Mps => mps::run(app, key, &transcode, &choice.url).await,
+        }
+    }
+
+    async fn on_retry(&self, app: &App, retry: &RetryStatus) {
+        if let Err(err) = store::set_retry(&app.db.conn, self.0, Provider::Oss, retry).await {
+            tracing::debug!(%err, "could not show the retry on the transcode");
         }
     }
 

@@ -8,7 +8,7 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
     config::Settings,
-    domain::{NodeId, Retryable},
+    domain::{NodeId, RetryStatus, Retryable},
 };
 
 /// How a run failed. `Retry` heals with time (a timeout, a 503, a dead connection); `Abort`
@@ -99,6 +99,12 @@ pub trait Job: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'sta
 
     /// A span carrying the ids that matter (class_id, record_id, node…) as fields.
     fn span(&self) -> tracing::Span;
+
+    /// A run failed and the next attempt is scheduled: a job whose work a person watches
+    /// publishes it (best effort; the retry happens whatever this does).
+    fn on_retry(&self, _ctx: &Self::Context, _retry: &RetryStatus) -> impl Future<Output = ()> + Send {
+        async {}
+    }
 }
 
 /// The full name of a queue under a prefix (every test and every deployment its own).

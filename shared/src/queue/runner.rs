@@ -15,15 +15,30 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::job::{Job, JobError};
+use crate::{db::now_ms, domain::RetryStatus};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// The delay before attempt `attempt + 1`: `base × 2^(attempt-1)`, capped, ±20% jitter so
 /// a crowd of failed jobs does not come back at the same instant.
 pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    jittered(base, attempt, fastrand::f64())
+}
+
+/// The same delay for the job `task_id`, its jitter fixed by the id and the attempt: the
+/// runner that shows when the next attempt is due and the backend that schedules it agree.
+pub fn backoff_for(base: Duration, attempt: u32, task_id: &str) -> Duration {
+    // FNV-1a: stable across processes and builds (std's hasher promises neither).
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in task_id.bytes().chain(attempt.to_le_bytes()) {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    jittered(base, attempt, (hash >> 11) as f64 / (1u64 << 53) as f64)
+}
+
+fn jittered(base: Duration, attempt: u32, unit: f64) -> Duration {
     let exponential = base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
-    let capped = exponential.min(MAX_BACKOFF);
-    capped.mul_f64(0.8 + fastrand::f64() * 0.4)
+    exponential.min(MAX_BACKOFF).mul_f64(0.8 + unit * 0.4)
 }
 
 /// How a worker's jobs are run: what every delivery of its queue is handed.
@@ -49,15 +64,21 @@ pub(super) async fn handle<J: Job>(
     let span = job.span();
     let current = attempt.current().max(1);
     let task = tracing::info_span!(parent: &span, "task", task_id = %task_id, attempt = current);
+    let task_id = task_id.to_string();
     if runner.backend_retries {
-        run_once(&job, &runner, current as u32).instrument(task).instrument(span).await
+        run_once(&job, &runner, current as u32, &task_id).instrument(task).instrument(span).await
     } else {
-        run_attempts(&job, &runner).instrument(task).instrument(span).await
+        run_attempts(&job, &runner, &task_id).instrument(task).instrument(span).await
     }
 }
 
 /// One run of a delivery; the backend schedules the next after a retryable failure.
-async fn run_once<J: Job>(job: &J, runner: &Runner<J::Context>, attempt: u32) -> Result<(), BoxDynError> {
+async fn run_once<J: Job>(
+    job: &J,
+    runner: &Runner<J::Context>,
+    attempt: u32,
+    task_id: &str,
+) -> Result<(), BoxDynError> {
     let attempts = runner.attempts;
     match timed_run(job, runner).await {
         Ok(()) => {
@@ -69,13 +90,15 @@ async fn run_once<J: Job>(job: &J, runner: &Runner<J::Context>, attempt: u32) ->
         Err(error @ JobError::Retry(_)) if attempt < attempts => {
             tracing::warn!(attempt, attempts, %error, "job failed; the queue will retry it");
             count::<J>("retried");
+            // The backend schedules the next run after the same delay (`backoff_for`).
+            announce_retry(job, runner, attempt, &error, backoff_for(runner.backoff, attempt, task_id)).await;
             Err(Box::new(error))
         }
         Err(error) => give_up(job, runner, error, attempt).await,
     }
 }
 
-async fn run_attempts<J: Job>(job: &J, runner: &Runner<J::Context>) -> Result<(), BoxDynError> {
+async fn run_attempts<J: Job>(job: &J, runner: &Runner<J::Context>, task_id: &str) -> Result<(), BoxDynError> {
     let attempts = runner.attempts;
     let mut attempt = 1;
     loop {
@@ -89,9 +112,10 @@ async fn run_attempts<J: Job>(job: &J, runner: &Runner<J::Context>) -> Result<()
         match error {
             JobError::Interrupted => return Err(hand_back::<J>()),
             JobError::Retry(_) if attempt < attempts => {
-                let delay = backoff(runner.backoff, attempt);
+                let delay = backoff_for(runner.backoff, attempt, task_id);
                 tracing::warn!(attempt, attempts, ?delay, %error, "job failed; will retry");
                 count::<J>("retried");
+                announce_retry(job, runner, attempt, &error, delay).await;
                 tokio::select! {
                     () = tokio::time::sleep(delay) => {}
                     () = runner.shutdown.cancelled() => return Err(hand_back::<J>()),
@@ -101,6 +125,17 @@ async fn run_attempts<J: Job>(job: &J, runner: &Runner<J::Context>) -> Result<()
             error => return give_up(job, runner, error, attempt).await,
         }
     }
+}
+
+/// Tells the job its next attempt is due in `delay` (what a person reads while it waits).
+async fn announce_retry<J: Job>(job: &J, runner: &Runner<J::Context>, attempt: u32, error: &JobError, delay: Duration) {
+    let retry = RetryStatus {
+        attempt,
+        max_attempts: runner.attempts,
+        last_error: error.reason().to_owned(),
+        next_attempt_at: now_ms() + delay.as_millis() as i64,
+    };
+    job.on_retry(&runner.ctx, &retry).await;
 }
 
 async fn give_up<J: Job>(
@@ -182,5 +217,18 @@ mod tests {
             assert!(got >= want * 0.8 && got <= want * 1.2, "attempt {attempt}: {got}");
         }
         assert!(backoff(base, 40) <= MAX_BACKOFF.mul_f64(1.2));
+    }
+
+    #[test]
+    fn a_jobs_backoff_is_the_same_wherever_it_is_computed_and_spread_across_jobs() {
+        let base = Duration::from_secs(2);
+        let delays: Vec<Duration> = (0..50).map(|n| backoff_for(base, 1, &format!("job-{n}"))).collect();
+        for (n, delay) in delays.iter().enumerate() {
+            assert_eq!(*delay, backoff_for(base, 1, &format!("job-{n}")), "the runner and the backend agree");
+            assert!(*delay >= base.mul_f64(0.8) && *delay <= base.mul_f64(1.2), "{delay:?}");
+        }
+        let distinct: std::collections::BTreeSet<_> = delays.iter().collect();
+        assert!(distinct.len() > 40, "jitter still spreads a crowd: {} distinct of 50", distinct.len());
+        assert_ne!(backoff_for(base, 1, "job-1"), backoff_for(base, 2, "job-1").div_f64(2.0));
     }
 }

@@ -8,7 +8,7 @@ use super::{source::Sources, store};
 use crate::{
     config::Settings,
     db::{Database, transcodes},
-    domain::{Effect, Provider, TranscodeKey, TranscodeState},
+    domain::{Effect, Provider, RetryStatus, TranscodeKey, TranscodeState},
 };
 
 #[derive(Debug)]
@@ -45,6 +45,10 @@ pub struct TranscodeStatus {
     pub reason: Option<String>,
     pub deadline_at: Option<i64>,
     pub updated_at: i64,
+    /// While its job waits for another attempt: which failed, of how many, why, and when the
+    /// next is due (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryStatus>,
 }
 
 impl From<&transcodes::Model> for TranscodeStatus {
@@ -59,6 +63,9 @@ impl From<&transcodes::Model> for TranscodeStatus {
             reason: t.reason.clone(),
             deadline_at: t.deadline_at,
             updated_at: t.updated_at,
+            retry: (t.state == TranscodeState::Transcoding)
+                .then(|| t.retry.clone().and_then(|r| serde_json::from_value(r).ok()))
+                .flatten(),
         }
     }
 }

@@ -5,14 +5,14 @@
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::OnConflict,
+    sea_query::{Expr, OnConflict},
 };
 
 use super::{result::Change, source::Sources};
 use crate::{
     config::Settings,
     db::{bookings, now_ms, transcodes, unmatched_results},
-    domain::{BookingState, ClassId, Effect, Provider, TranscodeKey, TranscodeResult, TranscodeState},
+    domain::{BookingState, ClassId, Effect, Provider, RetryStatus, TranscodeKey, TranscodeResult, TranscodeState},
 };
 
 /// The transcode of `key`.
@@ -107,6 +107,7 @@ pub async fn start_from(
         updated_at: Set(now),
         sources: Set(Some(serde_json::to_value(sources).unwrap_or_default())),
         oss_job_id: Set(None),
+        retry: Set(None),
     };
     let restart = transcodes::ActiveModel { created_at: NotSet, record_id: NotSet, resolution: NotSet, ..row.clone() };
     if update(txn, key, from, restart).await? {
@@ -119,6 +120,24 @@ pub async fn start_from(
         .exec_without_returning(txn)
         .await?;
     Ok(inserted > 0)
+}
+
+/// The transcode's job (with `provider`) failed and waits for its next attempt: its status
+/// shows it until the transcode changes.
+pub async fn set_retry(
+    conn: &impl ConnectionTrait,
+    key: TranscodeKey,
+    provider: Provider,
+    retry: &RetryStatus,
+) -> Result<(), DbErr> {
+    transcodes::Entity::update_many()
+        .col_expr(transcodes::Column::Retry, Expr::value(serde_json::to_value(retry).unwrap_or_default()))
+        .filter(transcodes::of(key))
+        .filter(transcodes::Column::State.eq(TranscodeState::Transcoding))
+        .filter(transcodes::Column::Provider.eq(provider))
+        .exec(conn)
+        .await
+        .map(drop)
 }
 
 /// Records why the transcode is in its state (shown by `GET /api/transcodes`).
@@ -135,7 +154,8 @@ pub async fn apply(
     result: Option<&TranscodeResult>,
     settings: &Settings,
 ) -> Result<Vec<Effect>, DbErr> {
-    let mut row = transcodes::ActiveModel::default();
+    // Whatever the result does, a retry announced before it is over.
+    let mut row = transcodes::ActiveModel { retry: Set(None), ..Default::default() };
     let effects = match change {
         Change::Unknown => return keep_unmatched(txn, key, result).await,
         Change::Ignore { why } => {

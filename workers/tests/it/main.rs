@@ -18,6 +18,7 @@ mod outages;
 mod processes;
 mod queue;
 mod retries;
+mod retry_status;
 mod sweeper;
 mod transcoding;
 mod web;

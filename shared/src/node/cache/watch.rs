@@ -136,6 +136,7 @@ impl<'a> Watcher<'a> {
                 expected_ready_at: expected,
                 at_risk,
                 updated_at: now,
+                retry: None,
             };
             self.node.directory.set_progress(&class.class_id, &progress).await;
         }

@@ -18,7 +18,7 @@ use super::{
     renew,
     state::WorkerState,
 };
-use crate::queue::runner::backoff;
+use crate::queue::runner::backoff_for;
 
 static PUSH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/push.lua")));
 static ACK: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/ack.lua")));
@@ -86,13 +86,13 @@ impl RedisPersistence {
     }
 
     /// What becomes of a finished run.
-    fn outcome(&self, status: &Status, attempt: usize) -> (&'static str, u64) {
+    fn outcome(&self, status: &Status, attempt: usize, task_id: &str) -> (&'static str, u64) {
         let attempt = attempt as u32;
         match status {
             Status::Done => ("done", 0),
             Status::Killed => ("dead", 0),
             Status::Failed if attempt < self.config.max_attempts => {
-                ("retry", now_ms() + backoff(self.config.backoff, attempt).as_millis() as u64)
+                ("retry", now_ms() + backoff_for(self.config.backoff, attempt, task_id).as_millis() as u64)
             }
             Status::Failed => ("dead", 0),
             // A run handed back (shutdown) or deferred: back to the queue, no attempt used.
@@ -155,9 +155,10 @@ impl Persistence for RedisPersistence {
                 _ => None,
             })
             .map(|result| {
-                let (outcome, retry_at) = self.outcome(&result.status, result.attempt);
+                let id = result.task_id.to_string();
+                let (outcome, retry_at) = self.outcome(&result.status, result.attempt, &id);
                 let error: String = result.result.err().unwrap_or_default().chars().take(ERROR_MAX).collect();
-                (result.task_id.to_string(), outcome, result.attempt as u32, retry_at, error)
+                (id, outcome, result.attempt as u32, retry_at, error)
             })
             .collect();
         if !self.config.prefetch {

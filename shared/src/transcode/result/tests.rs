@@ -16,6 +16,7 @@ fn model(state: TranscodeState, provider: Provider) -> transcodes::Model {
         sources: None,
         oss_job_id: None,
         updated_at: 0,
+        retry: None,
     }
 }
 
