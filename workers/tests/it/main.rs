@@ -16,6 +16,7 @@ mod metrics;
 mod once;
 mod outages;
 mod processes;
+mod procfile;
 mod queue;
 mod retries;
 mod retry_status;

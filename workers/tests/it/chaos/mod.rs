@@ -4,9 +4,9 @@
 //! happened twice. `CHAOS_SOAK=<seconds>` makes the chaos last that long (a soak run):
 //! `CHAOS_SOAK=3600 cargo nextest run -p workers --test it chaos`.
 
-mod checks;
+pub mod checks;
 mod cluster;
-mod workload;
+pub mod workload;
 
 use std::{sync::Arc, time::Duration};
 
@@ -16,7 +16,7 @@ use workload::{Urls, Workload};
 use crate::helpers::*;
 
 /// A 2 s lesson ffmpeg can transcode quickly.
-async fn short_lesson(dir: &std::path::Path) -> Vec<u8> {
+pub async fn short_lesson(dir: &std::path::Path) -> Vec<u8> {
     let path = dir.join("short.flv");
     let status = tokio::process::Command::new("ffmpeg")
         .args([
