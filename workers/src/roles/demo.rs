@@ -2,7 +2,8 @@
 //! up) with a sample lesson it makes itself, served over local HTTP. It books three classes —
 //! a legacy booking, a listed 720P for institution 22, and one the node already has on disk
 //! (a cache hit: nothing downloaded) — shows their progress, prints where the files landed,
-//! and keeps serving until Ctrl-C.
+//! then ends a class and books a fourth video (`mission.rs`: ecs, class end, eviction), and
+//! keeps serving until Ctrl-C.
 
 use std::{path::Path, time::Duration};
 
@@ -14,12 +15,13 @@ use tokio_util::sync::CancellationToken;
 use super::{Launch, launch, stop_on_signal};
 use crate::fileserver::FileServer;
 
+mod mission;
 mod sample;
 
 pub async fn run(settings: Settings, dir: &Path) -> anyhow::Result<()> {
     tokio::fs::create_dir_all(dir).await.with_context(|| format!("creating {}", dir.display()))?;
     let dir = dir.canonicalize()?;
-    let lesson = sample::lesson(&dir).await?;
+    let (lesson, with_ffmpeg) = sample::lesson(&dir).await?;
     let server = FileServer::start().await?;
     server.put("lessons/6666.flv", lesson.clone());
     server.put("lessons/6666_720P.flv", lesson.clone());
@@ -66,6 +68,14 @@ pub async fn run(settings: Settings, dir: &Path) -> anyhow::Result<()> {
         );
     }
     println!("\nthe lesson server answered {} requests: the cache hit downloaded nothing", server.requests());
+    if let Some(fourth) = mission::run(&http, &base, &server, with_ffmpeg, &shutdown).await? {
+        println!(
+            "  {:<16} {:<7} {}",
+            fourth["class_id"].as_str().unwrap_or(""),
+            fourth["state"].as_str().unwrap_or(""),
+            fourth["video_path"].as_str().unwrap_or("(none)")
+        );
+    }
     println!("\ndashboard: {base}/   API: {base}/api/bookings/demo-legacy   metrics: {base}/metrics");
     println!("serving until Ctrl-C");
     running.wait().await
@@ -78,6 +88,9 @@ fn demo_settings(base: Settings, dir: &Path) -> anyhow::Result<Settings> {
         ("VIDEO_ROOT", dir.join("video").display().to_string()),
         ("STORAGE_URL", format!("fs://{}", dir.join("storage").display())),
         ("NODE_ID", "demo-node".to_owned()),
+        // Small, so that the fourth video makes room (an eviction) once a class has ended.
+        ("MAX_VIDEO_NUM", "3".to_owned()),
+        ("NODE_HEARTBEAT", "1s".to_owned()),
         ("PORT", base.port.to_string()),
         ("DOWNLOAD_RATE", base.download_rate.to_string()),
         ("LOG_FORMAT", "text".to_owned()),
@@ -86,7 +99,7 @@ fn demo_settings(base: Settings, dir: &Path) -> anyhow::Result<Settings> {
 }
 
 /// Polls the API, printing each state change, until every booking has settled.
-async fn watch(
+pub(super) async fn watch(
     http: &reqwest::Client,
     base: &str,
     bookings: &[Value],

@@ -8,6 +8,7 @@ mod bad_input;
 mod bridge;
 mod cache;
 mod chaos;
+mod demo;
 mod downloads;
 mod exposure;
 mod grafana;
