@@ -44,15 +44,21 @@ impl MessageError {
 
 const COURSE_NAME_MAX: usize = 500;
 
-/// A validated booking request.
-#[derive(Debug, Clone, PartialEq)]
+/// A validated booking request. Its schema (utoipa) is the message `from_value` reads; unknown
+/// fields are kept and echoed back in results.
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
 pub struct Booking {
     pub class_id: ClassId,
     pub record_id: RecordId,
+    /// The video as it is: required when `video_resolution` is absent, and the source to
+    /// transcode when `video_url_list` has no rendition of it.
     pub video_url: Option<SourceUrl>,
+    /// The rendition the class needs; absent: `video_url` as it is.
     pub video_resolution: Option<Resolution>,
+    #[schema(schema_with = super::schema::url_list, required = false)]
     pub video_url_list: BTreeMap<Resolution, SourceUrl>,
     pub org_id: Option<OrgId>,
+    #[schema(max_length = 500)]
     pub course_name: Option<String>,
     /// Which push host should take the class, when the web app decides.
     pub node: Option<NodeId>,
@@ -61,6 +67,7 @@ pub struct Booking {
     /// When the class ends by itself (自动下课), unix seconds.
     pub class_end_at: Option<i64>,
     /// Every field vteacher does not know, kept and echoed back in results.
+    #[schema(ignore)]
     pub extra: Map<String, Value>,
 }
 

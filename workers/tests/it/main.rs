@@ -13,6 +13,7 @@ mod exposure;
 mod hostile;
 mod metrics;
 mod once;
+mod openapi;
 mod outages;
 mod processes;
 mod queue;
