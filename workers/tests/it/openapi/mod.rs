@@ -1,7 +1,9 @@
 //! `GET /api/openapi.json` against the router: every operation that declares the security
 //! scheme refuses a missing or wrong token (walked from the served document, so a new route
 //! cannot skip the check), the open ones are the known public set, every route of the router is
-//! in the document, and the dashboard refuses too.
+//! in the document, and the dashboard refuses too. `schemathesis.rs` fuzzes the API from it.
+
+mod schemathesis;
 
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
