@@ -66,7 +66,10 @@ pub async fn serve(State(app): State<App>, Path(key): Path<String>, headers: Hea
             return StatusCode::BAD_GATEWAY.into_response();
         }
     };
+    // Bytes as stored: the renditions are FLV/MP4 and push hosts look at no type, but a response
+    // with a body must say one (the document says this one).
     let mut response = Response::builder()
+        .header(header::CONTENT_TYPE, "application/octet-stream")
         .header(header::ACCEPT_RANGES, "bytes")
         .header(header::CONTENT_LENGTH, read.range.end - read.range.start);
     if range.is_some() {
