@@ -94,6 +94,7 @@ impl Booking {
         let Value::Object(mut map) = value else {
             return Err(MessageError::NotAnObject);
         };
+        refuse_nul(&map)?;
         let booking = Booking {
             class_id: required(&mut map, "class_id")?,
             record_id: required(&mut map, "record_id")?,
@@ -158,6 +159,28 @@ impl Booking {
         Value::Object(map)
     }
 }
+
+/// PostgreSQL's text and jsonb cannot hold U+0000 (SQLite can), and a message is stored whole
+/// (unknown fields too): a NUL anywhere in it is refused here, naming its top-level field, so
+/// every backend answers the same 400 instead of PostgreSQL's 503.
+pub(super) fn refuse_nul(map: &Map<String, Value>) -> Result<(), MessageError> {
+    fn has_nul(value: &Value) -> bool {
+        match value {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(items) => items.iter().any(has_nul),
+            Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+            _ => false,
+        }
+    }
+    match map.iter().find(|(key, value)| key.contains('\0') || has_nul(value)) {
+        None => Ok(()),
+        // A key that is no plain name is quoted, its NUL escaped.
+        Some((key, _)) if key.is_empty() || key.contains('\0') => Err(MessageError::at(format!("{key:?}"), NUL)),
+        Some((key, _)) => Err(MessageError::at(key, NUL)),
+    }
+}
+
+const NUL: &str = "must not contain the NUL character (U+0000)";
 
 fn take_present(map: &mut Map<String, Value>, field: &str) -> Option<Value> {
     match map.remove(field) {

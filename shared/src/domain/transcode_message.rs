@@ -90,6 +90,7 @@ impl TranscodeResult {
         let Value::Object(map) = &value else {
             return Err(MessageError::NotAnObject);
         };
+        super::messages::refuse_nul(map)?;
         let record_id = take(map, "record_id")?;
         let resolution = take(map, "video_resolution")?;
         let provider: String = take(map, "type")?;
