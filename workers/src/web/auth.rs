@@ -66,7 +66,8 @@ pub async fn require_login(State(app): State<App>, request: Request, next: Next)
 
 /// The dashboard's login form.
 #[utoipa::path(get, path = "/login", tag = "operations",
-    responses((status = 200, description = "The form", content_type = "text/html", body = String)))]
+    responses((status = 200, description = "The form", content_type = "text/html", body = String,
+        example = "<!doctype html><title>vteacher</title><form method=post action=/login>…</form>")))]
 pub async fn login_form() -> Html<&'static str> {
     Html(
         "<!doctype html><title>vteacher</title><form method=post action=/login>\
@@ -110,10 +111,14 @@ fn over_https(uri: &Uri, headers: &HeaderMap) -> bool {
         (status = 303, description = "Logged in: to the dashboard",
             headers(("Set-Cookie" = String, description = "vteacher_token=…; HttpOnly; SameSite=Strict; Path=/"),
                 ("Location" = String, description = "/"))),
-        (status = 400, description = "The token cannot be a cookie's value", content_type = "text/html", body = String),
-        (status = 401, description = "Wrong token", content_type = "text/html", body = String),
-        (status = 415, description = "Not a form (axum's rejection)", content_type = "text/plain", body = String),
-        (status = 422, description = "No `token` field (axum's rejection)", content_type = "text/plain", body = String)))]
+        (status = 400, description = "The token cannot be a cookie's value", content_type = "text/html", body = String,
+            example = "the token must be printable ASCII without spaces, quotes, commas, semicolons or backslashes"),
+        (status = 401, description = "Wrong token", content_type = "text/html", body = String,
+            example = "wrong token; <a href=/login>try again</a>"),
+        (status = 415, description = "Not a form (axum's rejection)", content_type = "text/plain", body = String,
+            example = "Form requests must have `Content-Type: application/x-www-form-urlencoded`"),
+        (status = 422, description = "No `token` field (axum's rejection)", content_type = "text/plain", body = String,
+            example = "Failed to deserialize form body: missing field `token`")))]
 pub async fn login(State(app): State<App>, uri: Uri, headers: HeaderMap, Form(login): Form<Login>) -> Response {
     let ok = app.settings.api_token.as_deref().is_none_or(|token| matches(token, &login.token));
     if !ok {
