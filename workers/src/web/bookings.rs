@@ -15,7 +15,7 @@ use shared::{
 
 use super::{
     error::ApiError,
-    openapi::{BadRequest, NotFound, Unauthorized, Unavailable},
+    openapi::{BadRequest, NotFound, PayloadTooLarge, Unauthorized, Unavailable},
 };
 
 /// Books a class: 202 with the booking's status when it is taken in; 200 when the class was
@@ -29,7 +29,7 @@ use super::{
         (status = 200, description = "The class was already booked", body = BookingStatus,
             example = json!(super::openapi::examples::ready_booking())),
         (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 503, response = Unavailable)),
+        (status = 413, response = PayloadTooLarge), (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn create(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<BookingStatus>), ApiError> {
     let booking = Booking::from_json(&body)?;

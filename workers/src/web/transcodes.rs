@@ -22,7 +22,7 @@ use shared::{
 
 use super::{
     error::ApiError,
-    openapi::{BadRequest, Conflict, NotFound, Unauthorized, Unavailable, examples},
+    openapi::{BadRequest, Conflict, NotFound, PayloadTooLarge, Unauthorized, Unavailable, examples},
 };
 
 /// `POST /api/transcode/result`'s answer: the result is queued.
@@ -79,7 +79,8 @@ async fn submit(app: &App, body: &[u8], provider: Provider) -> Result<(StatusCod
         (status = 200, description = "Already succeeded", body = TranscodeStatus,
             example = json!(examples::transcode(TranscodeState::Succeeded))),
         (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 409, response = Conflict), (status = 503, response = Unavailable)),
+        (status = 409, response = Conflict), (status = 413, response = PayloadTooLarge),
+        (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn oss(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<TranscodeStatus>), ApiError> {
     submit(&app, &body, Provider::Oss).await
@@ -94,7 +95,8 @@ pub async fn oss(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Jso
         (status = 200, description = "Already succeeded", body = TranscodeStatus,
             example = json!(examples::transcode(TranscodeState::Succeeded))),
         (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 409, response = Conflict), (status = 503, response = Unavailable)),
+        (status = 409, response = Conflict), (status = 413, response = PayloadTooLarge),
+        (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn ecs(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<TranscodeStatus>), ApiError> {
     submit(&app, &body, Provider::Ecs).await
@@ -107,7 +109,7 @@ pub async fn ecs(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Jso
     responses(
         (status = 202, description = "Queued", body = Accepted, example = json!({"accepted": true})),
         (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 503, response = Unavailable)),
+        (status = 413, response = PayloadTooLarge), (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn result(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let result = TranscodeResult::from_json(&body)?;

@@ -20,7 +20,7 @@ use utoipa::{
     },
 };
 
-pub use responses::{BadRequest, Conflict, NotFound, Unauthorized, Unavailable};
+pub use responses::{BadRequest, Conflict, NotFound, PayloadTooLarge, Unauthorized, Unavailable};
 
 use super::{auth, bookings, classes, error, health, metrics, nodes, storage, transcodes};
 
@@ -35,7 +35,7 @@ use super::{auth, bookings, classes, error, health, metrics, nodes, storage, tra
         metrics::metrics, health::healthz, health::readyz, storage::serve, auth::login_form, auth::login,
         document,
     ),
-    components(schemas(error::ErrorBody), responses(BadRequest, Unauthorized, NotFound, Conflict, Unavailable)),
+    components(schemas(error::ErrorBody), responses(BadRequest, Unauthorized, NotFound, Conflict, PayloadTooLarge, Unavailable)),
     modifiers(&Security),
     tags(
         (name = "bookings", description = "Classes booked: their videos made ready on a push host"),

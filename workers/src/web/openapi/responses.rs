@@ -103,3 +103,16 @@ impl<'r> ToResponse<'r> for Unavailable {
         ("Unavailable", error_response("A backing service did not answer; retry", cases).build().into())
     }
 }
+
+/// `413`: a body over axum's limit (2 MiB), refused before any parser reads it, in axum's words.
+pub struct PayloadTooLarge;
+
+impl<'r> ToResponse<'r> for PayloadTooLarge {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let text = ObjectBuilder::new().schema_type(Type::String);
+        let example = "Failed to buffer the request body: length limit exceeded";
+        let content = ContentBuilder::new().schema(Some(text)).example(Some(example.into())).build();
+        let response = ResponseBuilder::new().description("The body is over 2 MiB").content("text/plain", content);
+        ("PayloadTooLarge", response.build().into())
+    }
+}

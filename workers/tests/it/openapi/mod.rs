@@ -117,6 +117,11 @@ async fn every_secured_route_refuses_a_missing_or_wrong_token() {
         walked += 1;
     }
     assert!(walked >= 11, "the API's operations and /metrics: {walked}");
+    // The 413 the document promises for a body over 2 MiB (axum's limit).
+    let huge = http.post(app.url("/api/bookings")).bearer_auth(TOKEN).body(vec![b' '; 3 << 20]).send().await.unwrap();
+    assert_eq!(huge.status(), 413);
+    let documented = &doc["paths"]["/api/bookings"]["post"]["responses"]["413"]["$ref"];
+    assert_eq!(documented, "#/components/responses/PayloadTooLarge");
 
     // The dashboard (not in the document) refuses them too, its page and its API alike: to the
     // login form (its login layer is outermost).
