@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// `GET /api/bookings/{class_id}` and `vteacher status`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BookingStatus {
     pub class_id: String,
     pub record_id: i64,

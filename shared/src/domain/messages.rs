@@ -44,15 +44,21 @@ impl MessageError {
 
 const COURSE_NAME_MAX: usize = 500;
 
-/// A validated booking request.
-#[derive(Debug, Clone, PartialEq)]
+/// A validated booking request. Its schema (utoipa) is the message `from_value` reads; unknown
+/// fields are kept and echoed back in results.
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
 pub struct Booking {
     pub class_id: ClassId,
     pub record_id: RecordId,
+    /// The video as it is: required when `video_resolution` is absent, and the source to
+    /// transcode when `video_url_list` has no rendition of it.
     pub video_url: Option<SourceUrl>,
+    /// The rendition the class needs; absent: `video_url` as it is.
     pub video_resolution: Option<Resolution>,
+    #[schema(schema_with = super::schema::url_list, required = false)]
     pub video_url_list: BTreeMap<Resolution, SourceUrl>,
     pub org_id: Option<OrgId>,
+    #[schema(max_length = 500)]
     pub course_name: Option<String>,
     /// Which push host should take the class, when the web app decides.
     pub node: Option<NodeId>,
@@ -61,6 +67,7 @@ pub struct Booking {
     /// When the class ends by itself (自动下课), unix seconds.
     pub class_end_at: Option<i64>,
     /// Every field vteacher does not know, kept and echoed back in results.
+    #[schema(ignore)]
     pub extra: Map<String, Value>,
 }
 
@@ -87,6 +94,7 @@ impl Booking {
         let Value::Object(mut map) = value else {
             return Err(MessageError::NotAnObject);
         };
+        refuse_nul(&map)?;
         let booking = Booking {
             class_id: required(&mut map, "class_id")?,
             record_id: required(&mut map, "record_id")?,
@@ -151,6 +159,28 @@ impl Booking {
         Value::Object(map)
     }
 }
+
+/// PostgreSQL's text and jsonb cannot hold U+0000 (SQLite can), and a message is stored whole
+/// (unknown fields too): a NUL anywhere in it is refused here, naming its top-level field, so
+/// every backend answers the same 400 instead of PostgreSQL's 503.
+pub(super) fn refuse_nul(map: &Map<String, Value>) -> Result<(), MessageError> {
+    fn has_nul(value: &Value) -> bool {
+        match value {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(items) => items.iter().any(has_nul),
+            Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+            _ => false,
+        }
+    }
+    match map.iter().find(|(key, value)| key.contains('\0') || has_nul(value)) {
+        None => Ok(()),
+        // A key that is no plain name is quoted, its NUL escaped.
+        Some((key, _)) if key.is_empty() || key.contains('\0') => Err(MessageError::at(format!("{key:?}"), NUL)),
+        Some((key, _)) => Err(MessageError::at(key, NUL)),
+    }
+}
+
+const NUL: &str = "must not contain the NUL character (U+0000)";
 
 fn take_present(map: &mut Map<String, Value>, field: &str) -> Option<Value> {
     match map.remove(field) {

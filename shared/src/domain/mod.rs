@@ -9,6 +9,7 @@ mod messages;
 mod node_wire;
 mod resolution;
 mod retry;
+mod schema;
 mod source_url;
 mod state;
 mod transcode_key;

@@ -61,7 +61,7 @@ impl NodeReport {
 
 /// A node's liveness and totals, written every `NODE_HEARTBEAT` (placement and
 /// `GET /api/nodes` read it).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NodeStatus {
     pub node: NodeId,
     pub video_root: String,
@@ -106,7 +106,7 @@ impl NodeStatus {
 }
 
 /// The original's `DIR_INFO`: one top-level directory of `VIDEO_ROOT`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DirInfo {
     pub dir: String,
     pub size_bytes: u64,

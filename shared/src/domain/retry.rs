@@ -4,7 +4,9 @@
 
 /// A job between attempts, as the status of what it works on shows it (`retry` in a booking's
 /// status while its download waits to be tried again).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"attempt": 1, "max_attempts": 12, "next_attempt_at": 1_796_212_000_000_i64,
+    "last_error": "network error: http://127.0.0.1:9/a.flv: error sending request: connection refused (127.0.0.1:9)"}))]
 pub struct RetryStatus {
     /// The attempt that failed (1 for the first).
     pub attempt: u32,

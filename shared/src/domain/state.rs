@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 /// `queued` → `downloading` → `ready`, or `waiting_transcode` until its rendition exists, or
 /// `failed` with a reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 #[serde(rename_all = "snake_case")]
 pub enum BookingState {
@@ -39,7 +41,9 @@ impl BookingState {
 
 /// A transcode of one (record, resolution): `transcoding` until a result (or its deadline)
 /// says `succeeded`, `failed` or `timed_out`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]
 pub enum TranscodeState {

@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 use super::{MessageError, RecordId, Resolution, SourceUrl};
 
 /// Who made (or failed to make) the rendition; stored as `oss` or `ecs`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
@@ -88,6 +90,7 @@ impl TranscodeResult {
         let Value::Object(map) = &value else {
             return Err(MessageError::NotAnObject);
         };
+        super::messages::refuse_nul(map)?;
         let record_id = take(map, "record_id")?;
         let resolution = take(map, "video_resolution")?;
         let provider: String = take(map, "type")?;
@@ -118,11 +121,16 @@ impl TranscodeResult {
 
 /// `POST /api/transcode/oss` and `/ecs`: `{record_id, video_resolution}`, with optional
 /// `video_url`, `video_url_list` and `org_id`.
-#[derive(Debug, Clone, PartialEq)]
+/// Its schema (utoipa) is the body `from_json` reads.
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
 pub struct TranscodeRequest {
     pub record_id: RecordId,
+    #[schema(rename = "video_resolution")]
     pub resolution: Resolution,
+    /// The source to transcode, unless `video_url_list` has a rendition or the transcode
+    /// already has its sources.
     pub video_url: Option<SourceUrl>,
+    #[schema(schema_with = super::schema::url_list, required = false)]
     pub video_url_list: std::collections::BTreeMap<Resolution, SourceUrl>,
     pub org_id: Option<super::OrgId>,
 }

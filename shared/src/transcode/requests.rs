@@ -34,7 +34,7 @@ pub enum RequestError {
 }
 
 /// `GET /api/transcodes/{record_id}` and `vteacher` tools.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TranscodeStatus {
     pub record_id: i64,
     pub video_resolution: String,

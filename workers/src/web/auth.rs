@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
 
-const COOKIE: &str = "vteacher_token";
+pub const COOKIE: &str = "vteacher_token";
 
 fn presented(headers: &HeaderMap) -> Option<&str> {
     let bearer =
@@ -41,12 +41,17 @@ fn authorized(app: &App, headers: &HeaderMap) -> bool {
     }
 }
 
+/// What a request without a valid token is told.
+pub fn unauthorized() -> ApiError {
+    ApiError::new(ErrorCode::Unauthorized, "a valid bearer token is required")
+}
+
 /// Guards `/api`: 401 with a JSON error.
 pub async fn require_token(State(app): State<App>, request: Request, next: Next) -> Response {
     if authorized(&app, request.headers()) {
         return next.run(request).await;
     }
-    let mut response = ApiError::new(ErrorCode::Unauthorized, "a valid bearer token is required").into_response();
+    let mut response = unauthorized().into_response();
     response.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static header"));
     response
 }
@@ -59,6 +64,10 @@ pub async fn require_login(State(app): State<App>, request: Request, next: Next)
     Redirect::to("/login").into_response()
 }
 
+/// The dashboard's login form.
+#[utoipa::path(get, path = "/login", tag = "operations",
+    responses((status = 200, description = "The form", content_type = "text/html", body = String,
+        example = "<!doctype html><title>vteacher</title><form method=post action=/login>…</form>")))]
 pub async fn login_form() -> Html<&'static str> {
     Html(
         "<!doctype html><title>vteacher</title><form method=post action=/login>\
@@ -67,8 +76,10 @@ pub async fn login_form() -> Html<&'static str> {
     )
 }
 
-#[derive(Deserialize)]
+/// The login form's body.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Login {
+    /// The `API_TOKEN`.
     token: String,
 }
 
@@ -91,6 +102,23 @@ fn over_https(uri: &Uri, headers: &HeaderMap) -> bool {
         || forwarded
 }
 
+/// Sets the token as an HttpOnly, SameSite=Strict cookie (also `Secure` over https) and goes to
+/// the dashboard.
+#[utoipa::path(post, path = "/login", tag = "operations",
+    request_body(content = Login, content_type = "application/x-www-form-urlencoded",
+        example = json!({"token": "the API_TOKEN"})),
+    responses(
+        (status = 303, description = "Logged in: to the dashboard",
+            headers(("Set-Cookie" = String, description = "vteacher_token=…; HttpOnly; SameSite=Strict; Path=/"),
+                ("Location" = String, description = "/"))),
+        (status = 400, description = "The token cannot be a cookie's value", content_type = "text/html", body = String,
+            example = "the token must be printable ASCII without spaces, quotes, commas, semicolons or backslashes"),
+        (status = 401, description = "Wrong token", content_type = "text/html", body = String,
+            example = "wrong token; <a href=/login>try again</a>"),
+        (status = 415, description = "Not a form (axum's rejection)", content_type = "text/plain", body = String,
+            example = "Form requests must have `Content-Type: application/x-www-form-urlencoded`"),
+        (status = 422, description = "No `token` field (axum's rejection)", content_type = "text/plain", body = String,
+            example = "Failed to deserialize form body: missing field `token`")))]
 pub async fn login(State(app): State<App>, uri: Uri, headers: HeaderMap, Form(login): Form<Login>) -> Response {
     let ok = app.settings.api_token.as_deref().is_none_or(|token| matches(token, &login.token));
     if !ok {

@@ -13,17 +13,28 @@ use shared::{
     jobs,
 };
 
-use super::error::ApiError;
+use super::{
+    error::ApiError,
+    openapi::{BadRequest, NotFound, Unauthorized, Unavailable},
+};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClassEnded {
     /// `true` for the end that counted; `false` when it had ended before.
     pub ended_now: bool,
     pub booking: BookingStatus,
 }
 
-/// 200 with the booking's status (`cancelled` if its video was not ready); 404 for a class no
-/// booking has; 400 for a class id that is not one.
+/// Ends a class (下课): 200 with the booking's status (`cancelled` if its video was not ready);
+/// 404 for a class no booking has; 400 for a class id that is not one. No body.
+#[utoipa::path(post, path = "/api/classes/{class_id}/end", tag = "bookings",
+    params(("class_id" = ClassId, Path, description = "the class", example = "c-1")),
+    responses(
+        (status = 200, description = "Ended, now or before (`ended_now`)", body = ClassEnded,
+            example = json!(super::openapi::examples::class_ended())),
+        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound), (status = 503, response = Unavailable)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn end(State(app): State<App>, Path(class_id): Path<String>) -> Result<Json<ClassEnded>, ApiError> {
     let class_id: ClassId = class_id.parse().map_err(|e| ApiError::invalid("class_id", e))?;
     let (ended_now, booking) = match jobs::end_class(&app, &class_id).await? {

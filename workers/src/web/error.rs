@@ -7,7 +7,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use serde_json::json;
+use serde::Serialize;
 use shared::{
     domain::{ErrorCode, MessageError},
     jobs::IntakeError,
@@ -21,8 +21,24 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
+/// The body of every API error: `{"error": {"code", "message", "field"}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// For people: what was wrong.
+    pub message: String,
+    /// The field at fault (`class_id`, `video_url_list.720P`), else null.
+    #[schema(required = true)]
+    pub field: Option<String>,
+}
+
 /// The HTTP status of each code.
-fn status_of(code: ErrorCode) -> StatusCode {
+pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::MalformedJson | ErrorCode::NotAnObject | ErrorCode::InvalidField => StatusCode::BAD_REQUEST,
         ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -78,9 +94,15 @@ impl From<QueueError> for ApiError {
     }
 }
 
+impl From<ApiError> for ErrorBody {
+    fn from(err: ApiError) -> Self {
+        Self { error: ErrorDetail { code: err.code, message: err.message, field: err.field } }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
-        (status_of(self.code), Json(body)).into_response()
+        let status = status_of(self.code);
+        (status, Json(ErrorBody::from(self))).into_response()
     }
 }

@@ -14,6 +14,13 @@ use shared::{
     jobs,
 };
 
+/// Prometheus text. Behind the token unless `METRICS_PUBLIC` (the served document then says so).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String,
+            example = "vteacher_jobs_total{queue=\"booking\",outcome=\"done\"} 3\n"),
+        (status = 401, response = super::openapi::Unauthorized)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
     queue_gauges(&app).await;
     booking_gauges(&app).await;

@@ -1,5 +1,7 @@
 //! The web process: vteacher's API under `/api`, the apalis-board dashboard at `/` (its own
-//! API at `/api/v1`), `/metrics` (behind the token unless `METRICS_PUBLIC`), `/healthz` and `/readyz`.
+//! API at `/api/v1`), `/metrics` (behind the token unless `METRICS_PUBLIC`), `/healthz` and `/readyz`,
+//! and the OpenAPI document of all but the dashboard at `/api/openapi.json` (public). A route added
+//! here needs its `#[utoipa::path]` in `openapi` (the `openapi` integration test walks them).
 
 mod auth;
 mod bookings;
@@ -8,6 +10,7 @@ pub mod error;
 mod health;
 mod metrics;
 mod nodes;
+mod openapi;
 mod storage;
 mod transcodes;
 
@@ -18,6 +21,8 @@ use axum::{
 };
 use shared::{App, jobs};
 use tokio::net::TcpListener;
+
+pub use openapi::build as openapi_document;
 
 pub fn router(app: App, dashboard_api: Router) -> Router {
     // Listed route by route (not nested at /api): /api/v1 belongs to the dashboard.
@@ -50,6 +55,7 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
     api.merge(metrics)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/api/openapi.json", get(openapi::document))
         .route("/storage/", get(storage::empty_key))
         .route("/storage/{*key}", get(storage::serve))
         .route("/login", get(auth::login_form).post(auth::login))

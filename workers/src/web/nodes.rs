@@ -14,9 +14,13 @@ use shared::{
     domain::{NodeId, NodeStatus},
 };
 
-use super::error::ApiError;
+use super::{
+    error::ApiError,
+    openapi::{BadRequest, NotFound, Unauthorized, Unavailable},
+};
 
-#[derive(Debug, Serialize)]
+/// A push host as it last reported.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NodeView {
     pub live: bool,
     /// Bytes no class references: what eviction may take back.
@@ -37,12 +41,27 @@ fn directory_down(err: impl std::fmt::Display) -> ApiError {
     ApiError::queue(format!("node directory: {err}"))
 }
 
+/// Every push host that has reported, by name.
+#[utoipa::path(get, path = "/api/nodes", tag = "nodes",
+    responses(
+        (status = 200, description = "The push hosts", body = Vec<NodeView>,
+            example = json!([super::openapi::examples::node()])),
+        (status = 401, response = Unauthorized), (status = 503, response = Unavailable)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn list(State(app): State<App>) -> Result<Json<Vec<NodeView>>, ApiError> {
     let mut statuses = app.directory.statuses().await.map_err(directory_down)?;
     statuses.sort_by(|a, b| a.node.cmp(&b.node));
     Ok(Json(statuses.into_iter().map(|s| view(&app, s)).collect()))
 }
 
+/// One push host.
+#[utoipa::path(get, path = "/api/nodes/{node}", tag = "nodes",
+    params(("node" = NodeId, Path, description = "the push host's NODE_ID", example = "host-1")),
+    responses(
+        (status = 200, description = "The push host", body = NodeView, example = json!(super::openapi::examples::node())),
+        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound), (status = 503, response = Unavailable)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn show(State(app): State<App>, Path(node): Path<String>) -> Result<Json<NodeView>, ApiError> {
     let node: NodeId = node.parse().map_err(|e| ApiError::invalid("node", e))?;
     let status = app.directory.status(&node).await.map_err(directory_down)?;

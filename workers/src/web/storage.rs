@@ -14,7 +14,10 @@ use shared::{
     tools::storage::{ByteRange, StorageError},
 };
 
-use super::error::ApiError;
+use super::{
+    error::ApiError,
+    openapi::{BadRequest, NotFound},
+};
 
 fn parse_range(headers: &HeaderMap) -> Option<ByteRange> {
     let value = headers.get(header::RANGE)?.to_str().ok()?;
@@ -31,6 +34,20 @@ pub async fn empty_key() -> Response {
     ApiError::invalid("key", "empty").into_response()
 }
 
+/// An uploaded object, whole or a byte range (`Range: bytes=…`).
+#[utoipa::path(get, path = "/storage/{key}", tag = "operations",
+    params(("key" = String, Path, description = "the object key: segments joined by `/`, none empty, `.` or `..`",
+            example = "22/6666/6666_240P.flv"),
+        ("Range" = Option<String>, Header, description = "one byte range", example = "bytes=0-1023")),
+    responses(
+        (status = 200, description = "The object", content_type = "application/octet-stream", body = String,
+            headers(("Accept-Ranges" = String, description = "bytes"), ("Content-Length" = u64))),
+        (status = 206, description = "The range asked for", content_type = "application/octet-stream", body = String,
+            headers(("Content-Range" = String, description = "bytes first-last/total"), ("Content-Length" = u64))),
+        (status = 400, response = BadRequest), (status = 404, response = NotFound),
+        (status = 416, description = "The range is beyond the object",
+            headers(("Content-Range" = String, description = "bytes */total"))),
+        (status = 502, description = "The object storage did not answer")))]
 pub async fn serve(State(app): State<App>, Path(key): Path<String>, headers: HeaderMap) -> Response {
     let range = parse_range(&headers);
     let read = match app.storage.read_range(&key, range).await {
@@ -49,7 +66,10 @@ pub async fn serve(State(app): State<App>, Path(key): Path<String>, headers: Hea
             return StatusCode::BAD_GATEWAY.into_response();
         }
     };
+    // Bytes as stored: the renditions are FLV/MP4 and push hosts look at no type, but a response
+    // with a body must say one (the document says this one).
     let mut response = Response::builder()
+        .header(header::CONTENT_TYPE, "application/octet-stream")
         .header(header::ACCEPT_RANGES, "bytes")
         .header(header::CONTENT_LENGTH, read.range.end - read.range.start);
     if range.is_some() {

@@ -100,6 +100,9 @@ async fn a_bad_storage_key_is_a_400_and_no_error() {
     let http = reqwest::Client::new();
 
     let served = http.get(format!("{base}/storage/7/7_240P.flv")).send().await.unwrap();
+    // As /api/openapi.json documents it (schemathesis found it missing).
+    let kind = served.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(kind.as_deref(), Some("application/octet-stream"));
     assert_eq!((served.status().as_u16(), served.text().await.unwrap()), (200, "rendition".to_owned()));
     for bad in
         ["..%2Foutside.txt", "7%2F..%2F..%2Foutside.txt", "%2Fetc%2Fpasswd", "/etc/passwd", "7//7_240P.flv", "", "."]

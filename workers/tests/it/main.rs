@@ -15,6 +15,7 @@ mod grafana;
 mod hostile;
 mod metrics;
 mod once;
+mod openapi;
 mod outages;
 mod processes;
 mod procfile;
