@@ -119,7 +119,7 @@ pub(super) fn parse_public_base(text: &str) -> Result<url::Url, StorageError> {
 }
 
 /// A key is a relative `/`-separated path: no empty, `.` or `..` segment, no control character,
-/// not under the fs upload directory.
+/// no longer than 1024 bytes nor a segment than 255, not under the fs upload directory.
 pub(super) fn check_key(key: &str) -> Result<(), StorageError> {
     let bad = |reason| Err(StorageError::BadKey { key: key.to_owned(), reason });
     if key.is_empty() {
@@ -130,6 +130,10 @@ pub(super) fn check_key(key: &str) -> Result<(), StorageError> {
     }
     if key.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
         return bad("empty, `.` or `..` path segment (or a leading/trailing `/`)");
+    }
+    // What no filesystem names (a segment over 255 bytes) and S3 refuses (a key over 1024).
+    if key.len() > 1024 || key.split('/').any(|s| s.len() > 255) {
+        return bad("longer than 1024 bytes, or a path segment longer than 255");
     }
     if key.split('/').next() == Some(FS_UPLOAD_DIR) {
         return bad("reserved prefix .uploading/");
