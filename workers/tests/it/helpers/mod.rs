@@ -2,6 +2,7 @@
 //! file, PostgreSQL database, Redis key prefix and pub/sub channels.
 
 mod app;
+pub mod browser;
 mod env;
 mod process;
 mod proxy;
