@@ -1,10 +1,15 @@
 //! The queues as apalis-board shows them (its API under `/api/v1`): every job of the list, a
-//! per-node job once per node the directory knows.
+//! per-node job once per node the directory knows, with the answers corrected for its UI
+//! (`queue::board_view`: each failed job's error, no 1970 dates).
 
 use super::JOBS;
-use crate::{app::App, domain::NodeId, queue::Queues};
+use crate::{
+    app::App,
+    domain::NodeId,
+    queue::{Queues, board_view},
+};
 use apalis_board::axum::framework::ApiBuilder;
-use axum::Router;
+use axum::{Router, middleware};
 
 /// This process's node and every node that has reported to the directory.
 pub async fn known_nodes(app: &App) -> Vec<NodeId> {
@@ -29,5 +34,5 @@ pub fn board_api(queues: &Queues, nodes: &[NodeId]) -> Router {
             api = (job.show)(api, queues, None);
         }
     }
-    api.build()
+    api.build().layer(middleware::from_fn_with_state(queues.clone(), board_view::corrected))
 }
