@@ -109,3 +109,29 @@ async fn the_board_shows_the_queues_a_failure_and_health_in_a_browser(stack: Sta
 }
 
 on_stacks!(board = the_board_shows_the_queues_a_failure_and_health_in_a_browser; embedded => Embedded, redis => Redis);
+
+/// A push host that starts after web has its queues' pages on the board too, though the
+/// board's routes are per queue and were built when web started.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_joins_after_web_has_its_queues_on_the_board() {
+    let mut env = TestEnv::new(Stack::Redis).await;
+    env.set("API_TOKEN", TOKEN);
+    let app = env.spawn().await;
+    let late = "node-late";
+    let index = format!("sqlite://{}?mode=rwc", env.dir.path().join("late.db").display());
+    let root = env.dir.path().join("late-video").display().to_string();
+    let changes = [("NODE_ID", Some(late.to_owned())), ("NODE_DATABASE_URL", Some(index)), ("VIDEO_ROOT", Some(root))];
+    let mut node = env.start_with("late-node", &["work", "--queues", "download,class-end"], &changes);
+    for queue in ["download", "class-end"] {
+        let tasks = app.url(&format!("/api/v1/queues/{}:{queue}:{late}/tasks?status=Pending&page=1", env.prefix));
+        eventually(&format!("the late node's {queue} queue on the board"), Duration::from_secs(30), || async {
+            // A queue the board has no route for gets the UI's page (200, HTML), not a list.
+            let response = app.http.get(&tasks).bearer_auth(TOKEN).send().await.ok()?;
+            let listed: Value = response.json().await.ok()?;
+            listed.is_array().then_some(())
+        })
+        .await;
+    }
+    node.child.kill().await.unwrap();
+    app.stop().await;
+}
