@@ -6,7 +6,7 @@ use super::JOBS;
 use crate::{
     app::App,
     domain::NodeId,
-    queue::{Queues, board_view},
+    queue::{Queues, board_view, queue_name},
 };
 use apalis_board::axum::framework::ApiBuilder;
 use axum::{Router, middleware};
@@ -20,6 +20,19 @@ pub async fn known_nodes(app: &App) -> Vec<NodeId> {
         }
     }
     known
+}
+
+/// The name of every queue `board_api` shows for `nodes`.
+pub fn board_queues(queues: &Queues, nodes: &[NodeId]) -> Vec<String> {
+    let mut names = Vec::new();
+    for job in JOBS {
+        if job.is_per_node() {
+            names.extend(nodes.iter().map(|node| queue_name(queues.prefix(), job.queue, Some(node))));
+        } else {
+            names.push(queue_name(queues.prefix(), job.queue, None));
+        }
+    }
+    names
 }
 
 /// apalis-board's API router for vteacher's queues.

@@ -2,6 +2,7 @@
 //! API at `/api/v1`), `/metrics` (behind the token unless `METRICS_PUBLIC`), `/healthz` and `/readyz`.
 
 mod auth;
+mod board;
 mod bookings;
 mod classes;
 pub mod error;
@@ -16,7 +17,7 @@ use axum::{
     Router, middleware,
     routing::{get, post},
 };
-use shared::{App, jobs};
+use shared::App;
 use tokio::net::TcpListener;
 
 pub fn router(app: App, dashboard_api: Router) -> Router {
@@ -36,9 +37,10 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
     let board = Router::new()
         .nest(
             "/api/v1",
+            // `layer`, not `route_layer`: the live board is one fallback, which must be guarded too.
             dashboard_api
                 .layer(axum::Extension(crate::telemetry::broadcaster().clone()))
-                .route_layer(middleware::from_fn_with_state(app.clone(), auth::require_token)),
+                .layer(middleware::from_fn_with_state(app.clone(), auth::require_token)),
         )
         .fallback_service(ServeUI::new())
         .layer(middleware::from_fn_with_state(app.clone(), auth::require_login));
@@ -60,8 +62,8 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
 /// Serves until shutdown, then lets requests in flight finish for at most `SHUTDOWN_TIMEOUT`:
 /// a stream that never ends (the dashboard's live logs) does not hold the process.
 pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
-    let nodes = jobs::known_nodes(&app).await;
-    let router = router(app.clone(), jobs::board_api(&app.queues, &nodes));
+    let board = board::LiveBoard::new(app.clone()).await.into_router();
+    let router = router(app.clone(), board);
     let shutdown = app.shutdown.clone();
     let server = axum::serve(listener, router).with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let drain = app.settings.shutdown_timeout.0;
