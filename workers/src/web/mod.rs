@@ -37,7 +37,8 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
     let board = Router::new()
         .nest(
             "/api/v1",
-            // `layer`, not `route_layer`: the live board is one fallback, which must be guarded too.
+            // `layer`, not `route_layer`: the live board is one fallback, not a route. (A request
+            // without the token is sent to the login form before it gets here: `require_login`.)
             dashboard_api
                 .layer(axum::Extension(crate::telemetry::broadcaster().clone()))
                 .layer(middleware::from_fn_with_state(app.clone(), auth::require_token)),

@@ -6,10 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    browser::{self, Browser},
-    *,
-};
+use crate::helpers::{browser::Browser, screenshot::distinct_colours, *};
 
 const TOKEN: &str = "board-token";
 /// Long enough for a cold Chromium to load the board's WASM on a busy machine.
@@ -103,7 +100,7 @@ async fn the_board_shows_the_queues_a_failure_and_health_in_a_browser(stack: Sta
         .await;
 
     let shot = browser.screenshot("board.png").await;
-    let colours = browser::distinct_colours(&shot, 16);
+    let colours = distinct_colours(&shot, 16);
     assert!(colours >= 16, "the screenshot at {} is nearly blank: {colours} colours", shot.display());
     app.stop().await;
 }
@@ -117,6 +114,12 @@ async fn a_node_that_joins_after_web_has_its_queues_on_the_board() {
     let mut env = TestEnv::new(Stack::Redis).await;
     env.set("API_TOKEN", TOKEN);
     let app = env.spawn().await;
+    // The whole of the board's API is behind the login, whatever the path (to the login form).
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for path in ["/api/v1/queues", "/api/v1/queues/no-such-queue/tasks"] {
+        let status = no_redirects.get(app.url(path)).send().await.unwrap().status();
+        assert!(status == 303 || status == 401, "{path}: {status}");
+    }
     let late = "node-late";
     let index = format!("sqlite://{}?mode=rwc", env.dir.path().join("late.db").display());
     let root = env.dir.path().join("late-video").display().to_string();

@@ -6,6 +6,7 @@ pub mod browser;
 mod env;
 mod process;
 mod proxy;
+pub mod screenshot;
 mod webhook;
 
 use std::{future::Future, time::Duration};
