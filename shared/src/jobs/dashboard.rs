@@ -1,10 +1,15 @@
 //! The queues as apalis-board shows them (its API under `/api/v1`): every job of the list, a
-//! per-node job once per node the directory knows.
+//! per-node job once per node the directory knows, with the answers corrected for its UI
+//! (`queue::board_view`: each failed job's error, no 1970 dates).
 
 use super::JOBS;
-use crate::{app::App, domain::NodeId, queue::Queues};
+use crate::{
+    app::App,
+    domain::NodeId,
+    queue::{Queues, board_view, queue_name},
+};
 use apalis_board::axum::framework::ApiBuilder;
-use axum::Router;
+use axum::{Router, middleware};
 
 /// This process's node and every node that has reported to the directory.
 pub async fn known_nodes(app: &App) -> Vec<NodeId> {
@@ -15,6 +20,19 @@ pub async fn known_nodes(app: &App) -> Vec<NodeId> {
         }
     }
     known
+}
+
+/// The name of every queue `board_api` shows for `nodes`.
+pub fn board_queues(queues: &Queues, nodes: &[NodeId]) -> Vec<String> {
+    let mut names = Vec::new();
+    for job in JOBS {
+        if job.is_per_node() {
+            names.extend(nodes.iter().map(|node| queue_name(queues.prefix(), job.queue, Some(node))));
+        } else {
+            names.push(queue_name(queues.prefix(), job.queue, None));
+        }
+    }
+    names
 }
 
 /// apalis-board's API router for vteacher's queues.
@@ -29,5 +47,5 @@ pub fn board_api(queues: &Queues, nodes: &[NodeId]) -> Router {
             api = (job.show)(api, queues, None);
         }
     }
-    api.build()
+    api.build().layer(middleware::from_fn_with_state(queues.clone(), board_view::corrected))
 }

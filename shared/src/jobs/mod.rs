@@ -21,7 +21,7 @@ mod transcode_result;
 
 pub use booking::{BookingJob, IntakeError, end_class, submit};
 pub use class_end::ClassEndJob;
-pub use dashboard::{board_api, known_nodes};
+pub use dashboard::{board_api, board_queues, known_nodes};
 pub use download::{DownloadJob, evicted};
 pub use effects::{apply, apply_node, apply_stashed, drain_outbox};
 pub use families::register_metric_families;

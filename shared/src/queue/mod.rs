@@ -3,6 +3,7 @@
 //! workers, inspection and the dashboard's view. It knows no job: those are in `jobs/`.
 
 mod backend;
+pub mod board_view;
 mod dashboard;
 mod depth;
 mod inspect;

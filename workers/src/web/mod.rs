@@ -4,6 +4,7 @@
 //! here needs its `#[utoipa::path]` in `openapi` (the `openapi` integration test walks them).
 
 mod auth;
+mod board;
 mod bookings;
 mod classes;
 pub mod error;
@@ -19,7 +20,7 @@ use axum::{
     Router, middleware,
     routing::{get, post},
 };
-use shared::{App, jobs};
+use shared::App;
 use tokio::net::TcpListener;
 
 pub use openapi::build as openapi_document;
@@ -41,9 +42,11 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
     let board = Router::new()
         .nest(
             "/api/v1",
+            // `layer`, not `route_layer`: the live board is one fallback, not a route. (A request
+            // without the token is sent to the login form before it gets here: `require_login`.)
             dashboard_api
                 .layer(axum::Extension(crate::telemetry::broadcaster().clone()))
-                .route_layer(middleware::from_fn_with_state(app.clone(), auth::require_token)),
+                .layer(middleware::from_fn_with_state(app.clone(), auth::require_token)),
         )
         .fallback_service(ServeUI::new())
         .layer(middleware::from_fn_with_state(app.clone(), auth::require_login));
@@ -66,8 +69,8 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
 /// Serves until shutdown, then lets requests in flight finish for at most `SHUTDOWN_TIMEOUT`:
 /// a stream that never ends (the dashboard's live logs) does not hold the process.
 pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
-    let nodes = jobs::known_nodes(&app).await;
-    let router = router(app.clone(), jobs::board_api(&app.queues, &nodes));
+    let board = board::LiveBoard::new(app.clone()).await.into_router();
+    let router = router(app.clone(), board);
     let shutdown = app.shutdown.clone();
     let server = axum::serve(listener, router).with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let drain = app.settings.shutdown_timeout.0;

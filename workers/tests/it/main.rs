@@ -5,6 +5,7 @@ mod helpers;
 
 mod api_bookings;
 mod bad_input;
+mod board;
 mod bridge;
 mod cache;
 mod chaos;

@@ -21,6 +21,23 @@ fn index_of(status: &Status) -> (&'static str, bool) {
     }
 }
 
+/// Counts (pending, in flight, waiting for a retry, done, dead) under the titles apalis-board's
+/// UI knows (it shows any other title as "Total Jobs"): a job waiting for its retry is what
+/// apalis calls Failed, a dead one Killed.
+fn statistics(counts: Vec<u64>) -> Vec<Statistic> {
+    let titles = ["PENDING_JOBS", "RUNNING_JOBS", "FAILED_JOBS", "DONE_JOBS", "KILLED_JOBS"];
+    titles
+        .iter()
+        .zip(counts)
+        .map(|(title, n)| Statistic {
+            title: (*title).into(),
+            stat_type: StatType::Number,
+            value: n.to_string(),
+            priority: Some(1),
+        })
+        .collect()
+}
+
 impl<Args> RedisQueue<Args> {
     fn for_queue(&self, queue: &str) -> QueueConfig {
         QueueConfig { queue: queue.to_owned(), ..self.persist.config.clone() }
@@ -33,24 +50,27 @@ impl<Args> RedisQueue<Args> {
         Ok(queues)
     }
 
-    async fn stats_of(&self, config: &QueueConfig) -> Result<Vec<Statistic>, RedisQueueError> {
+    async fn counts_of(&self, config: &QueueConfig) -> Result<Vec<u64>, RedisQueueError> {
         let mut pipe = redis::pipe();
         pipe.llen(config.key("pending"));
         for set in ["inflight", "delayed", "done", "dead"] {
             pipe.zcard(config.key(set));
         }
-        let counts: Vec<u64> = pipe.query_async(&mut self.conn()).await?;
-        let titles = ["PENDING_JOBS", "RUNNING_JOBS", "RETRYING_JOBS", "DONE_JOBS", "DEAD_JOBS"];
-        Ok(titles
-            .iter()
-            .zip(counts)
-            .map(|(title, n)| Statistic {
-                title: (*title).into(),
-                stat_type: StatType::Number,
-                value: n.to_string(),
-                priority: Some(1),
-            })
-            .collect())
+        Ok(pipe.query_async(&mut self.conn()).await?)
+    }
+
+    async fn stats_of(&self, config: &QueueConfig) -> Result<Vec<Statistic>, RedisQueueError> {
+        Ok(statistics(self.counts_of(config).await?))
+    }
+
+    /// The whole backend's counts: every queue's added up.
+    async fn stats_of_all(&self) -> Result<Vec<Statistic>, RedisQueueError> {
+        let mut total = vec![0; 5];
+        for queue in self.queues().await? {
+            let counts = self.counts_of(&self.for_queue(&queue)).await?;
+            total.iter_mut().zip(counts).for_each(|(sum, n)| *sum += n);
+        }
+        Ok(statistics(total))
     }
 
     async fn workers_of(&self, config: &QueueConfig) -> Result<Vec<RunningWorker>, RedisQueueError> {
@@ -132,8 +152,9 @@ impl<Args: Send + Sync + 'static> ListQueues for RedisQueue<Args> {
 }
 
 impl<Args: Send + Sync + 'static> Metrics for RedisQueue<Args> {
+    /// The dashboard's overview: the whole backend, as apalis-sqlite's is.
     async fn global(&self) -> Result<Vec<Statistic>, RedisQueueError> {
-        self.stats_of(&self.persist.config).await
+        self.stats_of_all().await
     }
 
     async fn fetch_by_queue(&self) -> Result<Vec<Statistic>, RedisQueueError> {

@@ -2,9 +2,11 @@
 //! file, PostgreSQL database, Redis key prefix and pub/sub channels.
 
 mod app;
+pub mod browser;
 mod env;
 mod process;
 mod proxy;
+pub mod screenshot;
 mod webhook;
 
 use std::{future::Future, time::Duration};
