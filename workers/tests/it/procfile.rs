@@ -103,7 +103,9 @@ async fn the_procfile_fleet_serves_a_mixed_workload_and_its_metrics_match_the_da
     let text = workload.http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
     let counted = bookings_by_state(&env.pairs["DATABASE_URL"]).await;
     assert_eq!(counted.values().sum::<i64>(), 200, "{counted:?}");
-    assert!(counted.get("ready") > Some(&0) && counted.get("cancelled") > Some(&0), "a mixed outcome: {counted:?}");
+    // Classes ended (before or after their video was ready: a fast fleet has most ready first).
+    let ended = bookings.values().filter(|b| !b["ended_at"].is_null()).count();
+    assert!(ended > 0 && counted.get("ready") > Some(&0), "{ended} classes ended; {counted:?}");
     for state in ["queued", "waiting_transcode", "downloading", "ready", "failed", "cancelled"] {
         let in_db = counted.get(state).copied().unwrap_or(0) as f64;
         assert_eq!(sample(&text, &format!("vteacher_bookings{{state=\"{state}\"}}")), in_db, "{state}");
