@@ -10,7 +10,7 @@ use testkit::moto::Moto;
 
 use crate::{
     chaos::{
-        checks, short_lesson,
+        checks,
         workload::{Urls, Workload},
     },
     helpers::*,
@@ -47,13 +47,7 @@ async fn the_procfile_fleet_serves_a_mixed_workload_and_its_metrics_match_the_da
     let mut env = TestEnv::new(Stack::Fleet).await;
     let results = WebhookSink::start().await;
     let server = FileServer::start().await.unwrap();
-    let videos = (0..12)
-        .map(|v| {
-            server.put(&format!("v{v}.flv"), lesson_bytes(40_000 + v * 1000));
-            server.url(&format!("v{v}.flv"))
-        })
-        .collect();
-    server.put("lesson.flv", short_lesson(env.dir.path()).await);
+    let urls = Arc::new(Urls::serve(&server, env.dir.path()).await);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
     for (key, value) in [
@@ -91,7 +85,6 @@ async fn the_procfile_fleet_serves_a_mixed_workload_and_its_metrics_match_the_da
     })
     .await;
 
-    let urls = Arc::new(Urls { lesson: server.url("lesson.flv"), videos });
     let classes = workload.clone().run(urls, 200, Duration::from_secs(20), 5).await;
     let bookings = checks::settled(&workload, &classes).await;
     let received = checks::results_arrived(&classes, &results).await;

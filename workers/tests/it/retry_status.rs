@@ -5,12 +5,9 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use shared::db::now_ms;
 
 use crate::helpers::*;
-
-fn now_ms() -> i64 {
-    shared::db::now_ms()
-}
 
 async fn retry_of(app: &TestApp, attempt: u64) -> Value {
     eventually(&format!("the status of attempt {attempt}'s retry"), Duration::from_secs(20), || async {

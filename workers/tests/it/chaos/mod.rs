@@ -16,7 +16,7 @@ use workload::{Urls, Workload};
 use crate::helpers::*;
 
 /// A 2 s lesson ffmpeg can transcode quickly.
-pub async fn short_lesson(dir: &std::path::Path) -> Vec<u8> {
+async fn short_lesson(dir: &std::path::Path) -> Vec<u8> {
     let path = dir.join("short.flv");
     let status = tokio::process::Command::new("ffmpeg")
         .args([
@@ -53,13 +53,7 @@ async fn storm_of_kills_restarts_and_a_partition_loses_nothing_and_repeats_nothi
     let direct_db = env.pairs["DATABASE_URL"].clone();
     let results = WebhookSink::start().await;
     let server = FileServer::start().await.unwrap();
-    let videos: Vec<String> = (0..12)
-        .map(|v| {
-            server.put(&format!("v{v}.flv"), lesson_bytes(40_000 + v * 1000));
-            server.url(&format!("v{v}.flv"))
-        })
-        .collect();
-    server.put("lesson.flv", short_lesson(env.dir.path()).await);
+    let urls = Arc::new(Urls::serve(&server, env.dir.path()).await);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
     let node_db = format!("sqlite://{}?mode=rwc", env.dir.path().join("node.db").display());
@@ -85,7 +79,6 @@ async fn storm_of_kills_restarts_and_a_partition_loses_nothing_and_repeats_nothi
     let mut cluster = Cluster::start(&env, &node_env);
 
     let workload = Arc::new(Workload::new(base));
-    let urls = Arc::new(Urls { lesson: server.url("lesson.flv"), videos });
     let window = chaos_for();
     let classes = tokio::spawn(workload.clone().run(urls, (window.as_secs() * 3) as usize, window, 7));
 

@@ -7,6 +7,8 @@ use std::{sync::Arc, time::Duration};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
+use crate::helpers::{FileServer, lesson_bytes};
+
 /// What the harness did to one class.
 #[derive(Debug, Clone)]
 pub struct Class {
@@ -82,6 +84,19 @@ pub struct Urls {
 }
 
 impl Urls {
+    /// Serves the workload's lessons on `server`: twelve listed videos and a short lesson ecs
+    /// can transcode (made with ffmpeg in `dir`).
+    pub async fn serve(server: &FileServer, dir: &std::path::Path) -> Self {
+        let videos = (0..12)
+            .map(|v| {
+                server.put(&format!("v{v}.flv"), lesson_bytes(40_000 + v * 1000));
+                server.url(&format!("v{v}.flv"))
+            })
+            .collect();
+        server.put("lesson.flv", super::short_lesson(dir).await);
+        Self { lesson: server.url("lesson.flv"), videos }
+    }
+
     /// A booking: a listed 480P of one of the videos (60%), a legacy one (20%), an unlisted
     /// 240P that ecs makes from the lesson (20%).
     fn booking(&self, rng: &mut fastrand::Rng, n: usize) -> Value {
