@@ -7,6 +7,7 @@ mod m20261125_000002_transcode_sources;
 mod m20261202_000003_push_hosts;
 mod m20261202_000004_outbox;
 mod m20261202_000005_transcode_retry;
+mod m20261202_000006_booking_retry;
 pub mod node;
 
 pub use node::NodeMigrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000003_push_hosts::Migration),
             Box::new(m20261202_000004_outbox::Migration),
             Box::new(m20261202_000005_transcode_retry::Migration),
+            Box::new(m20261202_000006_booking_retry::Migration),
         ]
     }
 }

@@ -43,7 +43,7 @@ impl Moto {
                 Err(e) => panic!("starting moto_server: {e}"),
             };
             let endpoint = format!("http://127.0.0.1:{port}");
-            let http = reqwest::Client::new();
+            let http = shared::tools::http::bare();
             let deadline = Instant::now() + START_DEADLINE;
             loop {
                 if let Some(status) = child.try_wait().expect("moto_server status") {
@@ -72,7 +72,7 @@ impl Moto {
             .endpoint_url(&self.endpoint)
             .force_path_style(true)
             .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-            .http_client(http_client_fn(|_, _| SharedHttpConnector::new(ReqwestConnector(reqwest::Client::new()))))
+            .http_client(http_client_fn(|_, _| SharedHttpConnector::new(ReqwestConnector(shared::tools::http::bare()))))
             .build();
         aws_sdk_s3::Client::from_conf(config)
     }

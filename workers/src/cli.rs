@@ -32,7 +32,13 @@ pub enum Command {
     /// Prints the effective settings, secrets masked.
     Config,
     /// Takes a booking in from the shell: `vteacher book '{"class_id": …}'` (`-` reads stdin).
-    Book { json: String },
+    Book {
+        json: String,
+        /// Follow it until it settles (a progress bar on a terminal), then print its status;
+        /// exits non-zero unless it is ready. The workers run elsewhere (`vteacher all`).
+        #[arg(long)]
+        wait: bool,
+    },
     /// Prints a booking's status as JSON.
     Status { class_id: String },
     /// Looks into a queue: jobs that failed for good, and putting them back.

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod fileserver;
+pub mod progress;
 pub mod roles;
 pub mod telemetry;
 pub mod web;

@@ -5,6 +5,8 @@ use workers::{cli::Cli, roles};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Before any HTTP client exists (shared::tools::http: reqwest has no provider of its own).
+    shared::tools::http::install_crypto();
     let cli = Cli::parse();
     match roles::run(cli.command).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -38,7 +38,7 @@ fn config(standin: &MpsStandIn, secret: &str) -> MpsConfig {
 }
 
 fn client(standin: &MpsStandIn) -> MpsClient {
-    MpsClient::new(reqwest::Client::new(), config(standin, SECRET))
+    MpsClient::new(shared::tools::http::bare(), config(standin, SECRET))
 }
 
 /// Queries until the job leaves `Running`, at most `limit` times (the stand-in moves a job
@@ -128,7 +128,7 @@ async fn a_failing_job_reports_failed_with_the_reason() {
 #[tokio::test]
 async fn a_wrong_secret_is_refused_and_not_retried() {
     let standin = standin().await;
-    let client = MpsClient::new(reqwest::Client::new(), config(&standin, "not-the-secret"));
+    let client = MpsClient::new(shared::tools::http::bare(), config(&standin, "not-the-secret"));
     let err = client.submit(SOURCE, OUTPUT, 240).await.expect_err("refused");
     assert!(matches!(&err, MpsError::Api { code, retryable: false, .. } if code == "SignatureDoesNotMatch"), "{err:?}");
     assert!(!err.is_retryable());
@@ -137,7 +137,7 @@ async fn a_wrong_secret_is_refused_and_not_retried() {
 
     let mut unknown_key = config(&standin, SECRET);
     unknown_key.access_key_id = "LTAI-nobody".to_owned();
-    let err = MpsClient::new(reqwest::Client::new(), unknown_key).query("x").await.expect_err("refused");
+    let err = MpsClient::new(shared::tools::http::bare(), unknown_key).query("x").await.expect_err("refused");
     assert!(
         matches!(&err, MpsError::Api { code, retryable: false, .. } if code == "InvalidAccessKeyId.NotFound"),
         "{err:?}"
@@ -190,7 +190,7 @@ async fn transient_errors_are_retryable_and_refusals_are_not() {
     let mut gone = config(&standin, SECRET);
     gone.endpoint = format!("http://{}", closed.local_addr().expect("addr"));
     drop(closed);
-    let err = MpsClient::new(reqwest::Client::new(), gone).query("x").await.expect_err("no server");
+    let err = MpsClient::new(shared::tools::http::bare(), gone).query("x").await.expect_err("no server");
     assert!(matches!(err, MpsError::Network(_)) && err.is_retryable(), "{err:?}");
 }
 
@@ -200,7 +200,7 @@ async fn raw(standin: &MpsStandIn, method: &str, params: &BTreeMap<String, Strin
     params.insert("Signature".to_owned(), sign(method, &params, SECRET));
     let encoded: Vec<String> =
         params.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect();
-    let http = reqwest::Client::new();
+    let http = shared::tools::http::bare();
     let request = match method {
         "GET" => http.get(format!("{}/?{}", standin.endpoint(), encoded.join("&"))),
         _ => http
@@ -250,7 +250,7 @@ async fn the_standin_checks_signatures_timestamps_and_nonces_over_get_and_post()
     params.insert("Signature".to_owned(), sign("GET", &params, SECRET));
     let body: Vec<String> =
         params.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect();
-    let response = reqwest::Client::new()
+    let response = shared::tools::http::bare()
         .post(format!("{}/", standin.endpoint()))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(body.join("&"))
@@ -299,12 +299,12 @@ async fn the_secret_never_appears_in_any_log_line() {
     standin.set_knobs(Knobs { queries_until_done: 1, ..Knobs::default() });
     let config = config(&standin, SECRET);
     tracing::info!(?config, "the configuration, as an operator would log it");
-    let client = MpsClient::new(reqwest::Client::new(), config.clone());
+    let client = MpsClient::new(shared::tools::http::bare(), config.clone());
     tracing::info!(?client, "the client");
     let job_id = client.submit(SOURCE, OUTPUT, 240).await.expect("submitted");
     let done = poll(&client, &job_id, 5).await;
     tracing::info!(?done, "done");
-    let wrong = MpsClient::new(reqwest::Client::new(), config_with_secret_prefix(&config));
+    let wrong = MpsClient::new(shared::tools::http::bare(), config_with_secret_prefix(&config));
     let err = wrong.query(&job_id).await.expect_err("refused");
     tracing::error!(%err, ?err, "refused");
 

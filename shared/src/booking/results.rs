@@ -29,7 +29,13 @@ pub struct BookingStatus {
     pub expected_ready_at: Option<i64>,
     /// It should be ready only after its class starts.
     pub at_risk: bool,
-    /// While its download waits for another attempt: which failed, of how many, why, and when
+    /// While it downloads: bytes on the push host's disk so far, of `total_bytes` (0: not known
+    /// yet), as its node last reported them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downloaded_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_bytes: Option<u64>,
+    /// While its booking job (queued) or its download waits for another attempt: which failed, of how many, why, and when
     /// the next is due (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetryStatus>,
@@ -46,6 +52,8 @@ impl BookingStatus {
         {
             status.expected_ready_at = progress.expected_ready_at;
             status.at_risk = progress.at_risk;
+            status.downloaded_bytes = Some(progress.bytes);
+            status.total_bytes = Some(progress.total);
             status.retry = progress.retry;
         }
         status
@@ -68,7 +76,11 @@ impl From<&bookings::Model> for BookingStatus {
             ended_at: b.ended_at,
             expected_ready_at: None,
             at_risk: false,
-            retry: None,
+            downloaded_bytes: None,
+            total_bytes: None,
+            retry: (b.state == BookingState::Queued)
+                .then(|| b.retry.clone().and_then(|r| serde_json::from_value(r).ok()))
+                .flatten(),
             created_at: b.created_at,
             updated_at: b.updated_at,
         }

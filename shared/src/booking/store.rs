@@ -2,12 +2,12 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QuerySelect,
+    QueryFilter, QuerySelect, sea_query::Expr,
 };
 
 use crate::{
     db::{bookings, now_ms},
-    domain::{Booking, BookingState, ClassId},
+    domain::{Booking, BookingState, ClassId, RetryStatus},
 };
 
 pub async fn find(conn: &impl ConnectionTrait, class_id: &str) -> Result<Option<bookings::Model>, DbErr> {
@@ -48,6 +48,7 @@ pub fn new_row(booking: &Booking) -> bookings::ActiveModel {
         created_at: Set(now),
         updated_at: Set(now),
         notified_at: Set(None),
+        retry: Set(None),
     }
 }
 
@@ -62,10 +63,12 @@ pub async fn transition(
     let now = now_ms();
     let mut row = bookings::ActiveModel { updated_at: Set(now), ..Default::default() };
     change(&mut row);
-    if let sea_orm::ActiveValue::Set(state) = row.state
-        && state.is_settled()
-    {
-        row.settled_at = Set(Some(now));
+    if let sea_orm::ActiveValue::Set(state) = row.state {
+        // A retry of the job that moved it is over.
+        row.retry = Set(None);
+        if state.is_settled() {
+            row.settled_at = Set(Some(now));
+        }
     }
     let result = bookings::Entity::update_many()
         .set(row)
@@ -74,6 +77,17 @@ pub async fn transition(
         .exec(conn)
         .await?;
     Ok(result.rows_affected > 0)
+}
+
+/// Shows that the booking's decision waits for its next attempt (only while it is queued).
+pub async fn set_retry(conn: &impl ConnectionTrait, class_id: &ClassId, retry: &RetryStatus) -> Result<(), DbErr> {
+    bookings::Entity::update_many()
+        .col_expr(bookings::Column::Retry, Expr::value(serde_json::to_value(retry).unwrap_or_default()))
+        .filter(bookings::Column::ClassId.eq(class_id.as_str()))
+        .filter(bookings::Column::State.eq(BookingState::Queued))
+        .exec(conn)
+        .await
+        .map(drop)
 }
 
 /// Fails a booking that has not settled, with the reason users will read.

@@ -35,6 +35,9 @@ pub struct Model {
     pub updated_at: i64,
     /// When its result was sent (published and/or POSTed).
     pub notified_at: Option<i64>,
+    /// While its booking job waits for another attempt (a `RetryStatus`); cleared when it
+    /// moves on.
+    pub retry: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,7 +13,7 @@ use crate::{
         dispatch, store,
     },
     config::Settings,
-    domain::{Booking, ClassId, Effect},
+    domain::{Booking, ClassId, Effect, RetryStatus},
     queue::{Job, JobError, QueueError},
 };
 
@@ -55,6 +55,12 @@ impl Job for BookingJob {
         };
         apply(app, vec![download]).await?;
         Ok(dispatch::sent(&app.db, &self.class_id).await?)
+    }
+
+    async fn on_retry(&self, app: &App, retry: &RetryStatus) {
+        if let Err(err) = store::set_retry(&app.db.conn, &self.class_id, retry).await {
+            tracing::debug!(class_id = %self.class_id, %err, "could not show the retry on the booking");
+        }
     }
 
     async fn give_up(&self, app: &App, error: &JobError) -> Result<(), JobError> {

@@ -1,8 +1,13 @@
 //! The HTTP client every process uses (downloads, webhooks, the cloud providers): connect
 //! timeout, user agent, and the redirects it follows: at most [`MAX_REDIRECTS`], to http(s)
 //! URLs only. A refused redirect is a [`RedirectRefused`] in the error's source chain.
+//!
+//! reqwest is built without a TLS crypto provider of its own: every client is made here (or by
+//! [`bare`]/[`builder`]), after [`install_crypto`] — rustls's `ring`, which sqlx already
+//! builds, instead of reqwest's default aws-lc-rs (a C build of ~100 s on the critical path
+//! of a release build, BENCHMARKS.md "Build").
 
-use std::time::Duration;
+use std::{sync::Once, time::Duration};
 
 use reqwest::redirect::{Attempt, Policy};
 
@@ -46,6 +51,26 @@ fn follow(attempt: Attempt) -> reqwest::redirect::Action {
     attempt.follow()
 }
 
+/// Installs the process's TLS crypto provider (ring); later calls do nothing.
+pub fn install_crypto() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        // Err: another part of the process installed one first, which serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// A plain client (the defaults: no timeouts, reqwest's redirects), for tools and tests.
+pub fn bare() -> reqwest::Client {
+    builder().build().expect("a client with the defaults builds")
+}
+
+/// reqwest's builder, the crypto provider installed.
+pub fn builder() -> reqwest::ClientBuilder {
+    install_crypto();
+    reqwest::Client::builder()
+}
+
 pub fn client() -> Result<reqwest::Client, reqwest::Error> {
     client_as(concat!("vteacher/", env!("CARGO_PKG_VERSION")).to_owned())
 }
@@ -57,9 +82,5 @@ pub fn node_client(node: &crate::domain::NodeId) -> Result<reqwest::Client, reqw
 }
 
 fn client_as(user_agent: String) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .redirect(Policy::custom(follow))
-        .user_agent(user_agent)
-        .build()
+    builder().connect_timeout(Duration::from_secs(10)).redirect(Policy::custom(follow)).user_agent(user_agent).build()
 }

@@ -115,7 +115,11 @@ impl fmt::Debug for Storage {
 impl Storage {
     /// Opens the store `config.url` names (an fs root directory is created if missing).
     pub fn open(config: StorageConfig<'_>) -> Result<Storage, StorageError> {
-        opendal::install_default();
+        // opendal's own reqwest transport feature would bring reqwest's aws-lc-rs back
+        // (tools::http): its transport crate is built without a provider, and given ours.
+        crate::tools::http::install_crypto();
+        opendal::init_default_registry();
+        opendal_http_transport_reqwest::install_default();
         let public_base = config.public_url.map(parse_public_base).transpose()?;
         let (scheme, rest) = config
             .url

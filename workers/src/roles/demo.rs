@@ -8,12 +8,13 @@
 use std::{path::Path, time::Duration};
 
 use anyhow::{Context, bail};
+use indicatif::ProgressBar;
 use serde_json::{Value, json};
 use shared::{config::Settings, domain::BookingState};
 use tokio_util::sync::CancellationToken;
 
 use super::{Launch, launch, stop_on_signal};
-use crate::fileserver::FileServer;
+use crate::{fileserver::FileServer, progress::Bars};
 
 mod mission;
 mod sample;
@@ -50,7 +51,7 @@ pub async fn run(settings: Settings, dir: &Path) -> anyhow::Result<()> {
         json!({"class_id": "demo-cache-hit", "record_id": 7777, "video_resolution": "480p",
                "video_url_list": {"480P": server.url("lessons/7777_480P.flv")}, "course_name": "Numbers 2"}),
     ];
-    let http = reqwest::Client::new();
+    let http = shared::tools::http::bare();
     for booking in &bookings {
         let response = http.post(format!("{base}/api/bookings")).json(booking).send().await?;
         println!("  booked {:<16} → HTTP {}", booking["class_id"].as_str().unwrap_or(""), response.status());
@@ -98,25 +99,46 @@ fn demo_settings(base: Settings, dir: &Path) -> anyhow::Result<Settings> {
     Ok(Settings::from_pairs(pairs)?)
 }
 
-/// Polls the API, printing each state change, until every booking has settled.
+/// Polls the API, printing each state change, until every booking has settled; on a terminal a
+/// bar per booking shows its download's bytes.
 pub(super) async fn watch(
     http: &reqwest::Client,
     base: &str,
     bookings: &[Value],
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Vec<Value>> {
+    let bars = Bars::new();
+    let class_ids: Vec<&str> = bookings.iter().map(|b| b["class_id"].as_str().unwrap_or("")).collect();
+    let shown: Vec<_> = class_ids.iter().map(|id| bars.bytes(format!("{id:<16}"))).collect();
+    let settled = until_settled(http, base, &class_ids, &bars, &shown, shutdown).await;
+    shown.iter().for_each(ProgressBar::finish_and_clear);
+    settled
+}
+
+async fn until_settled(
+    http: &reqwest::Client,
+    base: &str,
+    class_ids: &[&str],
+    bars: &Bars,
+    shown: &[ProgressBar],
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Vec<Value>> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    let mut last: Vec<String> = vec![String::new(); bookings.len()];
+    let mut last: Vec<String> = vec![String::new(); class_ids.len()];
     loop {
         let mut statuses = Vec::new();
-        for (i, booking) in bookings.iter().enumerate() {
-            let class_id = booking["class_id"].as_str().unwrap_or("");
+        for (i, class_id) in class_ids.iter().enumerate() {
             let status: Value = http.get(format!("{base}/api/bookings/{class_id}")).send().await?.json().await?;
             let state = status["state"].as_str().unwrap_or("?").to_owned();
             if state != last[i] {
                 let reason = status["reason"].as_str().map(|r| format!(" ({r})")).unwrap_or_default();
-                println!("  {class_id:<16} {state}{reason}");
+                bars.line(format!("  {class_id:<16} {state}{reason}"));
+                shown[i].set_message(state.clone());
                 last[i] = state;
+            }
+            if let (Some(done), Some(total)) = (status["downloaded_bytes"].as_u64(), status["total_bytes"].as_u64()) {
+                shown[i].set_length(total.max(done));
+                shown[i].set_position(done);
             }
             statuses.push(status);
         }

@@ -1,6 +1,7 @@
 //! The process types of the Procfile and the tools, one subcommand each.
 
 pub mod bench;
+mod book_wait;
 mod bridge;
 mod demo;
 mod launch;
@@ -35,7 +36,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Sweeper => Launch { sweeper: true, ..Launch::default() },
         Command::Migrate => return tools::migrate(settings).await,
         Command::Config => return tools::print_config(&settings),
-        Command::Book { json } => return tools::book(settings, &json).await,
+        Command::Book { json, wait } => return tools::book(settings, &json, wait).await,
         Command::Status { class_id } => return tools::status(settings, &class_id).await,
         Command::Queue { action } => return tools::queue(settings, action).await,
         Command::Node { action } => return node_tools::run(settings, action).await,

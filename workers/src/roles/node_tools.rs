@@ -10,7 +10,10 @@ use shared::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::NodeAction;
+use crate::{
+    cli::NodeAction,
+    progress::{self, Bars},
+};
 
 async fn open(settings: Settings) -> anyhow::Result<NodeApp> {
     Ok(NodeApp::connect(settings, CancellationToken::new(), None).await?)
@@ -27,8 +30,7 @@ pub async fn run(settings: Settings, action: NodeAction) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
         NodeAction::Scan => {
-            let scanned = cache::scan::scan(&node, &|files| eprint!("\rscanned {files} files")).await?;
-            eprintln!();
+            let scanned = scan_showing_progress(&node).await?;
             println!(
                 "{} files: {} adopted, {} rows dropped (file gone), {} .part kept, {} .part removed, {} matching no layout",
                 scanned.files,
@@ -46,13 +48,30 @@ pub async fn run(settings: Settings, action: NodeAction) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Scans VIDEO_ROOT, a spinner counting the files read (on a terminal).
+pub async fn scan_showing_progress(node: &NodeApp) -> Result<cache::scan::Scanned, sea_orm::DbErr> {
+    let spinner = progress::spinner(format!("scanning {}", node.settings.video_root.display()));
+    let scanned = cache::scan::scan(node, &|files| spinner.set_message(format!("{files} files"))).await;
+    spinner.finish_and_clear();
+    scanned
+}
+
 pub async fn purge_legacy(settings: Settings, dry_run: bool) -> anyhow::Result<()> {
     let node = open(settings).await?;
-    cache::scan::scan(&node, &|_| {}).await?;
+    scan_showing_progress(&node).await?;
     let verb = if dry_run { "would delete" } else { "deleted" };
-    let purged =
-        cache::purge::purge_legacy(&node, dry_run, &|video| println!("{verb} {} ({} bytes)", video.path, video.bytes))
-            .await?;
+    let bars = Bars::new();
+    let counter = bars.spinner(format!("{verb} old-layout videos"));
+    let freed = std::sync::atomic::AtomicU64::new(0);
+    let show = |video: &cache::reserve::Evicted| {
+        let bytes = freed.fetch_add(video.bytes, std::sync::atomic::Ordering::Relaxed) + video.bytes;
+        counter.inc(1);
+        counter.set_message(format!("{} ({bytes} bytes)", counter.position()));
+        bars.line(format!("{verb} {} ({} bytes)", video.path, video.bytes));
+    };
+    let purged = cache::purge::purge_legacy(&node, dry_run, &show).await;
+    counter.finish_and_clear();
+    let purged = purged?;
     println!(
         "{verb} {} old-layout video(s), {} bytes; {} referenced by a class kept",
         purged.videos.len(),

@@ -8,7 +8,7 @@ use shared::{
     booking::{BookingStatus, store},
     config::Settings,
     db::Database,
-    domain::{Booking, NodeId},
+    domain::{Booking, BookingState, NodeId},
     jobs,
     queue::queue_name,
 };
@@ -30,8 +30,9 @@ pub fn print_config(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Takes a booking in exactly as the API does, and prints its status.
-pub async fn book(settings: Settings, json: &str) -> anyhow::Result<()> {
+/// Takes a booking in exactly as the API does, and prints its status: at once, or with `wait`
+/// once it has settled (failing unless it is ready).
+pub async fn book(settings: Settings, json: &str, wait: bool) -> anyhow::Result<()> {
     let text = if json == "-" {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text).context("reading the booking from stdin")?;
@@ -42,8 +43,22 @@ pub async fn book(settings: Settings, json: &str) -> anyhow::Result<()> {
     let booking = Booking::from_json(text.as_bytes()).context("refused")?;
     let app = App::connect(settings, CancellationToken::new()).await?;
     let submitted = jobs::submit(&app, booking).await?;
-    println!("{}", serde_json::to_string_pretty(&BookingStatus::from(submitted.booking()))?);
-    Ok(())
+    let status = BookingStatus::from(submitted.booking());
+    if !wait {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+        return Ok(());
+    }
+    let settled = super::book_wait::follow(&app, &status.class_id).await?;
+    println!("{}", serde_json::to_string_pretty(&settled)?);
+    match settled.state {
+        BookingState::Ready => Ok(()),
+        state => bail!(
+            "booking {} is {}: {}",
+            settled.class_id,
+            super::book_wait::state_name(state),
+            settled.reason.as_deref().unwrap_or("no reason given")
+        ),
+    }
 }
 
 pub async fn status(settings: Settings, class_id: &str) -> anyhow::Result<()> {

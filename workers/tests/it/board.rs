@@ -121,7 +121,7 @@ async fn a_node_that_joins_after_web_has_its_queues_on_the_board() {
     env.set("API_TOKEN", TOKEN);
     let app = env.spawn().await;
     // The whole of the board's API is behind the login, whatever the path (to the login form).
-    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let no_redirects = shared::tools::http::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     for path in ["/api/v1/queues", "/api/v1/queues/no-such-queue/tasks"] {
         let status = no_redirects.get(app.url(path)).send().await.unwrap().status();
         assert!(status == 303 || status == 401, "{path}: {status}");

@@ -28,7 +28,7 @@ impl Fixture {
         Self {
             server: FileServer::start().await.unwrap(),
             dir: tempfile::tempdir().unwrap(),
-            http: reqwest::Client::new(),
+            http: shared::tools::http::bare(),
             cancel: CancellationToken::new(),
         }
     }

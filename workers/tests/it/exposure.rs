@@ -40,7 +40,7 @@ async fn the_login_cookie_is_secure_behind_https() {
     let mut env = TestEnv::new(Stack::Embedded).await;
     env.set("API_TOKEN", "cookie-t0ken");
     let app = env.spawn_with(web_only()).await;
-    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let no_redirects = shared::tools::http::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let login = |proto: Option<&'static str>| {
         let mut request = no_redirects
             .post(app.url("/login"))
@@ -97,7 +97,7 @@ async fn a_bad_storage_key_is_a_400_and_no_error() {
     std::fs::write(env.dir.path().join("outside.txt"), b"not to be served").unwrap();
     let mut web = env.start_with("web", &["web"], &[("RUST_LOG", None)]);
     let base = format!("http://{}", web_addr(&web).await);
-    let http = reqwest::Client::new();
+    let http = shared::tools::http::bare();
 
     let served = http.get(format!("{base}/storage/7/7_240P.flv")).send().await.unwrap();
     // As /api/openapi.json documents it (schemathesis found it missing).
@@ -133,7 +133,7 @@ async fn a_signed_source_url_s_credentials_stay_out_of_logs_and_reasons() {
     busy.set_knobs(Knobs { fail_next: 1000, fail_status: 503, ..Knobs::default() });
     let mut all = env.start_with("all", &["all"], &[("RUST_LOG", None)]);
     let base = format!("http://{}", web_addr(&all).await);
-    let http = reqwest::Client::new();
+    let http = shared::tools::http::bare();
     let bookings = [
         ("c-gone", json!({"record_id": 81, "video_url": format!("{}?token=secret-gone", gone.url("gone.flv"))})),
         ("c-busy", json!({"record_id": 82, "video_url": format!("{}?token=secret-busy", busy.url("busy.flv"))})),

@@ -20,6 +20,7 @@ mod openapi;
 mod outages;
 mod processes;
 mod procfile;
+mod progress;
 mod queue;
 mod retries;
 mod retry_status;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use shared::db::now_ms;
+use workers::roles::Launch;
 
 use crate::helpers::*;
 
@@ -82,3 +83,39 @@ async fn a_retrying_transcode_shows_its_attempt_and_error(stack: Stack) {
 }
 
 every_stack!(a_retrying_transcode_shows_its_attempt_and_error);
+
+/// The same on a booking's own job: with no push host live, its decision waits for the next
+/// attempt, and the booking (still queued) says so; a node that comes up ends the wait.
+async fn a_booking_waiting_for_a_live_node_shows_its_retry(stack: Stack) {
+    let mut env = TestEnv::new(stack).await;
+    env.set("JOB_ATTEMPTS", "5").set("JOB_BACKOFF", "1s");
+    let central = Launch { web: true, queues: vec!["booking".into()], migrate: true, ..Launch::default() };
+    let app = env.spawn_with(central).await;
+    let server = FileServer::start().await.unwrap();
+    server.put("9.flv", lesson_bytes(10_000));
+    let body = json!({"class_id": "c-no-node", "record_id": 9, "video_url": server.url("9.flv")});
+    assert_eq!(app.post_booking(&body).await.status(), 202);
+
+    let first = retry_of_booking(&app, "c-no-node").await;
+    assert_eq!(first["max_attempts"], 5, "{first}");
+    assert!(first["last_error"].as_str().unwrap().contains("no live push host"), "{first}");
+    assert!(first["next_attempt_at"].as_i64() > Some(now_ms() - 2_000), "{first}");
+    assert_eq!(app.booking("c-no-node").await.unwrap()["state"], "queued");
+    app.stop().await;
+
+    // The whole fleet up: the next attempt places it, and the retry is gone from its status.
+    let app = env.spawn().await;
+    let ready = app.wait_for_state("c-no-node", "ready").await;
+    assert!(ready.get("retry").is_none(), "a booking that moved on shows no retry: {ready}");
+    app.stop().await;
+}
+
+async fn retry_of_booking(app: &TestApp, class_id: &str) -> Value {
+    eventually("the booking's retry", Duration::from_secs(20), || async {
+        let booking = app.booking(class_id).await?;
+        booking["retry"]["attempt"].as_u64().is_some().then(|| booking["retry"].clone())
+    })
+    .await
+}
+
+every_stack!(a_booking_waiting_for_a_live_node_shows_its_retry);

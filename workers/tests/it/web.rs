@@ -38,7 +38,7 @@ async fn the_dashboard_opens_after_login_and_lists_the_queues() {
     let mut env = TestEnv::new(Stack::Embedded).await;
     env.set("API_TOKEN", "dash-token");
     let app = env.spawn().await;
-    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let no_redirects = shared::tools::http::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 
     let page = no_redirects.get(app.url("/")).send().await.unwrap();
     assert_eq!(page.status(), 303, "to the login form");

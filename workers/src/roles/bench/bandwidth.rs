@@ -28,7 +28,10 @@ use shared::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::fileserver::{FileServer, pattern};
+use crate::{
+    fileserver::{FileServer, pattern},
+    progress::Bars,
+};
 
 /// The three classes, by name and start (minutes from now): submitted latest-start first, so
 /// that arrival order cannot explain the finishing order.
@@ -70,7 +73,11 @@ pub(super) async fn run(cap: &str, seconds: u64) -> anyhow::Result<()> {
     let total = 3 * each as u64;
     println!("NODE_BANDWIDTH={cap} ({limit} B/s); three downloads of {each} bytes at once (≈{seconds} s at the cap)");
 
+    let bar = Bars::new().steps(3, "bench bandwidth");
+    bar.set_message("no cap");
     let uncapped = three(&server, Bandwidth::default(), Rate::UNLIMITED).await?;
+    bar.inc(1);
+    bar.set_message("capped");
     let took = last(&uncapped);
     let link = total as f64 / took.as_secs_f64();
     println!(
@@ -80,12 +87,15 @@ pub(super) async fn run(cap: &str, seconds: u64) -> anyhow::Result<()> {
     );
 
     let (finished, window) = three_sampled(&server, Bandwidth::new(cap), Rate::UNLIMITED, seconds).await?;
+    bar.inc(1);
+    bar.set_message("capped, DOWNLOAD_RATE = cap/2");
     report("DOWNLOAD_RATE=0, first byte to last:", total, last(&finished), limit, &finished);
     if let Some((bytes, span)) = window {
         report(&format!("DOWNLOAD_RATE=0, from 1 s to {} s:", span.as_secs() + 1), bytes, span, limit, &finished);
     }
 
     let finished = three(&server, Bandwidth::new(cap), half(limit)).await?;
+    bar.finish_and_clear();
     let first = &finished[0];
     report_rate("DOWNLOAD_RATE=cap/2, all three running:", first.all_at_first, first.at, limit, &finished);
     let own = each as f64 / first.at.as_secs_f64() / (limit / 2) as f64;
@@ -161,7 +171,7 @@ async fn three_counting(
 ) -> anyhow::Result<Vec<Finished>> {
     let dir = std::env::temp_dir().join(format!("vteacher-bench-{}", uuid::Uuid::new_v4().simple()));
     tokio::fs::create_dir_all(&dir).await?;
-    let http = reqwest::Client::new();
+    let http = shared::tools::http::bare();
     let cancel = CancellationToken::new();
     let now = shared::db::now_ms() / 1000;
     let started = Instant::now();

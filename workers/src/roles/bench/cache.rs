@@ -18,6 +18,7 @@ use super::{
     cache_index::{Backend, Index, NODE, Rng, postgres_unreachable},
     cache_scan,
 };
+use crate::progress::{self, Bars};
 
 /// The naive decision's samples stop after this long (at least `MIN_NAIVE` of them).
 const NAIVE_BUDGET: Duration = Duration::from_secs(10);
@@ -48,6 +49,7 @@ pub async fn run(videos: &[u64], decisions: usize, postgres: &str, files: u64) -
         out.push("| index | videos | decision | p50 | p99 | samples | plan |".to_owned());
         out.push("|---|---:|---|---:|---:|---:|---|".to_owned());
         let mut p99s = Vec::new();
+        let bar = Bars::new().steps((backends.len() * videos.len()) as u64, "bench cache: decisions");
         for &backend in &backends {
             for &n in videos {
                 let root = dir.join("root");
@@ -56,10 +58,15 @@ pub async fn run(videos: &[u64], decisions: usize, postgres: &str, files: u64) -
                 let measured = decisions_at(&index, n, decisions, &mut out).await;
                 index.close().await?;
                 p99s.push((backend, n, measured?));
+                bar.inc(1);
             }
         }
+        bar.finish_and_clear();
         ratios(&p99s, videos, &mut out);
-        cache_scan::run(&dir, files, postgres, &backends, &mut out).await
+        let scanning = progress::spinner(format!("bench cache: the start-up scan of {files} files"));
+        let scanned = cache_scan::run(&dir, files, postgres, &backends, &mut out).await;
+        scanning.finish_and_clear();
+        scanned
     }
     .await;
     let _ = tokio::fs::remove_dir_all(&dir).await;

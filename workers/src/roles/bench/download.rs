@@ -12,11 +12,14 @@ use shared::{config::Rate, domain::SourceUrl, node::Downloader};
 use tokio_util::sync::CancellationToken;
 
 use super::{median, tool};
-use crate::fileserver::{FileServer, pattern};
+use crate::{
+    fileserver::{FileServer, pattern},
+    progress::Bars,
+};
 
 async fn ours(url: &str, dest: &Path, rate: Rate) -> anyhow::Result<Duration> {
     let _ = tokio::fs::remove_file(dest).await;
-    let http = reqwest::Client::new();
+    let http = shared::tools::http::bare();
     let cancel = CancellationToken::new();
     let url: SourceUrl = url.parse()?;
     let started = Instant::now();
@@ -48,13 +51,18 @@ pub(super) async fn run(rate: &str, seconds: u64, size_mib: u64, runs: usize) ->
             (ratio - 1.0) * 100.0
         );
     };
+    let bar = Bars::new().steps(2 + 2 * runs.max(1) as u64, "bench download");
+    bar.set_message("vteacher, throttled");
     report("vteacher:", ours(&url, &dest, rate).await?);
+    bar.inc(1);
+    bar.set_message("wget, throttled");
     let wget_rate = format!("--limit-rate={limit}");
     if let Some(took) = tool("wget", &["-q", &wget_rate, "-O", &dest_text, &url], &dest).await? {
         report("wget:", took);
     } else {
         println!("  wget:     not installed (no comparison)");
     }
+    bar.inc(1);
 
     let big = size_mib * 1024 * 1024;
     server.put("big.bin", pattern(big as usize));
@@ -63,12 +71,17 @@ pub(super) async fn run(rate: &str, seconds: u64, size_mib: u64, runs: usize) ->
     let mut mine = Vec::new();
     let mut curl = Vec::new();
     for _ in 0..runs.max(1) {
+        bar.set_message("vteacher, unthrottled");
         mine.push(ours(&url, &dest, Rate::UNLIMITED).await?);
+        bar.inc(1);
+        bar.set_message("curl, unthrottled");
         match tool("curl", &["-s", "-f", "-o", &dest_text, &url], &dest).await? {
             Some(took) => curl.push(took),
             None => bail!("curl is not installed: it is this benchmark's baseline"),
         }
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     let (mine, curl) = (median(mine), median(curl));
     let mib_s = |d: Duration| size_mib as f64 / d.as_secs_f64();
     println!("  vteacher: {:>8.1} MiB/s ({:.3} s)", mib_s(mine), mine.as_secs_f64());

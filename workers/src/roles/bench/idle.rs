@@ -29,6 +29,7 @@ use super::{
     own_redis::{OwnRedis, Usage, Window},
     queue::{Progress, noop, stopped},
 };
+use crate::progress::Bars;
 
 /// Long enough for every worker to register, look once and settle into its wait.
 const WARM_UP: Duration = Duration::from_secs(5);
@@ -74,7 +75,9 @@ pub(super) async fn measure<T: 'static>(
     let clients = redis.info("clients").await?;
     let connected = clients.lines().find_map(|l| l.strip_prefix("connected_clients:")).unwrap_or("?").trim().to_owned();
     let window = Window::start(redis, Some(std::process::id())).await?;
+    let bar = Bars::new().timed(Duration::from_secs(seconds), format!("idle: {who}"));
     tokio::time::sleep(Duration::from_secs(seconds)).await;
+    bar.finish_and_clear();
     let usage = window.finish(redis).await?;
     let died = running.try_join_next().is_some();
     stop.cancel();

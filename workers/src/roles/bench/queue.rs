@@ -32,6 +32,7 @@ use super::{
     queue_bullmq::BullMq,
     queue_report::report,
 };
+use crate::progress::Bars;
 
 /// No progress for this long: the contender is reported as stalled.
 const STALL: Duration = Duration::from_secs(30);
@@ -218,17 +219,21 @@ pub(super) async fn run(
         redis.port, bullmq.version
     );
     let mut runs = Vec::new();
+    let bars = Bars::new();
+    let bar = bars.steps(planned_runs(concurrency, min_batch, small_backlog < backlog, split), "bench queue");
     let mut record = |run: Run| {
-        match &run.outcome {
-            Outcome::Drained(took) => println!(
+        bars.line(match &run.outcome {
+            Outcome::Drained(took) => format!(
                 "  {:<40} c={:<3} {:>9.0} jobs/s in {:.3}s",
                 run.who,
                 run.concurrency,
                 run.jobs_per_sec().unwrap_or(0.0),
                 took.as_secs_f64()
             ),
-            Outcome::Failed(why) => println!("  {:<40} c={:<3} FAILED: {why}", run.who, run.concurrency),
-        }
+            Outcome::Failed(why) => format!("  {:<40} c={:<3} FAILED: {why}", run.who, run.concurrency),
+        });
+        bar.inc(1);
+        bar.set_message(format!("last: {} c={}", run.who, run.concurrency));
         runs.push(run);
     };
     for &c in concurrency {
@@ -255,7 +260,17 @@ pub(super) async fn run(
     }
     #[cfg(not(feature = "compare-apalis-redis"))]
     let _ = small_backlog;
+    bar.finish_and_clear();
     redis.stop().await;
     report(&runs);
     Ok(())
+}
+
+/// How many runs `run` makes, for its progress bar.
+fn planned_runs(concurrency: &[usize], min_batch: usize, small: bool, split: usize) -> u64 {
+    let per_level = |c: usize| {
+        let apalis = if cfg!(feature = "compare-apalis-redis") { 1 + 2 * usize::from(small) } else { 0 };
+        4 + usize::from(min_batch > c) + usize::from(split > 1 && c >= split) + apalis
+    };
+    concurrency.iter().map(|&c| per_level(c.max(1)) as u64).sum()
 }

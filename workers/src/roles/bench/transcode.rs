@@ -20,7 +20,7 @@ use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
 
 use super::median;
-use crate::fileserver::FileServer;
+use crate::{fileserver::FileServer, progress::Bars};
 
 async fn make_source(path: &std::path::Path, seconds: u64) -> anyhow::Result<()> {
     let lavfi = |spec: String| ["-f".to_owned(), "lavfi".to_owned(), "-i".to_owned(), spec];
@@ -81,12 +81,18 @@ pub(super) async fn run(seconds: u64, runs: usize, height: &str) -> anyhow::Resu
 
     println!("transcode: a {seconds} s 1280x720 H.264/AAC FLV to {resolution}, {runs} alternating runs each");
     let (mut bare_runs, mut ecs_runs) = (Vec::new(), Vec::new());
+    let bar = Bars::new().steps(2 * runs.max(1) as u64, "bench transcode");
     for _ in 0..runs.max(1) {
+        bar.set_message("bare ffmpeg");
         bare_runs.push(bare(&spec).await?);
+        bar.inc(1);
+        bar.set_message("ecs job");
         let started = Instant::now();
         ecs::make(&app, key, &choice).await.map_err(|e| anyhow::anyhow!("ecs: {e}"))?;
         ecs_runs.push(started.elapsed());
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     let (bare, ecs) = (median(bare_runs), median(ecs_runs));
     println!("  bare ffmpeg: {:>7.3} s", bare.as_secs_f64());
     println!("  ecs job:     {:>7.3} s  (download, ffprobe, ffmpeg, check, upload)", ecs.as_secs_f64());

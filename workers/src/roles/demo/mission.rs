@@ -6,10 +6,11 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use indicatif::ProgressBar;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::fileserver::FileServer;
+use crate::{fileserver::FileServer, progress::Bars};
 
 pub async fn run(
     http: &reqwest::Client,
@@ -75,8 +76,22 @@ async fn node_until(
     }
 }
 
-/// Prints the ecs transcode's progress until it is over.
+/// Prints the ecs transcode's progress until it is over; on a terminal, a bar of its percent.
 async fn transcode_progress(http: &reqwest::Client, base: &str, shutdown: &CancellationToken) -> anyhow::Result<()> {
+    let bars = Bars::new();
+    let bar = bars.steps(100, "transcode 6666 240P");
+    let shown = follow_transcode(http, base, &bars, &bar, shutdown).await;
+    bar.finish_and_clear();
+    shown
+}
+
+async fn follow_transcode(
+    http: &reqwest::Client,
+    base: &str,
+    bars: &Bars,
+    bar: &ProgressBar,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
     let mut shown = None;
     while tokio::time::Instant::now() < deadline && !shutdown.is_cancelled() {
@@ -90,7 +105,13 @@ async fn transcode_progress(http: &reqwest::Client, base: &str, shutdown: &Cance
         let now = (t["state"].as_str().unwrap_or("").to_owned(), t["progress"].as_i64());
         if shown.as_ref() != Some(&now) {
             let percent = now.1.map(|p| format!(" {p}%")).unwrap_or_default();
-            println!("  transcode 6666 240P by {}: {}{percent}", t["provider"].as_str().unwrap_or("?"), now.0);
+            bars.line(format!(
+                "  transcode 6666 240P by {}: {}{percent}",
+                t["provider"].as_str().unwrap_or("?"),
+                now.0
+            ));
+            bar.set_position(now.1.unwrap_or(0).clamp(0, 100) as u64);
+            bar.set_message(now.0.clone());
             shown = Some(now.clone());
         }
         if now.0 != "transcoding" {

@@ -33,6 +33,8 @@ pub fn booking_status() -> BookingStatus {
         ended_at: None,
         expected_ready_at: None,
         at_risk: false,
+        downloaded_bytes: None,
+        total_bytes: None,
         retry: None,
         created_at: 1_789_990_000_000,
         updated_at: 1_789_990_000_000,

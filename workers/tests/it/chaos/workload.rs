@@ -23,7 +23,7 @@ pub struct Workload {
 
 impl Workload {
     pub fn new(base: String) -> Self {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+        let http = shared::tools::http::builder().timeout(Duration::from_secs(5)).build().unwrap();
         Self { base, http }
     }
 

@@ -121,7 +121,7 @@ impl TestEnv {
         let addr = running.web_addr;
         let app = running.app.clone().expect("the test app runs the central side");
         let node = running.node.clone();
-        TestApp { app, node, addr, http: reqwest::Client::new(), running: Some(running) }
+        TestApp { app, node, addr, http: shared::tools::http::bare(), running: Some(running) }
     }
 
     /// The `vteacher` binary with this test's settings as its whole environment.
@@ -139,6 +139,28 @@ impl TestEnv {
     }
 
     /// Collects what is published on this test's result channel.
+    /// The `vteacher` binary as a person runs it: on a terminal (a pseudo-terminal by
+    /// util-linux's `script`), so what it draws for a person is drawn; stdout and stderr both
+    /// come out of `script`'s stdout. The arguments must not need quoting but for `'`-free JSON.
+    pub fn on_terminal(&self, args: &[&str]) -> tokio::process::Command {
+        let line: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_vteacher"))
+            .chain(args.iter().copied())
+            .map(|arg| format!("'{arg}'"))
+            .collect();
+        let mut command = tokio::process::Command::new("script");
+        command
+            .args(["--quiet", "--return", "--flush", "--command", &line.join(" "), "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("TERM", "xterm-256color")
+            .env("COLUMNS", "120")
+            .env("RUST_LOG", "warn")
+            .envs(&self.pairs)
+            .current_dir(self.dir.path())
+            .kill_on_drop(true);
+        command
+    }
+
     pub async fn results(&self) -> Results {
         let channel = self.pairs["CHANNEL_RESULT"].clone();
         let (tx, rx) = mpsc::unbounded_channel();

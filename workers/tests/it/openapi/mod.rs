@@ -86,7 +86,7 @@ async fn every_secured_route_refuses_a_missing_or_wrong_token() {
     let app = env.spawn_with(web_only()).await;
     // A fresh connection per request: after a 413 the server closes the connection, and a
     // pooled one reused after that fails with IncompleteMessage (seen under load).
-    let http = reqwest::Client::builder()
+    let http = shared::tools::http::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(0)
         .build()

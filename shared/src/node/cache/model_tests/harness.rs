@@ -63,7 +63,7 @@ impl Harness {
             settings,
             directory: Directory::database(cache.conn.clone()),
             cache,
-            http: reqwest::Client::new(),
+            http: crate::tools::http::bare(),
             shutdown: CancellationToken::new(),
             started_at: now_ms(),
             gauges: Default::default(),

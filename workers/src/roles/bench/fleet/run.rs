@@ -7,6 +7,7 @@ use std::{
 };
 
 use anyhow::{Context, bail};
+use indicatif::ProgressBar;
 
 use super::{
     FleetOptions, FleetReport, Measured, StormReport,
@@ -17,6 +18,7 @@ use super::{
 };
 use crate::{
     fileserver::FileServer,
+    progress::Bars,
     roles::bench::own_redis::{OwnRedis, Usage, Window},
 };
 
@@ -103,7 +105,9 @@ async fn fleet(
     tokio::time::sleep(WARM_UP).await;
 
     let window = Window::start(redis, None).await?;
+    let bar = Bars::new().timed(options.idle, "fleet idle");
     tokio::time::sleep(options.idle).await;
+    bar.finish_and_clear();
     report.idle = measured(window.finish(redis).await?);
     if let Some(died) = procs.exited() {
         bail!("a process stopped while idle: {died}");
@@ -200,8 +204,22 @@ async fn sample(peaks: Arc<Mutex<(i64, u64)>>, name: String, server: String, por
 
 /// Waits for web to answer and every node to be live; fails at once when a process exits.
 async fn wait_for_fleet(web: &str, nodes: usize, procs: &mut Procs) -> anyhow::Result<()> {
-    let http = reqwest::Client::new();
+    let http = shared::tools::http::bare();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60 + nodes as u64 / 2);
+    let bar = Bars::new().steps(nodes as u64, "nodes live");
+    let up = wait_for_nodes(&http, web, nodes, procs, deadline, &bar).await;
+    bar.finish_and_clear();
+    up
+}
+
+async fn wait_for_nodes(
+    http: &reqwest::Client,
+    web: &str,
+    nodes: usize,
+    procs: &mut Procs,
+    deadline: tokio::time::Instant,
+    bar: &ProgressBar,
+) -> anyhow::Result<()> {
     loop {
         if let Some(died) = procs.exited() {
             bail!("a process stopped while the fleet started: {died}");
@@ -210,7 +228,9 @@ async fn wait_for_fleet(web: &str, nodes: usize, procs: &mut Procs) -> anyhow::R
             let nodes: serde_json::Value = http.get(format!("{web}/api/nodes")).send().await.ok()?.json().await.ok()?;
             Some(nodes.as_array()?.iter().filter(|n| n["live"] == true).count())
         };
-        if live.await == Some(nodes) {
+        let live = live.await;
+        bar.set_position(live.unwrap_or(0) as u64);
+        if live == Some(nodes) {
             return Ok(());
         }
         if tokio::time::Instant::now() > deadline {

@@ -15,7 +15,10 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::{sync::Semaphore, task::JoinSet};
 
-use crate::fileserver::{FileServer, pattern};
+use crate::{
+    fileserver::{FileServer, pattern},
+    progress::Bars,
+};
 
 /// POSTs in flight at once.
 const POSTS: usize = 32;
@@ -87,7 +90,7 @@ pub async fn run(
         }
     });
 
-    let http = reqwest::Client::new();
+    let http = shared::tools::http::bare();
     let slots = Arc::new(Semaphore::new(POSTS));
     let mut rng = fastrand::Rng::with_seed(12);
     let started = Instant::now();
@@ -119,6 +122,7 @@ pub async fn run(
     let mut outcome = StormOutcome::default();
     let mut last = started;
     let deadline = tokio::time::Instant::now() + storm.deadline;
+    let bar = Bars::new().steps(storm.bookings as u64, "results");
     while outcome.latencies.len() < storm.bookings {
         let Ok(Some((class, result, at))) = tokio::time::timeout_at(deadline, results.recv()).await else {
             break;
@@ -127,7 +131,9 @@ pub async fn run(
         outcome.latencies.push(at - sent);
         *outcome.results.entry(result).or_default() += 1;
         last = last.max(at);
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     listener.abort();
     outcome.latencies.sort();
     outcome.wall = last - started;

@@ -1,0 +1,81 @@
+//! Progress bars where a person waits (indicatif): `demo`, `bench`, `purge-legacy`, `node
+//! scan`, a push host's start-up scan and `book --wait`. They draw on stderr and only when it is
+//! a terminal, so a pipe, a log file, honcho or a test reads the plain lines alone. What a
+//! command prints for the record goes through [`Bars::line`], above the bars.
+
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+const TICK: Duration = Duration::from_millis(120);
+
+/// The bars of one command, drawn together.
+#[derive(Clone)]
+pub struct Bars(MultiProgress);
+
+impl Default for Bars {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Bars {
+    pub fn new() -> Self {
+        Self(MultiProgress::new())
+    }
+
+    /// Prints a line of the command's output on stdout, above the bars (bars hidden: as is).
+    pub fn line(&self, text: impl AsRef<str>) {
+        self.0.suspend(|| println!("{}", text.as_ref()));
+    }
+
+    /// A bar over bytes (a download), its length set once known.
+    pub fn bytes(&self, prefix: impl Into<String>) -> ProgressBar {
+        self.add(
+            ProgressBar::new(0),
+            "{prefix:.bold} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+            prefix,
+        )
+    }
+
+    /// A bar over a count of steps (runs, videos, percent).
+    pub fn steps(&self, len: u64, prefix: impl Into<String>) -> ProgressBar {
+        self.add(ProgressBar::new(len), "{prefix:.bold} [{bar:30.cyan/blue}] {pos}/{len} {elapsed} {msg}", prefix)
+    }
+
+    /// A bar over a known time (an idle measurement), filled by the clock.
+    pub fn timed(&self, length: Duration, prefix: impl Into<String>) -> ProgressBar {
+        let bar = self.add(
+            ProgressBar::new(length.as_secs().max(1)),
+            "{prefix:.bold} [{bar:30.cyan/blue}] {pos}/{len} s {msg}",
+            prefix,
+        );
+        let clock = bar.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            every.tick().await;
+            while !clock.is_finished() && clock.position() < clock.length().unwrap_or(0) {
+                every.tick().await;
+                clock.inc(1);
+            }
+        });
+        bar
+    }
+
+    /// A spinner for work of unknown length, its count in the message.
+    pub fn spinner(&self, prefix: impl Into<String>) -> ProgressBar {
+        self.add(ProgressBar::new_spinner(), "{spinner} {prefix:.bold} {msg} ({elapsed})", prefix)
+    }
+
+    fn add(&self, bar: ProgressBar, template: &str, prefix: impl Into<String>) -> ProgressBar {
+        let style = ProgressStyle::with_template(template).expect("a valid template").progress_chars("=> ");
+        let bar = self.0.add(bar.with_style(style).with_prefix(prefix.into()));
+        bar.enable_steady_tick(TICK);
+        bar
+    }
+}
+
+/// A spinner alone, for a tool that shows one thing at a time.
+pub fn spinner(prefix: impl Into<String>) -> ProgressBar {
+    Bars::new().spinner(prefix)
+}
