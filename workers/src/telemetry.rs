@@ -1,6 +1,9 @@
 //! Logs through `tracing` (text or JSON, `RUST_LOG` filters) and metrics in Prometheus form.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::{
+    io::IsTerminal,
+    sync::{Arc, Mutex, OnceLock},
+};
 
 use apalis_board::axum::sse::{TracingBroadcaster, TracingSubscriber};
 
@@ -27,7 +30,12 @@ pub fn init_logs_with(format: LogFormat, default_filter: &str) {
         LogFormat::Json => {
             registry.with(fmt::layer().json().with_current_span(true).with_writer(std::io::stderr)).try_init()
         }
-        LogFormat::Text => registry.with(fmt::layer().with_target(false).with_writer(std::io::stderr)).try_init(),
+        // Colours only for a person at a terminal: a log file or a pipe gets the plain text.
+        LogFormat::Text => registry
+            .with(
+                fmt::layer().with_target(false).with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr),
+            )
+            .try_init(),
     };
     // A second init (tests start several apps in one process) keeps the first subscriber.
     let _ = result;

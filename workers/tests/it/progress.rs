@@ -10,9 +10,9 @@ use crate::helpers::*;
 
 const LESSON: usize = 600_000;
 
-/// A lesson served at `name`, and the booking of it for `class_id`.
-fn booking_of(server: &FileServer, class_id: &str, name: &str) -> String {
-    json!({"class_id": class_id, "record_id": 4242, "video_url": server.url(name)}).to_string()
+/// The booking for `class_id` of record `record_id`, served at `name`.
+fn booking_of(server: &FileServer, class_id: &str, record_id: u64, name: &str) -> String {
+    json!({"class_id": class_id, "record_id": record_id, "video_url": server.url(name)}).to_string()
 }
 
 async fn run(mut command: tokio::process::Command) -> (std::process::Output, String) {
@@ -33,7 +33,8 @@ async fn book_wait_shows_the_download_on_a_terminal_and_ends_ready() {
     server.put("4242.flv", lesson_bytes(LESSON));
     let app = env.spawn().await;
 
-    let (output, text) = run(env.on_terminal(&["book", "--wait", &booking_of(&server, "c-wait", "4242.flv")])).await;
+    let (output, text) =
+        run(env.on_terminal(&["book", "--wait", &booking_of(&server, "c-wait", 4242, "4242.flv")])).await;
     assert!(output.status.success(), "book --wait ends with success:\n{text}");
     assert!(text.contains("c-wait"), "the bar names the class:\n{text}");
     assert!(text.contains("downloading"), "the bar says what the booking does:\n{text}");
@@ -50,14 +51,16 @@ async fn book_wait_through_a_pipe_prints_the_status_alone_and_fails_on_a_404() {
     server.put("4242.flv", lesson_bytes(LESSON));
     let app = env.spawn().await;
 
-    let (output, stdout) = run(env.command(&["book", "--wait", &booking_of(&server, "c-pipe", "4242.flv")])).await;
+    let (output, stdout) =
+        run(env.command(&["book", "--wait", &booking_of(&server, "c-pipe", 4242, "4242.flv")])).await;
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     let status: Value = serde_json::from_str(&stdout).expect("stdout is the status's JSON alone");
     assert_eq!(status["state"], "ready");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains('\u{1b}'), "no escape codes (a bar, colours) in what goes to a pipe:\n{stderr}");
 
-    let (output, stdout) = run(env.command(&["book", "--wait", &booking_of(&server, "c-404", "missing.flv")])).await;
+    let (output, stdout) =
+        run(env.command(&["book", "--wait", &booking_of(&server, "c-404", 4343, "missing.flv")])).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "a failed booking is a failure of book --wait: {stdout}");
     let status: Value = serde_json::from_str(&stdout).expect("the failed status is printed");
