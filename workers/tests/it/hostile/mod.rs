@@ -8,3 +8,4 @@ mod bridge;
 mod downloads;
 mod messages;
 mod sources;
+mod tls;
