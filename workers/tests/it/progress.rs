@@ -39,6 +39,7 @@ async fn book_wait_shows_the_download_on_a_terminal_and_ends_ready() {
     assert!(text.contains("c-wait"), "the bar names the class:\n{text}");
     assert!(text.contains("downloading"), "the bar says what the booking does:\n{text}");
     assert!(text.contains("KiB/585.94 KiB"), "the bar counts the download's bytes of its total:\n{text}");
+    assert!(!text.contains("0 B/0 B"), "before its total is known, no full bar of nothing:\n{text}");
     assert!(text.contains("\"state\": \"ready\""), "the settled status is printed:\n{text}");
     assert_eq!(app.booking("c-wait").await.unwrap()["state"], "ready");
     app.stop().await;
