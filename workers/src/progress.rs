@@ -8,6 +8,10 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 const TICK: Duration = Duration::from_millis(120);
+/// A bar over bytes once their total is known ([`show_bytes`]); a spinner until then, since an
+/// empty total would draw as a full bar.
+const BYTES: &str = "{prefix:.bold} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {msg}";
+const SPINNER: &str = "{spinner} {prefix:.bold} {msg} ({elapsed})";
 
 /// The bars of one command, drawn together.
 #[derive(Clone)]
@@ -29,13 +33,9 @@ impl Bars {
         self.0.suspend(|| println!("{}", text.as_ref()));
     }
 
-    /// A bar over bytes (a download), its length set once known.
+    /// A bar over bytes (a download): a spinner until [`show_bytes`] gives it a total.
     pub fn bytes(&self, prefix: impl Into<String>) -> ProgressBar {
-        self.add(
-            ProgressBar::new(0),
-            "{prefix:.bold} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
-            prefix,
-        )
+        self.add(ProgressBar::no_length(), SPINNER, prefix)
     }
 
     /// A bar over a count of steps (runs, videos, percent).
@@ -64,15 +64,30 @@ impl Bars {
 
     /// A spinner for work of unknown length, its count in the message.
     pub fn spinner(&self, prefix: impl Into<String>) -> ProgressBar {
-        self.add(ProgressBar::new_spinner(), "{spinner} {prefix:.bold} {msg} ({elapsed})", prefix)
+        self.add(ProgressBar::new_spinner(), SPINNER, prefix)
     }
 
     fn add(&self, bar: ProgressBar, template: &str, prefix: impl Into<String>) -> ProgressBar {
-        let style = ProgressStyle::with_template(template).expect("a valid template").progress_chars("=> ");
-        let bar = self.0.add(bar.with_style(style).with_prefix(prefix.into()));
+        let bar = self.0.add(bar.with_style(style(template)).with_prefix(prefix.into()));
         bar.enable_steady_tick(TICK);
         bar
     }
+}
+
+/// Shows `done` of `total` bytes on a bar made by [`Bars::bytes`] (a total of 0: not known yet).
+pub fn show_bytes(bar: &ProgressBar, done: u64, total: u64) {
+    if total == 0 {
+        return;
+    }
+    if bar.length().is_none() {
+        bar.set_style(style(BYTES));
+    }
+    bar.set_length(total.max(done));
+    bar.set_position(done);
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).expect("a valid template").progress_chars("=> ")
 }
 
 /// A spinner alone, for a tool that shows one thing at a time.

@@ -12,7 +12,7 @@ use shared::{
     transcode,
 };
 
-use crate::progress::Bars;
+use crate::progress::{self, Bars};
 
 const POLL: Duration = Duration::from_millis(250);
 
@@ -46,8 +46,7 @@ async fn show(app: &App, status: &BookingStatus, bar: &ProgressBar) {
     match status.state {
         BookingState::Downloading => {
             if let (Some(done), Some(total)) = (status.downloaded_bytes, status.total_bytes) {
-                bar.set_length(total.max(done));
-                bar.set_position(done);
+                progress::show_bytes(bar, done, total);
             }
             if let Some(node) = &status.node {
                 message.push_str(&format!(" on {node}"));

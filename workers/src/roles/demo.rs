@@ -14,7 +14,10 @@ use shared::{config::Settings, domain::BookingState};
 use tokio_util::sync::CancellationToken;
 
 use super::{Launch, launch, stop_on_signal};
-use crate::{fileserver::FileServer, progress::Bars};
+use crate::{
+    fileserver::FileServer,
+    progress::{self, Bars},
+};
 
 mod mission;
 mod sample;
@@ -137,8 +140,7 @@ async fn until_settled(
                 last[i] = state;
             }
             if let (Some(done), Some(total)) = (status["downloaded_bytes"].as_u64(), status["total_bytes"].as_u64()) {
-                shown[i].set_length(total.max(done));
-                shown[i].set_position(done);
+                progress::show_bytes(&shown[i], done, total);
             }
             statuses.push(status);
         }
