@@ -68,8 +68,7 @@ async fn a_refused_connection_is_named_with_its_host_and_the_attempts(stack: Sta
     env.set("JOB_ATTEMPTS", "2").set("JOB_BACKOFF", "100ms");
     let hook = WebhookSink::start().await;
     env.set("RESULT_WEBHOOK_URL", hook.url.clone());
-    // A port nobody listens on: bound, then let go.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (_refusing, port) = refusing_port();
     let app = env.spawn().await;
 
     let url = format!("http://127.0.0.1:{port}/gone.flv");

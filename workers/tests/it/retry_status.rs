@@ -32,8 +32,7 @@ async fn scheduled_at(env: &TestEnv, node: &str) -> i64 {
 async fn a_retrying_download_shows_its_attempt_error_and_next_attempt(stack: Stack) {
     let mut env = TestEnv::new(stack).await;
     env.set("JOB_ATTEMPTS", "3").set("JOB_BACKOFF", "2s");
-    // A port nobody listens on: bound, then let go.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (_refusing, port) = refusing_port();
     let app = env.spawn().await;
     let body = json!({"class_id": "c-retry", "record_id": 5, "video_url": format!("http://127.0.0.1:{port}/a.flv")});
     assert_eq!(app.post_booking(&body).await.status(), 202);
@@ -62,7 +61,7 @@ every_stack!(a_retrying_download_shows_its_attempt_error_and_next_attempt);
 async fn a_retrying_transcode_shows_its_attempt_and_error(stack: Stack) {
     let mut env = TestEnv::new(stack).await;
     env.set("JOB_ATTEMPTS", "3").set("JOB_BACKOFF", "2s");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (_refusing, port) = refusing_port();
     let app = env.spawn().await;
     let body =
         json!({"record_id": 77, "video_resolution": "240P", "video_url": format!("http://127.0.0.1:{port}/s.flv")});
