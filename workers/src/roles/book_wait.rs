@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::ProgressBar;
+use sea_orm::ActiveEnum;
 use shared::{
     App,
     booking::{BookingStatus, store},
@@ -42,7 +43,8 @@ async fn until_settled(app: &App, class_id: &str, bar: &ProgressBar) -> anyhow::
 
 /// The bar for where the booking is: its download's bytes, or its transcode's percent.
 async fn show(app: &App, status: &BookingStatus, bar: &ProgressBar) {
-    let mut message = state_name(status.state).to_owned();
+    // The state as the API and the database name it (`waiting_transcode`).
+    let mut message = status.state.to_value();
     match status.state {
         BookingState::Downloading => {
             if let (Some(done), Some(total)) = (status.downloaded_bytes, status.total_bytes) {
@@ -70,15 +72,4 @@ async fn transcode_percent(app: &App, status: &BookingStatus) -> Option<i32> {
     let resolution: Resolution = status.video_resolution.as_deref()?.parse().ok()?;
     let key = TranscodeKey { record_id: RecordId::new(status.record_id).ok()?, resolution };
     transcode::store::find(&app.db.conn, key).await.ok()??.progress
-}
-
-pub(super) fn state_name(state: BookingState) -> &'static str {
-    match state {
-        BookingState::Queued => "queued",
-        BookingState::Downloading => "downloading",
-        BookingState::WaitingTranscode => "waiting for its transcode",
-        BookingState::Ready => "ready",
-        BookingState::Failed => "failed",
-        BookingState::Cancelled => "cancelled",
-    }
 }

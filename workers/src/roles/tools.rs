@@ -3,6 +3,7 @@
 use std::io::Read;
 
 use anyhow::{Context, bail};
+use sea_orm::ActiveEnum;
 use shared::{
     App,
     booking::{BookingStatus, store},
@@ -55,7 +56,7 @@ pub async fn book(settings: Settings, json: &str, wait: bool) -> anyhow::Result<
         state => bail!(
             "booking {} is {}: {}",
             settled.class_id,
-            super::book_wait::state_name(state),
+            state.to_value(),
             settled.reason.as_deref().unwrap_or("no reason given")
         ),
     }
