@@ -126,19 +126,11 @@ impl TestEnv {
 
     /// The `vteacher` binary with this test's settings as its whole environment.
     pub fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_vteacher"));
-        command
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("RUST_LOG", "info")
-            .envs(&self.pairs)
-            .current_dir(self.dir.path())
-            .kill_on_drop(true);
+        let mut command = self.program(env!("CARGO_BIN_EXE_vteacher"), "info");
+        command.args(args);
         command
     }
 
-    /// Collects what is published on this test's result channel.
     /// The `vteacher` binary as a person runs it: on a terminal (a pseudo-terminal by
     /// util-linux's `script`), so what it draws for a person is drawn; stdout and stderr both
     /// come out of `script`'s stdout. The arguments must not need quoting but for `'`-free JSON.
@@ -147,20 +139,28 @@ impl TestEnv {
             .chain(args.iter().copied())
             .map(|arg| format!("'{arg}'"))
             .collect();
-        let mut command = tokio::process::Command::new("script");
+        let mut command = self.program("script", "warn");
         command
             .args(["--quiet", "--return", "--flush", "--command", &line.join(" "), "/dev/null"])
+            .env("TERM", "xterm-256color")
+            .env("COLUMNS", "120");
+        command
+    }
+
+    /// `program` with this test's settings as its whole environment (and `PATH`), in its folder.
+    fn program(&self, program: &str, log_filter: &str) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(program);
+        command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("TERM", "xterm-256color")
-            .env("COLUMNS", "120")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", log_filter)
             .envs(&self.pairs)
             .current_dir(self.dir.path())
             .kill_on_drop(true);
         command
     }
 
+    /// Collects what is published on this test's result channel.
     pub async fn results(&self) -> Results {
         let channel = self.pairs["CHANNEL_RESULT"].clone();
         let (tx, rx) = mpsc::unbounded_channel();
