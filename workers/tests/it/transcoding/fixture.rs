@@ -74,6 +74,16 @@ impl Fixture {
         self.app.app.queues.waiting::<TranscodeOssJob>(None::<&NodeId>).await.unwrap()
     }
 
+    /// How many oss jobs wait, once at least `n` do: a decision commits its state, then
+    /// enqueues, so the state can be seen before its job.
+    pub async fn oss_jobs_at_least(&self, n: usize) -> usize {
+        eventually(&format!("{n} oss job(s) queued"), Duration::from_secs(10), || async {
+            let count = self.oss_jobs().await.len();
+            (count >= n).then_some(count)
+        })
+        .await
+    }
+
     pub async fn ecs_jobs(&self) -> Vec<TranscodeEcsJob> {
         self.app.app.queues.waiting::<TranscodeEcsJob>(None::<&NodeId>).await.unwrap()
     }
