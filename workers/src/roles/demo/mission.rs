@@ -117,7 +117,9 @@ async fn follow_transcode(
         if now.0 != "transcoding" {
             return Ok(());
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // ecs makes the sample's 240P in well under a second on a fast machine: look often, or
+        // its whole run falls between two looks.
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Ok(())
 }
