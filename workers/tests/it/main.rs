@@ -14,6 +14,7 @@ mod downloads;
 mod exposure;
 mod grafana;
 mod hostile;
+mod https;
 mod metrics;
 mod once;
 mod openapi;

@@ -7,6 +7,7 @@ mod env;
 mod process;
 mod proxy;
 pub mod screenshot;
+mod tls_origin;
 mod webhook;
 
 use std::{future::Future, time::Duration};
@@ -15,6 +16,7 @@ pub use app::{Results, TestApp};
 pub use env::{Stack, TestEnv, redis_url};
 pub use process::{Process, own_redis};
 pub use proxy::TcpProxy;
+pub use tls_origin::TlsOrigin;
 pub use webhook::WebhookSink;
 pub use workers::fileserver::{FileServer, Knobs};
 
