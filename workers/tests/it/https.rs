@@ -19,7 +19,7 @@ async fn a_push_host_downloads_from_an_https_origin_it_trusts() {
     let queues = ["booking", "notify", "node-report"].map(String::from).to_vec();
     let app = env.spawn_with(Launch { web: true, migrate: true, queues, ..Launch::default() }).await;
     let ca = origin.ca_file().display().to_string();
-    let node = env.start_with("node", &["work", "--queues", "download,class-end"], &[("SSL_CERT_FILE", None::<String>.or(Some(ca).filter(|_| false)))]);
+    let node = env.start_with("node", &["work", "--queues", "download,class-end"], &[("SSL_CERT_FILE", Some(ca))]);
 
     let body = json!({"class_id": "c-https", "record_id": 5151, "video_url": origin.url("5151.flv"),
                       "node": env.pairs["NODE_ID"]});
