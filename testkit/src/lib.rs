@@ -6,6 +6,8 @@
 //!   client (aws-sdk-s3) to check what the code under test wrote.
 //! - `mps_standin`: a local Aliyun MPS that checks every request's signature as Aliyun
 //!   documents it.
+//! - `ports`: servers started on a port of their own, up only once their own process listens.
 
 pub mod moto;
 pub mod mps_standin;
+pub mod ports;

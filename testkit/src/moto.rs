@@ -11,6 +11,8 @@ use aws_sdk_s3::primitives::SdkBody;
 use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorFuture, SharedHttpConnector, http_client_fn};
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 
+use crate::ports::start_on_free_port;
+
 const START_DEADLINE: Duration = Duration::from_secs(30);
 const INSTALL_HINT: &str = "moto_server is not installed: run `pip install \"moto[server]\"` (or `bash .ci/run`)";
 
@@ -22,46 +24,32 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts moto on a free port and waits until it answers (or panics, naming the cause).
+    /// Starts moto on a port of its own and waits until it answers (or panics, naming the cause).
     pub async fn start() -> Moto {
-        let mut last_exit = None;
-        // A port found free can be taken before moto binds it: then moto exits, try another.
-        for _ in 0..3 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("a free loopback port")
-                .port();
-            let mut child = match tokio::process::Command::new("moto_server")
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .kill_on_drop(true)
-                .spawn()
-            {
-                Ok(child) => child,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!("{INSTALL_HINT}"),
-                Err(e) => panic!("starting moto_server: {e}"),
-            };
-            let endpoint = format!("http://127.0.0.1:{port}");
-            let http = shared::tools::http::bare();
-            let deadline = Instant::now() + START_DEADLINE;
-            loop {
-                if let Some(status) = child.try_wait().expect("moto_server status") {
-                    last_exit = Some(status);
-                    break;
+        let (child, port) =
+            start_on_free_port("moto_server", START_DEADLINE, |port| {
+                match tokio::process::Command::new("moto_server")
+                    .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .kill_on_drop(true)
+                    .spawn()
+                {
+                    Ok(child) => child,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!("{INSTALL_HINT}"),
+                    Err(e) => panic!("starting moto_server: {e}"),
                 }
-                let probe = http.get(format!("{endpoint}/")).timeout(Duration::from_secs(2)).send().await;
-                if probe.is_ok() {
-                    return Moto { endpoint, _child: child };
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "moto_server did not answer on {endpoint} within {START_DEADLINE:?}"
-                );
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            })
+            .await;
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let http = shared::tools::http::bare();
+        let deadline = Instant::now() + START_DEADLINE;
+        // Listening is not yet serving: werkzeug answers once its app is loaded.
+        while http.get(format!("{endpoint}/")).timeout(Duration::from_secs(2)).send().await.is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not answer on {endpoint} within {START_DEADLINE:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("moto_server kept exiting at start (last: {last_exit:?}); is it installed? {INSTALL_HINT}")
+        Moto { endpoint, _child: child }
     }
 
     /// An aws-sdk-s3 client for this server: path-style, dummy credentials, us-east-1.

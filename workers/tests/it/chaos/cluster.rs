@@ -6,6 +6,7 @@
 use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
 use nix::sys::signal::Signal;
+use testkit::ports::{start_on_free_port, wait_listening};
 
 use crate::helpers::*;
 
@@ -28,9 +29,10 @@ pub struct OwnRedis {
 
 impl OwnRedis {
     pub async fn start(dir: PathBuf) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         std::fs::create_dir_all(&dir).unwrap();
-        let child = spawn_redis(port, &dir);
+        let (child, port) =
+            start_on_free_port("the harness's redis-server", Duration::from_secs(20), |port| spawn_redis(port, &dir))
+                .await;
         let redis = Self { port, dir, child };
         redis.answering().await;
         redis
@@ -59,6 +61,8 @@ impl OwnRedis {
         nix::sys::signal::kill(pid, Signal::SIGTERM).unwrap();
         let _ = tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await;
         self.child = spawn_redis(self.port, &self.dir);
+        let listening = wait_listening(&mut self.child, self.port, Duration::from_secs(20)).await;
+        assert!(listening.is_ok(), "the restarted redis-server listens on its port again: {listening:?}");
         self.answering().await;
     }
 }

@@ -2,7 +2,9 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use super::{TestEnv, eventually};
+use testkit::ports::start_on_free_port;
+
+use super::TestEnv;
 
 /// A `vteacher` process of this test's, its output kept in the test's directory.
 pub struct Process {
@@ -56,23 +58,14 @@ impl Process {
 
 /// A Redis server of this test's own, on a port of its own, so it can be killed.
 pub async fn own_redis() -> (tokio::process::Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = tokio::process::Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        .stdout(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("redis-server is installed");
-    let url = format!("redis://127.0.0.1:{port}");
-    let probe = url.clone();
-    eventually("our redis-server to answer", Duration::from_secs(10), || {
-        let url = probe.clone();
-        async move {
-            let client = redis::Client::open(url).ok()?;
-            let mut conn = client.get_multiplexed_async_connection().await.ok()?;
-            redis::cmd("PING").query_async::<String>(&mut conn).await.ok()
-        }
+    let (child, port) = start_on_free_port("our redis-server", Duration::from_secs(10), |port| {
+        tokio::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server is installed")
     })
     .await;
-    (child, url)
+    (child, format!("redis://127.0.0.1:{port}"))
 }

@@ -8,6 +8,7 @@ use std::{
     time::Duration,
 };
 
+use testkit::ports::start_on_free_port;
 use tokio::process::{Child, Command};
 
 pub struct TlsOrigin {
@@ -28,21 +29,22 @@ impl TlsOrigin {
             std::fs::write(root.join("www").join(name), bytes).expect("a file to serve");
         }
         make_certificates(root).await;
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        std::fs::write(root.join("nginx.conf"), config(root, port)).expect("nginx.conf");
-        let mut nginx = Command::new(nginx_program())
-            .arg("-p")
-            .arg(root)
-            .arg("-c")
-            .arg(root.join("nginx.conf"))
-            .arg("-e")
-            .arg(root.join("error.log"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("nginx is installed (.ci/run installs it)");
-        listening(&mut nginx, port, &root.join("error.log")).await;
+        let (nginx, port) = start_on_free_port("nginx", Duration::from_secs(10), |port| {
+            std::fs::write(root.join("nginx.conf"), config(root, port)).expect("nginx.conf");
+            Command::new(nginx_program())
+                .arg("-p")
+                .arg(root)
+                .arg("-c")
+                .arg(root.join("nginx.conf"))
+                .arg("-e")
+                .arg(root.join("error.log"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("nginx is installed (.ci/run installs it)")
+        })
+        .await;
         Self { dir, port, _nginx: nginx }
     }
 
@@ -63,21 +65,6 @@ impl TlsOrigin {
     pub fn requests(&self) -> Vec<String> {
         let log = std::fs::read_to_string(self.dir.path().join("access.log")).unwrap_or_default();
         log.lines().map(str::to_owned).collect()
-    }
-}
-
-/// Waits until nginx accepts connections; panics with its error log if it exits first.
-async fn listening(nginx: &mut Child, port: u16, error_log: &Path) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Ok(Some(status)) = nginx.try_wait() {
-            panic!("nginx exited ({status}): {}", std::fs::read_to_string(error_log).unwrap_or_default());
-        }
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "nginx did not listen on {port} within 10 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
