@@ -13,6 +13,7 @@ mod queue;
 #[cfg(feature = "compare-apalis-redis")]
 mod queue_apalis;
 mod queue_bullmq;
+mod queue_plan;
 mod queue_report;
 mod transcode;
 

@@ -30,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 use super::{
     own_redis::{OwnRedis, Usage, Window},
     queue_bullmq::BullMq,
+    queue_plan::{Step, plan},
     queue_report::report,
 };
 use crate::progress::Bars;
@@ -147,8 +148,8 @@ where
 }
 
 /// How our worker fetches.
-#[derive(Clone, Copy)]
-enum Fetching {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fetching {
     /// As the product does for a queue of short jobs (`Job::FETCH_AHEAD`): a batch of
     /// c + FETCH_AHEAD_JOBS, the next fetched while one runs.
     Ahead,
@@ -218,10 +219,12 @@ pub(super) async fn run(
         "backlog {backlog} no-op jobs; one worker; redis-server {redis_version} of our own on port {}; {cpus} cores; BullMQ {}",
         redis.port, bullmq.version
     );
-    let mut runs = Vec::new();
+    let steps = plan(backlog, concurrency, min_batch, small_backlog, split);
     let bars = Bars::new();
-    let bar = bars.steps(planned_runs(concurrency, min_batch, small_backlog < backlog, split), "bench queue");
-    let mut record = |run: Run| {
+    let bar = bars.steps(steps.len() as u64, "bench queue");
+    let mut runs = Vec::new();
+    for step in steps {
+        let run = run_step(step, &mut redis, &bullmq).await?;
         bars.line(match &run.outcome {
             Outcome::Drained(took) => format!(
                 "  {:<40} c={:<3} {:>9.0} jobs/s in {:.3}s",
@@ -235,42 +238,23 @@ pub(super) async fn run(
         bar.inc(1);
         bar.set_message(format!("last: {} c={}", run.who, run.concurrency));
         runs.push(run);
-    };
-    for &c in concurrency {
-        let c = c.max(1);
-        record(ours(&mut redis, backlog, c, Fetching::Ahead, 1).await?);
-        record(ours(&mut redis, backlog, c, Fetching::Batch(c), 1).await?);
-        if min_batch > c {
-            record(ours(&mut redis, backlog, c, Fetching::Batch(min_batch), 1).await?);
-        }
-        if split > 1 && c >= split {
-            record(ours(&mut redis, backlog, c, Fetching::Batch(c / split), split).await?);
-        }
-        for keep in [false, true] {
-            record(bullmq.run(&mut redis, backlog, c, keep).await?);
-        }
-        #[cfg(feature = "compare-apalis-redis")]
-        {
-            record(super::queue_apalis::drain(&mut redis, backlog, c).await?);
-            if small_backlog > 0 && small_backlog < backlog {
-                record(ours(&mut redis, small_backlog, c, Fetching::Batch(c), 1).await?);
-                record(super::queue_apalis::drain(&mut redis, small_backlog, c).await?);
-            }
-        }
     }
-    #[cfg(not(feature = "compare-apalis-redis"))]
-    let _ = small_backlog;
     bar.finish_and_clear();
     redis.stop().await;
     report(&runs);
     Ok(())
 }
 
-/// How many runs `run` makes, for its progress bar.
-fn planned_runs(concurrency: &[usize], min_batch: usize, small: bool, split: usize) -> u64 {
-    let per_level = |c: usize| {
-        let apalis = if cfg!(feature = "compare-apalis-redis") { 1 + 2 * usize::from(small) } else { 0 };
-        4 + usize::from(min_batch > c) + usize::from(split > 1 && c >= split) + apalis
-    };
-    concurrency.iter().map(|&c| per_level(c.max(1)) as u64).sum()
+/// Runs one step of the plan on the benchmark's own redis-server.
+async fn run_step(step: Step, redis: &mut OwnRedis, bullmq: &BullMq) -> anyhow::Result<Run> {
+    match step {
+        Step::Ours { backlog, concurrency, fetching, workers } => {
+            ours(redis, backlog, concurrency, fetching, workers).await
+        }
+        Step::BullMq { backlog, concurrency, keep } => bullmq.run(redis, backlog, concurrency, keep).await,
+        #[cfg(feature = "compare-apalis-redis")]
+        Step::Apalis { backlog, concurrency } => super::queue_apalis::drain(redis, backlog, concurrency).await,
+        #[cfg(not(feature = "compare-apalis-redis"))]
+        Step::Apalis { .. } => Err(anyhow!("comparing apalis-redis needs the compare-apalis-redis feature")),
+    }
 }
