@@ -47,8 +47,8 @@ async fn dead_job(app: &TestApp, queue: &str) -> String {
 async fn the_board_shows_the_queues_a_failure_and_health_in_a_browser(stack: Stack) {
     let mut env = TestEnv::new(stack).await;
     env.set("API_TOKEN", TOKEN).set("JOB_ATTEMPTS", "2").set("JOB_BACKOFF", "100ms");
-    // A source nobody listens on (bound, then let go): the download fails for good.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    // A source that refuses connections: the download fails for good.
+    let (_refusing, port) = refusing_port();
     let app = env.spawn().await;
     let body = json!({"class_id": "c-board", "record_id": 7, "video_url": format!("http://127.0.0.1:{port}/gone.flv")});
     let response = app.http.post(app.url("/api/bookings")).bearer_auth(TOKEN).json(&body).send().await.unwrap();

@@ -48,7 +48,7 @@ async fn the_procfile_fleet_serves_a_mixed_workload_and_its_metrics_match_the_da
     let results = WebhookSink::start().await;
     let server = FileServer::start().await.unwrap();
     let urls = Arc::new(Urls::serve(&server, env.dir.path()).await);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = testkit::ports::free_port();
     let base = format!("http://127.0.0.1:{port}");
     for (key, value) in [
         ("PORT", port.to_string()),
@@ -79,6 +79,9 @@ async fn the_procfile_fleet_serves_a_mixed_workload_and_its_metrics_match_the_da
         .kill_on_drop(true)
         .spawn()
         .expect("honcho is installed (bash .ci/run installs it)");
+    // Its web (a child of honcho's), not another test's server that took the port first.
+    let listening = testkit::ports::wait_listening(&mut honcho, port, Duration::from_secs(60)).await;
+    assert!(listening.is_ok(), "the fleet's web listens on {port}: {listening:?}");
     let workload = Arc::new(Workload::new(base.clone()));
     eventually("the fleet's web to answer", Duration::from_secs(60), || async {
         workload.http.get(format!("{base}/readyz")).send().await.ok()?.status().is_success().then_some(())

@@ -54,7 +54,7 @@ async fn storm_of_kills_restarts_and_a_partition_loses_nothing_and_repeats_nothi
     let results = WebhookSink::start().await;
     let server = FileServer::start().await.unwrap();
     let urls = Arc::new(Urls::serve(&server, env.dir.path()).await);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = testkit::ports::free_port();
     let base = format!("http://127.0.0.1:{port}");
     let node_db = format!("sqlite://{}?mode=rwc", env.dir.path().join("node.db").display());
     for (key, value) in [
@@ -77,6 +77,9 @@ async fn storm_of_kills_restarts_and_a_partition_loses_nothing_and_repeats_nothi
     let migrated = env.command(&["migrate"]).output().await.unwrap();
     assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
     let mut cluster = Cluster::start(&env, &node_env);
+    let web = &mut cluster.processes.get_mut("web").expect("a web process").child;
+    let listening = testkit::ports::wait_listening(web, port, Duration::from_secs(30)).await;
+    assert!(listening.is_ok(), "the fleet's web listens on its port, not another test's server: {listening:?}");
 
     let workload = Arc::new(Workload::new(base));
     let window = chaos_for();
