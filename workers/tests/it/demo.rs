@@ -39,7 +39,7 @@ async fn the_demo_shows_the_whole_mission() {
         "the cache hit downloaded nothing",
         "class end: demo-legacy is over (ended now: true)",
         "transcode 6666 240P by ecs: succeeded 100%",
-        "1 eviction(s)",
+        "1 eviction(s), 3 videos on disk",
         "demo-ecs-240p    ready",
     ] {
         assert!(text.contains(shown), "{shown:?} is not in what the demo printed:\n{text}");

@@ -49,8 +49,13 @@ pub async fn run(
         transcode_progress(http, base, shutdown).await?;
     }
     let settled = super::watch(http, base, std::slice::from_ref(&fourth), shutdown).await?;
-    let node =
-        node_until(http, base, "the eviction in the node's heartbeat", |n| n["evictions"].as_u64() > Some(0)).await?;
+    // A heartbeat from after the fourth video landed: one from before it counts the disk
+    // between the eviction and the download's end (one video fewer).
+    let landed_at = settled.first().and_then(|b| b["updated_at"].as_i64()).unwrap_or(0);
+    let node = node_until(http, base, "a heartbeat with the eviction and the fourth video", |n| {
+        n["evictions"].as_u64() > Some(0) && n["seen_at"].as_i64() >= Some(landed_at)
+    })
+    .await?;
     println!(
         "\neviction: MAX_VIDEO_NUM is 3, so the video no class holds (6666/6666.flv) made room: {} eviction(s), {} videos on disk",
         node["evictions"], node["video_count"]
