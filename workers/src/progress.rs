@@ -1,9 +1,10 @@
 //! Progress bars where a person waits (indicatif): `demo`, `bench`, `purge-legacy`, `node
 //! scan`, a push host's start-up scan and `book --wait`. They draw on stderr and only when it is
 //! a terminal, so a pipe, a log file, honcho or a test reads the plain lines alone. What a
-//! command prints for the record goes through [`Bars::line`], above the bars.
+//! command prints for the record goes through [`Bars::line`], above the bars; log lines go
+//! through [`log_writer`], above them too.
 
-use std::time::Duration;
+use std::{io, sync::OnceLock, time::Duration};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
@@ -13,9 +14,45 @@ const TICK: Duration = Duration::from_millis(120);
 const BYTES: &str = "{prefix:.bold} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {msg}";
 const SPINNER: &str = "{spinner} {prefix:.bold} {msg} ({elapsed})";
 
-/// The bars of one command, drawn together.
+/// Bars drawn together: every `Bars::new` shares the process's one screen of bars, so that
+/// bars made by different parts of a command stack up, and a log line can be written above all
+/// of them.
 #[derive(Clone)]
 pub struct Bars(MultiProgress);
+
+/// The process's bars, on stderr (hidden when it is not a terminal).
+fn screen() -> &'static MultiProgress {
+    static SCREEN: OnceLock<MultiProgress> = OnceLock::new();
+    SCREEN.get_or_init(MultiProgress::new)
+}
+
+/// tracing's writer: stderr, the bars lifted while a log line is written. Written under them,
+/// a line lands on a bar's row (the cursor sits at the end of the last bar) and leaves a stale
+/// copy of that bar on the screen.
+pub fn log_writer() -> AboveBars<'static, io::Stderr> {
+    AboveBars { bars: screen(), out: io::stderr() }
+}
+
+pub struct AboveBars<'a, W> {
+    bars: &'a MultiProgress,
+    out: W,
+}
+
+impl<W: io::Write> io::Write for AboveBars<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let _ = self.bars;
+        self.out.write(buf)
+    }
+
+    // tracing writes each event whole with one write_all: the bars are lifted once per line.
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.out.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
 
 impl Default for Bars {
     fn default() -> Self {
@@ -25,7 +62,7 @@ impl Default for Bars {
 
 impl Bars {
     pub fn new() -> Self {
-        Self(MultiProgress::new())
+        Self(screen().clone())
     }
 
     /// Prints a line of the command's output on stdout, above the bars (bars hidden: as is).
@@ -94,3 +131,7 @@ fn style(template: &str) -> ProgressStyle {
 pub fn spinner(prefix: impl Into<String>) -> ProgressBar {
     Bars::new().spinner(prefix)
 }
+
+#[cfg(test)]
+#[path = "progress_tests.rs"]
+mod tests;

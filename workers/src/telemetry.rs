@@ -11,6 +11,8 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use shared::config::LogFormat;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
+use crate::progress;
+
 /// The filter when `RUST_LOG` is not set.
 pub const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn,apalis=warn,apalis_core=warn";
 
@@ -26,14 +28,18 @@ pub fn init_logs_with(format: LogFormat, default_filter: &str) {
     let board = TracingSubscriber::new(broadcaster()).layer().log_internal_errors(false);
     let registry = tracing_subscriber::registry().with(filter).with(board);
     let result = match format {
-        // Logs go to stderr: the tools print their answers (JSON, tables) on stdout.
+        // Logs go to stderr (the tools print their answers, JSON and tables, on stdout), above
+        // any progress bar.
         LogFormat::Json => {
-            registry.with(fmt::layer().json().with_current_span(true).with_writer(std::io::stderr)).try_init()
+            registry.with(fmt::layer().json().with_current_span(true).with_writer(progress::log_writer)).try_init()
         }
         // Colours only for a person at a terminal: a log file or a pipe gets the plain text.
         LogFormat::Text => registry
             .with(
-                fmt::layer().with_target(false).with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr),
+                fmt::layer()
+                    .with_target(false)
+                    .with_ansi(std::io::stderr().is_terminal())
+                    .with_writer(progress::log_writer),
             )
             .try_init(),
     };
