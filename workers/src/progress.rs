@@ -26,9 +26,9 @@ fn screen() -> &'static MultiProgress {
     SCREEN.get_or_init(MultiProgress::new)
 }
 
-/// tracing's writer: stderr, the bars lifted while a log line is written. Written under them,
-/// a line lands on a bar's row (the cursor sits at the end of the last bar) and leaves a stale
-/// copy of that bar on the screen.
+/// tracing's writer: stderr, the bars lifted while a log line is written. Written among them,
+/// the line takes rows the bars think are theirs, and their next draw leaves a stale copy of a
+/// bar stranded on the screen.
 pub fn log_writer() -> AboveBars<'static, io::Stderr> {
     AboveBars { bars: screen(), out: io::stderr() }
 }
@@ -40,13 +40,14 @@ pub struct AboveBars<'a, W> {
 
 impl<W: io::Write> io::Write for AboveBars<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let _ = self.bars;
-        self.out.write(buf)
+        let out = &mut self.out;
+        self.bars.suspend(|| out.write(buf))
     }
 
     // tracing writes each event whole with one write_all: the bars are lifted once per line.
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.out.write_all(buf)
+        let out = &mut self.out;
+        self.bars.suspend(|| out.write_all(buf))
     }
 
     fn flush(&mut self) -> io::Result<()> {
