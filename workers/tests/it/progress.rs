@@ -27,8 +27,9 @@ async fn run(mut command: tokio::process::Command) -> (std::process::Output, Str
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn book_wait_shows_the_download_on_a_terminal_and_ends_ready() {
     let mut env = TestEnv::new(Stack::Embedded).await;
-    // ≈ 3 s of download: the node reports its progress meanwhile.
-    env.set("DOWNLOAD_RATE", "200k");
+    // ≈ 6 s of download: the node reports its progress every 2 s, so the bar has reports to
+    // show for some seconds (at ≈ 3 s, the one report at 2 s could come as the download ended).
+    env.set("DOWNLOAD_RATE", "100k");
     let server = FileServer::start().await.unwrap();
     server.put("4242.flv", lesson_bytes(LESSON));
     let app = env.spawn().await;
