@@ -17,6 +17,16 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// A loopback port that refuses connections for as long as the socket lives: bound, so that no
+/// server of the test (its web on port 0) is given it, and never listening. A port bound and let go
+/// was handed to the test's own web server once, which answered instead of refusing.
+pub fn refusing_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket.bind("127.0.0.1:0".parse().expect("an address")).expect("bound");
+    let port = socket.local_addr().expect("its address").port();
+    (socket, port)
+}
+
 /// Why a server did not come up.
 #[derive(Debug)]
 pub enum NotListening {

@@ -186,10 +186,9 @@ async fn transient_errors_are_retryable_and_refusals_are_not() {
         }
     );
 
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let (_refusing, port) = testkit::ports::refusing_port();
     let mut gone = config(&standin, SECRET);
-    gone.endpoint = format!("http://{}", closed.local_addr().expect("addr"));
-    drop(closed);
+    gone.endpoint = format!("http://127.0.0.1:{port}");
     let err = MpsClient::new(shared::tools::http::bare(), gone).query("x").await.expect_err("no server");
     assert!(matches!(err, MpsError::Network(_)) && err.is_retryable(), "{err:?}");
 }

@@ -16,19 +16,10 @@ pub use app::{Results, TestApp};
 pub use env::{Stack, TestEnv, redis_url};
 pub use process::{Process, own_redis};
 pub use proxy::TcpProxy;
+pub use testkit::ports::refusing_port;
 pub use tls_origin::TlsOrigin;
 pub use webhook::WebhookSink;
 pub use workers::fileserver::{FileServer, Knobs};
-
-/// A loopback port that refuses connections for as long as the socket lives: bound, so that no
-/// server of the test (web on port 0) is given it, and never listening. A port bound and let go
-/// was handed to the test's own web server once, which answered instead of refusing.
-pub fn refusing_port() -> (tokio::net::TcpSocket, u16) {
-    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
-    socket.bind("127.0.0.1:0".parse().expect("an address")).expect("bound");
-    let port = socket.local_addr().expect("its address").port();
-    (socket, port)
-}
 
 /// Polls `check` until it returns `Some`, or panics after `timeout` naming `what`.
 pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
