@@ -1,5 +1,6 @@
-//! The booking decision (DESIGN.md "Booking decision"), as a pure function: the booking and
-//! the transcode of (record_id, resolution) as they stand in, what to do out.
+//! The booking decision (docs/design/bookings-and-transcodes.md "The booking decision"), as a
+//! pure function: the booking and the transcode of (record_id, resolution) as they stand in,
+//! what to do out.
 
 use crate::domain::{Booking, SourceUrl, TranscodeState};
 

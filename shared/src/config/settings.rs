@@ -1,4 +1,5 @@
-//! Every key of DESIGN.md's configuration table, with its default.
+//! Every configuration key, with its default. `.env.example` documents each one (its unit and
+//! default); the layers are in docs/operations.md "Configuration".
 
 use std::{net::IpAddr, path::PathBuf, time::Duration};
 

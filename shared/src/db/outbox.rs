@@ -1,7 +1,7 @@
-//! The outbox (DESIGN.md "Every commit-then-enqueue has a repair"): a transaction that decides
-//! effects writes them here before it commits (`stash`); the job layer sends them after the
-//! commit and deletes them (`clear`). A row still here later was not sent (a crash, or a queue
-//! that refused): the sweeper claims it, sends it and deletes it (`stale`, `claim`).
+//! The outbox (docs/design/queues.md "Every commit-then-enqueue has a repair"): a transaction
+//! that decides effects writes them here before it commits (`stash`); the job layer sends them
+//! after the commit and deletes them (`clear`). A row still here later was not sent (a crash,
+//! or a queue that refused): the sweeper claims it, sends it and deletes it (`stale`, `claim`).
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,

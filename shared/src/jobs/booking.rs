@@ -1,5 +1,5 @@
-//! `booking`: decides what a booking needs (DESIGN.md "Booking decision") and sends it on;
-//! also taking a booking in (`submit`), whose decision is this job.
+//! `booking`: decides what a booking needs (docs/design/bookings-and-transcodes.md "The booking
+//! decision") and sends it on; also taking a booking in (`submit`), whose decision is this job.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Which push host takes a booking (DESIGN.md "Processes and queues"): the one the web app
+//! Which push host takes a booking (docs/design/placement.md): the one the web app
 //! named; else a live node that already holds the video (no download); else the live node with
 //! the most room (what its cache limit and its disk both allow). Pure: the nodes' last
 //! statuses and the holders of the video in, a node out.

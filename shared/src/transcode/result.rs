@@ -1,5 +1,6 @@
-//! What a transcode result does (DESIGN.md "On a transcode result"), as a pure function; also
-//! what a passed deadline does, which is a result vteacher gives itself.
+//! What a transcode result does (docs/design/bookings-and-transcodes.md "Transcode results"),
+//! as a pure function; also what a passed deadline does, which is a result vteacher gives
+//! itself.
 
 use crate::{
     db::transcodes,

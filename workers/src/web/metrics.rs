@@ -3,7 +3,7 @@
 //! gauges read at scrape time from the shared state, so that any web process reports the
 //! whole fleet: queue depth by state from the queue backend, bookings by state and transcodes
 //! by state and provider from the database, and each push host's last status from the node
-//! directory. Every family is listed in the README ("Metrics").
+//! directory. Every family is listed in docs/api.md ("Metrics").
 
 use axum::{extract::State, response::IntoResponse};
 use sea_orm::{ActiveEnum, EntityTrait, ExprTrait, Iterable, QuerySelect, sea_query::Expr};

@@ -1,4 +1,4 @@
-//! Which videos make room for a new one (DESIGN.md "Push hosts: the local video cache"), as a
+//! Which videos make room for a new one (docs/design/push-hosts.md "Eviction"), as a
 //! pure function: the node's limits, its running totals, the filesystem's free space, what must
 //! fit, and a page of candidates (unreferenced, not downloading, least recently used first) in;
 //! the victims, or why nothing can make it fit, out. Its cost is the page, never the cache.

@@ -1,4 +1,4 @@
-//! A push host's cache of videos, in its own database (DESIGN.md "Push hosts"): which videos
+//! A push host's cache of videos, in its own database (docs/design/push-hosts.md): which videos
 //! are on its disk, which classes reference them (num_cite), running totals per node, and the
 //! per-directory summary (DIR_INFO). The decisions are pure (`evict`); the rest applies them in
 //! short transactions, each row change together with the totals it moves.

@@ -1,4 +1,4 @@
-//! The push host's cache (DESIGN.md "Push hosts"): class ends from every source, eviction, the
+//! The push host's cache (docs/design/push-hosts.md): class ends from every source, eviction, the
 //! start-up scan, one download per video, the node directory and placement across nodes.
 
 mod bandwidth;
