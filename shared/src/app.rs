@@ -12,13 +12,13 @@ use crate::{
     config::{ConfigError, Settings},
     db::{Database, DbError},
     directory::Directory,
-    queue::{QueueError, Queues},
     services::Services,
     tools::{
         pubsub::Publisher,
         storage::{Storage, StorageConfig},
     },
 };
+use vteacher_queue::{QueueError, QueueSettings, Queues};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -71,8 +71,8 @@ impl App {
         })
         .map_err(|e| ConfigError::new("STORAGE_URL", e.to_string()))?;
         let db = Database::connect(&settings.database_url).await?;
-        let queues = Queues::connect(&settings, Some(&db)).await?;
-        let directory = Directory::of_queues(&queues).unwrap_or_else(|| Directory::database(db.conn.clone()));
+        let queues = Queues::connect(&queue_settings(&settings), db.sqlite.as_ref()).await?;
+        let directory = directory_beside(&queues).unwrap_or_else(|| Directory::database(db.conn.clone()));
         let publisher = match &settings.redis_url {
             Some(url) => Some(Publisher::connect(url).await.map_err(QueueError::from)?),
             None => None,
@@ -81,6 +81,41 @@ impl App {
         let services = Services { settings, db, http, shutdown, directory, storage, web_base: OnceLock::new() };
         Ok(Self(Arc::new(AppInner { services, queues, publisher })))
     }
+}
+
+/// What the queue engine is given of the settings.
+pub fn queue_settings(settings: &Settings) -> QueueSettings {
+    QueueSettings {
+        redis_url: settings.redis_url.clone(),
+        prefix: settings.queue_prefix.clone(),
+        lease: settings.queue_lease.0,
+        attempts: settings.job_attempts,
+        backoff: settings.job_backoff.0,
+        retention: settings.queue_retention.0,
+        // Checked when the settings were read (`config::validate`).
+        fail_enqueue: settings
+            .fail_enqueue
+            .as_deref()
+            .and_then(|text| crate::config::faults(text).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// The node directory beside the queues, in Redis under the queues' prefix; `None` when they
+/// are not in Redis.
+pub fn directory_beside(queues: &Queues) -> Option<Directory> {
+    queues.redis().map(|conn| Directory::redis(conn, queues.prefix()))
+}
+
+/// Creates or updates the state database's tables, and the queues' when they live in it (SQLite).
+pub async fn migrate(db: &Database) -> Result<(), DbError> {
+    db.migrate().await?;
+    if let Some(pool) = &db.sqlite {
+        Queues::migrate_sqlite(pool).await?;
+    }
+    Ok(())
 }
 
 /// The HTTP client every process uses (downloads, webhooks, the cloud providers): `tools::http`.

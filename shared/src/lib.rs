@@ -1,5 +1,5 @@
-//! vteacher's library: domain types, configuration, state, the queue engine and the jobs, and
-//! the pieces of a push host. The `vteacher` binary (crate `workers`) runs them as process
+//! vteacher's library: domain types, configuration, state, the jobs, and the pieces of a push
+//! host. The queue engine is a crate of its own (`vteacher-queue`), which knows none of this. The `vteacher` binary (crate `workers`) runs them as process
 //! types. ARCHITECTURE.md at the root maps the modules and the direction of every dependency.
 
 pub mod app;
@@ -11,7 +11,6 @@ pub mod domain;
 pub mod jobs;
 pub mod node;
 pub mod node_app;
-pub mod queue;
 pub mod services;
 pub mod tools;
 pub mod transcode;

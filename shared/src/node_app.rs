@@ -8,13 +8,13 @@ use migrations::{MigratorTrait, NodeMigrator};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    app::{App, AppError, node_http_client},
+    app::{App, AppError, directory_beside, node_http_client, queue_settings},
     config::{ConfigError, Settings},
     db::{Database, DbError, now_ms},
     directory::Directory,
-    node::{NodeServices, bandwidth::Bandwidth, status::Gauges},
-    queue::Queues,
+    node::{NodeServices, bandwidth::Bandwidth, gauges::Gauges},
 };
+use vteacher_queue::Queues;
 
 pub struct NodeAppInner {
     pub node: NodeServices,
@@ -62,8 +62,9 @@ impl NodeApp {
                     Some(_) => None,
                     None => Some(Database::connect(&settings.database_url).await?),
                 };
-                let queues = Queues::connect(&settings, state.as_ref()).await?;
-                let directory = match (Directory::of_queues(&queues), state) {
+                let sqlite = state.as_ref().and_then(|state| state.sqlite.as_ref());
+                let queues = Queues::connect(&queue_settings(&settings), sqlite).await?;
+                let directory = match (directory_beside(&queues), state) {
                     (Some(directory), _) => directory,
                     (None, Some(state)) => Directory::database(state.conn),
                     (None, None) => unreachable!("no Redis means a state database was opened"),

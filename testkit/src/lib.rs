@@ -6,8 +6,16 @@
 //!   client (aws-sdk-s3) to check what the code under test wrote.
 //! - `mps_standin`: a local Aliyun MPS that checks every request's signature as Aliyun
 //!   documents it.
+//! - `modgraph`: the workspace's module graph, read from its sources, for the architecture test.
 //! - `ports`: servers started on a port of their own, up only once their own process listens.
+//! - `redis`: the shared test Redis, and a redis-server of a test's own.
+//! - `wait`: `eventually`, a condition awaited instead of a sleep.
 
+pub mod modgraph;
 pub mod moto;
 pub mod mps_standin;
 pub mod ports;
+pub mod redis;
+pub mod wait;
+
+pub use wait::eventually;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::{
     db::bookings,
     directory::Directory,
-    domain::{BookingResult, BookingState, Outcome, RetryStatus},
+    domain::{BookingOutcome, BookingResult, BookingState, RetryStatus},
 };
 
 /// `GET /api/bookings/{class_id}` and `vteacher status`.
@@ -91,9 +91,9 @@ impl From<&bookings::Model> for BookingStatus {
 /// `None` while it is still under way.
 pub fn wire_result(b: &bookings::Model) -> Option<serde_json::Value> {
     let result = match b.state {
-        BookingState::Ready => Outcome::Success,
-        BookingState::Failed => Outcome::Failure,
-        BookingState::Cancelled => Outcome::Cancelled,
+        BookingState::Ready => BookingOutcome::Success,
+        BookingState::Failed => BookingOutcome::Failure,
+        BookingState::Cancelled => BookingOutcome::Cancelled,
         _ => return None,
     };
     let wire = BookingResult {

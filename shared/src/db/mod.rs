@@ -36,6 +36,13 @@ pub enum DbError {
     QueueMigration(#[from] sea_orm::sqlx::migrate::MigrateError),
 }
 
+/// The database may be back in a moment.
+impl crate::domain::Retryable for DbError {
+    fn is_retryable(&self) -> bool {
+        true
+    }
+}
+
 /// The state database, and the SQLite pool behind it when it is SQLite.
 #[derive(Clone, Debug)]
 pub struct Database {
@@ -55,13 +62,9 @@ impl Database {
         Ok(Self { conn: sea_orm::Database::connect(options).await?, sqlite: None })
     }
 
-    /// Creates or updates vteacher's tables, and apalis-sqlite's when the queues are in SQLite.
+    /// Creates or updates vteacher's tables (the queues' own are the engine's: `app::migrate`).
     pub async fn migrate(&self) -> Result<(), DbError> {
         Migrator::up(&self.conn, None).await?;
-        if let Some(pool) = &self.sqlite {
-            // Not `SqliteStorage::setup`: it would set `synchronous = OFF` on a pooled connection.
-            apalis_sqlite::SqliteStorage::migrations().run(pool).await?;
-        }
         Ok(())
     }
 

@@ -226,7 +226,7 @@ pub(super) fn url_list(map: &mut Map<String, Value>) -> Result<BTreeMap<Resoluti
 /// in a booking result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Outcome {
+pub enum BookingOutcome {
     Success,
     Failure,
     Cancelled,
@@ -241,7 +241,7 @@ pub struct BookingResult {
     pub class_id: String,
     pub record_id: i64,
     pub video_resolution: Option<String>,
-    pub result: Outcome,
+    pub result: BookingOutcome,
     pub node: Option<String>,
     pub video_path: Option<String>,
     pub reason: Option<String>,

@@ -85,7 +85,7 @@ fn results_echo_unknown_fields_without_letting_them_override() {
         class_id: "c-1".into(),
         record_id: 6666,
         video_resolution: None,
-        result: Outcome::Success,
+        result: BookingOutcome::Success,
         node: Some("host-1".into()),
         video_path: Some("/home/video/6666/6666.flv".into()),
         reason: None,

@@ -14,6 +14,7 @@ mod source_url;
 mod state;
 mod transcode_key;
 mod transcode_message;
+mod transcode_schema;
 mod video_path;
 
 #[cfg(test)]
@@ -25,14 +26,14 @@ pub use class_end::ClassEnd;
 pub use effect::Effect;
 pub use error_code::ErrorCode;
 pub use ids::{ClassId, IdError, NodeId, OrgId, RecordId};
-pub use messages::{Booking, BookingResult, MessageError, Outcome};
+pub use messages::{Booking, BookingOutcome, BookingResult, MessageError};
 pub use node_wire::{DirInfo, DownloadOrder, DownloadProgress, Holding, NodeReport, NodeStatus};
 pub use resolution::{Resolution, UnknownResolution};
 pub use retry::{RetryStatus, Retryable};
 pub use source_url::{SourceUrl, SourceUrlError, redact_url};
 pub use state::{BookingState, RefState, TranscodeState, VideoState};
 pub use transcode_key::TranscodeKey;
-pub use transcode_message::{Outcome as TranscodeOutcome, Provider, TranscodeRequest, TranscodeResult};
+pub use transcode_message::{Provider, TranscodeOutcome, TranscodeRequest, TranscodeResult};
 pub use video_path::VideoKey;
 
 /// `text` cut to `max` characters (marked with `…`): what an error repeats of its input, so

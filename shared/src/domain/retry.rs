@@ -1,6 +1,8 @@
-//! Whether an error heals with time. Every error a job can meet says so itself, and the job
-//! layer turns any of them into a retry or an abort through one conversion
-//! (`JobError: From<E: Retryable>` in the queue engine): no caller decides retry-or-abort by hand.
+//! Whether an error heals with time: the engine's `Retryable`, which every error a job can meet
+//! implements (the one conversion, `JobError: From<E: Retryable>`, is the engine's), and a job
+//! between attempts as a status shows it.
+
+pub use vteacher_queue::Retryable;
 
 /// A job between attempts, as the status of what it works on shows it (`retry` in a booking's
 /// status while its download waits to be tried again).
@@ -15,22 +17,4 @@ pub struct RetryStatus {
     pub last_error: String,
     /// Unix ms when the next attempt is due.
     pub next_attempt_at: i64,
-}
-
-/// An error that knows whether waiting and trying again can help: a timeout, a 503 or a lost
-/// connection heal; a 404, bad input or a full disk do not.
-pub trait Retryable: std::error::Error {
-    fn is_retryable(&self) -> bool;
-
-    /// The process is shutting down: not a failure, the work is handed back untouched.
-    fn is_interrupted(&self) -> bool {
-        false
-    }
-}
-
-/// The database may be back in a moment.
-impl Retryable for sea_orm::DbErr {
-    fn is_retryable(&self) -> bool {
-        true
-    }
 }

@@ -9,13 +9,10 @@ use std::borrow::Cow;
 use serde_json::json;
 use utoipa::{
     PartialSchema, ToSchema,
-    openapi::{
-        KnownFormat, ObjectBuilder, OneOfBuilder, RefOr, SchemaFormat, Type,
-        schema::{Schema, SchemaType},
-    },
+    openapi::{KnownFormat, ObjectBuilder, OneOfBuilder, RefOr, SchemaFormat, Type, schema::Schema},
 };
 
-use super::{ClassId, NodeId, OrgId, RecordId, Resolution, SourceUrl, TranscodeResult};
+use super::{ClassId, NodeId, OrgId, RecordId, Resolution, SourceUrl};
 
 /// `[A-Za-z0-9_-]`, as `ids::check_safe` accepts.
 const SAFE_ID_PATTERN: &str = "^[A-Za-z0-9_-]+$";
@@ -106,45 +103,3 @@ pub fn url_list() -> RefOr<Schema> {
         .description(Some("resolution → URL of a rendition that already exists"))
         .into()
 }
-
-/// The transcode result (转码 publish) as `TranscodeResult::from_value` reads it; other fields
-/// are kept.
-impl PartialSchema for TranscodeResult {
-    fn schema() -> RefOr<Schema> {
-        let text = || ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null]));
-        ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .property("cmd", text().description(Some("\"transcoding\" (not checked)")))
-            .property("record_id", RecordId::schema())
-            .required("record_id")
-            .property("video_resolution", Resolution::schema())
-            .required("video_resolution")
-            .property(
-                "result",
-                ObjectBuilder::new().schema_type(Type::String).description(Some(
-                    "\"sucess\" (sic) or \"success\", any case, is a success; anything else a failure",
-                )),
-            )
-            .required("result")
-            .property(
-                "type",
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some("^\\s*([Oo][Ss][Ss]|[Ee][Cc][Ss])\\s*$"))
-                    .description(Some("who made the rendition: oss or ecs, any case")),
-            )
-            .required("type")
-            .property(
-                "transcode_video_url",
-                OneOfBuilder::new()
-                    .item(SourceUrl::schema())
-                    .item(ObjectBuilder::new().schema_type(Type::Null))
-                    .description(Some("the rendition; required when result is a success")),
-            )
-            .property("reason", text().description(Some("why it failed (or `message`)")))
-            .description(Some("A transcode result, as the legacy `transcoding` message; unknown fields are kept"))
-            .into()
-    }
-}
-
-impl ToSchema for TranscodeResult {}

@@ -55,7 +55,7 @@ impl std::fmt::Display for Provider {
 
 /// What a transcode result says happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum TranscodeOutcome {
     Succeeded { url: SourceUrl },
     Failed { reason: String },
 }
@@ -66,7 +66,7 @@ pub struct TranscodeResult {
     pub record_id: RecordId,
     pub resolution: Resolution,
     pub provider: Provider,
-    pub outcome: Outcome,
+    pub outcome: TranscodeOutcome,
     /// The message as received, unknown fields included (kept for inspection).
     pub message: Value,
 }
@@ -98,20 +98,25 @@ impl TranscodeResult {
         let result: String = take(map, "result")?;
         // "sucess" is the existing system's spelling; both mean success.
         let outcome = if matches!(result.trim().to_ascii_lowercase().as_str(), "success" | "sucess") {
-            Outcome::Succeeded { url: take(map, "transcode_video_url")? }
+            TranscodeOutcome::Succeeded { url: take(map, "transcode_video_url")? }
         } else {
             let detail = map.get("reason").or_else(|| map.get("message")).and_then(Value::as_str);
             let reason = detail.map_or_else(|| format!("{provider} transcode failed ({result})"), str::to_owned);
-            Outcome::Failed { reason }
+            TranscodeOutcome::Failed { reason }
         };
         Ok(Self { record_id, resolution, provider, outcome, message: value })
     }
 
     /// The wire message of a result vteacher itself produced (the ecs workers, timeouts).
-    pub fn produced(record_id: RecordId, resolution: Resolution, provider: Provider, outcome: Outcome) -> Self {
+    pub fn produced(
+        record_id: RecordId,
+        resolution: Resolution,
+        provider: Provider,
+        outcome: TranscodeOutcome,
+    ) -> Self {
         let (result, url, reason) = match &outcome {
-            Outcome::Succeeded { url } => ("success", Some(url.to_string()), None),
-            Outcome::Failed { reason } => ("failure", None, Some(reason.clone())),
+            TranscodeOutcome::Succeeded { url } => ("success", Some(url.to_string()), None),
+            TranscodeOutcome::Failed { reason } => ("failure", None, Some(reason.clone())),
         };
         let message = serde_json::json!({"cmd": "transcoding", "record_id": record_id, "video_resolution": resolution,
             "result": result, "transcode_video_url": url, "type": provider, "reason": reason});
@@ -167,7 +172,7 @@ mod tests {
             let r = parse(json!({"cmd": "transcoding", "record_id": 6666, "video_resolution": "720p",
                 "result": spelling, "transcode_video_url": "http://h/v.flv", "type": "oss"}))
             .unwrap();
-            assert_eq!(r.outcome, Outcome::Succeeded { url: "http://h/v.flv".parse().unwrap() });
+            assert_eq!(r.outcome, TranscodeOutcome::Succeeded { url: "http://h/v.flv".parse().unwrap() });
             assert_eq!(r.resolution, Resolution::P720);
         }
     }
@@ -185,7 +190,7 @@ mod tests {
     #[test]
     fn anything_else_is_a_failure() {
         let r = parse(json!({"record_id": 1, "video_resolution": "240", "result": "fail", "type": "ecs"})).unwrap();
-        assert!(matches!(r.outcome, Outcome::Failed { .. }));
+        assert!(matches!(r.outcome, TranscodeOutcome::Failed { .. }));
         assert_eq!(r.provider, Provider::Ecs);
     }
 

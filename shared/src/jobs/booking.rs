@@ -1,8 +1,7 @@
 //! `booking`: decides what a booking needs (docs/design/bookings-and-transcodes.md "The booking
 //! decision") and sends it on; also taking a booking in (`submit`), whose decision is this job.
 
-use serde::{Deserialize, Serialize};
-
+use super::payloads::BookingJob;
 use super::{apply, apply_stashed};
 use crate::{
     app::App,
@@ -12,24 +11,15 @@ use crate::{
         class_end::{self, Ended},
         dispatch, store,
     },
-    config::Settings,
+    db::DbError,
     domain::{Booking, ClassId, Effect, RetryStatus},
-    queue::{Job, JobError, QueueError},
 };
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct BookingJob {
-    pub class_id: ClassId,
-}
+use vteacher_queue::{Job, JobError, QueueError, RetryNotice};
 
 impl Job for BookingJob {
     const QUEUE: &'static str = "booking";
     const FETCH_AHEAD: bool = true;
     type Context = App;
-
-    fn concurrency(_settings: &Settings) -> usize {
-        8
-    }
 
     fn span(&self) -> tracing::Span {
         tracing::info_span!("booking", class_id = %self.class_id)
@@ -57,7 +47,8 @@ impl Job for BookingJob {
         Ok(dispatch::sent(&app.db, &self.class_id).await?)
     }
 
-    async fn on_retry(&self, app: &App, retry: &RetryStatus) {
+    async fn on_retry(&self, app: &App, notice: &RetryNotice) {
+        let retry = &RetryStatus::from(notice);
         if let Err(err) = store::set_retry(&app.db.conn, &self.class_id, retry).await {
             tracing::debug!(class_id = %self.class_id, %err, "could not show the retry on the booking");
         }
@@ -70,7 +61,7 @@ impl Job for BookingJob {
 
 /// Fails a booking that has not settled and queues its failure result.
 pub(super) async fn fail_and_notify(app: &App, class_id: &ClassId, reason: &str) -> Result<(), JobError> {
-    if store::fail(&app.db.conn, class_id, reason).await? {
+    if store::fail(&app.db.conn, class_id, reason).await.map_err(DbError::from)? {
         tracing::warn!(%class_id, reason, "booking failed");
     }
     // Queued even when an earlier delivery failed it: that one may have died before this line.

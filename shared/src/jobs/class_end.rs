@@ -2,20 +2,9 @@
 //! (num_cite drops once, whatever arrives twice). A download no class needs any more is then
 //! abandoned by its own job at its next look.
 
-use serde::{Deserialize, Serialize};
-
-use crate::{
-    config::Settings,
-    domain::ClassId,
-    node::cache::end_class,
-    node_app::NodeApp,
-    queue::{Job, JobError, QueueKind},
-};
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ClassEndJob {
-    pub class_id: ClassId,
-}
+use super::payloads::ClassEndJob;
+use crate::{db::DbError, node::cache::end_class, node_app::NodeApp};
+use vteacher_queue::{Job, JobError, QueueKind};
 
 impl Job for ClassEndJob {
     const QUEUE: &'static str = "class-end";
@@ -23,17 +12,12 @@ impl Job for ClassEndJob {
     const KIND: QueueKind = QueueKind::PerNode;
     type Context = NodeApp;
 
-    /// Short transactions on the node's own index: they keep up with any rate of bookings.
-    fn concurrency(_settings: &Settings) -> usize {
-        8
-    }
-
     fn span(&self) -> tracing::Span {
         tracing::info_span!("class_end", class_id = %self.class_id)
     }
 
     async fn run(&self, node: &NodeApp) -> Result<(), JobError> {
-        let changed = end_class(node, &self.class_id).await?;
+        let changed = end_class(node, &self.class_id).await.map_err(DbError::from)?;
         tracing::info!(node = node.id(), changed, "class ended on this node");
         Ok(())
     }

@@ -3,13 +3,10 @@
 //! (`queue::board_view`: each failed job's error, no 1970 dates).
 
 use super::JOBS;
-use crate::{
-    app::App,
-    domain::NodeId,
-    queue::{Queues, board_view, queue_name},
-};
+use crate::{app::App, domain::NodeId};
 use apalis_board::axum::framework::ApiBuilder;
 use axum::{Router, middleware};
+use vteacher_queue::{Queues, board_view, queue_name};
 
 /// This process's node and every node that has reported to the directory.
 pub async fn known_nodes(app: &App) -> Vec<NodeId> {
@@ -27,7 +24,7 @@ pub fn board_queues(queues: &Queues, nodes: &[NodeId]) -> Vec<String> {
     let mut names = Vec::new();
     for job in JOBS {
         if job.is_per_node() {
-            names.extend(nodes.iter().map(|node| queue_name(queues.prefix(), job.queue, Some(node))));
+            names.extend(nodes.iter().map(|node| queue_name(queues.prefix(), job.queue, Some(node.as_str()))));
         } else {
             names.push(queue_name(queues.prefix(), job.queue, None));
         }

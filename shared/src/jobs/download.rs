@@ -2,32 +2,24 @@
 //! download for every class that wants it), then reports it ready to the central side. The
 //! job carries all it needs: a node never reads the central database.
 
-use serde::{Deserialize, Serialize};
-
 use super::apply_node;
+use super::payloads::DownloadJob;
 use crate::{
-    config::Settings,
-    domain::{DownloadOrder, DownloadProgress, Effect, Holding, NodeReport, RetryStatus, VideoKey},
+    db::DbError,
+    domain::{DownloadProgress, Effect, Holding, NodeReport, RetryStatus, VideoKey},
     node::cache::{
-        fetch::{Outcome, Put, forget_pending, put_on_disk},
+        fetch::{Put, forget_pending, put_on_disk},
+        finish::Delivery,
         reserve::Evicted,
     },
     node_app::NodeApp,
-    queue::{Job, JobError, QueueKind},
 };
-
-/// On the wire as the order itself.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DownloadJob(pub DownloadOrder);
+use vteacher_queue::{Job, JobError, QueueKind, RetryNotice};
 
 impl Job for DownloadJob {
     const QUEUE: &'static str = "download";
     const KIND: QueueKind = QueueKind::PerNode;
     type Context = NodeApp;
-
-    fn concurrency(settings: &Settings) -> usize {
-        settings.download_concurrency
-    }
 
     fn span(&self) -> tracing::Span {
         let key = &self.0.key;
@@ -38,14 +30,15 @@ impl Job for DownloadJob {
     async fn run(&self, node: &NodeApp) -> Result<(), JobError> {
         let put = put_on_disk(node, &self.0).await?;
         let effects = reports(node, &put);
-        if put.outcome == Outcome::Cancelled {
+        if put.delivery == Delivery::Cancelled {
             tracing::info!(node = node.id(), "class ended before its video was ready: nothing more to do");
         }
         Ok(apply_node(node, effects).await?)
     }
 
     /// The booking's status shows the attempt, the error and when the next is due.
-    async fn on_retry(&self, node: &NodeApp, retry: &RetryStatus) {
+    async fn on_retry(&self, node: &NodeApp, notice: &RetryNotice) {
+        let retry = &RetryStatus::from(notice);
         let class_id = self.0.class_id.as_str();
         let last = node.directory.progress(class_id).await;
         let progress = DownloadProgress {
@@ -62,7 +55,7 @@ impl Job for DownloadJob {
     }
 
     async fn give_up(&self, node: &NodeApp, error: &JobError) -> Result<(), JobError> {
-        forget_pending(node, &self.0.class_id).await?;
+        forget_pending(node, &self.0.class_id).await.map_err(DbError::from)?;
         let failed = NodeReport::Failed {
             node: node.settings.node_id.clone(),
             class_id: self.0.class_id.clone(),
@@ -79,7 +72,7 @@ fn reports(node: &NodeApp, put: &Put) -> Vec<Effect> {
     if !put.evicted.is_empty() {
         effects.push(Effect::Report(evicted(node, &put.evicted)));
     }
-    if let Outcome::Ready { classes, path, bytes, downloaded } = &put.outcome {
+    if let Delivery::Ready { classes, path, bytes, downloaded } = &put.delivery {
         if let Some(d) = downloaded {
             tracing::info!(path, bytes, resumed_from = d.resumed_from, "downloaded");
         } else {

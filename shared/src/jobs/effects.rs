@@ -1,16 +1,21 @@
 //! Turns the effects a committed transaction left into jobs and alarms. The only place an
 //! `Effect` becomes a job.
 
-use super::{BookingJob, ClassEndJob, DownloadJob, NodeReportJob, NotifyJob, TranscodeEcsJob, TranscodeOssJob};
+use super::payloads::{
+    BookingJob, ClassEndJob, DownloadJob, NodeReportJob, NotifyJob, TranscodeEcsJob, TranscodeOssJob,
+};
 use crate::{
     app::App,
     config::Settings,
-    db::outbox::{self, Stashed},
+    db::{
+        DbError,
+        outbox::{self, Stashed},
+    },
     domain::Effect,
     node_app::NodeApp,
-    queue::{JobError, QueueError, Queues},
     tools::alarm,
 };
+use vteacher_queue::{JobError, QueueError, Queues};
 
 /// Applies `effects` in order. Call it only after the transaction that decided them has
 /// committed.
@@ -37,11 +42,11 @@ pub async fn apply_stashed(app: &App, stashed: Stashed) {
 pub async fn drain_outbox(app: &App) -> Result<usize, JobError> {
     let after = (app.settings.sweep_interval.0 * 2).max(std::time::Duration::from_secs(2));
     let mut sent = 0;
-    for row in outbox::stale(&app.db.conn, after.as_millis() as i64, 500).await? {
-        let Some(effect) = outbox::claim(&app.db.conn, &row).await? else { continue };
+    for row in outbox::stale(&app.db.conn, after.as_millis() as i64, 500).await.map_err(DbError::from)? {
+        let Some(effect) = outbox::claim(&app.db.conn, &row).await.map_err(DbError::from)? else { continue };
         tracing::warn!(?effect, written_at = row.created_at, "sending an effect left in the outbox");
         send(&app.queues, &app.http, &app.settings, vec![effect]).await?;
-        outbox::clear(&app.db.conn, &[row.id]).await?;
+        outbox::clear(&app.db.conn, &[row.id]).await.map_err(DbError::from)?;
         sent += 1;
     }
     Ok(sent)
@@ -63,8 +68,10 @@ async fn send(
             Effect::SubmitOss(key) => queues.enqueue(TranscodeOssJob(key), None).await?,
             Effect::SubmitEcs(key) => queues.enqueue(TranscodeEcsJob(key), None).await?,
             Effect::Book(class_id) => queues.enqueue(BookingJob { class_id }, None).await?,
-            Effect::Download { node, order } => queues.enqueue(DownloadJob(order), Some(&node)).await?,
-            Effect::EndClass { node, class_id } => queues.enqueue(ClassEndJob { class_id }, Some(&node)).await?,
+            Effect::Download { node, order } => queues.enqueue(DownloadJob(order), Some(node.as_str())).await?,
+            Effect::EndClass { node, class_id } => {
+                queues.enqueue(ClassEndJob { class_id }, Some(node.as_str())).await?
+            }
             Effect::Notify(class_id) => queues.enqueue(NotifyJob { class_id }, None).await?,
             Effect::Report(report) => queues.enqueue(NodeReportJob(report), None).await?,
             Effect::Alarm { kind, message } => alarm::raise(http, settings, &kind, &message).await,

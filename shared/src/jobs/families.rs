@@ -5,7 +5,8 @@
 use sea_orm::Iterable;
 
 use super::JOBS;
-use crate::{domain::Provider, queue::OUTCOMES, tools::alarm, transcode::result::Change};
+use crate::{domain::Provider, tools::alarm, transcode::result::Change};
+use vteacher_queue::OUTCOMES;
 
 /// Registers every label set known ahead: each queue's outcomes, runs and run durations, each
 /// transcode result's effect, each provider's transcode duration, each alarm kind.

@@ -1,6 +1,6 @@
 //! The jobs: one file per job, and the one list that registers them all (`JOBS`): each job's
-//! queue, whether it is a push host's (per node) or the central side's, its concurrency
-//! (`Job::concurrency`) and its place on the dashboard (the list's order). `vteacher work
+//! queue, whether it is a push host's (per node) or the central side's, how many one worker
+//! runs at once, and its place on the dashboard (the list's order). `vteacher work
 //! --queues …`, `vteacher all`, the dashboard and `vteacher queue …` all read this list.
 //! Domain code never enqueues: it returns `Effect`s, and `apply` here turns them into jobs
 //! after their transaction has committed.
@@ -15,37 +15,41 @@ mod effects;
 mod families;
 mod node_report;
 mod notify;
+mod payloads;
+mod retry_notice;
 mod transcode_ecs;
 mod transcode_oss;
 mod transcode_result;
 
-pub use booking::{BookingJob, IntakeError, end_class, submit};
-pub use class_end::ClassEndJob;
+pub use booking::{IntakeError, end_class, submit};
 pub use dashboard::{board_api, board_queues, known_nodes};
-pub use download::{DownloadJob, evicted};
+pub use download::evicted;
 pub use effects::{apply, apply_node, apply_stashed, drain_outbox};
 pub use families::register_metric_families;
-pub use node_report::NodeReportJob;
-pub use notify::NotifyJob;
-pub use transcode_ecs::TranscodeEcsJob;
-pub use transcode_oss::TranscodeOssJob;
-pub use transcode_result::{TranscodeResultJob, emit};
+pub use payloads::{
+    BookingJob, ClassEndJob, DownloadJob, NodeReportJob, NotifyJob, TranscodeEcsJob, TranscodeOssJob,
+    TranscodeResultJob,
+};
+pub use transcode_result::emit;
 
 use apalis_board::axum::framework::ApiBuilder;
 use axum::Router;
 
-use crate::{
-    app::App,
-    domain::NodeId,
-    node_app::NodeApp,
-    queue::{Job, QueueKind, Queues, Workers},
-};
+use crate::{app::App, config::Settings, domain::NodeId, node_app::NodeApp};
+use vteacher_queue::{Job, QueueKind, Queues, Workers};
 
 /// What a process built: the central side (`App`), a push host (`NodeApp`), or both.
 #[derive(Clone, Default)]
 pub struct Contexts {
     pub app: Option<App>,
     pub node: Option<NodeApp>,
+}
+
+impl Contexts {
+    /// This process's settings (both sides, when it runs both, were built from the same).
+    pub fn settings(&self) -> Option<&Settings> {
+        self.app.as_ref().map(|app| &app.settings).or_else(|| self.node.as_ref().map(|node| &node.settings))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,36 +59,42 @@ pub struct MissingSide {
     side: &'static str,
 }
 
+/// How many jobs of a queue one worker runs at once, from the settings.
+type Concurrency = fn(&Settings) -> usize;
+
 /// One job type as the processes and the dashboard see it.
 pub struct Registration {
     pub queue: &'static str,
     pub kind: QueueKind,
     /// The job's Rust type, so a test can check that no job is missing from the list.
     pub type_name: fn() -> &'static str,
-    spawn: fn(&mut Workers, &Contexts) -> Result<(), MissingSide>,
+    pub concurrency: Concurrency,
+    spawn: fn(&mut Workers, &Contexts, usize) -> Result<(), MissingSide>,
     show: fn(ApiBuilder<Router>, &Queues, Option<&NodeId>) -> ApiBuilder<Router>,
 }
 
 impl Registration {
     /// A job of the central side: its handler gets the `App`, on a shared queue.
-    const fn central<J: Job<Context = App>>() -> Self {
+    const fn central<J: Job<Context = App>>(concurrency: Concurrency) -> Self {
         assert!(matches!(J::KIND, QueueKind::Shared), "a central job runs on a shared queue");
         Self {
             queue: J::QUEUE,
             kind: J::KIND,
             type_name: std::any::type_name::<J>,
+            concurrency,
             spawn: spawn_central::<J>,
             show: show::<J>,
         }
     }
 
     /// A push host's job: its handler gets the `NodeApp`, on the node's own queue.
-    const fn node<J: Job<Context = NodeApp>>() -> Self {
+    const fn node<J: Job<Context = NodeApp>>(concurrency: Concurrency) -> Self {
         assert!(matches!(J::KIND, QueueKind::PerNode), "a push host's job runs on a per-node queue");
         Self {
             queue: J::QUEUE,
             kind: J::KIND,
             type_name: std::any::type_name::<J>,
+            concurrency,
             spawn: spawn_node::<J>,
             show: show::<J>,
         }
@@ -96,31 +106,42 @@ impl Registration {
 }
 
 fn show<J: Job>(api: ApiBuilder<Router>, queues: &Queues, node: Option<&NodeId>) -> ApiBuilder<Router> {
-    queues.show_on_board::<J>(api, node)
+    queues.show_on_board::<J>(api, node.map(NodeId::as_str))
 }
 
-fn spawn_central<J: Job<Context = App>>(workers: &mut Workers, contexts: &Contexts) -> Result<(), MissingSide> {
+fn spawn_central<J: Job<Context = App>>(
+    workers: &mut Workers,
+    contexts: &Contexts,
+    concurrency: usize,
+) -> Result<(), MissingSide> {
     let app = contexts.app.as_ref().ok_or(MissingSide { queue: J::QUEUE, side: "central" })?;
-    workers.spawn::<J>(&app.queues, app.clone(), None, J::concurrency(&app.settings));
+    workers.spawn::<J>(&app.queues, app.clone(), None, concurrency);
     Ok(())
 }
 
-fn spawn_node<J: Job<Context = NodeApp>>(workers: &mut Workers, contexts: &Contexts) -> Result<(), MissingSide> {
+fn spawn_node<J: Job<Context = NodeApp>>(
+    workers: &mut Workers,
+    contexts: &Contexts,
+    concurrency: usize,
+) -> Result<(), MissingSide> {
     let node = contexts.node.as_ref().ok_or(MissingSide { queue: J::QUEUE, side: "push host" })?;
-    workers.spawn::<J>(&node.queues, node.clone(), Some(&node.settings.node_id), J::concurrency(&node.settings));
+    workers.spawn::<J>(&node.queues, node.clone(), Some(node.settings.node_id.as_str()), concurrency);
     Ok(())
 }
 
-/// Every job vteacher runs, in the dashboard's order.
+/// Every job vteacher runs, in the dashboard's order, each with how many one worker runs at
+/// once. Short jobs that mostly wait on the database or Redis run 8 at a time; a transcode
+/// (ffmpeg, a whole core) and a download (a share of the host's bandwidth) as configured.
 pub const JOBS: &[Registration] = &[
-    Registration::central::<BookingJob>(),
-    Registration::central::<TranscodeResultJob>(),
-    Registration::central::<NotifyJob>(),
-    Registration::central::<NodeReportJob>(),
-    Registration::central::<TranscodeOssJob>(),
-    Registration::central::<TranscodeEcsJob>(),
-    Registration::node::<DownloadJob>(),
-    Registration::node::<ClassEndJob>(),
+    Registration::central::<BookingJob>(|_| 8),
+    Registration::central::<TranscodeResultJob>(|_| 4),
+    Registration::central::<NotifyJob>(|_| 8),
+    Registration::central::<NodeReportJob>(|_| 8),
+    // Submitting to the cloud and polling it: waiting on the network, so many at once.
+    Registration::central::<TranscodeOssJob>(|_| 16),
+    Registration::central::<TranscodeEcsJob>(|settings| settings.transcode_concurrency),
+    Registration::node::<DownloadJob>(|settings| settings.download_concurrency),
+    Registration::node::<ClassEndJob>(|_| 8),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -146,9 +167,12 @@ pub enum SpawnError {
     Missing(#[from] MissingSide),
 }
 
-/// Starts the worker of `queue` (a per-node queue on this process's `NODE_ID`).
+/// Starts the worker of `queue` (a per-node queue on this process's `NODE_ID`), running as many
+/// at once as its registration says.
 pub fn spawn_worker(workers: &mut Workers, contexts: &Contexts, queue: &str) -> Result<(), SpawnError> {
-    (find(queue)?.spawn)(workers, contexts)?;
+    let job = find(queue)?;
+    let settings = contexts.settings().ok_or(MissingSide { queue: job.queue, side: "central or push host" })?;
+    (job.spawn)(workers, contexts, (job.concurrency)(settings))?;
     Ok(())
 }
 

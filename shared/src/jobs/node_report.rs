@@ -1,35 +1,22 @@
 //! `node-report`: what push hosts report (ready, failed, holdings, evictions), applied to the
 //! central database by the booking workers; the bookings' results follow.
 
-use serde::{Deserialize, Serialize};
-
 use super::apply_stashed;
-use crate::{
-    app::App,
-    booking::reports,
-    config::Settings,
-    domain::NodeReport,
-    queue::{Job, JobError},
-};
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NodeReportJob(pub NodeReport);
+use super::payloads::NodeReportJob;
+use crate::{app::App, booking::reports, db::DbError};
+use vteacher_queue::{Job, JobError};
 
 impl Job for NodeReportJob {
     const QUEUE: &'static str = "node-report";
     const FETCH_AHEAD: bool = true;
     type Context = App;
 
-    fn concurrency(_settings: &Settings) -> usize {
-        8
-    }
-
     fn span(&self) -> tracing::Span {
         tracing::info_span!("node_report", node = %self.0.node(), report = self.0.kind())
     }
 
     async fn run(&self, app: &App) -> Result<(), JobError> {
-        let effects = reports::apply(&app.db, &self.0).await?;
+        let effects = reports::apply(&app.db, &self.0).await.map_err(DbError::from)?;
         apply_stashed(app, effects).await;
         Ok(())
     }

@@ -2,28 +2,19 @@
 //! it as an `ecs` transcode result. One transcode per core by default (`TRANSCODE_CONCURRENCY`).
 //! A long transcode keeps its job: the worker renews its lease while ffmpeg runs.
 
-use serde::{Deserialize, Serialize};
-
 use super::emit;
+use super::payloads::TranscodeEcsJob;
 use crate::{
     app::App,
-    config::Settings,
-    domain::{Provider, RetryStatus, TranscodeKey, TranscodeOutcome},
-    queue::{Job, JobError},
+    db::DbError,
+    domain::{Provider, RetryStatus, TranscodeOutcome},
     transcode::{ecs, source, store},
 };
-
-/// On the wire as the key itself: `{"record_id": 6666, "resolution": "240P"}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TranscodeEcsJob(pub TranscodeKey);
+use vteacher_queue::{Job, JobError, RetryNotice};
 
 impl Job for TranscodeEcsJob {
     const QUEUE: &'static str = "transcode-ecs";
     type Context = App;
-
-    fn concurrency(settings: &Settings) -> usize {
-        settings.transcode_concurrency
-    }
 
     fn span(&self) -> tracing::Span {
         tracing::info_span!("transcode_ecs", record_id = %self.0.record_id, resolution = %self.0.resolution)
@@ -31,7 +22,7 @@ impl Job for TranscodeEcsJob {
 
     async fn run(&self, app: &App) -> Result<(), JobError> {
         let key = self.0;
-        let Some(transcode) = store::in_progress(&app.db.conn, key, Provider::Ecs).await? else {
+        let Some(transcode) = store::in_progress(&app.db.conn, key, Provider::Ecs).await.map_err(DbError::from)? else {
             return Ok(()); // finished, or not ours, since it was queued
         };
         let choice = source::choose(&store::sources_of(&transcode), key.resolution)
@@ -42,7 +33,8 @@ impl Job for TranscodeEcsJob {
         emit(app, key, Provider::Ecs, TranscodeOutcome::Succeeded { url }).await
     }
 
-    async fn on_retry(&self, app: &App, retry: &RetryStatus) {
+    async fn on_retry(&self, app: &App, notice: &RetryNotice) {
+        let retry = &RetryStatus::from(notice);
         if let Err(err) = store::set_retry(&app.db.conn, self.0, Provider::Ecs, retry).await {
             tracing::debug!(%err, "could not show the retry on the transcode");
         }

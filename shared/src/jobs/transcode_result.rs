@@ -3,41 +3,24 @@
 //! through here and through `transcode::result::on_result`. `emit` is how vteacher's own
 //! results join them.
 
-use serde::{Deserialize, Serialize};
-
 use super::apply_stashed;
+use super::payloads::TranscodeResultJob;
 use crate::{
     app::App,
-    config::Settings,
+    db::DbError,
     db::{now_ms, outbox},
     domain::{Provider, TranscodeKey, TranscodeOutcome, TranscodeResult},
-    queue::{Job, JobError},
     transcode::{
         result::{Change, on_result},
         store,
     },
 };
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TranscodeResultJob {
-    /// The result message as received (validated before it was queued).
-    pub message: serde_json::Value,
-}
-
-impl From<&TranscodeResult> for TranscodeResultJob {
-    fn from(result: &TranscodeResult) -> Self {
-        Self { message: result.message.clone() }
-    }
-}
+use vteacher_queue::{Job, JobError};
 
 impl Job for TranscodeResultJob {
     const QUEUE: &'static str = "transcode-result";
     const FETCH_AHEAD: bool = true;
     type Context = App;
-
-    fn concurrency(_settings: &Settings) -> usize {
-        4
-    }
 
     fn span(&self) -> tracing::Span {
         tracing::info_span!("transcode_result", record_id = %self.message["record_id"],
@@ -47,8 +30,8 @@ impl Job for TranscodeResultJob {
     async fn run(&self, app: &App) -> Result<(), JobError> {
         let result = TranscodeResult::from_value(self.message.clone()).map_err(JobError::abort)?;
         let key = TranscodeKey { record_id: result.record_id, resolution: result.resolution };
-        let txn = app.db.write_txn().await?;
-        let current = store::lock(&txn, key).await?;
+        let txn = app.db.write_txn().await.map_err(DbError::from)?;
+        let current = store::lock(&txn, key).await.map_err(DbError::from)?;
         let change = on_result(current.as_ref(), &result);
         tracing::info!(?change, "transcode result");
         metrics::counter!("vteacher_transcode_results_total", "effect" => change.name()).increment(1);
@@ -57,9 +40,9 @@ impl Job for TranscodeResultJob {
             metrics::histogram!("vteacher_transcode_duration_seconds", "provider" => result.provider.as_str())
                 .record(took);
         }
-        let effects = store::apply(&txn, key, &change, Some(&result), &app.settings).await?;
-        let effects = outbox::stash(&txn, effects).await?;
-        txn.commit().await?;
+        let effects = store::apply(&txn, key, &change, Some(&result), &app.settings).await.map_err(DbError::from)?;
+        let effects = outbox::stash(&txn, effects).await.map_err(DbError::from)?;
+        txn.commit().await.map_err(DbError::from)?;
         apply_stashed(app, effects).await;
         Ok(())
     }

@@ -5,6 +5,7 @@
 pub mod bandwidth;
 pub mod cache;
 pub mod download;
+pub mod gauges;
 mod part;
 pub mod placement;
 mod services;

@@ -2,37 +2,19 @@
 //! limits and running totals, its free disk and DIR_INFO. Read from the totals row and
 //! `cache_dirs` (never a SUM over the videos), written with one command to the directory.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::{
     NodeServices,
     cache::{reserve::free_disk_bytes, store},
+    gauges::Gauges,
 };
 use crate::{
     db::{cache_dirs, now_ms},
     domain::{DirInfo, NodeStatus},
 };
-
-/// Counts a node process keeps between heartbeats.
-#[derive(Debug, Default)]
-pub struct Gauges {
-    pub downloads_active: AtomicU64,
-    pub downloads_at_risk: AtomicU64,
-    pub unknown_files: AtomicU64,
-    /// Bytes fetched by finished downloads since the process started, and the time they took.
-    pub downloaded_bytes: AtomicU64,
-    pub download_millis: AtomicU64,
-}
-
-impl Gauges {
-    /// A download finished: `bytes` fetched (not counting what a `.part` already held) in `took`.
-    pub fn downloaded(&self, bytes: u64, took: std::time::Duration) {
-        self.downloaded_bytes.fetch_add(bytes, Ordering::Relaxed);
-        self.download_millis.fetch_add(took.as_millis() as u64, Ordering::Relaxed);
-    }
-}
 
 /// This node's status now.
 pub async fn current(node: &NodeServices, gauges: &Gauges) -> Result<NodeStatus, DbErr> {

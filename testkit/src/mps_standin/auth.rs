@@ -9,7 +9,7 @@ use axum::http::Method;
 use shared::transcode::oss_mps::{API_VERSION, SIGNATURE, sign, string_to_sign};
 use subtle::ConstantTimeEq;
 
-use super::{Refusal, Shared, refuse};
+use super::state::{Refusal, Shared, refuse};
 
 pub(super) fn authenticate(
     shared: &Shared,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use shared::transcode::oss_mps::percent_decode;
 
-use super::{Job, Knobs, Refusal, refuse, request_id};
+use super::state::{Job, Knobs, Refusal, refuse, request_id};
 
 fn invalid(message: impl Into<String>) -> Refusal {
     refuse(400, "InvalidParameter", message)

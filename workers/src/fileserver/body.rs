@@ -8,7 +8,7 @@ use std::{
 
 use bytes::Bytes;
 
-use super::{CHUNK, Knobs, Shared};
+use super::state::{CHUNK, Knobs, Shared};
 
 /// `body` (which starts at byte `start` of its file) in chunks: paced to `knobs.rate`, cut
 /// after `knobs.cut_once_after`, ended early at byte `knobs.truncate_at` of the file, and

@@ -11,10 +11,10 @@ use shared::{
     booking::class_end::Ended,
     domain::{Booking, ClassEnd, ErrorCode, TranscodeResult},
     jobs::{self, IntakeError, TranscodeResultJob},
-    queue::backoff,
     tools::pubsub::{self, Message},
 };
 use tokio::sync::Semaphore;
+use vteacher_queue::backoff;
 
 const SUBMIT_ATTEMPTS: u32 = 5;
 const IN_FLIGHT: usize = 64;

@@ -9,13 +9,13 @@ use shared::{
     App, NodeApp,
     config::{ConfigError, Settings},
     jobs::{self, Contexts, TranscodeEcsJob},
-    queue::{Job, Workers},
 };
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::{bridge, node, sweeper};
 use crate::{telemetry, web};
+use vteacher_queue::{Job, Workers};
 
 /// Which parts a process runs.
 #[derive(Debug, Clone, Default)]
@@ -73,7 +73,7 @@ pub async fn launch(settings: Settings, what: Launch, shutdown: CancellationToke
         false => None,
     };
     if let Some(app) = app.as_ref().filter(|_| what.migrate) {
-        app.db.migrate().await.context("migrating the database")?;
+        shared::app::migrate(&app.db).await.context("migrating the database")?;
     }
     let node = match what.needs_node()? {
         true => Some(

@@ -46,7 +46,7 @@ async fn heartbeat(node: NodeApp) -> anyhow::Result<()> {
 
 async fn scan_then_report(node: NodeApp) -> anyhow::Result<()> {
     // Run by hand on a terminal, the scan shows a spinner; under a supervisor, its log line.
-    match super::node_tools::scan_showing_progress(&node).await {
+    match super::node_commands::scan_showing_progress(&node).await {
         Ok(scanned) => {
             node.gauges.unknown_files.store(scanned.unknown.len() as u64, std::sync::atomic::Ordering::Relaxed);
             let mut effects = Vec::new();

@@ -5,7 +5,15 @@
 //! finished jobs older than `QUEUE_RETENTION` from the SQLite queues. Each repair is an effect
 //! the domain finds, sent on here after its commit.
 
-use shared::{App, booking::sweep, db::now_ms, domain::Effect, jobs, queue::JobError, transcode::deadlines};
+use shared::{
+    App,
+    booking::sweep,
+    db::{DbError, now_ms},
+    domain::Effect,
+    jobs,
+    transcode::deadlines,
+};
+use vteacher_queue::JobError;
 
 pub async fn run(app: App) -> anyhow::Result<()> {
     loop {
@@ -69,8 +77,8 @@ pub async fn sweep_once(app: &App) {
 async fn enforce_deadlines(app: &App) -> Result<usize, JobError> {
     let now = now_ms();
     let mut moved = 0;
-    for key in deadlines::due(&app.db, now).await? {
-        if let Some(effects) = deadlines::enforce(&app.db, &app.settings, key, now).await? {
+    for key in deadlines::due(&app.db, now).await.map_err(DbError::from)? {
+        if let Some(effects) = deadlines::enforce(&app.db, &app.settings, key, now).await.map_err(DbError::from)? {
             jobs::apply_stashed(app, effects).await;
             moved += 1;
         }
@@ -80,7 +88,7 @@ async fn enforce_deadlines(app: &App) -> Result<usize, JobError> {
 
 /// The automatic end (自动下课) of every class past its `class_end_at`.
 async fn end_due_classes(app: &App) -> Result<usize, JobError> {
-    let due = sweep::classes_to_end(&app.db).await?;
+    let due = sweep::classes_to_end(&app.db).await.map_err(DbError::from)?;
     for class_id in &due {
         jobs::end_class(app, class_id).await.map_err(JobError::retry)?;
     }
@@ -88,7 +96,7 @@ async fn end_due_classes(app: &App) -> Result<usize, JobError> {
 }
 
 async fn requeue(app: &App, found: Result<Vec<Effect>, sea_orm::DbErr>) -> Result<usize, JobError> {
-    let effects = found?;
+    let effects = found.map_err(DbError::from)?;
     let count = effects.len();
     jobs::apply(app, effects).await?;
     Ok(count)

@@ -31,7 +31,7 @@ pub struct ClassEnded {
     params(("class_id" = ClassId, Path, description = "the class", example = "c-1")),
     responses(
         (status = 200, description = "Ended, now or before (`ended_now`)", body = ClassEnded,
-            example = json!(super::openapi::examples::class_ended())),
+            example = json!(example())),
         (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
         (status = 404, response = NotFound), (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
@@ -43,4 +43,9 @@ pub async fn end(State(app): State<App>, Path(class_id): Path<String>) -> Result
         Ended::Now { booking, .. } => (true, booking),
     };
     Ok(Json(ClassEnded { ended_now, booking: BookingStatus::from(&booking) }))
+}
+
+/// The API document's example of a class ended.
+fn example() -> ClassEnded {
+    ClassEnded { ended_now: true, booking: super::openapi::examples::ended_booking() }
 }

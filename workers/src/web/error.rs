@@ -11,8 +11,8 @@ use serde::Serialize;
 use shared::{
     domain::{ErrorCode, MessageError},
     jobs::IntakeError,
-    queue::QueueError,
 };
+use vteacher_queue::QueueError;
 
 #[derive(Debug)]
 pub struct ApiError {

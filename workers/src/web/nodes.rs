@@ -45,7 +45,7 @@ fn directory_down(err: impl std::fmt::Display) -> ApiError {
 #[utoipa::path(get, path = "/api/nodes", tag = "nodes",
     responses(
         (status = 200, description = "The push hosts", body = Vec<NodeView>,
-            example = json!([super::openapi::examples::node()])),
+            example = json!([example()])),
         (status = 401, response = Unauthorized), (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn list(State(app): State<App>) -> Result<Json<Vec<NodeView>>, ApiError> {
@@ -58,7 +58,7 @@ pub async fn list(State(app): State<App>) -> Result<Json<Vec<NodeView>>, ApiErro
 #[utoipa::path(get, path = "/api/nodes/{node}", tag = "nodes",
     params(("node" = NodeId, Path, description = "the push host's NODE_ID", example = "host-1")),
     responses(
-        (status = 200, description = "The push host", body = NodeView, example = json!(super::openapi::examples::node())),
+        (status = 200, description = "The push host", body = NodeView, example = json!(example())),
         (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
         (status = 404, response = NotFound), (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
@@ -67,4 +67,10 @@ pub async fn show(State(app): State<App>, Path(node): Path<String>) -> Result<Js
     let status = app.directory.status(&node).await.map_err(directory_down)?;
     let status = status.ok_or_else(|| ApiError::not_found(format!("no node {node:?} has reported")))?;
     Ok(Json(view(&app, status)))
+}
+
+/// The API document's example of a push host.
+fn example() -> NodeView {
+    let status = super::openapi::examples::node_status();
+    NodeView { live: true, evictable_bytes: status.evictable_bytes(), status }
 }

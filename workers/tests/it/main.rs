@@ -22,7 +22,6 @@ mod outages;
 mod processes;
 mod procfile;
 mod progress;
-mod queue;
 mod retries;
 mod retry_status;
 mod sweeper;

@@ -8,16 +8,17 @@ use sea_orm::ActiveValue::Set;
 use crate::{
     app::App,
     config::Settings,
+    db::DbError,
     db::transcodes,
     domain::{Provider, Retryable, SourceUrl, TranscodeKey, TranscodeOutcome},
     jobs::emit,
-    queue::JobError,
     transcode::{
         ecs::object_key,
         oss_mps::{MpsClient, MpsConfig, MpsError, MpsJob, OssObject, encode_object_key},
         store,
     },
 };
+use vteacher_queue::JobError;
 
 /// An MPS error as a transcode's reason shows it: `mps: …`.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +71,7 @@ pub(super) async fn run(
             tracing::info!(job_id, ?outcome, "mps job finished");
             return emit(app, key, Provider::Oss, outcome).await;
         }
-        if store::in_progress(&app.db.conn, key, Provider::Oss).await?.is_none() {
+        if store::in_progress(&app.db.conn, key, Provider::Oss).await.map_err(DbError::from)?.is_none() {
             return Ok(()); // moved on: its deadline passed, or a result came another way
         }
         tokio::select! {
@@ -93,6 +94,6 @@ async fn submit(app: &App, client: &MpsClient, key: TranscodeKey, source: &Sourc
     let job_id = client.submit(source.as_str(), &object_key(key), key.resolution.height()).await.map_err(Mps)?;
     tracing::info!(job_id, "submitted to mps");
     let change = transcodes::ActiveModel { oss_job_id: Set(Some(job_id.clone())), ..Default::default() };
-    store::update(&app.db.conn, key, &[], change).await?;
+    store::update(&app.db.conn, key, &[], change).await.map_err(DbError::from)?;
     Ok(job_id)
 }

@@ -11,7 +11,9 @@ use sea_orm::{DbErr, EntityTrait};
 use super::{
     CacheError,
     claim::{self, Claim, Seen},
-    finish, refs,
+    finish,
+    finish::Delivery,
+    refs,
     reserve::Evicted,
     store,
     watch::Watcher,
@@ -19,31 +21,21 @@ use super::{
 use crate::{
     db::cache_refs,
     domain::{ClassId, DownloadOrder, RefState},
-    node::{DownloadError, Downloaded, Downloader, NodeServices, bandwidth::Share},
+    node::{DownloadError, Downloader, NodeServices, bandwidth::Share},
 };
 
 /// How often a class waiting for another's download looks again.
 const WAIT_STEP: Duration = Duration::from_millis(250);
 
-/// What became of the class.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The video is in place; `classes` are the classes this call attached (the caller's,
-    /// and any other waiting on the same download).
-    Ready { classes: Vec<ClassId>, path: String, bytes: u64, downloaded: Option<Downloaded> },
-    /// The class ended before its video was ready.
-    Cancelled,
-}
-
-/// The outcome, and the videos deleted to make room on the way.
+/// What became of the class, and the videos deleted to make room on the way.
 #[derive(Debug)]
 pub struct Put {
-    pub outcome: Outcome,
+    pub delivery: Delivery,
     pub evicted: Vec<Evicted>,
 }
 
 enum Turn {
-    Done(Outcome),
+    Done(Delivery),
     Claimed(Claim),
     Wait,
 }
@@ -54,7 +46,7 @@ pub async fn put_on_disk(node: &NodeServices, order: &DownloadOrder) -> Result<P
     let path = order.key.relative_path_text();
     let mut claim = loop {
         match take_turn(node, order, &path).await? {
-            Turn::Done(outcome) => return Ok(Put { outcome, evicted: Vec::new() }),
+            Turn::Done(delivery) => return Ok(Put { delivery, evicted: Vec::new() }),
             Turn::Claimed(claim) => break claim,
             Turn::Wait => {
                 tokio::select! {
@@ -70,8 +62,8 @@ pub async fn put_on_disk(node: &NodeServices, order: &DownloadOrder) -> Result<P
     if let Ok(meta) = tokio::fs::metadata(&dest).await
         && meta.is_file()
     {
-        let outcome = finish::finish(node, &claim, meta.len(), None).await?;
-        return Ok(Put { outcome, evicted: Vec::new() });
+        let delivery = finish::finish(node, &claim, meta.len(), None).await?;
+        return Ok(Put { delivery, evicted: Vec::new() });
     }
     let watcher = Watcher::new(node, order, &path, claim.clone());
     let downloader = Downloader {
@@ -89,13 +81,13 @@ pub async fn put_on_disk(node: &NodeServices, order: &DownloadOrder) -> Result<P
     }
     let evicted = watcher.evicted();
     claim.reserved = watcher.reserved();
-    let outcome = match fetched {
+    let delivery = match fetched {
         Ok(downloaded) => finish::finish(node, &claim, downloaded.bytes, Some(downloaded)).await,
         Err(DownloadError::Abandoned) => {
             tracing::info!(path, "download abandoned: no class needs the video any more");
             super::part_gone(&dest).await;
             claim::release(&node.cache.conn, node.id(), &claim).await?;
-            Ok(Outcome::Cancelled)
+            Ok(Delivery::Cancelled)
         }
         Err(err) => {
             if let Err(db) = claim::release(&node.cache.conn, node.id(), &claim).await {
@@ -104,7 +96,7 @@ pub async fn put_on_disk(node: &NodeServices, order: &DownloadOrder) -> Result<P
             Err(err.into())
         }
     };
-    Ok(Put { outcome: outcome?, evicted })
+    Ok(Put { delivery: delivery?, evicted })
 }
 
 /// One look at the class and its video, in one transaction: the class's reference registered
@@ -112,7 +104,7 @@ pub async fn put_on_disk(node: &NodeServices, order: &DownloadOrder) -> Result<P
 async fn take_turn(node: &NodeServices, order: &DownloadOrder, path: &str) -> Result<Turn, DbErr> {
     let txn = node.cache.write_txn().await?;
     let turn = match refs::register(&txn, node.id(), order, path).await? {
-        RefState::Ended => Turn::Done(Outcome::Cancelled),
+        RefState::Ended => Turn::Done(Delivery::Cancelled),
         RefState::Attached => {
             let bytes = store::video(&txn, node.id(), path).await?.map_or(0, |v| v.size_bytes.max(0) as u64);
             Turn::Done(ready(order, path, bytes))
@@ -130,8 +122,8 @@ async fn take_turn(node: &NodeServices, order: &DownloadOrder, path: &str) -> Re
     Ok(turn)
 }
 
-fn ready(order: &DownloadOrder, path: &str, bytes: u64) -> Outcome {
-    Outcome::Ready { classes: vec![order.class_id.clone()], path: path.to_owned(), bytes, downloaded: None }
+fn ready(order: &DownloadOrder, path: &str, bytes: u64) -> Delivery {
+    Delivery::Ready { classes: vec![order.class_id.clone()], path: path.to_owned(), bytes, downloaded: None }
 }
 
 /// The class will not get its video (a failure that will not be retried): its pending

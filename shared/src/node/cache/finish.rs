@@ -6,7 +6,6 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use super::{
     CacheError,
     claim::Claim,
-    fetch::Outcome,
     refs,
     store::{self, Delta},
 };
@@ -16,12 +15,22 @@ use crate::{
     node::{Downloaded, NodeServices},
 };
 
+/// What became of the class.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// The video is in place; `classes` are the classes this call attached (the caller's,
+    /// and any other waiting on the same download).
+    Ready { classes: Vec<ClassId>, path: String, bytes: u64, downloaded: Option<Downloaded> },
+    /// The class ended before its video was ready.
+    Cancelled,
+}
+
 pub async fn finish(
     node: &NodeServices,
     claim: &Claim,
     bytes: u64,
     downloaded: Option<Downloaded>,
-) -> Result<Outcome, CacheError> {
+) -> Result<Delivery, CacheError> {
     let txn = node.cache.write_txn().await?;
     let change = cache_videos::ActiveModel {
         state: Set(VideoState::Ready),
@@ -57,5 +66,5 @@ pub async fn finish(
     let classes = refs::attach(&txn, &video, &waiting).await?;
     txn.commit().await?;
     tracing::info!(path = claim.path, bytes, classes = classes.len(), "video in place");
-    Ok(Outcome::Ready { classes, path: claim.path.clone(), bytes, downloaded })
+    Ok(Delivery::Ready { classes, path: claim.path.clone(), bytes, downloaded })
 }

@@ -6,7 +6,7 @@
 pub mod claim;
 pub mod evict;
 pub mod fetch;
-mod finish;
+pub mod finish;
 pub mod holdings;
 pub mod manager;
 pub mod purge;

@@ -86,7 +86,7 @@ impl DownloadError {
     /// The host, then each cause down to the system's ("127.0.0.1:9: error sending request:
     /// client error (Connect): tcp connect error: Connection refused").
     pub(super) fn network(source: &reqwest::Url, err: reqwest::Error) -> Self {
-        Self::Network(format!("{}: {}", super::host_of(source), describe(err)))
+        Self::Network(format!("{}: {}", host_of(source), describe(err)))
     }
 }
 
@@ -104,4 +104,10 @@ pub(super) fn describe(err: reqwest::Error) -> String {
         cause = next.source();
     }
     text
+}
+
+/// `host:port` of a URL, as failure reasons name it (never its path or query string).
+pub(crate) fn host_of(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or("?");
+    url.port_or_known_default().map_or_else(|| host.to_owned(), |port| format!("{host}:{port}"))
 }

@@ -4,7 +4,16 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{FfmpegError, Probe};
+use super::error::FfmpegError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub width: u32,
+    pub height: u32,
+    pub duration: Duration,
+    pub video_codec: String,
+    pub audio_codec: Option<String>,
+}
 
 #[derive(Deserialize)]
 struct ProbeJson {

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::parse::Progress;
 use super::*;
+use crate::domain::Retryable;
 
 const MINUTE: Duration = Duration::from_secs(60);
 

@@ -1,6 +1,14 @@
 //! Reading `STORAGE_URL` and `STORAGE_PUBLIC_URL`, and checking object keys.
 
-use super::*;
+use std::path::{Path, PathBuf};
+
+use opendal::{Operator, services};
+
+use super::error::StorageError;
+
+/// Where the filesystem backend writes an upload before renaming it into place: never a key.
+pub(super) const FS_UPLOAD_DIR: &str = ".uploading";
+const DEFAULT_S3_REGION: &str = "us-east-1";
 
 pub(super) fn open_fs(rest: &str) -> Result<(Operator, PathBuf), StorageError> {
     if rest.is_empty() {

@@ -6,6 +6,7 @@ use std::{
 };
 
 use super::*;
+use crate::domain::Retryable;
 
 fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()

@@ -4,7 +4,11 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{MpsConfig, MpsError, MpsJob, OssObject, encode_object_key, percent_decode, retryable_code};
+use super::{
+    signing::{encode_object_key, percent_decode},
+    source::OssObject,
+    types::{MpsConfig, MpsError, MpsJob, retryable_code},
+};
 
 /// `SubmitJobs`' own parameters: one output, at `height` lines, with the configured template.
 pub(super) fn submit_params(

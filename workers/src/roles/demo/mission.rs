@@ -48,7 +48,7 @@ pub async fn run(
     if with_ffmpeg {
         transcode_progress(http, base, shutdown).await?;
     }
-    let settled = super::watch(http, base, std::slice::from_ref(&fourth), shutdown).await?;
+    let settled = super::watch::watch(http, base, std::slice::from_ref(&fourth), shutdown).await?;
     // A heartbeat from after the fourth video landed: one from before it counts the disk
     // between the eviction and the download's end (one video fewer).
     let landed_at = settled.first().and_then(|b| b["updated_at"].as_i64()).unwrap_or(0);

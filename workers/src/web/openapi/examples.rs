@@ -9,8 +9,6 @@ use shared::{
     transcode::requests::TranscodeStatus,
 };
 
-use super::super::{classes::ClassEnded, nodes::NodeView};
-
 pub fn booking() -> Value {
     json!({"class_id": "c-1", "record_id": 6666, "video_url": "https://cdn.example.com/6666.flv",
         "video_resolution": "720P", "video_url_list": {"720P": "https://cdn.example.com/6666_720P.flv"},
@@ -52,13 +50,13 @@ pub fn ready_booking() -> BookingStatus {
     }
 }
 
-pub fn class_ended() -> ClassEnded {
-    let booking = BookingStatus { ended_at: Some(1_790_003_600_000), ..ready_booking() };
-    ClassEnded { ended_now: true, booking }
+/// A booking whose class has ended.
+pub fn ended_booking() -> BookingStatus {
+    BookingStatus { ended_at: Some(1_790_003_600_000), ..ready_booking() }
 }
 
-pub fn node() -> NodeView {
-    let status = NodeStatus {
+pub fn node_status() -> NodeStatus {
+    NodeStatus {
         node: "host-1".parse().expect("a node id"),
         video_root: "/home/video".into(),
         seen_at: 1_789_990_030_000,
@@ -79,8 +77,7 @@ pub fn node() -> NodeView {
         downloaded_bytes: 300 << 20,
         download_millis: 2_400_000,
         dir_info: vec![DirInfo { dir: "22".into(), size_bytes: 300 << 20, video_count: 3 }],
-    };
-    NodeView { live: true, evictable_bytes: status.evictable_bytes(), status }
+    }
 }
 
 pub fn transcode_request() -> Value {

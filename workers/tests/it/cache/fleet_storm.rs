@@ -1,4 +1,4 @@
-//! `vteacher bench fleet` in small, in the suite: 20 `node` processes (Redis only), web,
+//! `vteacher-bench fleet` in small, in the suite: 20 `node` processes (Redis only), web,
 //! booking ×2 and the sweeper on PostgreSQL through a PgBouncer in transaction pooling, and a
 //! storm of 1,000 bookings over 200 videos. It checks issue 12's properties, not its timings:
 //! no node connects to PostgreSQL, at most 30 server connections in all, every booking final
@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use workers::roles::bench::fleet::{self, FleetOptions};
+use vteacher_bench::fleet::{self, FleetOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_storm_twenty_nodes_through_pgbouncer() {

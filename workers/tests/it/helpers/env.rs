@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use workers::roles::{Launch, launch};
 
-use super::{Results, TestApp, eventually};
+use super::{Results, TestApp, eventually, redis_url};
 
 /// Which real services back a test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,10 +26,6 @@ impl Stack {
     pub fn has_redis(self) -> bool {
         self != Stack::Embedded
     }
-}
-
-pub fn redis_url() -> String {
-    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
 fn postgres_url(db: &str) -> String {

@@ -10,32 +10,18 @@ pub mod screenshot;
 mod tls_origin;
 mod webhook;
 
-use std::{future::Future, time::Duration};
-
 pub use app::{Results, TestApp};
-pub use env::{Stack, TestEnv, redis_url};
-pub use process::{Process, own_redis};
+pub use env::{Stack, TestEnv};
+pub use process::Process;
 pub use proxy::TcpProxy;
-pub use testkit::ports::refusing_port;
+pub use testkit::{
+    eventually,
+    ports::refusing_port,
+    redis::{own_redis, redis_url},
+};
 pub use tls_origin::TlsOrigin;
 pub use webhook::WebhookSink;
 pub use workers::fileserver::{FileServer, Knobs};
-
-/// Polls `check` until it returns `Some`, or panics after `timeout` naming `what`.
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// Runs a test body on the stacks named, as the tests `module::stack`:
 /// `on_stacks!(killed = body_fn; embedded => Embedded, redis => Redis)`.

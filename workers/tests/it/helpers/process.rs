@@ -2,8 +2,6 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use testkit::ports::start_on_free_port;
-
 use super::TestEnv;
 
 /// A `vteacher` process of this test's, its output kept in the test's directory.
@@ -54,18 +52,4 @@ impl Process {
     pub fn output(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
-}
-
-/// A Redis server of this test's own, on a port of its own, so it can be killed.
-pub async fn own_redis() -> (tokio::process::Child, String) {
-    let (child, port) = start_on_free_port("our redis-server", Duration::from_secs(10), |port| {
-        tokio::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("redis-server is installed")
-    })
-    .await;
-    (child, format!("redis://127.0.0.1:{port}"))
 }

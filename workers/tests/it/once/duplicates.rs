@@ -33,7 +33,7 @@ async fn a_class_submitted_six_times_gets_one_download_and_one_result(stack: Sta
     let node = app.node.as_ref().unwrap().settings.node_id.clone();
     eventually("the queues to be idle", Duration::from_secs(10), || async {
         let idle = queues.waiting::<BookingJob>(None).await.ok()?.is_empty()
-            && queues.waiting::<DownloadJob>(Some(&node)).await.ok()?.is_empty()
+            && queues.waiting::<DownloadJob>(Some(node.as_str())).await.ok()?.is_empty()
             && queues.waiting::<NodeReportJob>(None).await.ok()?.is_empty()
             && queues.waiting::<NotifyJob>(None).await.ok()?.is_empty();
         idle.then_some(())

@@ -37,7 +37,7 @@ fn unlisted(server: &FileServer, class_id: &str) -> serde_json::Value {
     json!({"class_id": class_id, "record_id": 191, "video_resolution": "240P", "video_url": server.url("src.flv")})
 }
 
-async fn queued<J: shared::queue::Job>(app: &TestApp, what: &str) {
+async fn queued<J: vteacher_queue::Job>(app: &TestApp, what: &str) {
     eventually(what, Duration::from_secs(15), || async {
         (!app.app.queues.waiting::<J>(None).await.ok()?.is_empty()).then_some(())
     })

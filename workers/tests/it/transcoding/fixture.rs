@@ -4,10 +4,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use shared::{
-    domain::NodeId,
-    jobs::{TranscodeEcsJob, TranscodeOssJob},
-};
+use shared::jobs::{TranscodeEcsJob, TranscodeOssJob};
 use workers::roles::Launch;
 
 use crate::helpers::*;
@@ -71,7 +68,7 @@ impl Fixture {
     }
 
     pub async fn oss_jobs(&self) -> Vec<TranscodeOssJob> {
-        self.app.app.queues.waiting::<TranscodeOssJob>(None::<&NodeId>).await.unwrap()
+        self.app.app.queues.waiting::<TranscodeOssJob>(None).await.unwrap()
     }
 
     /// How many oss jobs wait, once at least `n` do: a decision commits its state, then
@@ -85,7 +82,7 @@ impl Fixture {
     }
 
     pub async fn ecs_jobs(&self) -> Vec<TranscodeEcsJob> {
-        self.app.app.queues.waiting::<TranscodeEcsJob>(None::<&NodeId>).await.unwrap()
+        self.app.app.queues.waiting::<TranscodeEcsJob>(None).await.unwrap()
     }
 
     /// Sends a transcode result through `POST /api/transcode/result`.

@@ -13,8 +13,9 @@ use crate::{
     node::cache::{
         self, claim,
         claim::Claim,
-        fetch::{self, Outcome},
-        finish, manager,
+        fetch, finish,
+        finish::Delivery,
+        manager,
         reserve::{Evicted, RoomError},
         scan,
     },
@@ -69,7 +70,7 @@ impl Harness {
         self.model.parts.remove(&video);
         let bytes = self.model.bytes[video];
         let outcome = finish::finish(&self.node, &claim, bytes, None).await.expect("finish");
-        let Outcome::Ready { mut classes, .. } = outcome else { panic!("finish: {outcome:?}") };
+        let Delivery::Ready { mut classes, .. } = outcome else { panic!("finish: {outcome:?}") };
         classes.sort();
         let mut expected: Vec<_> = self.model.pending_on(video).into_iter().map(class_id).collect();
         expected.sort();

@@ -1,0 +1,148 @@
+//! The fleet's `vteacher` processes: started with an environment of their own (nothing
+//! inherited but PATH), each logging to a file, all stopped when the bench ends (SIGTERM, then
+//! SIGKILL) and killed when it is dropped on any other way out (`kill_on_drop`); and what /proc
+//! says about each: its memory and its TCP connections.
+
+use std::{
+    collections::HashSet,
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+
+use anyhow::{Context, bail};
+use nix::{sys::signal::Signal, unistd::Pid};
+use tokio::process::{Child, Command};
+
+pub struct Proc {
+    pub name: String,
+    pub child: Child,
+    pub pid: u32,
+    pub log: PathBuf,
+}
+
+pub struct Procs {
+    binary: PathBuf,
+    pub list: Vec<Proc>,
+}
+
+impl Procs {
+    pub fn new(binary: PathBuf) -> Self {
+        Self { binary, list: Vec::new() }
+    }
+
+    /// Starts `vteacher <args>` in `dir` with exactly `env` (and PATH); returns its pid.
+    pub fn spawn(&mut self, name: &str, dir: &Path, args: &[&str], env: &[(String, String)]) -> anyhow::Result<u32> {
+        std::fs::create_dir_all(dir)?;
+        let log = dir.join(format!("{name}.log"));
+        let file = std::fs::File::create(&log)?;
+        let child = Command::new(&self.binary)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(file.try_clone()?)
+            .stderr(file)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {} {}", self.binary.display(), args.join(" ")))?;
+        let pid = child.id().context("the child has a pid")?;
+        self.list.push(Proc { name: name.to_owned(), child, pid, log });
+        Ok(pid)
+    }
+
+    /// Starts `vteacher <args>` with `port_key` set to a free port, again on another if it exits
+    /// before it listens there (the port was taken first); returns its pid and port.
+    pub async fn spawn_listening(
+        &mut self,
+        name: &str,
+        dir: &Path,
+        args: &[&str],
+        env: &[(String, String)],
+        port_key: &str,
+    ) -> anyhow::Result<(u32, u16)> {
+        for _ in 0..3 {
+            let port = testkit::ports::free_port();
+            let mut env = env.to_vec();
+            env.push((port_key.to_owned(), port.to_string()));
+            let pid = self.spawn(name, dir, args, &env)?;
+            let proc = self.list.last_mut().expect("just spawned");
+            match testkit::ports::wait_listening(&mut proc.child, port, Duration::from_secs(30)).await {
+                Ok(()) => return Ok((pid, port)),
+                Err(testkit::ports::NotListening::Exited(_)) => drop(self.list.pop()),
+                Err(testkit::ports::NotListening::TimedOut) => bail!("{name} did not listen on port {port}"),
+            }
+        }
+        bail!("{name} kept exiting before it listened")
+    }
+
+    /// The first process that has exited, with the tail of its log.
+    pub fn exited(&mut self) -> Option<String> {
+        self.list.iter_mut().find_map(|p| {
+            let status = p.child.try_wait().ok()??;
+            let log = std::fs::read_to_string(&p.log).unwrap_or_default();
+            let tail: String =
+                log.lines().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+            Some(format!("{} exited ({status}):\n{tail}", p.name))
+        })
+    }
+
+    /// SIGTERM to all, then SIGKILL to those still running after `grace`.
+    pub async fn stop(&mut self, grace: Duration) {
+        for p in &self.list {
+            let _ = nix::sys::signal::kill(Pid::from_raw(p.pid as i32), Signal::SIGTERM);
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        for p in &mut self.list {
+            if tokio::time::timeout_at(deadline, p.child.wait()).await.is_err() {
+                let _ = p.child.kill().await;
+            }
+        }
+        self.list.clear();
+    }
+}
+
+/// Resident memory of a process, KiB (`VmRSS` in /proc/PID/status).
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The remote ports of a process's established TCP connections (IPv4 and IPv6), from its
+/// socket descriptors matched against the kernel's connection tables.
+pub fn tcp_remote_ports(pid: u32) -> Vec<u16> {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return Vec::new();
+    };
+    let inodes: HashSet<String> = fds
+        .filter_map(|fd| {
+            let target = std::fs::read_link(fd.ok()?.path()).ok()?;
+            let target = target.to_str()?;
+            Some(target.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
+        })
+        .collect();
+    let mut ports = Vec::new();
+    for table in ["tcp", "tcp6"] {
+        let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
+            let (Some(remote), Some(state), Some(inode)) = (fields.get(2), fields.get(3), fields.get(9)) else {
+                continue;
+            };
+            if *state != "01" || !inodes.contains(*inode) {
+                continue;
+            }
+            if let Some(port) = remote.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok()) {
+                ports.push(port);
+            }
+        }
+    }
+    ports
+}

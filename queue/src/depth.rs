@@ -1,0 +1,66 @@
+//! How many jobs each queue holds, by state, read from the backend itself (never from
+//! counters a process keeps): what `/metrics` reports as `vteacher_queue_jobs`. Per-node
+//! queues are summed by their base name (`download`), so that a fleet of thousands of push
+//! hosts does not make thousands of series.
+
+use std::collections::BTreeMap;
+
+use super::{
+    QueueError, QueueKind,
+    backend::{Backend, Queues},
+};
+
+/// Jobs by state: `pending`, `running`, `delayed` (a retry or a scheduled job), `done`, `dead`.
+pub type Depth = BTreeMap<&'static str, u64>;
+
+impl Queues {
+    /// Every queue's depth, by base name.
+    pub async fn depths(&self) -> Result<BTreeMap<String, Depth>, QueueError> {
+        let mut depths: BTreeMap<String, Depth> = BTreeMap::new();
+        let failed = |e: &dyn std::fmt::Display| QueueError::Read(e.to_string());
+        match &self.backend {
+            Backend::Redis { conn, .. } => {
+                let registry = format!("{}:queues", self.prefix);
+                let names: Vec<String> = redis::cmd("SMEMBERS").arg(&registry).query_async(&mut conn.clone()).await?;
+                for name in names {
+                    let queue = self.redis_queue_of::<serde_json::Value>(conn, &name, 1, QueueKind::Shared);
+                    let counts = queue.counts().await.map_err(|e| failed(&e))?;
+                    let depth = depths.entry(self.base_of(&name)).or_default();
+                    for (state, n) in [
+                        ("pending", counts.pending),
+                        ("running", counts.running),
+                        ("delayed", counts.delayed),
+                        ("done", counts.done),
+                        ("dead", counts.dead),
+                    ] {
+                        *depth.entry(state).or_default() += n;
+                    }
+                }
+            }
+            Backend::Sqlite(pool) => {
+                let rows: Vec<(String, String, i64)> =
+                    sqlx::query_as("SELECT job_type, status, COUNT(*) FROM Jobs GROUP BY job_type, status")
+                        .fetch_all(pool)
+                        .await
+                        .map_err(|e| failed(&e))?;
+                for (name, status, n) in rows {
+                    let state = match status.as_str() {
+                        "Pending" => "pending",
+                        "Running" | "Queued" => "running",
+                        "Failed" => "delayed",
+                        "Done" => "done",
+                        _ => "dead",
+                    };
+                    *depths.entry(self.base_of(&name)).or_default().entry(state).or_default() += n.max(0) as u64;
+                }
+            }
+        }
+        Ok(depths)
+    }
+
+    /// `vt:download:node-1` → `download`.
+    fn base_of(&self, name: &str) -> String {
+        let rest = name.strip_prefix(&self.prefix).and_then(|r| r.strip_prefix(':')).unwrap_or(name);
+        rest.split(':').next().unwrap_or(rest).to_owned()
+    }
+}

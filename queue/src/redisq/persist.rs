@@ -1,0 +1,191 @@
+//! The `Persistence` apalis drives for a worker: register (which starts the lease renewer,
+//! `renew.rs`), heartbeat (the worker is alive), fetch a batch (`fetch.rs`), settle finished
+//! runs in one call, push.
+
+use std::sync::{Arc, LazyLock};
+
+use apalis_core::{
+    backend::persistence::{Persistence, TaskEvent},
+    task::{Task, status::Status},
+    worker::context::WorkerContext,
+};
+use redis::{Script, aio::ConnectionManager};
+use serde_json::Value;
+
+use super::{
+    error::RedisQueueError,
+    keys::{PUSH_CHUNK, QueueConfig},
+    renew,
+    state::WorkerState,
+};
+use crate::{backoff::backoff_for, clock::now_ms};
+
+static PUSH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/push.lua")));
+static ACK: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/ack.lua")));
+
+/// Errors kept in a job: enough to read, never a whole dump.
+const ERROR_MAX: usize = 2000;
+
+#[derive(Clone)]
+pub struct RedisPersistence {
+    pub(super) conn: ConnectionManager,
+    pub(super) config: QueueConfig,
+    /// Shared with the lease renewer and the wake-up stream.
+    pub(super) state: Arc<WorkerState>,
+}
+
+impl RedisPersistence {
+    pub(super) fn deadline(&self) -> u64 {
+        now_ms() + self.config.lease_ahead().as_millis() as u64
+    }
+
+    pub(super) async fn settle(
+        &mut self,
+        worker: &str,
+        runs: Vec<(String, &'static str, u32, u64, String)>,
+    ) -> Result<(), RedisQueueError> {
+        if runs.is_empty() {
+            return Ok(());
+        }
+        let c = &self.config;
+        let mut call = ACK.prepare_invoke();
+        for key in ["pending", "inflight", "delayed", "done", "dead", "signal"] {
+            call.key(c.key(key));
+        }
+        call.arg(c.prefix()).arg(worker).arg(now_ms()).arg(c.retention.as_millis() as u64);
+        for (id, outcome, attempts, retry_at, error) in &runs {
+            call.arg(id).arg(*outcome).arg(attempts).arg(retry_at).arg(error);
+        }
+        let _: u64 = call.invoke_async(&mut self.conn).await?;
+        let mut held = self.state.held();
+        for (id, ..) in &runs {
+            held.remove(id);
+        }
+        Ok(())
+    }
+
+    /// Puts fetched jobs the worker will not run back on the queue, no attempt used.
+    pub(super) async fn hand_back(&mut self, worker: &str, tasks: &[Task<Vec<u8>>]) -> Result<u64, RedisQueueError> {
+        let runs: Vec<_> =
+            tasks.iter().filter_map(|t| t.task_id().map(|id| (id.to_string(), "back", 0, 0, String::new()))).collect();
+        let count = runs.len() as u64;
+        self.settle(worker, runs).await?;
+        Ok(count)
+    }
+
+    /// Waits for the acknowledgement under way, if any.
+    pub(super) async fn acknowledged(&self) -> Result<(), RedisQueueError> {
+        match self.state.take_acking() {
+            Some(ack) => ack.await?,
+            None => Ok(()),
+        }
+    }
+
+    /// What becomes of a finished run.
+    fn outcome(&self, status: &Status, attempt: usize, task_id: &str) -> (&'static str, u64) {
+        let attempt = attempt as u32;
+        match status {
+            Status::Done => ("done", 0),
+            Status::Killed => ("dead", 0),
+            Status::Failed if attempt < self.config.max_attempts => {
+                ("retry", now_ms() + backoff_for(self.config.backoff, attempt, task_id).as_millis() as u64)
+            }
+            Status::Failed => ("dead", 0),
+            // A run handed back (shutdown) or deferred: back to the queue, no attempt used.
+            _ => ("back", 0),
+        }
+    }
+}
+
+impl Persistence for RedisPersistence {
+    type Compact = Vec<u8>;
+    type Response = Value;
+    type Error = RedisQueueError;
+
+    async fn register(&mut self, worker: &WorkerContext) -> Result<(), RedisQueueError> {
+        let mut pipe = redis::pipe();
+        pipe.zadd(self.config.key("workers"), worker.name(), now_ms()).ignore();
+        pipe.sadd(&self.config.registry, &self.config.queue).ignore();
+        pipe.query_async::<()>(&mut self.conn).await?;
+        if self.state.start_renewer() {
+            let state = Arc::downgrade(&self.state);
+            renew::spawn(self.conn.clone(), self.config.clone(), state, worker.name().to_owned());
+        }
+        Ok(())
+    }
+
+    /// Marks the worker alive. Leases are the renewer's (`renew.rs`): this runs only from the
+    /// worker's poll loop, never while fetched jobs wait in apalis's buffer.
+    async fn heartbeat(&mut self, worker: &WorkerContext) -> Result<(), RedisQueueError> {
+        let mut pipe = redis::pipe();
+        let now = now_ms();
+        pipe.zadd(self.config.key("workers"), worker.name(), now).ignore();
+        // Workers silent for far longer than their heartbeat are gone: drop them from the list.
+        let gone = now.saturating_sub(self.config.workers_gone_after().as_millis() as u64);
+        pipe.cmd("ZREMRANGEBYSCORE").arg(self.config.key("workers")).arg("-inf").arg(gone).ignore();
+        pipe.query_async::<()>(&mut self.conn).await?;
+        Ok(())
+    }
+
+    async fn fetch_next(&mut self, worker: &WorkerContext) -> Result<Vec<Task<Vec<u8>>>, RedisQueueError> {
+        self.next_batch(worker).await
+    }
+
+    async fn reenqueue_abandoned(
+        &mut self,
+        tasks: Vec<Task<Vec<u8>>>,
+        worker: &WorkerContext,
+    ) -> Result<u64, RedisQueueError> {
+        self.hand_back(worker.name(), &tasks).await
+    }
+
+    async fn handle_events(
+        &mut self,
+        events: Vec<TaskEvent<Value>>,
+        worker: &WorkerContext,
+    ) -> Result<(), RedisQueueError> {
+        let runs = events
+            .into_iter()
+            .filter_map(|event| match event {
+                TaskEvent::Complete(result) => Some(result),
+                _ => None,
+            })
+            .map(|result| {
+                let id = result.task_id.to_string();
+                let (outcome, retry_at) = self.outcome(&result.status, result.attempt, &id);
+                let error: String = result.result.err().unwrap_or_default().chars().take(ERROR_MAX).collect();
+                (id, outcome, result.attempt as u32, retry_at, error)
+            })
+            .collect();
+        if !self.config.prefetch {
+            return self.settle(worker.name(), runs).await;
+        }
+        // A queue of short jobs acknowledges on a call of its own, so that the worker runs the
+        // next batch meanwhile; one at a time, and a failure surfaces at the next.
+        self.acknowledged().await?;
+        let (mut persistence, name) = (self.clone(), worker.name().to_owned());
+        self.state.set_acking(tokio::spawn(async move { persistence.settle(&name, runs).await }));
+        Ok(())
+    }
+
+    async fn push_tasks(&mut self, tasks: Vec<Task<Vec<u8>>>) -> Result<(), RedisQueueError> {
+        let c = self.config.clone();
+        let now = now_ms();
+        for chunk in tasks.chunks(PUSH_CHUNK) {
+            let mut call = PUSH.prepare_invoke();
+            for key in ["pending", "delayed", "signal"] {
+                call.key(c.key(key));
+            }
+            call.key(&c.registry);
+            call.arg(c.prefix()).arg(&c.queue).arg(now).arg(c.retention.as_millis() as u64);
+            for task in chunk {
+                let id = task.task_id().map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), |id| id.to_string());
+                let run_at = task.run_at().map_or(0, |secs| secs * 1000);
+                let max = task.max_attempts().map_or(c.max_attempts, |m| m as u32);
+                call.arg(id).arg(&task.args).arg(max).arg(run_at).arg(task.idempotency_key().unwrap_or(""));
+            }
+            let _: u64 = call.invoke_async(&mut self.conn).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,147 @@
+//! The node directory: what push hosts publish about themselves (liveness and totals, every
+//! `NODE_HEARTBEAT`; a download's progress) and the central side reads (placement,
+//! `GET /api/nodes`, a booking's status). With Redis it is a few keys per node, one command per
+//! heartbeat, so a node needs no database credentials; without Redis (the embedded default, one
+//! machine) it is two tables of the state database.
+//!
+//! ```text
+//! <prefix>:nodes            SET  every node id that ever reported
+//! <prefix>:node:<id>        STR  its last NodeStatus (JSON), kept a day
+//! <prefix>:progress:<class> STR  a download's DownloadProgress (JSON), kept ten minutes
+//! ```
+
+mod db;
+mod redis_keys;
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use redis::aio::ConnectionManager;
+
+use crate::{
+    db::now_ms,
+    domain::{DownloadProgress, NodeId, NodeStatus, Retryable},
+};
+
+/// Placement reads the statuses this often at most, whatever the rate of bookings.
+const SNAPSHOT_FOR: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("node directory (Redis): {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("node directory (database): {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+impl Retryable for DirectoryError {
+    fn is_retryable(&self) -> bool {
+        true
+    }
+}
+
+#[derive(Clone)]
+enum Store {
+    Redis { conn: ConnectionManager, prefix: String },
+    Db(sea_orm::DatabaseConnection),
+}
+
+type Snapshot = Option<(Instant, Arc<Vec<NodeStatus>>)>;
+
+#[derive(Clone)]
+pub struct Directory {
+    store: Store,
+    snapshot: Arc<Mutex<Snapshot>>,
+}
+
+impl std::fmt::Debug for Directory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.store {
+            Store::Redis { .. } => "redis",
+            Store::Db(_) => "database",
+        };
+        f.debug_struct("Directory").field("store", &kind).finish()
+    }
+}
+
+impl Directory {
+    /// In Redis under `prefix` (a fleet).
+    pub fn redis(conn: ConnectionManager, prefix: &str) -> Self {
+        Self::of(Store::Redis { conn, prefix: prefix.to_owned() })
+    }
+
+    /// In the state database (no Redis: one machine).
+    pub fn database(conn: sea_orm::DatabaseConnection) -> Self {
+        Self::of(Store::Db(conn))
+    }
+
+    fn of(store: Store) -> Self {
+        Self { store, snapshot: Arc::new(Mutex::new(None)) }
+    }
+
+    /// Publishes this node's status (its heartbeat).
+    pub async fn beat(&self, status: &NodeStatus) -> Result<(), DirectoryError> {
+        match &self.store {
+            Store::Redis { conn, prefix } => redis_keys::beat(conn.clone(), prefix, status).await?,
+            Store::Db(conn) => db::beat(conn, status).await?,
+        }
+        Ok(())
+    }
+
+    /// Every node that ever reported, with its last status.
+    pub async fn statuses(&self) -> Result<Vec<NodeStatus>, DirectoryError> {
+        Ok(match &self.store {
+            Store::Redis { conn, prefix } => redis_keys::statuses(conn.clone(), prefix).await?,
+            Store::Db(conn) => db::statuses(conn).await?,
+        })
+    }
+
+    /// The statuses as of at most two seconds ago (placement calls this for every booking).
+    pub async fn snapshot(&self) -> Result<Arc<Vec<NodeStatus>>, DirectoryError> {
+        if let Some((at, statuses)) = self.snapshot.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+            && at.elapsed() < SNAPSHOT_FOR
+        {
+            return Ok(statuses.clone());
+        }
+        let fresh = Arc::new(self.statuses().await?);
+        *self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), fresh.clone()));
+        Ok(fresh)
+    }
+
+    pub async fn status(&self, node: &NodeId) -> Result<Option<NodeStatus>, DirectoryError> {
+        Ok(match &self.store {
+            Store::Redis { conn, prefix } => redis_keys::status(conn.clone(), prefix, node).await?,
+            Store::Db(conn) => db::status(conn, node).await?,
+        })
+    }
+
+    /// Publishes a download's progress for `class_id`. Best effort: a lost update only makes
+    /// the status a little older.
+    pub async fn set_progress(&self, class_id: &str, progress: &DownloadProgress) {
+        let stored = match &self.store {
+            Store::Redis { conn, prefix } => {
+                redis_keys::set_progress(conn.clone(), prefix, class_id, progress).await.map_err(|e| e.to_string())
+            }
+            Store::Db(conn) => db::set_progress(conn, class_id, progress).await.map_err(|e| e.to_string()),
+        };
+        if let Err(err) = stored {
+            tracing::debug!(class_id, %err, "could not publish a download's progress");
+        }
+    }
+
+    pub async fn progress(&self, class_id: &str) -> Option<DownloadProgress> {
+        let found = match &self.store {
+            Store::Redis { conn, prefix } => redis_keys::progress(conn.clone(), prefix, class_id).await.ok()?,
+            Store::Db(conn) => db::progress(conn, class_id).await.ok()?,
+        };
+        // Ten minutes without news is no news.
+        found.filter(|p| now_ms() - p.updated_at < 10 * 60 * 1000)
+    }
+}
+
+/// Whether `status` is live `now` (unix ms).
+pub fn is_live(status: &NodeStatus, live_for: Duration, now: i64) -> bool {
+    now - status.seen_at <= live_for.as_millis() as i64
+}
