@@ -15,7 +15,7 @@ use shared::node::cache::{
 };
 
 use crate::{
-    cache_index::{Backend, Index, NODE, Rng, postgres_unreachable},
+    cache_index::{Backend, Index, Rng, postgres_unreachable},
     cache_scan,
 };
 use workers::progress::{self, Bars};
@@ -35,7 +35,7 @@ const NAIVE_SUMS: &str = "SELECT \
 const NAIVE_PAGE: &str = "SELECT id, size_bytes FROM cache_videos \
     WHERE node = 'bench' AND state = 'ready' AND num_cite = 0 ORDER BY last_used_at + 0, id LIMIT 64";
 
-pub async fn run(videos: &[u64], decisions: usize, postgres: &str, files: u64) -> anyhow::Result<()> {
+pub(crate) async fn run(videos: &[u64], decisions: usize, postgres: &str, files: u64) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("vteacher-bench-cache-{}", uuid::Uuid::new_v4().simple()));
     let mut backends = vec![Backend::Sqlite];
     match postgres_unreachable(postgres).await {
@@ -96,7 +96,7 @@ async fn decisions_at(index: &Index, n: u64, decisions: usize, out: &mut Vec<Str
     let started = Instant::now();
     index.fill(n, &mut Rng::new(n)).await?;
     let filled = started.elapsed();
-    let totals = store::totals(&index.node.cache.conn, NODE).await?;
+    let totals = store::totals(&index.node.cache.conn, index.node.id()).await?;
     // Full by both limits: a new 1 GiB video must evict to fit.
     let limits = Limits { max_bytes: totals.used_bytes, max_count: totals.video_count, min_free_bytes: 0 };
     let need = Need::video(1 << 30);
@@ -160,8 +160,8 @@ async fn floor(index: &Index) -> Result<(), DbErr> {
 /// The decision `Room::reserve` takes, rolled back so that every sample sees the same index.
 async fn ours(index: &Index, limits: Limits, need: Need) -> Result<Plan, DbErr> {
     let txn = index.node.cache.write_txn().await?;
-    let totals = store::totals(&txn, NODE).await?;
-    let page = store::candidates(&txn, NODE, PAGE).await?;
+    let totals = store::totals(&txn, index.node.id()).await?;
+    let page = store::candidates(&txn, index.node.id(), PAGE).await?;
     let free = free_disk_bytes(&index.node.settings.video_root);
     let decided = plan(limits, totals, free, need, &page, (page.len() as u64) < PAGE);
     txn.rollback().await?;

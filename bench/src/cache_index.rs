@@ -18,16 +18,16 @@ use shared::{
 use tokio_util::sync::CancellationToken;
 
 /// The bench's node id.
-pub const NODE: &str = "bench";
+pub(crate) const NODE: &str = "bench";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
+pub(crate) enum Backend {
     Sqlite,
     Postgres,
 }
 
 impl Backend {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Sqlite => "SQLite",
             Self::Postgres => "PostgreSQL",
@@ -36,14 +36,14 @@ impl Backend {
 }
 
 /// xorshift64*: reproducible figures without a dependency.
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self(seed.max(1))
     }
 
-    pub fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -67,7 +67,7 @@ async fn admin(server: &str) -> anyhow::Result<DatabaseConnection> {
 }
 
 /// Why PostgreSQL cannot be used, if it cannot.
-pub async fn postgres_unreachable(server: &str) -> Option<String> {
+pub(crate) async fn postgres_unreachable(server: &str) -> Option<String> {
     match admin(server).await {
         Ok(conn) => {
             let _ = conn.close().await;
@@ -78,7 +78,7 @@ pub async fn postgres_unreachable(server: &str) -> Option<String> {
 }
 
 /// A node's index, open.
-pub struct Index {
+pub(crate) struct Index {
     pub node: NodeApp,
     pub backend: Backend,
     /// PostgreSQL: the server and the database to drop.
@@ -87,7 +87,7 @@ pub struct Index {
 
 impl Index {
     /// A fresh index in `work` (SQLite) or on `server` (PostgreSQL), for `VIDEO_ROOT` `root`.
-    pub async fn open(backend: Backend, server: &str, work: &Path, root: &Path) -> anyhow::Result<Self> {
+    pub(crate) async fn open(backend: Backend, server: &str, work: &Path, root: &Path) -> anyhow::Result<Self> {
         tokio::fs::create_dir_all(work).await?;
         let (url, created) = match backend {
             Backend::Sqlite => (format!("sqlite://{}?mode=rwc", work.join("node.db").display()), None),
@@ -108,7 +108,7 @@ impl Index {
     }
 
     /// Closes the index and drops its PostgreSQL database.
-    pub async fn close(self) -> anyhow::Result<()> {
+    pub(crate) async fn close(self) -> anyhow::Result<()> {
         self.node.cache.conn.clone().close().await?;
         if let Some((server, name)) = self.created {
             admin(&server).await?.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
@@ -118,7 +118,7 @@ impl Index {
 
     /// Inserts `videos` ready videos (50 MiB – 2 GiB, used in the last 30 days, one in ten
     /// referenced), then sums the totals and DIR_INFO once as the start-up scan does.
-    pub async fn fill(&self, videos: u64, rng: &mut Rng) -> anyhow::Result<()> {
+    pub(crate) async fn fill(&self, videos: u64, rng: &mut Rng) -> anyhow::Result<()> {
         let conn = &self.node.cache.conn;
         let now = now_ms();
         let txn = conn.begin().await?;
@@ -127,7 +127,7 @@ impl Index {
             cache_videos::Entity::insert_many(rows).exec_without_returning(&txn).await?;
         }
         txn.commit().await?;
-        store::recount(self.node.cache.write_txn().await?, NODE).await?;
+        store::recount(self.node.cache.write_txn().await?, self.node.id()).await?;
         if self.backend == Backend::Postgres {
             // As autovacuum would by then (and so that it does not run during the timing): the
             // planner knows the table, the visibility map is set.

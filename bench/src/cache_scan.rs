@@ -57,7 +57,7 @@ fn rate(files: u64, took: Duration) -> f64 {
     files as f64 / took.as_secs_f64()
 }
 
-pub async fn run(
+pub(crate) async fn run(
     dir: &Path,
     files: u64,
     postgres: &str,

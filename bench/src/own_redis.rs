@@ -24,7 +24,7 @@ pub(super) struct OwnRedis {
 }
 
 impl OwnRedis {
-    pub async fn start() -> anyhow::Result<Self> {
+    pub(crate) async fn start() -> anyhow::Result<Self> {
         anyhow::ensure!(
             std::process::Command::new("redis-server").arg("--version").output().is_ok(),
             "redis-server is not installed (apt-get install redis-server)"
@@ -53,12 +53,12 @@ impl OwnRedis {
         Ok(Self { child, port, client, conn })
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
     /// A connection as the product makes one (10 s response timeout).
-    pub async fn manager(&self) -> anyhow::Result<ConnectionManager> {
+    pub(crate) async fn manager(&self) -> anyhow::Result<ConnectionManager> {
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(Duration::from_secs(10)))
             .set_connection_timeout(Some(Duration::from_secs(5)))
@@ -67,16 +67,16 @@ impl OwnRedis {
     }
 
     /// Empties this benchmark's own server between runs.
-    pub async fn flush(&mut self) -> anyhow::Result<()> {
+    pub(crate) async fn flush(&mut self) -> anyhow::Result<()> {
         redis::cmd("FLUSHALL").query_async::<()>(&mut self.conn).await?;
         Ok(())
     }
 
-    pub async fn info(&mut self, section: &str) -> anyhow::Result<String> {
+    pub(crate) async fn info(&mut self, section: &str) -> anyhow::Result<String> {
         Ok(redis::cmd("INFO").arg(section).query_async(&mut self.conn).await?)
     }
 
-    pub async fn version(&mut self) -> anyhow::Result<String> {
+    pub(crate) async fn version(&mut self) -> anyhow::Result<String> {
         let server = self.info("server").await?;
         Ok(server.lines().find_map(|l| l.strip_prefix("redis_version:")).unwrap_or("?").trim().to_owned())
     }
@@ -99,7 +99,7 @@ impl OwnRedis {
         Ok((used, calls))
     }
 
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
 }
@@ -132,17 +132,17 @@ pub(super) struct Usage {
 }
 
 impl Usage {
-    pub fn total_calls(&self) -> u64 {
+    pub(crate) fn total_calls(&self) -> u64 {
         self.calls.values().sum()
     }
 
     /// Script invocations (each also counted with the commands it ran).
-    pub fn script_calls(&self) -> u64 {
+    pub(crate) fn script_calls(&self) -> u64 {
         self.calls.iter().filter(|(name, _)| name.starts_with("eval")).map(|(_, n)| n).sum()
     }
 
     /// The busiest commands, "name n" each.
-    pub fn top(&self, n: usize) -> String {
+    pub(crate) fn top(&self, n: usize) -> String {
         let mut calls: Vec<_> = self.calls.iter().collect();
         calls.sort_by(|a, b| b.1.cmp(a.1));
         calls.iter().take(n).map(|(name, n)| format!("{name} {n}")).collect::<Vec<_>>().join(", ")
@@ -150,13 +150,13 @@ impl Usage {
 }
 
 impl Window {
-    pub async fn start(redis: &mut OwnRedis, worker: Option<u32>) -> anyhow::Result<Self> {
+    pub(crate) async fn start(redis: &mut OwnRedis, worker: Option<u32>) -> anyhow::Result<Self> {
         let (redis_cpu, calls) = redis.snapshot().await?;
         let worker_cpu = worker.and_then(process_cpu).unwrap_or(0.0);
         Ok(Self { started: Instant::now(), redis_cpu, calls, worker, worker_cpu })
     }
 
-    pub async fn finish(self, redis: &mut OwnRedis) -> anyhow::Result<Usage> {
+    pub(crate) async fn finish(self, redis: &mut OwnRedis) -> anyhow::Result<Usage> {
         let wall = self.started.elapsed().as_secs_f64();
         let worker_cpu = self.worker.and_then(process_cpu).map_or(0.0, |cpu| cpu - self.worker_cpu);
         let (redis_cpu, mut calls) = redis.snapshot().await?;

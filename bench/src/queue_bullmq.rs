@@ -82,7 +82,7 @@ fn cache_dir() -> PathBuf {
 
 impl BullMq {
     /// Installs BullMQ 5 with npm into the cache directory (once) and writes the script.
-    pub async fn install() -> anyhow::Result<Self> {
+    pub(crate) async fn install() -> anyhow::Result<Self> {
         let dir = cache_dir();
         tokio::fs::create_dir_all(&dir).await.with_context(|| format!("creating {}", dir.display()))?;
         let package = dir.join("node_modules/bullmq/package.json");
@@ -107,7 +107,13 @@ impl BullMq {
     }
 
     /// One drain of `backlog` jobs by a Worker with `concurrency`; `keep` picks from `KEEP`.
-    pub async fn run(&self, redis: &mut OwnRedis, backlog: u64, concurrency: usize, keep: bool) -> anyhow::Result<Run> {
+    pub(crate) async fn run(
+        &self,
+        redis: &mut OwnRedis,
+        backlog: u64,
+        concurrency: usize,
+        keep: bool,
+    ) -> anyhow::Result<Run> {
         redis.flush().await?;
         let (label, options) = KEEP[usize::from(keep)];
         let mut child = Command::new("node")

@@ -32,7 +32,7 @@ pub(crate) struct Progress {
 }
 
 impl Progress {
-    pub fn new(target: u64) -> Arc<Self> {
+    pub(crate) fn new(target: u64) -> Arc<Self> {
         Arc::new(Self { target: AtomicU64::new(target), ..Self::default() })
     }
 }
@@ -59,7 +59,7 @@ pub(crate) struct Run {
 }
 
 impl Run {
-    pub fn jobs_per_sec(&self) -> Option<f64> {
+    pub(crate) fn jobs_per_sec(&self) -> Option<f64> {
         match self.outcome {
             Outcome::Drained(took) => Some(self.backlog as f64 / took.as_secs_f64()),
             Outcome::Failed(_) => None,

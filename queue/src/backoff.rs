@@ -13,7 +13,7 @@ pub fn backoff(base: Duration, attempt: u32) -> Duration {
 
 /// The same delay for the job `task_id`, its jitter fixed by the id and the attempt: the
 /// runner that shows when the next attempt is due and the backend that schedules it agree.
-pub fn backoff_for(base: Duration, attempt: u32, task_id: &str) -> Duration {
+pub(crate) fn backoff_for(base: Duration, attempt: u32, task_id: &str) -> Duration {
     // FNV-1a: stable across processes and builds (std's hasher promises neither).
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in task_id.bytes().chain(attempt.to_le_bytes()) {

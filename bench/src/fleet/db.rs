@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 use sea_orm::sqlx::{Connection, Row, postgres::PgConnection};
 
-pub struct BenchDb {
+pub(super) struct BenchDb {
     /// The server, without a database (`--postgres`).
     server: String,
     pub name: String,
@@ -15,14 +15,14 @@ pub struct BenchDb {
 
 /// Counters of `pg_stat_database` for the bench's database.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Writes {
+pub(super) struct Writes {
     pub commits: i64,
     /// Rows inserted, updated and deleted.
     pub rows: i64,
 }
 
 impl BenchDb {
-    pub async fn create(server: &str) -> anyhow::Result<Self> {
+    pub(super) async fn create(server: &str) -> anyhow::Result<Self> {
         let server = server.trim_end_matches('/').to_owned();
         let name = format!("vt_fleet_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
         let mut admin = PgConnection::connect(&format!("{server}/postgres"))
@@ -35,21 +35,21 @@ impl BenchDb {
     }
 
     /// The database, straight on the server (for `vteacher migrate` and the bench's reads).
-    pub fn direct_url(&self) -> String {
+    pub(super) fn direct_url(&self) -> String {
         format!("{}/{}", self.server, self.name)
     }
 
     /// Server connections to the bench's database (`pg_stat_activity`), the bench's own reads
     /// excluded (they are made on the `postgres` database).
-    pub async fn server_connections(&self) -> anyhow::Result<i64> {
+    pub(super) async fn server_connections(&self) -> anyhow::Result<i64> {
         server_connections(&self.server, &self.name).await
     }
 
-    pub fn server(&self) -> &str {
+    pub(super) fn server(&self) -> &str {
         &self.server
     }
 
-    pub async fn writes(&self) -> anyhow::Result<Writes> {
+    pub(super) async fn writes(&self) -> anyhow::Result<Writes> {
         let mut admin = PgConnection::connect(&format!("{}/postgres", self.server)).await?;
         let row = sea_orm::sqlx::query(
             "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = $1",
@@ -61,7 +61,7 @@ impl BenchDb {
     }
 
     /// Bookings by state, and by node.
-    pub async fn bookings(&self) -> anyhow::Result<(BTreeMap<String, i64>, BTreeMap<String, i64>)> {
+    pub(super) async fn bookings(&self) -> anyhow::Result<(BTreeMap<String, i64>, BTreeMap<String, i64>)> {
         let mut conn = PgConnection::connect(&self.direct_url()).await?;
         let mut count = async |sql: &'static str| -> anyhow::Result<BTreeMap<String, i64>> {
             let rows = sea_orm::sqlx::query(sql).fetch_all(&mut conn).await?;
@@ -75,7 +75,7 @@ impl BenchDb {
 
 /// Server connections to database `name` on `server` (`pg_stat_activity`), read from the
 /// `postgres` database.
-pub async fn server_connections(server: &str, name: &str) -> anyhow::Result<i64> {
+pub(super) async fn server_connections(server: &str, name: &str) -> anyhow::Result<i64> {
     let mut admin = PgConnection::connect(&format!("{server}/postgres")).await?;
     let row = sea_orm::sqlx::query("SELECT count(*) FROM pg_stat_activity WHERE datname = $1")
         .bind(name)

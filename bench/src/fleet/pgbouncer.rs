@@ -19,23 +19,23 @@ use tokio::process::{Child, Command};
 
 /// Server connections PgBouncer opens to the fleet's database, at most: every central process
 /// shares them (`default_pool_size`, and `max_db_connections` as a hard cap).
-pub const SERVER_POOL: u32 = 20;
+pub(super) const SERVER_POOL: u32 = 20;
 
-pub struct PgBouncer {
+pub(super) struct PgBouncer {
     child: Child,
     pub port: u16,
     user: String,
 }
 
 /// Where the real server is: host, port, user (from the bench's `--postgres` URL).
-pub struct Upstream {
+pub(super) struct Upstream {
     pub host: String,
     pub port: u16,
     pub user: String,
 }
 
 impl Upstream {
-    pub fn parse(url: &str) -> anyhow::Result<Self> {
+    pub(super) fn parse(url: &str) -> anyhow::Result<Self> {
         let url = url::Url::parse(url).with_context(|| format!("--postgres {url}"))?;
         if url.password().is_some() {
             bail!("--postgres: the bench's PgBouncer reaches PostgreSQL without a password (trust)");
@@ -52,7 +52,7 @@ impl Upstream {
 impl PgBouncer {
     /// Writes `pgbouncer.ini` into `dir` and starts PgBouncer (as `run_as` when we are root:
     /// it refuses to run as root). Its log goes to `dir/pgbouncer.log`.
-    pub async fn start(dir: &Path, upstream: &Upstream, database: &str, run_as: &str) -> anyhow::Result<Self> {
+    pub(super) async fn start(dir: &Path, upstream: &Upstream, database: &str, run_as: &str) -> anyhow::Result<Self> {
         anyhow::ensure!(
             std::process::Command::new("pgbouncer").arg("--version").output().is_ok(),
             "pgbouncer is not installed (apt-get install pgbouncer)"
@@ -78,7 +78,7 @@ impl PgBouncer {
 
     /// The central processes' `DATABASE_URL`: through PgBouncer, with sqlx's statement cache
     /// off, which (with vendor/sqlx-postgres) sends each statement in one round trip.
-    pub fn url(&self, database: &str) -> String {
+    pub(super) fn url(&self, database: &str) -> String {
         format!("postgres://{}@127.0.0.1:{}/{database}?statement-cache-capacity=0", self.user, self.port)
     }
 
@@ -86,16 +86,16 @@ impl PgBouncer {
         console(self.port, &self.user).await
     }
 
-    pub fn user(&self) -> &str {
+    pub(super) fn user(&self) -> &str {
         &self.user
     }
 
     /// `SHOW POOLS` for `database`: (client connections, server connections).
-    pub async fn pools(&self, database: &str) -> anyhow::Result<(u64, u64)> {
+    pub(super) async fn pools(&self, database: &str) -> anyhow::Result<(u64, u64)> {
         pools(self.port, &self.user, database).await
     }
 
-    pub async fn stop(mut self) {
+    pub(super) async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
 }
@@ -130,7 +130,7 @@ async fn console(port: u16, user: &str) -> anyhow::Result<PgConnection> {
 
 /// `SHOW POOLS` of the PgBouncer on `port`, for `database`: (client connections, server
 /// connections).
-pub async fn pools(port: u16, user: &str, database: &str) -> anyhow::Result<(u64, u64)> {
+pub(super) async fn pools(port: u16, user: &str, database: &str) -> anyhow::Result<(u64, u64)> {
     let mut console = console(port, user).await?;
     let rows = sea_orm::sqlx::raw_sql("SHOW POOLS").fetch_all(&mut console).await?;
     let _ = console.close().await;

@@ -14,25 +14,31 @@ use anyhow::{Context, bail};
 use nix::{sys::signal::Signal, unistd::Pid};
 use tokio::process::{Child, Command};
 
-pub struct Proc {
+pub(super) struct Proc {
     pub name: String,
     pub child: Child,
     pub pid: u32,
     pub log: PathBuf,
 }
 
-pub struct Procs {
+pub(super) struct Procs {
     binary: PathBuf,
     pub list: Vec<Proc>,
 }
 
 impl Procs {
-    pub fn new(binary: PathBuf) -> Self {
+    pub(super) fn new(binary: PathBuf) -> Self {
         Self { binary, list: Vec::new() }
     }
 
     /// Starts `vteacher <args>` in `dir` with exactly `env` (and PATH); returns its pid.
-    pub fn spawn(&mut self, name: &str, dir: &Path, args: &[&str], env: &[(String, String)]) -> anyhow::Result<u32> {
+    pub(super) fn spawn(
+        &mut self,
+        name: &str,
+        dir: &Path,
+        args: &[&str],
+        env: &[(String, String)],
+    ) -> anyhow::Result<u32> {
         std::fs::create_dir_all(dir)?;
         let log = dir.join(format!("{name}.log"));
         let file = std::fs::File::create(&log)?;
@@ -56,7 +62,7 @@ impl Procs {
 
     /// Starts `vteacher <args>` with `port_key` set to a free port, again on another if it exits
     /// before it listens there (the port was taken first); returns its pid and port.
-    pub async fn spawn_listening(
+    pub(super) async fn spawn_listening(
         &mut self,
         name: &str,
         dir: &Path,
@@ -80,7 +86,7 @@ impl Procs {
     }
 
     /// The first process that has exited, with the tail of its log.
-    pub fn exited(&mut self) -> Option<String> {
+    pub(super) fn exited(&mut self) -> Option<String> {
         self.list.iter_mut().find_map(|p| {
             let status = p.child.try_wait().ok()??;
             let log = std::fs::read_to_string(&p.log).unwrap_or_default();
@@ -91,7 +97,7 @@ impl Procs {
     }
 
     /// SIGTERM to all, then SIGKILL to those still running after `grace`.
-    pub async fn stop(&mut self, grace: Duration) {
+    pub(super) async fn stop(&mut self, grace: Duration) {
         for p in &self.list {
             let _ = nix::sys::signal::kill(Pid::from_raw(p.pid as i32), Signal::SIGTERM);
         }
@@ -106,7 +112,7 @@ impl Procs {
 }
 
 /// Resident memory of a process, KiB (`VmRSS` in /proc/PID/status).
-pub fn rss_kib(pid: u32) -> Option<u64> {
+pub(super) fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
@@ -114,7 +120,7 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
 
 /// The remote ports of a process's established TCP connections (IPv4 and IPv6), from its
 /// socket descriptors matched against the kernel's connection tables.
-pub fn tcp_remote_ports(pid: u32) -> Vec<u16> {
+pub(super) fn tcp_remote_ports(pid: u32) -> Vec<u16> {
     let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
         return Vec::new();
     };

@@ -23,7 +23,7 @@ use workers::{
 /// POSTs in flight at once.
 const POSTS: usize = 32;
 
-pub struct Storm {
+pub(super) struct Storm {
     pub bookings: usize,
     pub videos: usize,
     /// The last result must arrive this long after the first POST.
@@ -31,7 +31,7 @@ pub struct Storm {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct StormOutcome {
+pub(super) struct StormOutcome {
     /// POST → result, per booking that got one, sorted.
     pub latencies: Vec<Duration>,
     /// First POST → last result.
@@ -43,7 +43,7 @@ pub struct StormOutcome {
 }
 
 impl StormOutcome {
-    pub fn quantile(&self, q: f64) -> Duration {
+    pub(super) fn quantile(&self, q: f64) -> Duration {
         if self.latencies.is_empty() {
             return Duration::ZERO;
         }
@@ -51,24 +51,24 @@ impl StormOutcome {
     }
 
     /// The most times one node fetched one video.
-    pub fn most_fetches_by_a_node(&self) -> u64 {
+    pub(super) fn most_fetches_by_a_node(&self) -> u64 {
         self.fetches.values().copied().max().unwrap_or(0)
     }
 
     /// (video, node) pairs fetched more than once.
-    pub fn fetched_twice(&self) -> usize {
+    pub(super) fn fetched_twice(&self) -> usize {
         self.fetches.values().filter(|n| **n > 1).count()
     }
 }
 
 /// Serves `videos` small videos of distinct sizes at `/{n}.flv`.
-pub fn serve_videos(server: &FileServer, videos: usize) {
+pub(super) fn serve_videos(server: &FileServer, videos: usize) {
     for video in 0..videos {
         server.put(&format!("{video}.flv"), pattern(4_096 + video));
     }
 }
 
-pub async fn run(
+pub(super) async fn run(
     storm: &Storm,
     web: &str,
     redis_url: &str,

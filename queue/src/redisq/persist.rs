@@ -27,7 +27,7 @@ static ACK: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/ac
 const ERROR_MAX: usize = 2000;
 
 #[derive(Clone)]
-pub struct RedisPersistence {
+pub(super) struct RedisPersistence {
     pub(super) conn: ConnectionManager,
     pub(super) config: QueueConfig,
     /// Shared with the lease renewer and the wake-up stream.

@@ -63,55 +63,55 @@ impl Default for WorkerState {
 }
 
 impl WorkerState {
-    pub fn held(&self) -> MutexGuard<'_, HashSet<String>> {
+    pub(super) fn held(&self) -> MutexGuard<'_, HashSet<String>> {
         self.held.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// True the first time only: the caller starts the renewer.
-    pub fn start_renewer(&self) -> bool {
+    pub(super) fn start_renewer(&self) -> bool {
         !self.renewer.swap(true, Ordering::SeqCst)
     }
 
-    pub fn set_ahead(&self, fetch: Ahead) {
+    pub(super) fn set_ahead(&self, fetch: Ahead) {
         *self.ahead.lock().unwrap_or_else(|e| e.into_inner()) = Some(fetch);
     }
 
-    pub fn take_ahead(&self) -> Option<Ahead> {
+    pub(super) fn take_ahead(&self) -> Option<Ahead> {
         self.ahead.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
-    pub fn set_acking(&self, ack: Acking) {
+    pub(super) fn set_acking(&self, ack: Acking) {
         *self.acking.lock().unwrap_or_else(|e| e.into_inner()) = Some(ack);
     }
 
-    pub fn take_acking(&self) -> Option<Acking> {
+    pub(super) fn take_acking(&self) -> Option<Acking> {
         self.acking.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
-    pub fn ask(&self) {
+    pub(super) fn ask(&self) {
         self.asked.store(true, Ordering::SeqCst);
     }
 
-    pub fn is_asked(&self) -> bool {
+    pub(super) fn is_asked(&self) -> bool {
         self.asked.load(Ordering::SeqCst)
     }
 
     /// Whether a fetch at `now` should go to Redis: something asked for it, the last fetch took
     /// jobs, or something is due. Takes the ask.
-    pub fn should_fetch(&self, now: u64) -> bool {
+    pub(super) fn should_fetch(&self, now: u64) -> bool {
         let asked = self.asked.swap(false, Ordering::SeqCst);
         asked || self.had_jobs.load(Ordering::SeqCst) || self.next_due.load(Ordering::SeqCst) <= now
     }
 
-    pub fn fetched(&self, jobs: usize) {
+    pub(super) fn fetched(&self, jobs: usize) {
         self.had_jobs.store(jobs > 0, Ordering::SeqCst);
     }
 
-    pub fn next_due(&self) -> Option<u64> {
+    pub(super) fn next_due(&self) -> Option<u64> {
         Some(self.next_due.load(Ordering::SeqCst)).filter(|&due| due != NEVER)
     }
 
-    pub fn set_next_due(&self, due: Option<u64>) {
+    pub(super) fn set_next_due(&self, due: Option<u64>) {
         let due = due.unwrap_or(NEVER);
         if self.next_due.swap(due, Ordering::SeqCst) != due {
             self.due_changed.notify_one();

@@ -24,7 +24,7 @@ use testkit::{eventually, redis::redis_url};
 
 /// What a test handler does with each job.
 #[derive(Debug, Clone, Copy)]
-pub enum Behaviour {
+pub(crate) enum Behaviour {
     Succeed,
     Fail,
     Abort,
@@ -37,22 +37,22 @@ pub enum Behaviour {
 
 /// Every run of every job, as this process saw them, and how many finished.
 #[derive(Default)]
-pub struct Runs(Mutex<HashMap<u64, Vec<(Instant, usize)>>>, std::sync::atomic::AtomicUsize);
+pub(crate) struct Runs(Mutex<HashMap<u64, Vec<(Instant, usize)>>>, std::sync::atomic::AtomicUsize);
 
 impl Runs {
-    pub fn finished(&self) -> usize {
+    pub(crate) fn finished(&self) -> usize {
         self.1.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    pub fn of(&self, job: u64) -> Vec<(Instant, usize)> {
+    pub(crate) fn of(&self, job: u64) -> Vec<(Instant, usize)> {
         self.0.lock().unwrap().get(&job).cloned().unwrap_or_default()
     }
 
-    pub fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.0.lock().unwrap().values().map(Vec::len).sum()
     }
 
-    pub fn jobs_run_more_than_once(&self) -> usize {
+    pub(crate) fn jobs_run_more_than_once(&self) -> usize {
         self.0.lock().unwrap().values().filter(|runs| runs.len() > 1).count()
     }
 }
@@ -92,7 +92,7 @@ async fn handler(job: u64, ctx: Data<Arc<Ctx>>, attempt: Attempt) -> Result<(), 
     }
 }
 
-pub struct QueueTest {
+pub(crate) struct QueueTest {
     pub queue: String,
     pub conn: ConnectionManager,
     client: redis::Client,
@@ -102,12 +102,12 @@ pub struct QueueTest {
 }
 
 impl QueueTest {
-    pub async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         Self::on(&redis_url(), &format!("vt-qtest-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])).await
     }
 
     /// On the Redis at `url`, queue `queue`.
-    pub async fn on(url: &str, queue: &str) -> Self {
+    pub(crate) async fn on(url: &str, queue: &str) -> Self {
         let client = redis::Client::open(url).unwrap();
         let conn = client.get_connection_manager().await.unwrap();
         let mut config = QueueConfig::new(queue, &format!("{queue}:queues"));
@@ -118,23 +118,23 @@ impl QueueTest {
         Self { queue: queue.to_owned(), conn, client, runs, config, stop }
     }
 
-    pub fn ours(&self) -> RedisQueue<u64> {
+    pub(crate) fn ours(&self) -> RedisQueue<u64> {
         RedisQueue::new(self.conn.clone(), self.config.clone())
     }
 
     /// The key where `RecordAndHang` records runs.
-    pub fn runs_key(&self) -> String {
+    pub(crate) fn runs_key(&self) -> String {
         format!("{}:test-runs", self.config.prefix())
     }
 
-    pub async fn push(&self, jobs: impl IntoIterator<Item = u64>) {
+    pub(crate) async fn push(&self, jobs: impl IntoIterator<Item = u64>) {
         let jobs: Vec<u64> = jobs.into_iter().collect();
         self.ours().push_bulk(jobs).await.unwrap();
     }
 
     /// Starts a worker (until the test ends) running up to `concurrency` jobs at once. Returns
     /// its name, and a handle that ends it at once, as if its process died.
-    pub fn spawn_worker(&self, concurrency: usize, behaviour: Behaviour) -> (String, tokio::task::AbortHandle) {
+    pub(crate) fn spawn_worker(&self, concurrency: usize, behaviour: Behaviour) -> (String, tokio::task::AbortHandle) {
         let ctx =
             Arc::new(Ctx { runs: self.runs.clone(), behaviour, redis: self.conn.clone(), runs_key: self.runs_key() });
         let name = format!("{}-w-{}", self.queue, uuid::Uuid::new_v4().simple());
@@ -156,16 +156,16 @@ impl QueueTest {
     }
 
     /// Stops every worker of the test as a shutdown does (they hand back what they hold).
-    pub fn stop_workers(&self) {
+    pub(crate) fn stop_workers(&self) {
         self.stop.cancel();
     }
 
-    pub async fn wait_for_runs(&self, total: usize, timeout: Duration) {
+    pub(crate) async fn wait_for_runs(&self, total: usize, timeout: Duration) {
         eventually(&format!("{total} runs"), timeout, || async { (self.runs.total() >= total).then_some(()) }).await;
     }
 
     /// Runs recorded in Redis by `RecordAndHang` workers: (job, attempt).
-    pub async fn recorded_runs(&self) -> Vec<(u64, usize)> {
+    pub(crate) async fn recorded_runs(&self) -> Vec<(u64, usize)> {
         let raw: Vec<String> =
             redis::cmd("LRANGE").arg(self.runs_key()).arg(0).arg(-1).query_async(&mut self.conn.clone()).await.unwrap();
         raw.iter()

@@ -15,14 +15,14 @@ use tokio_util::sync::CancellationToken;
 use vteacher_queue::{Depth, Job, JobError, QueueSettings, Queues, RetryNotice, Workers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
+pub(crate) enum Backend {
     Redis,
     Sqlite,
 }
 
 /// What a job does when it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Behaviour {
+pub(crate) enum Behaviour {
     Succeed,
     /// Fails with an error that heals (so it is retried).
     Fail,
@@ -37,7 +37,7 @@ pub enum Behaviour {
 
 /// Every run, retry and give-up of every job, as this process saw them.
 #[derive(Default)]
-pub struct Record {
+pub(crate) struct Record {
     pub runs: Mutex<HashMap<u64, Vec<Instant>>>,
     pub retries: Mutex<HashMap<u64, Vec<RetryNotice>>>,
     pub given_up: Mutex<HashMap<u64, Vec<String>>>,
@@ -45,29 +45,29 @@ pub struct Record {
 }
 
 impl Record {
-    pub fn runs_of(&self, job: u64) -> Vec<Instant> {
+    pub(crate) fn runs_of(&self, job: u64) -> Vec<Instant> {
         self.runs.lock().unwrap().get(&job).cloned().unwrap_or_default()
     }
 
-    pub fn total_runs(&self) -> usize {
+    pub(crate) fn total_runs(&self) -> usize {
         self.runs.lock().unwrap().values().map(Vec::len).sum()
     }
 
-    pub fn run_more_than_once(&self) -> usize {
+    pub(crate) fn run_more_than_once(&self) -> usize {
         self.runs.lock().unwrap().values().filter(|runs| runs.len() > 1).count()
     }
 
-    pub fn retries_of(&self, job: u64) -> Vec<RetryNotice> {
+    pub(crate) fn retries_of(&self, job: u64) -> Vec<RetryNotice> {
         self.retries.lock().unwrap().get(&job).cloned().unwrap_or_default()
     }
 
-    pub fn given_up_of(&self, job: u64) -> Vec<String> {
+    pub(crate) fn given_up_of(&self, job: u64) -> Vec<String> {
         self.given_up.lock().unwrap().get(&job).cloned().unwrap_or_default()
     }
 }
 
 #[derive(Clone)]
-pub struct Ctx {
+pub(crate) struct Ctx {
     pub record: Arc<Record>,
     pub behaviour: Behaviour,
     pub shutdown: CancellationToken,
@@ -75,7 +75,7 @@ pub struct Ctx {
 
 /// The test's job: a number.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Numbered(pub u64);
+pub(crate) struct Numbered(pub u64);
 
 #[derive(Debug, thiserror::Error)]
 #[error("job {0} failed: {1}")]
@@ -122,26 +122,26 @@ impl Job for Numbered {
 }
 
 /// Workers running until stopped (a shutdown) or killed (as if their process died).
-pub struct Running {
+pub(crate) struct Running {
     stop: CancellationToken,
     run: JoinHandle<Result<(), String>>,
 }
 
 impl Running {
     /// A graceful shutdown: the workers stop fetching, hand back what they hold, and end.
-    pub async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.stop.cancel();
         let ended = tokio::time::timeout(Duration::from_secs(30), self.run).await.expect("the workers stop");
         assert!(ended.expect("not panicked").is_ok(), "the workers ended with an error");
     }
 
     /// Ends them at once, as a SIGKILL would: nothing handed back, no lease renewed again.
-    pub fn kill(self) {
+    pub(crate) fn kill(self) {
         self.run.abort();
     }
 }
 
-pub struct Fixture {
+pub(crate) struct Fixture {
     pub queues: Queues,
     pub settings: QueueSettings,
     pub record: Arc<Record>,
@@ -151,11 +151,11 @@ pub struct Fixture {
 impl Fixture {
     /// The engine's defaults but for shorter timers, the same for both backends: a 3 s lease,
     /// 4 attempts, 200 ms first backoff.
-    pub async fn new(backend: Backend) -> Self {
+    pub(crate) async fn new(backend: Backend) -> Self {
         Self::with(backend, |_| {}).await
     }
 
-    pub async fn with(backend: Backend, tune: impl FnOnce(&mut QueueSettings)) -> Self {
+    pub(crate) async fn with(backend: Backend, tune: impl FnOnce(&mut QueueSettings)) -> Self {
         let prefix = format!("vt-sem-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
         let mut settings = QueueSettings {
             redis_url: (backend == Backend::Redis).then(testkit::redis::redis_url),
@@ -184,14 +184,14 @@ impl Fixture {
         Self { queues, settings, record: Arc::default(), _dir: dir }
     }
 
-    pub async fn push(&self, jobs: impl IntoIterator<Item = u64>) {
+    pub(crate) async fn push(&self, jobs: impl IntoIterator<Item = u64>) {
         for job in jobs {
             self.queues.enqueue(Numbered(job), None).await.expect("enqueued");
         }
     }
 
     /// Starts one process's workers: `concurrency` at once, each job doing `behaviour`.
-    pub fn start(&self, concurrency: usize, behaviour: Behaviour) -> Running {
+    pub(crate) fn start(&self, concurrency: usize, behaviour: Behaviour) -> Running {
         let stop = CancellationToken::new();
         let mut workers = Workers::new(stop.clone());
         let ctx = Ctx { record: self.record.clone(), behaviour, shutdown: stop.clone() };
@@ -200,28 +200,28 @@ impl Fixture {
         Running { stop, run: tokio::spawn(async move { workers.run(drain).await.map_err(|e| e.to_string()) }) }
     }
 
-    pub fn queue(&self) -> String {
+    pub(crate) fn queue(&self) -> String {
         self.queues.name_of::<Numbered>(None)
     }
 
     /// The test queue's jobs by state.
-    pub async fn depth(&self) -> Depth {
+    pub(crate) async fn depth(&self) -> Depth {
         self.queues.depths().await.expect("depths").remove("semantics").unwrap_or_default()
     }
 
-    pub async fn count(&self, state: &str) -> u64 {
+    pub(crate) async fn count(&self, state: &str) -> u64 {
         self.depth().await.get(state).copied().unwrap_or(0)
     }
 
     /// Waits until `state` holds `n` jobs.
-    pub async fn until(&self, state: &str, n: u64, timeout: Duration) {
+    pub(crate) async fn until(&self, state: &str, n: u64, timeout: Duration) {
         testkit::eventually(&format!("{n} job(s) {state}"), timeout, || async {
             (self.count(state).await == n).then_some(())
         })
         .await;
     }
 
-    pub async fn until_runs(&self, n: usize, timeout: Duration) {
+    pub(crate) async fn until_runs(&self, n: usize, timeout: Duration) {
         testkit::eventually(&format!("{n} runs"), timeout, || async { (self.record.total_runs() >= n).then_some(()) })
             .await;
     }

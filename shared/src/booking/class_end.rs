@@ -47,7 +47,7 @@ pub async fn end(db: &Database, class_id: &ClassId) -> Result<Ended, sea_orm::Db
     let txn = db.write_txn().await?;
     // Locked: a placement committing between this read and the update below would otherwise
     // leave its node holding the class (no EndClass for a node not seen here).
-    let Some(row) = store::lock(&txn, class_id.as_str()).await? else {
+    let Some(row) = store::lock(&txn, class_id).await? else {
         return Ok(Ended::Unknown);
     };
     if row.ended_at.is_some() {
@@ -63,11 +63,11 @@ pub async fn end(db: &Database, class_id: &ClassId) -> Result<Ended, sea_orm::Db
     }
     let done = bookings::Entity::update_many()
         .set(change)
-        .filter(bookings::Column::ClassId.eq(class_id.as_str()))
+        .filter(bookings::Column::ClassId.eq(class_id))
         .filter(bookings::Column::EndedAt.is_null())
         .exec(&txn)
         .await?;
-    let booking = store::find(&txn, class_id.as_str()).await?.unwrap_or(row);
+    let booking = store::find(&txn, class_id).await?.unwrap_or(row);
     if done.rows_affected == 0 {
         return Ok(Ended::Already(booking));
     }

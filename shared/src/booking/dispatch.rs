@@ -34,7 +34,7 @@ impl Pending {
 /// The booking of `class_id` if it still waits for its decision; `None` when it was decided
 /// before (this is a repeated delivery).
 pub async fn pending(db: &Database, class_id: &ClassId) -> Result<Option<Pending>, BookingError> {
-    let row = store::find(&db.conn, class_id.as_str()).await?.ok_or(BookingError::NotFound)?;
+    let row = store::find(&db.conn, class_id).await?.ok_or(BookingError::NotFound)?;
     if row.state != BookingState::Queued {
         return Ok(None);
     }
@@ -70,7 +70,7 @@ pub async fn to_node(
         .col_expr(bookings::Column::UpdatedAt, Expr::value(now_ms()))
         .filter(bookings::Column::ClassId.eq(booking.class_id.as_str()))
         .filter(bookings::Column::State.eq(BookingState::Queued))
-        .filter(Condition::any().add(bookings::Column::Node.is_null()).add(bookings::Column::Node.eq(node.as_str())))
+        .filter(Condition::any().add(bookings::Column::Node.is_null()).add(bookings::Column::Node.eq(&node)))
         .exec(&db.conn)
         .await?;
     if placed.rows_affected == 0 {

@@ -47,7 +47,7 @@ pub async fn take_in(db: &Database, booking: Booking) -> Result<TakenIn, DbErr> 
         .on_conflict_do_nothing_on([bookings::Column::ClassId])
         .exec(&txn)
         .await?;
-    let class_id = booking.class_id.as_str();
+    let class_id = &booking.class_id;
     let found = store::find(&txn, class_id).await?;
     let found = found.ok_or_else(|| DbErr::RecordNotFound(format!("booking {class_id}")))?;
     let (row, taken) = match found {

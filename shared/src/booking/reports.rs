@@ -32,7 +32,7 @@ pub async fn apply(db: &Database, report: &NodeReport) -> Result<Stashed, DbErr>
             }
             if *last {
                 node_holdings::Entity::delete_many()
-                    .filter(node_holdings::Column::Node.eq(node.as_str()))
+                    .filter(node_holdings::Column::Node.eq(node))
                     .filter(node_holdings::Column::Generation.lt(*generation))
                     .exec(&txn)
                     .await?;
@@ -42,7 +42,7 @@ pub async fn apply(db: &Database, report: &NodeReport) -> Result<Stashed, DbErr>
         NodeReport::Evicted { node, keys } => {
             let paths: Vec<String> = keys.iter().map(|k| k.relative_path_text()).collect();
             node_holdings::Entity::delete_many()
-                .filter(node_holdings::Column::Node.eq(node.as_str()))
+                .filter(node_holdings::Column::Node.eq(node))
                 .filter(node_holdings::Column::Path.is_in(paths))
                 .exec(&txn)
                 .await?;
@@ -63,7 +63,7 @@ async fn ready(
     class_id: &ClassId,
     video_path: &str,
 ) -> Result<Vec<Effect>, DbErr> {
-    let Some(row) = store::find(conn, class_id.as_str()).await? else {
+    let Some(row) = store::find(conn, class_id).await? else {
         return Ok(vec![Effect::EndClass { node: node.clone(), class_id: class_id.clone() }]);
     };
     if row.node.as_deref() != Some(node.as_str()) {
@@ -88,8 +88,7 @@ async fn failed(
     class_id: &ClassId,
     reason: &str,
 ) -> Result<Vec<Effect>, DbErr> {
-    let placed_here =
-        store::find(conn, class_id.as_str()).await?.is_some_and(|b| b.node.as_deref() == Some(node.as_str()));
+    let placed_here = store::find(conn, class_id).await?.is_some_and(|b| b.node.as_deref() == Some(node.as_str()));
     if placed_here && store::fail(conn, class_id, reason).await? {
         tracing::warn!(%class_id, %node, reason, "booking failed on its node");
         return Ok(vec![Effect::Notify(class_id.clone())]);

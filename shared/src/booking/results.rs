@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::{
     db::bookings,
     directory::Directory,
-    domain::{BookingOutcome, BookingResult, BookingState, RetryStatus},
+    domain::{BookingOutcome, BookingResult, BookingState, ClassId, RetryStatus},
 };
 
 /// `GET /api/bookings/{class_id}` and `vteacher status`.
@@ -48,7 +48,7 @@ impl BookingStatus {
     pub async fn with_progress(b: &bookings::Model, directory: &Directory) -> Self {
         let mut status = Self::from(b);
         if b.state == BookingState::Downloading
-            && let Some(progress) = directory.progress(&b.class_id).await
+            && let Some(progress) = directory.progress(&ClassId::stored(b.class_id.clone())).await
         {
             status.expected_ready_at = progress.expected_ready_at;
             status.at_risk = progress.at_risk;

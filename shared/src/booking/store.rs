@@ -1,8 +1,8 @@
 //! The queries bookings need.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr,
+    EntityTrait, ExprTrait, QueryFilter, QuerySelect, sea_query::Expr,
 };
 
 use crate::{
@@ -10,15 +10,15 @@ use crate::{
     domain::{Booking, BookingState, ClassId, RetryStatus},
 };
 
-pub async fn find(conn: &impl ConnectionTrait, class_id: &str) -> Result<Option<bookings::Model>, DbErr> {
-    bookings::Entity::find_by_id(class_id.to_owned()).one(conn).await
+pub async fn find(conn: &impl ConnectionTrait, class_id: &ClassId) -> Result<Option<bookings::Model>, DbErr> {
+    bookings::Entity::find_by_id(class_id.as_str().to_owned()).one(conn).await
 }
 
 /// The booking, locked until `txn` ends (PostgreSQL: `FOR UPDATE`; a SQLite write
 /// transaction holds the whole database already), so that what is decided from it cannot be
 /// overtaken by a transaction that committed in between (a placement while the class ends).
-pub async fn lock(txn: &DatabaseTransaction, class_id: &str) -> Result<Option<bookings::Model>, DbErr> {
-    let select = bookings::Entity::find_by_id(class_id.to_owned());
+pub async fn lock(txn: &DatabaseTransaction, class_id: &ClassId) -> Result<Option<bookings::Model>, DbErr> {
+    let select = bookings::Entity::find_by_id(class_id.as_str().to_owned());
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         return select.lock_exclusive().one(txn).await;
     }
@@ -72,7 +72,7 @@ pub async fn transition(
     }
     let result = bookings::Entity::update_many()
         .set(row)
-        .filter(bookings::Column::ClassId.eq(class_id.as_str()))
+        .filter(bookings::Column::ClassId.eq(class_id))
         .filter(bookings::Column::State.is_in(from.iter().copied()))
         .exec(conn)
         .await?;
@@ -83,7 +83,7 @@ pub async fn transition(
 pub async fn set_retry(conn: &impl ConnectionTrait, class_id: &ClassId, retry: &RetryStatus) -> Result<(), DbErr> {
     bookings::Entity::update_many()
         .col_expr(bookings::Column::Retry, Expr::value(serde_json::to_value(retry).unwrap_or_default()))
-        .filter(bookings::Column::ClassId.eq(class_id.as_str()))
+        .filter(bookings::Column::ClassId.eq(class_id))
         .filter(bookings::Column::State.eq(BookingState::Queued))
         .exec(conn)
         .await
@@ -108,4 +108,51 @@ pub async fn requeue(
     let mut row = new_row(booking);
     row.created_at = Set(existing.created_at);
     row.update(conn).await
+}
+
+/// How many bookings are in each state (the states with none left out).
+pub async fn count_by_state(conn: &impl ConnectionTrait) -> Result<Vec<(BookingState, i64)>, DbErr> {
+    bookings::Entity::find()
+        .select_only()
+        .column(bookings::Column::State)
+        .column_as(Expr::col(bookings::Column::ClassId).count(), "n")
+        .group_by(bookings::Column::State)
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+/// Takes the send of a settled booking's result, unless it was sent or another sender holds it
+/// (a claim lapses after `hold`, so a crashed sender's result is sent again). Returns whether
+/// this caller has it.
+pub async fn claim_result_send(
+    conn: &impl ConnectionTrait,
+    class_id: &ClassId,
+    hold: std::time::Duration,
+) -> Result<bool, DbErr> {
+    let now = now_ms();
+    let free =
+        Condition::any().add(bookings::Column::NotifyingUntil.is_null()).add(bookings::Column::NotifyingUntil.lt(now));
+    let claimed = bookings::Entity::update_many()
+        .col_expr(bookings::Column::NotifyingUntil, Expr::value(now + hold.as_millis() as i64))
+        .filter(bookings::Column::ClassId.eq(class_id))
+        .filter(bookings::Column::State.is_in(BookingState::SETTLED))
+        .filter(bookings::Column::NotifiedAt.is_null())
+        .filter(free)
+        .exec(conn)
+        .await?;
+    Ok(claimed.rows_affected > 0)
+}
+
+/// Ends a send this caller claimed: recorded sent, or let go for the next try.
+pub async fn result_send_ended(conn: &impl ConnectionTrait, class_id: &ClassId, sent: bool) -> Result<(), DbErr> {
+    let sent_at = sent.then(now_ms);
+    bookings::Entity::update_many()
+        .col_expr(bookings::Column::NotifiedAt, Expr::value(sent_at))
+        .col_expr(bookings::Column::NotifyingUntil, Expr::value(None::<i64>))
+        .filter(bookings::Column::ClassId.eq(class_id))
+        .filter(bookings::Column::NotifiedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
 }

@@ -11,7 +11,7 @@ use super::store;
 use crate::{
     db::{Database, bookings, now_ms},
     directory::{Directory, is_live},
-    domain::{Booking, BookingState, ClassId, DownloadOrder, Effect},
+    domain::{Booking, BookingState, ClassId, DownloadOrder, Effect, NodeId},
 };
 
 /// Work untouched for this many sweeps has lost its job (deciding takes milliseconds; a
@@ -48,7 +48,7 @@ pub async fn lost_downloads(db: &Database, directory: &Directory, lost_after: Du
     let mut effects = Vec::new();
     for row in stale_rows(db, stale, lost_after).await? {
         if directory
-            .progress(&row.class_id)
+            .progress(&ClassId::stored(row.class_id.clone()))
             .await
             .is_some_and(|p| now_ms() - p.updated_at < lost_after.as_millis() as i64)
         {
@@ -65,7 +65,7 @@ pub async fn lost_downloads(db: &Database, directory: &Directory, lost_after: Du
 }
 
 /// The node and download order of a placed booking, from its row.
-fn order_of(row: &bookings::Model) -> Option<(crate::domain::NodeId, DownloadOrder)> {
+fn order_of(row: &bookings::Model) -> Option<(NodeId, DownloadOrder)> {
     let booking = Booking::from_value(row.message.clone()).ok()?;
     let order = DownloadOrder {
         class_id: booking.class_id.clone(),
@@ -134,7 +134,7 @@ pub async fn stranded(
         let Ok(class_id) = row.class_id.parse::<ClassId>() else { continue };
         let named = Booking::from_value(row.message.clone()).ok().and_then(|b| b.node).is_some();
         effects.extend(if named {
-            fail_on(db, &class_id, &node, node_wait).await?
+            fail_on(db, &class_id, &NodeId::stored(node.clone()), node_wait).await?
         } else {
             place_again(db, &row).await?
         });
@@ -142,10 +142,10 @@ pub async fn stranded(
     Ok(effects)
 }
 
-async fn fail_on(db: &Database, class_id: &ClassId, node: &str, node_wait: Duration) -> Result<Vec<Effect>, DbErr> {
+async fn fail_on(db: &Database, class_id: &ClassId, node: &NodeId, node_wait: Duration) -> Result<Vec<Effect>, DbErr> {
     let reason = format!("node {node} has not been live for NODE_WAIT ({})", humantime::format_duration(node_wait));
     let failed = store::fail(&db.conn, class_id, &reason).await?;
-    tracing::warn!(%class_id, node, "booking failed: its node did not come back");
+    tracing::warn!(%class_id, %node, "booking failed: its node did not come back");
     Ok(if failed { vec![Effect::Notify(class_id.clone())] } else { Vec::new() })
 }
 

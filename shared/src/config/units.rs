@@ -118,7 +118,7 @@ macro_rules! from_text_or_number {
 from_text_or_number!(Rate, GiB, Span);
 
 /// Accepts a string or any scalar, as text: figment parses `API_TOKEN=12345` into a number.
-pub fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(super) fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     struct Visitor;
     impl de::Visitor<'_> for Visitor {
         type Value = String;

@@ -5,10 +5,10 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, sea_quer
 
 use crate::{
     db::{download_progress, nodes, now_ms},
-    domain::{DownloadProgress, NodeId, NodeStatus},
+    domain::{ClassId, DownloadProgress, NodeId, NodeStatus},
 };
 
-pub async fn beat(conn: &DatabaseConnection, status: &NodeStatus) -> Result<(), DbErr> {
+pub(super) async fn beat(conn: &DatabaseConnection, status: &NodeStatus) -> Result<(), DbErr> {
     let row = nodes::ActiveModel {
         node_id: Set(status.node.to_string()),
         video_root: Set(status.video_root.clone()),
@@ -29,19 +29,23 @@ pub async fn beat(conn: &DatabaseConnection, status: &NodeStatus) -> Result<(), 
         .map(drop)
 }
 
-pub async fn statuses(conn: &DatabaseConnection) -> Result<Vec<NodeStatus>, DbErr> {
+pub(super) async fn statuses(conn: &DatabaseConnection) -> Result<Vec<NodeStatus>, DbErr> {
     let rows = nodes::Entity::find().all(conn).await?;
     Ok(rows.into_iter().filter_map(|n| n.status.and_then(|s| serde_json::from_value(s).ok())).collect())
 }
 
-pub async fn status(conn: &DatabaseConnection, node: &NodeId) -> Result<Option<NodeStatus>, DbErr> {
+pub(super) async fn status(conn: &DatabaseConnection, node: &NodeId) -> Result<Option<NodeStatus>, DbErr> {
     let row = nodes::Entity::find_by_id(node.to_string()).one(conn).await?;
     Ok(row.and_then(|n| n.status).and_then(|s| serde_json::from_value(s).ok()))
 }
 
-pub async fn set_progress(conn: &DatabaseConnection, class_id: &str, progress: &DownloadProgress) -> Result<(), DbErr> {
+pub(super) async fn set_progress(
+    conn: &DatabaseConnection,
+    class_id: &ClassId,
+    progress: &DownloadProgress,
+) -> Result<(), DbErr> {
     let row = download_progress::ActiveModel {
-        class_id: Set(class_id.to_owned()),
+        class_id: Set(class_id.as_str().to_owned()),
         node: Set(progress.node.to_string()),
         progress: Set(serde_json::to_value(progress).unwrap_or_default()),
         updated_at: Set(now_ms()),
@@ -54,7 +58,7 @@ pub async fn set_progress(conn: &DatabaseConnection, class_id: &str, progress: &
         .map(drop)
 }
 
-pub async fn progress(conn: &DatabaseConnection, class_id: &str) -> Result<Option<DownloadProgress>, DbErr> {
-    let row = download_progress::Entity::find_by_id(class_id.to_owned()).one(conn).await?;
+pub(super) async fn progress(conn: &DatabaseConnection, class_id: &ClassId) -> Result<Option<DownloadProgress>, DbErr> {
+    let row = download_progress::Entity::find_by_id(class_id.as_str().to_owned()).one(conn).await?;
     Ok(row.and_then(|p| serde_json::from_value(p.progress).ok()))
 }

@@ -22,7 +22,7 @@ use redis::aio::ConnectionManager;
 
 use crate::{
     db::now_ms,
-    domain::{DownloadProgress, NodeId, NodeStatus, Retryable},
+    domain::{ClassId, DownloadProgress, NodeId, NodeStatus, Retryable},
 };
 
 /// Placement reads the statuses this often at most, whatever the rate of bookings.
@@ -119,7 +119,7 @@ impl Directory {
 
     /// Publishes a download's progress for `class_id`. Best effort: a lost update only makes
     /// the status a little older.
-    pub async fn set_progress(&self, class_id: &str, progress: &DownloadProgress) {
+    pub async fn set_progress(&self, class_id: &ClassId, progress: &DownloadProgress) {
         let stored = match &self.store {
             Store::Redis { conn, prefix } => {
                 redis_keys::set_progress(conn.clone(), prefix, class_id, progress).await.map_err(|e| e.to_string())
@@ -127,11 +127,11 @@ impl Directory {
             Store::Db(conn) => db::set_progress(conn, class_id, progress).await.map_err(|e| e.to_string()),
         };
         if let Err(err) = stored {
-            tracing::debug!(class_id, %err, "could not publish a download's progress");
+            tracing::debug!(%class_id, %err, "could not publish a download's progress");
         }
     }
 
-    pub async fn progress(&self, class_id: &str) -> Option<DownloadProgress> {
+    pub async fn progress(&self, class_id: &ClassId) -> Option<DownloadProgress> {
         let found = match &self.store {
             Store::Redis { conn, prefix } => redis_keys::progress(conn.clone(), prefix, class_id).await.ok()?,
             Store::Db(conn) => db::progress(conn, class_id).await.ok()?,

@@ -3,7 +3,7 @@
 
 use redis::{AsyncCommands, aio::ConnectionManager};
 
-use crate::domain::{DownloadProgress, NodeId, NodeStatus};
+use crate::domain::{ClassId, DownloadProgress, NodeId, NodeStatus};
 
 const STATUS_KEPT_MS: u64 = 24 * 3600 * 1000;
 const PROGRESS_KEPT_MS: u64 = 10 * 60 * 1000;
@@ -14,11 +14,11 @@ fn status_key(prefix: &str, node: &str) -> String {
     format!("{prefix}:node:{node}")
 }
 
-fn progress_key(prefix: &str, class_id: &str) -> String {
+fn progress_key(prefix: &str, class_id: &ClassId) -> String {
     format!("{prefix}:progress:{class_id}")
 }
 
-pub async fn beat(mut conn: ConnectionManager, prefix: &str, status: &NodeStatus) -> redis::RedisResult<()> {
+pub(super) async fn beat(mut conn: ConnectionManager, prefix: &str, status: &NodeStatus) -> redis::RedisResult<()> {
     let json = serde_json::to_string(status).unwrap_or_default();
     let key = status_key(prefix, status.node.as_str());
     // One command per heartbeat: the id joins the set only when the key was not there.
@@ -30,7 +30,7 @@ pub async fn beat(mut conn: ConnectionManager, prefix: &str, status: &NodeStatus
     Ok(())
 }
 
-pub async fn statuses(mut conn: ConnectionManager, prefix: &str) -> redis::RedisResult<Vec<NodeStatus>> {
+pub(super) async fn statuses(mut conn: ConnectionManager, prefix: &str) -> redis::RedisResult<Vec<NodeStatus>> {
     let ids: Vec<String> = conn.smembers(format!("{prefix}:nodes")).await?;
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
@@ -41,7 +41,7 @@ pub async fn statuses(mut conn: ConnectionManager, prefix: &str) -> redis::Redis
     Ok(found)
 }
 
-pub async fn status(
+pub(super) async fn status(
     mut conn: ConnectionManager,
     prefix: &str,
     node: &NodeId,
@@ -50,10 +50,10 @@ pub async fn status(
     Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
 }
 
-pub async fn set_progress(
+pub(super) async fn set_progress(
     mut conn: ConnectionManager,
     prefix: &str,
-    class_id: &str,
+    class_id: &ClassId,
     progress: &DownloadProgress,
 ) -> redis::RedisResult<()> {
     let json = serde_json::to_string(progress).unwrap_or_default();
@@ -66,10 +66,10 @@ pub async fn set_progress(
         .await
 }
 
-pub async fn progress(
+pub(super) async fn progress(
     mut conn: ConnectionManager,
     prefix: &str,
-    class_id: &str,
+    class_id: &ClassId,
 ) -> redis::RedisResult<Option<DownloadProgress>> {
     let json: Option<String> = conn.get(progress_key(prefix, class_id)).await?;
     Ok(json.and_then(|j| serde_json::from_str(&j).ok()))

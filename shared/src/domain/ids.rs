@@ -43,6 +43,11 @@ macro_rules! safe_id {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// An id read back from one of our own tables, checked when it was written.
+            pub fn stored(id: impl Into<String>) -> Self {
+                Self(id.into())
+            }
         }
 
         impl FromStr for $name {
@@ -56,6 +61,13 @@ macro_rules! safe_id {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
+            }
+        }
+
+        /// A column compared with an id (`Column::Node.eq(node)`) takes it as it is.
+        impl From<&$name> for sea_orm::Value {
+            fn from(id: &$name) -> Self {
+                id.0.as_str().into()
             }
         }
 

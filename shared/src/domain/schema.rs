@@ -94,7 +94,7 @@ impl PartialSchema for SourceUrl {
 impl ToSchema for SourceUrl {}
 
 /// `video_url_list`: resolution → URL of a rendition that already exists.
-pub fn url_list() -> RefOr<Schema> {
+pub(super) fn url_list() -> RefOr<Schema> {
     let key = ObjectBuilder::new().schema_type(Type::String).pattern(Some(RESOLUTION_PATTERN));
     ObjectBuilder::new()
         .schema_type(Type::Object)

@@ -18,7 +18,7 @@ impl Job for ClassEndJob {
 
     async fn run(&self, node: &NodeApp) -> Result<(), JobError> {
         let changed = end_class(node, &self.class_id).await.map_err(DbError::from)?;
-        tracing::info!(node = node.id(), changed, "class ended on this node");
+        tracing::info!(node = %node.id(), changed, "class ended on this node");
         Ok(())
     }
 }

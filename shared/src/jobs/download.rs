@@ -31,7 +31,7 @@ impl Job for DownloadJob {
         let put = put_on_disk(node, &self.0).await?;
         let effects = reports(node, &put);
         if put.delivery == Delivery::Cancelled {
-            tracing::info!(node = node.id(), "class ended before its video was ready: nothing more to do");
+            tracing::info!(node = %node.id(), "class ended before its video was ready: nothing more to do");
         }
         Ok(apply_node(node, effects).await?)
     }
@@ -39,7 +39,7 @@ impl Job for DownloadJob {
     /// The booking's status shows the attempt, the error and when the next is due.
     async fn on_retry(&self, node: &NodeApp, notice: &RetryNotice) {
         let retry = &RetryStatus::from(notice);
-        let class_id = self.0.class_id.as_str();
+        let class_id = &self.0.class_id;
         let last = node.directory.progress(class_id).await;
         let progress = DownloadProgress {
             node: node.settings.node_id.clone(),

@@ -4,74 +4,39 @@
 //! sends, then records it sent. A crash between sending and recording can repeat it once; the
 //! result's stable `result_id` lets the receiver drop that repeat.
 
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Expr};
-use serde::{Deserialize, Serialize};
-
+use super::payloads::NotifyJob;
 use crate::{
     app::App,
     booking::{store, wire_result},
-    config::Settings,
-    db::{bookings, now_ms},
-    domain::{BookingState, ClassId},
-    queue::{Job, JobError},
+    db::DbError,
+    domain::ClassId,
     tools::webhook,
 };
+use vteacher_queue::{Job, JobError};
 
 /// How long a claim on a send holds: a crashed sender's result is sent again after it.
-const CLAIM_MS: i64 = 60_000;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NotifyJob {
-    pub class_id: ClassId,
-}
+const CLAIM: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Job for NotifyJob {
     const QUEUE: &'static str = "notify";
     type Context = App;
-
-    fn concurrency(_settings: &Settings) -> usize {
-        8
-    }
 
     fn span(&self) -> tracing::Span {
         tracing::info_span!("notify", class_id = %self.class_id)
     }
 
     async fn run(&self, app: &App) -> Result<(), JobError> {
-        if !claim(app, &self.class_id).await? {
+        if !store::claim_result_send(&app.db.conn, &self.class_id, CLAIM).await.map_err(DbError::from)? {
             return Ok(()); // sent, being sent, or not settled: nothing to do
         }
         let sent = send(app, &self.class_id).await;
-        let column = if sent.is_ok() { bookings::Column::NotifiedAt } else { bookings::Column::NotifyingUntil };
-        let value = if sent.is_ok() { Some(now_ms()) } else { None };
-        bookings::Entity::update_many()
-            .col_expr(column, Expr::value(value))
-            .col_expr(bookings::Column::NotifyingUntil, Expr::value(None::<i64>))
-            .filter(bookings::Column::ClassId.eq(self.class_id.as_str()))
-            .exec(&app.db.conn)
-            .await?;
+        store::result_send_ended(&app.db.conn, &self.class_id, sent.is_ok()).await.map_err(DbError::from)?;
         sent
     }
 }
 
-/// Takes the send of a settled, unsent result for this job; `false` when another has it.
-async fn claim(app: &App, class_id: &ClassId) -> Result<bool, JobError> {
-    let now = now_ms();
-    let free =
-        Condition::any().add(bookings::Column::NotifyingUntil.is_null()).add(bookings::Column::NotifyingUntil.lt(now));
-    let claimed = bookings::Entity::update_many()
-        .col_expr(bookings::Column::NotifyingUntil, Expr::value(now + CLAIM_MS))
-        .filter(bookings::Column::ClassId.eq(class_id.as_str()))
-        .filter(bookings::Column::State.is_in(BookingState::SETTLED))
-        .filter(bookings::Column::NotifiedAt.is_null())
-        .filter(free)
-        .exec(&app.db.conn)
-        .await?;
-    Ok(claimed.rows_affected > 0)
-}
-
 async fn send(app: &App, class_id: &ClassId) -> Result<(), JobError> {
-    let Some(row) = store::find(&app.db.conn, class_id.as_str()).await? else {
+    let Some(row) = store::find(&app.db.conn, class_id).await.map_err(DbError::from)? else {
         return Err(JobError::abort("no such booking"));
     };
     let Some(result) = wire_result(&row) else { return Ok(()) };

@@ -20,7 +20,7 @@ struct Meta {
     validator: Option<String>,
 }
 
-pub struct PartFile {
+pub(super) struct PartFile {
     path: PathBuf,
     meta_path: PathBuf,
     file: BufWriter<File>,
@@ -36,7 +36,7 @@ fn with_suffix(dest: &Path, suffix: &str) -> PathBuf {
 
 impl PartFile {
     /// Opens the `.part` of `dest`, keeping what it holds if it was started from `url`.
-    pub async fn open(dest: &Path, url: &str) -> Result<Self, DownloadError> {
+    pub(super) async fn open(dest: &Path, url: &str) -> Result<Self, DownloadError> {
         let path = with_suffix(dest, ".part");
         let meta_path = with_suffix(dest, ".part.json");
         if let Some(parent) = dest.parent() {
@@ -59,21 +59,21 @@ impl PartFile {
     }
 
     /// Removes the `.part` of `dest` and its description.
-    pub async fn remove(dest: &Path) {
+    pub(super) async fn remove(dest: &Path) {
         let _ = fs::remove_file(with_suffix(dest, ".part")).await;
         let _ = fs::remove_file(with_suffix(dest, ".part.json")).await;
     }
 
-    pub fn len(&self) -> u64 {
+    pub(super) fn len(&self) -> u64 {
         self.len
     }
 
-    pub fn validator(&self) -> Option<&str> {
+    pub(super) fn validator(&self) -> Option<&str> {
         self.meta.validator.as_deref()
     }
 
     /// Empties the file and remembers the new validator: the download starts from zero.
-    pub async fn restart(&mut self, validator: Option<String>) -> Result<(), DownloadError> {
+    pub(super) async fn restart(&mut self, validator: Option<String>) -> Result<(), DownloadError> {
         self.file.flush().await.map_err(|e| DownloadError::io(&self.path, e))?;
         self.file.get_ref().set_len(0).await.map_err(|e| DownloadError::io(&self.path, e))?;
         self.len = 0;
@@ -82,19 +82,19 @@ impl PartFile {
         fs::write(&self.meta_path, bytes).await.map_err(|e| DownloadError::io(&self.meta_path, e))
     }
 
-    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), DownloadError> {
+    pub(super) async fn write(&mut self, bytes: &[u8]) -> Result<(), DownloadError> {
         self.file.write_all(bytes).await.map_err(|e| DownloadError::io(&self.path, e))?;
         self.len += bytes.len() as u64;
         Ok(())
     }
 
-    pub async fn flush(&mut self) -> Result<(), DownloadError> {
+    pub(super) async fn flush(&mut self) -> Result<(), DownloadError> {
         self.file.flush().await.map_err(|e| DownloadError::io(&self.path, e))
     }
 
     /// Makes the file durable and renames it to `dest` in one step: a reader sees the whole
     /// video or none.
-    pub async fn commit(mut self, dest: &Path) -> Result<(), DownloadError> {
+    pub(super) async fn commit(mut self, dest: &Path) -> Result<(), DownloadError> {
         self.flush().await?;
         self.file.get_ref().sync_all().await.map_err(|e| DownloadError::io(&self.path, e))?;
         fs::rename(&self.path, dest).await.map_err(|e| DownloadError::io(dest, e))?;

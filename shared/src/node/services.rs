@@ -5,7 +5,7 @@
 use tokio_util::sync::CancellationToken;
 
 use super::cache::{evict::Limits, reserve::Room};
-use crate::{config::Settings, db::Database, directory::Directory};
+use crate::{config::Settings, db::Database, directory::Directory, domain::NodeId};
 
 pub struct NodeServices {
     pub settings: Settings,
@@ -17,14 +17,14 @@ pub struct NodeServices {
     /// Unix ms when this process started.
     pub started_at: i64,
     /// Counts published with each heartbeat.
-    pub gauges: super::status::Gauges,
+    pub gauges: super::gauges::Gauges,
     /// `NODE_BANDWIDTH`, shared by this process's downloads.
     pub bandwidth: super::bandwidth::Bandwidth,
 }
 
 impl NodeServices {
-    pub fn id(&self) -> &str {
-        self.settings.node_id.as_str()
+    pub fn id(&self) -> &NodeId {
+        &self.settings.node_id
     }
 
     pub fn limits(&self) -> Limits {

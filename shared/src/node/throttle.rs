@@ -12,13 +12,13 @@ const CELL: u64 = 1024;
 /// At most this much may go through at once, so a 5 s window is off by < 0.4% at 1000k.
 const BURST_CELLS: u32 = 16;
 
-pub struct Throttle {
+pub(super) struct Throttle {
     limiter: Option<DefaultDirectRateLimiter>,
     carry: u64,
 }
 
 impl Throttle {
-    pub fn new(rate: Rate) -> Self {
+    pub(super) fn new(rate: Rate) -> Self {
         let limiter = rate.bytes_per_sec().map(|bytes_per_sec| {
             let nanos_per_cell = (CELL as u128 * 1_000_000_000) / bytes_per_sec.max(1) as u128;
             let period = Duration::from_nanos(nanos_per_cell.max(1) as u64);
@@ -30,7 +30,7 @@ impl Throttle {
     }
 
     /// Waits until `bytes` more may be taken.
-    pub async fn take(&mut self, bytes: usize) {
+    pub(super) async fn take(&mut self, bytes: usize) {
         let Some(limiter) = &self.limiter else { return };
         self.carry += bytes as u64;
         let mut cells = self.carry / CELL;

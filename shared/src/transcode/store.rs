@@ -4,7 +4,7 @@
 
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, ExprTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, OnConflict},
 };
 
@@ -249,4 +249,21 @@ async fn keep_unmatched(
     unmatched_results::Entity::insert(row).exec_without_returning(txn).await?;
     let message = format!("a transcode result for {key} matches no transcode; kept for inspection");
     Ok(vec![Effect::Alarm { kind: crate::tools::alarm::UNKNOWN_TRANSCODE_RESULT.into(), message }])
+}
+
+/// How many transcodes are in each state, by provider (`None` before one took it); the
+/// pairs with none left out.
+pub async fn count_by_state(
+    conn: &impl ConnectionTrait,
+) -> Result<Vec<(TranscodeState, Option<Provider>, i64)>, DbErr> {
+    transcodes::Entity::find()
+        .select_only()
+        .column(transcodes::Column::State)
+        .column(transcodes::Column::Provider)
+        .column_as(Expr::col(transcodes::Column::RecordId).count(), "n")
+        .group_by(transcodes::Column::State)
+        .group_by(transcodes::Column::Provider)
+        .into_tuple()
+        .all(conn)
+        .await
 }

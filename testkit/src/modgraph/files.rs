@@ -34,7 +34,7 @@ impl SourceFile {
 }
 
 /// Every file of every member of the workspace at `root`.
-pub fn discover(root: &Path) -> Vec<SourceFile> {
+pub(super) fn discover(root: &Path) -> Vec<SourceFile> {
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("the workspace's Cargo.toml");
     let members = manifest.split("members").nth(1).and_then(|m| m.split(']').next()).unwrap_or_default();
     let mut files = Vec::new();

@@ -4,7 +4,7 @@
 
 /// A `use` of one path: `crate::a::B` (its last segment `*` for a glob), and the name it binds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Use {
+pub(super) struct Use {
     pub path: Vec<String>,
     pub alias: String,
     /// `pub use`, `pub(crate) use`, …: a re-export.
@@ -15,7 +15,7 @@ pub struct Use {
 }
 
 /// Code with comments and string and char literals blanked (same length, same lines).
-pub fn strip(text: &str) -> String {
+pub(super) fn strip(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -87,12 +87,12 @@ fn char_literal(rest: &[u8]) -> Option<usize> {
 }
 
 /// The line (1-based) of byte `at`.
-pub fn line_of(code: &str, at: usize) -> usize {
+pub(super) fn line_of(code: &str, at: usize) -> usize {
     code[..at].matches('\n').count() + 1
 }
 
 /// Inline modules (`mod name { … }`): each one's path inside the file and its byte range.
-pub fn inline_modules(code: &str) -> Vec<(Vec<String>, std::ops::Range<usize>)> {
+pub(super) fn inline_modules(code: &str) -> Vec<(Vec<String>, std::ops::Range<usize>)> {
     let mut found: Vec<(Vec<String>, std::ops::Range<usize>)> = Vec::new();
     for (at, _) in code.match_indices("mod ") {
         if code[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_') {
@@ -136,7 +136,7 @@ fn matching_brace(code: &str, open: usize) -> usize {
 }
 
 /// The inline module that byte `at` is in (empty: the file's own).
-pub fn inline_at(inline: &[(Vec<String>, std::ops::Range<usize>)], at: usize) -> Vec<String> {
+pub(super) fn inline_at(inline: &[(Vec<String>, std::ops::Range<usize>)], at: usize) -> Vec<String> {
     inline
         .iter()
         .filter(|(_, r)| r.contains(&at))
@@ -146,7 +146,7 @@ pub fn inline_at(inline: &[(Vec<String>, std::ops::Range<usize>)], at: usize) ->
 }
 
 /// The byte ranges of the file's `use` statements.
-pub fn use_ranges(code: &str) -> Vec<std::ops::Range<usize>> {
+pub(super) fn use_ranges(code: &str) -> Vec<std::ops::Range<usize>> {
     use_statements(code).into_iter().map(|(at, end, _)| at..end).collect()
 }
 
@@ -170,7 +170,7 @@ fn use_statements(code: &str) -> Vec<(usize, usize, String)> {
 }
 
 /// Every `use` of the file, its trees expanded.
-pub fn uses(code: &str, inline: &[(Vec<String>, std::ops::Range<usize>)]) -> Vec<Use> {
+pub(super) fn uses(code: &str, inline: &[(Vec<String>, std::ops::Range<usize>)]) -> Vec<Use> {
     let mut found = Vec::new();
     for (at, end, head) in use_statements(code) {
         let tree = normalize(&code[at + 4..end]);

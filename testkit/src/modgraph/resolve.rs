@@ -32,7 +32,7 @@ struct Index<'a> {
 }
 
 /// Every import of one file by another, each (from, to) once.
-pub fn edges(files: &[SourceFile]) -> Vec<Edge> {
+pub(super) fn edges(files: &[SourceFile]) -> Vec<Edge> {
     let index = Index::new(files);
     let mut seen = HashSet::new();
     let mut edges = Vec::new();

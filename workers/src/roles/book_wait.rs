@@ -9,7 +9,7 @@ use sea_orm::ActiveEnum;
 use shared::{
     App,
     booking::{BookingStatus, store},
-    domain::{BookingState, RecordId, Resolution, TranscodeKey},
+    domain::{BookingState, ClassId, RecordId, Resolution, TranscodeKey},
     transcode,
 };
 
@@ -18,9 +18,9 @@ use crate::progress::{self, Bars};
 const POLL: Duration = Duration::from_millis(250);
 
 /// The booking's status once it has settled (ready, failed or cancelled).
-pub async fn follow(app: &App, class_id: &str) -> anyhow::Result<BookingStatus> {
+pub(super) async fn follow(app: &App, class_id: &ClassId) -> anyhow::Result<BookingStatus> {
     let bars = Bars::new();
-    let bar = bars.bytes(class_id.to_owned());
+    let bar = bars.bytes(class_id.to_string());
     let followed = tokio::select! {
         settled = until_settled(app, class_id, &bar) => settled,
         _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("stopped waiting; the booking goes on (`vteacher status {class_id}`)")),
@@ -29,7 +29,7 @@ pub async fn follow(app: &App, class_id: &str) -> anyhow::Result<BookingStatus> 
     followed
 }
 
-async fn until_settled(app: &App, class_id: &str, bar: &ProgressBar) -> anyhow::Result<BookingStatus> {
+async fn until_settled(app: &App, class_id: &ClassId, bar: &ProgressBar) -> anyhow::Result<BookingStatus> {
     loop {
         let row = store::find(&app.db.conn, class_id).await?.with_context(|| format!("no booking for {class_id}"))?;
         let status = BookingStatus::with_progress(&row, &app.directory).await;

@@ -19,7 +19,7 @@ use vteacher_queue::backoff;
 const SUBMIT_ATTEMPTS: u32 = 5;
 const IN_FLIGHT: usize = 64;
 
-pub async fn run(app: App, url: String) -> anyhow::Result<()> {
+pub(super) async fn run(app: App, url: String) -> anyhow::Result<()> {
     let s = &app.settings;
     let channels = vec![s.channel_booking.clone(), s.channel_transcode.clone(), s.channel_class_end.clone()];
     let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));

@@ -9,7 +9,7 @@ use shared::{
     booking::{BookingStatus, store},
     config::Settings,
     db::Database,
-    domain::{Booking, BookingState, NodeId},
+    domain::{Booking, BookingState, ClassId, NodeId},
     jobs,
 };
 use tokio_util::sync::CancellationToken;
@@ -17,14 +17,14 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::QueueAction;
 use vteacher_queue::queue_name;
 
-pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
+pub(super) async fn migrate(settings: Settings) -> anyhow::Result<()> {
     let db = Database::connect(&settings.database_url).await?;
     shared::app::migrate(&db).await?;
     println!("database is up to date");
     Ok(())
 }
 
-pub fn print_config(settings: &Settings) -> anyhow::Result<()> {
+pub(super) fn print_config(settings: &Settings) -> anyhow::Result<()> {
     for (key, value) in settings.describe() {
         println!("{key}={value}");
     }
@@ -33,7 +33,7 @@ pub fn print_config(settings: &Settings) -> anyhow::Result<()> {
 
 /// Takes a booking in exactly as the API does, and prints its status: at once, or with `wait`
 /// once it has settled (failing unless it is ready).
-pub async fn book(settings: Settings, json: &str, wait: bool) -> anyhow::Result<()> {
+pub(super) async fn book(settings: Settings, json: &str, wait: bool) -> anyhow::Result<()> {
     let text = if json == "-" {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text).context("reading the booking from stdin")?;
@@ -49,7 +49,7 @@ pub async fn book(settings: Settings, json: &str, wait: bool) -> anyhow::Result<
         println!("{}", serde_json::to_string_pretty(&status)?);
         return Ok(());
     }
-    let settled = super::book_wait::follow(&app, &status.class_id).await?;
+    let settled = super::book_wait::follow(&app, &ClassId::stored(status.class_id.clone())).await?;
     println!("{}", serde_json::to_string_pretty(&settled)?);
     match settled.state {
         BookingState::Ready => Ok(()),
@@ -62,9 +62,10 @@ pub async fn book(settings: Settings, json: &str, wait: bool) -> anyhow::Result<
     }
 }
 
-pub async fn status(settings: Settings, class_id: &str) -> anyhow::Result<()> {
+pub(super) async fn status(settings: Settings, class_id: &str) -> anyhow::Result<()> {
     let db = Database::connect(&settings.database_url).await?;
-    let Some(row) = store::find(&db.conn, class_id).await? else {
+    let class_id: ClassId = class_id.parse().context("class_id")?;
+    let Some(row) = store::find(&db.conn, &class_id).await? else {
         bail!("no booking for class {class_id:?}");
     };
     println!("{}", serde_json::to_string_pretty(&BookingStatus::from(&row))?);
@@ -72,7 +73,7 @@ pub async fn status(settings: Settings, class_id: &str) -> anyhow::Result<()> {
 }
 
 /// `vteacher queue dead|redrive`.
-pub async fn queue(settings: Settings, action: QueueAction) -> anyhow::Result<()> {
+pub(super) async fn queue(settings: Settings, action: QueueAction) -> anyhow::Result<()> {
     let app = App::connect(settings, CancellationToken::new()).await?;
     let full_name = |queue: &str, node: &Option<String>| -> anyhow::Result<String> {
         let per_node = jobs::find(queue)?.is_per_node();

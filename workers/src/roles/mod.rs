@@ -2,13 +2,13 @@
 
 mod book_wait;
 mod bridge;
+mod commands;
 mod demo;
 mod launch;
 mod node;
 mod node_commands;
 mod signal;
 mod sweeper;
-mod commands;
 
 pub use launch::{Launch, Running, launch};
 use shared::config::Settings;

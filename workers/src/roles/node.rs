@@ -19,7 +19,7 @@ const HOLDINGS_EVERY: Duration = Duration::from_secs(3600);
 
 /// Registers the node (one heartbeat, so the first booking can be placed here) and starts its
 /// timers.
-pub async fn start(node: &NodeApp, parts: &mut JoinSet<anyhow::Result<()>>) -> anyhow::Result<()> {
+pub(super) async fn start(node: &NodeApp, parts: &mut JoinSet<anyhow::Result<()>>) -> anyhow::Result<()> {
     status::beat(node, &node.gauges).await.map_err(anyhow::Error::msg).context("registering this node")?;
     parts.spawn(heartbeat(node.clone()));
     parts.spawn(scan_then_report(node.clone()));
@@ -38,7 +38,7 @@ async fn tick(node: &NodeApp, period: Duration) -> bool {
 async fn heartbeat(node: NodeApp) -> anyhow::Result<()> {
     while tick(&node, node.settings.node_heartbeat.0).await {
         if let Err(err) = status::beat(&node, &node.gauges).await {
-            tracing::warn!(node = node.id(), %err, "node heartbeat failed");
+            tracing::warn!(node = %node.id(), %err, "node heartbeat failed");
         }
     }
     Ok(())
@@ -60,12 +60,12 @@ async fn scan_then_report(node: NodeApp) -> anyhow::Result<()> {
             effects.extend(scanned.redownload.into_iter().map(|order| Effect::Download { node: me.clone(), order }));
             send(&node, effects, "the start-up scan's findings").await;
         }
-        Err(err) => tracing::error!(node = node.id(), %err, "start-up scan failed; the index is trusted as it is"),
+        Err(err) => tracing::error!(node = %node.id(), %err, "start-up scan failed; the index is trusted as it is"),
     }
     loop {
         match cache::holdings::full_report(&node).await {
             Ok(reports) => send(&node, reports.into_iter().map(Effect::Report).collect(), "the holdings report").await,
-            Err(err) => tracing::warn!(node = node.id(), %err, "could not read the holdings to report"),
+            Err(err) => tracing::warn!(node = %node.id(), %err, "could not read the holdings to report"),
         }
         if !tick(&node, HOLDINGS_EVERY).await {
             return Ok(());
@@ -78,7 +78,7 @@ async fn cache_manager(node: NodeApp) -> anyhow::Result<()> {
         match cache::manager::pass(&node).await {
             Ok(evicted) if evicted.is_empty() => {}
             Ok(evicted) => send(&node, vec![Effect::Report(jobs::evicted(&node, &evicted))], "evictions").await,
-            Err(err) => tracing::warn!(node = node.id(), %err, "cache manager pass failed"),
+            Err(err) => tracing::warn!(node = %node.id(), %err, "cache manager pass failed"),
         }
     }
     Ok(())
@@ -87,6 +87,6 @@ async fn cache_manager(node: NodeApp) -> anyhow::Result<()> {
 /// Sends effects on; a failure is logged (the next report or pass repairs it).
 async fn send(node: &NodeApp, effects: Vec<Effect>, what: &str) {
     if let Err(err) = jobs::apply_node(node, effects).await {
-        tracing::warn!(node = node.id(), %err, what, "could not send to the central side; a later report repairs it");
+        tracing::warn!(node = %node.id(), %err, what, "could not send to the central side; a later report repairs it");
     }
 }

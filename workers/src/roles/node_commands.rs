@@ -19,7 +19,7 @@ async fn open(settings: Settings) -> anyhow::Result<NodeApp> {
     Ok(NodeApp::connect(settings, CancellationToken::new(), None).await?)
 }
 
-pub async fn run(settings: Settings, action: NodeAction) -> anyhow::Result<()> {
+pub(super) async fn run(settings: Settings, action: NodeAction) -> anyhow::Result<()> {
     let node = open(settings).await?;
     match action {
         NodeAction::Status => {
@@ -49,14 +49,14 @@ pub async fn run(settings: Settings, action: NodeAction) -> anyhow::Result<()> {
 }
 
 /// Scans VIDEO_ROOT, a spinner counting the files read (on a terminal).
-pub async fn scan_showing_progress(node: &NodeApp) -> Result<cache::scan::Scanned, sea_orm::DbErr> {
+pub(super) async fn scan_showing_progress(node: &NodeApp) -> Result<cache::scan::Scanned, sea_orm::DbErr> {
     let spinner = progress::spinner(format!("scanning {}", node.settings.video_root.display()));
     let scanned = cache::scan::scan(node, &|files| spinner.set_message(format!("{files} files"))).await;
     spinner.finish_and_clear();
     scanned
 }
 
-pub async fn purge_legacy(settings: Settings, dry_run: bool) -> anyhow::Result<()> {
+pub(super) async fn purge_legacy(settings: Settings, dry_run: bool) -> anyhow::Result<()> {
     let node = open(settings).await?;
     scan_showing_progress(&node).await?;
     let verb = if dry_run { "would delete" } else { "deleted" };

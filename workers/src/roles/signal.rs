@@ -3,7 +3,7 @@
 use tokio_util::sync::CancellationToken;
 
 /// SIGTERM or SIGINT: stop taking jobs, finish or hand back the running ones.
-pub async fn stop_on_signal(shutdown: CancellationToken) {
+pub(super) async fn stop_on_signal(shutdown: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
     tokio::select! {

@@ -15,7 +15,7 @@ use shared::{
 };
 use vteacher_queue::JobError;
 
-pub async fn run(app: App) -> anyhow::Result<()> {
+pub(super) async fn run(app: App) -> anyhow::Result<()> {
     loop {
         sweep_once(&app).await;
         tokio::select! {
@@ -25,7 +25,7 @@ pub async fn run(app: App) -> anyhow::Result<()> {
     }
 }
 
-pub async fn sweep_once(app: &App) {
+pub(super) async fn sweep_once(app: &App) {
     match enforce_deadlines(app).await {
         Ok(0) => {}
         Ok(count) => tracing::warn!(count, "transcodes past their deadline moved on"),

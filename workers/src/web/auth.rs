@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
 
-pub const COOKIE: &str = "vteacher_token";
+pub(super) const COOKIE: &str = "vteacher_token";
 
 fn presented(headers: &HeaderMap) -> Option<&str> {
     let bearer =
@@ -42,12 +42,12 @@ fn authorized(app: &App, headers: &HeaderMap) -> bool {
 }
 
 /// What a request without a valid token is told.
-pub fn unauthorized() -> ApiError {
+pub(super) fn unauthorized() -> ApiError {
     ApiError::new(ErrorCode::Unauthorized, "a valid bearer token is required")
 }
 
 /// Guards `/api`: 401 with a JSON error.
-pub async fn require_token(State(app): State<App>, request: Request, next: Next) -> Response {
+pub(super) async fn require_token(State(app): State<App>, request: Request, next: Next) -> Response {
     if authorized(&app, request.headers()) {
         return next.run(request).await;
     }
@@ -57,7 +57,7 @@ pub async fn require_token(State(app): State<App>, request: Request, next: Next)
 }
 
 /// Guards the dashboard's pages: to the login form.
-pub async fn require_login(State(app): State<App>, request: Request, next: Next) -> Response {
+pub(super) async fn require_login(State(app): State<App>, request: Request, next: Next) -> Response {
     if authorized(&app, request.headers()) {
         return next.run(request).await;
     }
@@ -68,7 +68,7 @@ pub async fn require_login(State(app): State<App>, request: Request, next: Next)
 #[utoipa::path(get, path = "/login", tag = "operations",
     responses((status = 200, description = "The form", content_type = "text/html", body = String,
         example = "<!doctype html><title>vteacher</title><form method=post action=/login>…</form>")))]
-pub async fn login_form() -> Html<&'static str> {
+pub(super) async fn login_form() -> Html<&'static str> {
     Html(
         "<!doctype html><title>vteacher</title><form method=post action=/login>\
          <label>API token <input type=password name=token autofocus></label> \
@@ -78,7 +78,7 @@ pub async fn login_form() -> Html<&'static str> {
 
 /// The login form's body.
 #[derive(Deserialize, utoipa::ToSchema)]
-pub struct Login {
+pub(super) struct Login {
     /// The `API_TOKEN`.
     token: String,
 }
@@ -119,7 +119,7 @@ fn over_https(uri: &Uri, headers: &HeaderMap) -> bool {
             example = "Form requests must have `Content-Type: application/x-www-form-urlencoded`"),
         (status = 422, description = "No `token` field (axum's rejection)", content_type = "text/plain", body = String,
             example = "Failed to deserialize form body: missing field `token`")))]
-pub async fn login(State(app): State<App>, uri: Uri, headers: HeaderMap, Form(login): Form<Login>) -> Response {
+pub(super) async fn login(State(app): State<App>, uri: Uri, headers: HeaderMap, Form(login): Form<Login>) -> Response {
     let ok = app.settings.api_token.as_deref().is_none_or(|token| matches(token, &login.token));
     if !ok {
         return (StatusCode::UNAUTHORIZED, Html("wrong token; <a href=/login>try again</a>")).into_response();

@@ -30,20 +30,20 @@ fn build(app: &App, nodes: &[NodeId]) -> Built {
 }
 
 #[derive(Clone)]
-pub struct LiveBoard {
+pub(super) struct LiveBoard {
     app: App,
     built: Arc<Mutex<Built>>,
 }
 
 impl LiveBoard {
-    pub async fn new(app: App) -> Self {
+    pub(super) async fn new(app: App) -> Self {
         let nodes = jobs::known_nodes(&app).await;
         let built = build(&app, &nodes);
         Self { app, built: Arc::new(Mutex::new(built)) }
     }
 
     /// The router to nest under `/api/v1`: every request goes to the current board.
-    pub fn into_router(self) -> Router {
+    pub(super) fn into_router(self) -> Router {
         Router::new().fallback(move |request: Request| {
             let board = self.clone();
             async move { board.serve(request).await }

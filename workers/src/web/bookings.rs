@@ -31,7 +31,7 @@ use super::{
         (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
         (status = 413, response = PayloadTooLarge), (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
-pub async fn create(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<BookingStatus>), ApiError> {
+pub(super) async fn create(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<BookingStatus>), ApiError> {
     let booking = Booking::from_json(&body)?;
     let submitted = jobs::submit(&app, booking).await?;
     let status = match submitted {
@@ -50,11 +50,13 @@ pub async fn create(State(app): State<App>, body: Bytes) -> Result<(StatusCode, 
         (status = 400, response = BadRequest), (status = 401, response = Unauthorized), (status = 404, response = NotFound),
         (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
-pub async fn show(State(app): State<App>, Path(class_id): Path<String>) -> Result<Json<BookingStatus>, ApiError> {
+pub(super) async fn show(
+    State(app): State<App>,
+    Path(class_id): Path<String>,
+) -> Result<Json<BookingStatus>, ApiError> {
     // Checked as everywhere else: text no class id can be (a NUL) must not reach PostgreSQL.
     let class_id: ClassId = class_id.parse().map_err(|e| ApiError::invalid("class_id", e))?;
-    let class_id = class_id.as_str();
-    let found = store::find(&app.db.conn, class_id).await.map_err(ApiError::database)?;
+    let found = store::find(&app.db.conn, &class_id).await.map_err(ApiError::database)?;
     let booking = found.ok_or_else(|| ApiError::not_found(format!("no booking for class {class_id:?}")))?;
     Ok(Json(BookingStatus::with_progress(&booking, &app.directory).await))
 }

@@ -19,7 +19,7 @@ use super::{
 };
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ClassEnded {
+pub(super) struct ClassEnded {
     /// `true` for the end that counted; `false` when it had ended before.
     pub ended_now: bool,
     pub booking: BookingStatus,
@@ -35,7 +35,7 @@ pub struct ClassEnded {
         (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
         (status = 404, response = NotFound), (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
-pub async fn end(State(app): State<App>, Path(class_id): Path<String>) -> Result<Json<ClassEnded>, ApiError> {
+pub(super) async fn end(State(app): State<App>, Path(class_id): Path<String>) -> Result<Json<ClassEnded>, ApiError> {
     let class_id: ClassId = class_id.parse().map_err(|e| ApiError::invalid("class_id", e))?;
     let (ended_now, booking) = match jobs::end_class(&app, &class_id).await? {
         Ended::Unknown => return Err(ApiError::not_found(format!("no booking for class {class_id:?}"))),

@@ -11,7 +11,7 @@ async fn database_answers(app: &App) -> bool {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Health {
+pub(super) struct Health {
     /// `ok`, or `degraded` when the database does not answer.
     #[schema(pattern = "^(ok|degraded)$")]
     pub status: &'static str,
@@ -22,7 +22,7 @@ pub struct Health {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Ready {
+pub(super) struct Ready {
     /// `ready`, or `not_ready` when the database or the queue backend does not answer.
     #[schema(pattern = "^(ready|not_ready)$")]
     pub status: &'static str,
@@ -40,7 +40,7 @@ pub struct Ready {
             example = json!({"status": "ok", "database": true, "queues": "redis", "node": "host-1"})),
         (status = 503, description = "The database does not answer", body = Health,
             example = json!({"status": "degraded", "database": false, "queues": "redis", "node": "host-1"}))))]
-pub async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>) {
+pub(super) async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>) {
     let db_ok = database_answers(&app).await;
     let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = Health {
@@ -61,7 +61,7 @@ pub async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>) {
         (status = 503, description = "The database or the queue backend does not answer", body = Ready,
             example = json!({"status": "not_ready", "database": true, "queue_backend": "redis",
                 "queue_backend_ok": false, "queue_error": "redis: connection refused"}))))]
-pub async fn readyz(State(app): State<App>) -> (StatusCode, Json<Ready>) {
+pub(super) async fn readyz(State(app): State<App>) -> (StatusCode, Json<Ready>) {
     let db_ok = database_answers(&app).await;
     let queue_error = app.queues.ping().await.err().map(|e| e.to_string());
     let ready = db_ok && queue_error.is_none();

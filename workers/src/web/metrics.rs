@@ -6,12 +6,12 @@
 //! directory. Every family is listed in docs/api.md ("Metrics").
 
 use axum::{extract::State, response::IntoResponse};
-use sea_orm::{ActiveEnum, EntityTrait, ExprTrait, Iterable, QuerySelect, sea_query::Expr};
+use sea_orm::{ActiveEnum, Iterable};
 use shared::{
-    App,
-    db::{bookings, now_ms, transcodes},
+    App, booking,
+    db::now_ms,
     domain::{BookingState, Provider, TranscodeState},
-    jobs,
+    jobs, transcode,
 };
 
 /// Prometheus text. Behind the token unless `METRICS_PUBLIC` (the served document then says so).
@@ -21,7 +21,7 @@ use shared::{
             example = "vteacher_jobs_total{queue=\"booking\",outcome=\"done\"} 3\n"),
         (status = 401, response = super::openapi::Unauthorized)),
     security(("bearer" = []), ("cookie" = [])))]
-pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
+pub(super) async fn metrics(State(app): State<App>) -> impl IntoResponse {
     queue_gauges(&app).await;
     booking_gauges(&app).await;
     transcode_gauges(&app).await;
@@ -46,15 +46,7 @@ async fn queue_gauges(app: &App) {
 
 /// `vteacher_bookings{state}`.
 async fn booking_gauges(app: &App) {
-    let rows: Result<Vec<(BookingState, i64)>, _> = bookings::Entity::find()
-        .select_only()
-        .column(bookings::Column::State)
-        .column_as(Expr::col(bookings::Column::ClassId).count(), "n")
-        .group_by(bookings::Column::State)
-        .into_tuple()
-        .all(&app.db.conn)
-        .await;
-    let Ok(rows) = rows else { return };
+    let Ok(rows) = booking::store::count_by_state(&app.db.conn).await else { return };
     for state in BookingState::iter() {
         let n = rows.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n);
         metrics::gauge!("vteacher_bookings", "state" => state.to_value()).set(n as f64);
@@ -63,17 +55,7 @@ async fn booking_gauges(app: &App) {
 
 /// `vteacher_transcodes{state, provider}` (provider `none` before one took it).
 async fn transcode_gauges(app: &App) {
-    let rows: Result<Vec<(TranscodeState, Option<Provider>, i64)>, _> = transcodes::Entity::find()
-        .select_only()
-        .column(transcodes::Column::State)
-        .column(transcodes::Column::Provider)
-        .column_as(Expr::col(transcodes::Column::RecordId).count(), "n")
-        .group_by(transcodes::Column::State)
-        .group_by(transcodes::Column::Provider)
-        .into_tuple()
-        .all(&app.db.conn)
-        .await;
-    let Ok(rows) = rows else { return };
+    let Ok(rows) = transcode::store::count_by_state(&app.db.conn).await else { return };
     // Every state by each provider at zero first: a dashboard reads 0, not "no data".
     let providers = Provider::iter().map(Some).chain([None]);
     let pairs = TranscodeState::iter().flat_map(|state| providers.clone().map(move |provider| (state, provider)));

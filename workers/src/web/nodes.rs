@@ -21,7 +21,7 @@ use super::{
 
 /// A push host as it last reported.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct NodeView {
+pub(super) struct NodeView {
     pub live: bool,
     /// Bytes no class references: what eviction may take back.
     pub evictable_bytes: u64,
@@ -48,7 +48,7 @@ fn directory_down(err: impl std::fmt::Display) -> ApiError {
             example = json!([example()])),
         (status = 401, response = Unauthorized), (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
-pub async fn list(State(app): State<App>) -> Result<Json<Vec<NodeView>>, ApiError> {
+pub(super) async fn list(State(app): State<App>) -> Result<Json<Vec<NodeView>>, ApiError> {
     let mut statuses = app.directory.statuses().await.map_err(directory_down)?;
     statuses.sort_by(|a, b| a.node.cmp(&b.node));
     Ok(Json(statuses.into_iter().map(|s| view(&app, s)).collect()))
@@ -62,7 +62,7 @@ pub async fn list(State(app): State<App>) -> Result<Json<Vec<NodeView>>, ApiErro
         (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
         (status = 404, response = NotFound), (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
-pub async fn show(State(app): State<App>, Path(node): Path<String>) -> Result<Json<NodeView>, ApiError> {
+pub(super) async fn show(State(app): State<App>, Path(node): Path<String>) -> Result<Json<NodeView>, ApiError> {
     let node: NodeId = node.parse().map_err(|e| ApiError::invalid("node", e))?;
     let status = app.directory.status(&node).await.map_err(directory_down)?;
     let status = status.ok_or_else(|| ApiError::not_found(format!("no node {node:?} has reported")))?;

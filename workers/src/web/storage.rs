@@ -30,7 +30,7 @@ fn parse_range(headers: &HeaderMap) -> Option<ByteRange> {
 }
 
 /// `/storage/` names no object.
-pub async fn empty_key() -> Response {
+pub(super) async fn empty_key() -> Response {
     ApiError::invalid("key", "empty").into_response()
 }
 
@@ -48,7 +48,7 @@ pub async fn empty_key() -> Response {
         (status = 416, description = "The range is beyond the object",
             headers(("Content-Range" = String, description = "bytes */total"))),
         (status = 502, description = "The object storage did not answer")))]
-pub async fn serve(State(app): State<App>, Path(key): Path<String>, headers: HeaderMap) -> Response {
+pub(super) async fn serve(State(app): State<App>, Path(key): Path<String>, headers: HeaderMap) -> Response {
     let range = parse_range(&headers);
     let read = match app.storage.read_range(&key, range).await {
         Ok(read) => read,

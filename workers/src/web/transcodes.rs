@@ -27,13 +27,13 @@ use super::{
 
 /// `POST /api/transcode/result`'s answer: the result is queued.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Accepted {
+pub(super) struct Accepted {
     pub accepted: bool,
 }
 
 /// `POST …/reset`'s answer: the transcode is forgotten.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ResetDone {
+pub(super) struct ResetDone {
     pub record_id: RecordId,
     pub video_resolution: Resolution,
     /// Always `none`: there is no transcode of it any more.
@@ -82,7 +82,7 @@ async fn submit(app: &App, body: &[u8], provider: Provider) -> Result<(StatusCod
         (status = 409, response = Conflict), (status = 413, response = PayloadTooLarge),
         (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
-pub async fn oss(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<TranscodeStatus>), ApiError> {
+pub(super) async fn oss(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<TranscodeStatus>), ApiError> {
     submit(&app, &body, Provider::Oss).await
 }
 
@@ -98,7 +98,7 @@ pub async fn oss(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Jso
         (status = 409, response = Conflict), (status = 413, response = PayloadTooLarge),
         (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
-pub async fn ecs(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<TranscodeStatus>), ApiError> {
+pub(super) async fn ecs(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<TranscodeStatus>), ApiError> {
     submit(&app, &body, Provider::Ecs).await
 }
 
@@ -111,7 +111,7 @@ pub async fn ecs(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Jso
         (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
         (status = 413, response = PayloadTooLarge), (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
-pub async fn result(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+pub(super) async fn result(State(app): State<App>, body: Bytes) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let result = TranscodeResult::from_json(&body)?;
     app.queues.enqueue(TranscodeResultJob::from(&result), None).await?;
     Ok((StatusCode::ACCEPTED, Json(Accepted { accepted: true })))
@@ -130,7 +130,7 @@ fn parse_record(text: &str) -> Result<RecordId, ApiError> {
         (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
         (status = 404, response = NotFound), (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
-pub async fn list(
+pub(super) async fn list(
     State(app): State<App>,
     Path(record_id): Path<String>,
 ) -> Result<Json<Vec<TranscodeStatus>>, ApiError> {
@@ -154,7 +154,7 @@ pub async fn list(
         (status = 404, response = NotFound), (status = 409, response = Conflict),
         (status = 503, response = Unavailable)),
     security(("bearer" = []), ("cookie" = [])))]
-pub async fn reset(
+pub(super) async fn reset(
     State(app): State<App>,
     Path((record_id, resolution)): Path<(String, String)>,
 ) -> Result<Json<ResetDone>, ApiError> {

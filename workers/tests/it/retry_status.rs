@@ -45,7 +45,7 @@ async fn a_retrying_download_shows_its_attempt_error_and_next_attempt(stack: Sta
     // 2 s ± 20% after the failure, which was just now.
     assert!((next - now_ms()) <= 2_400, "due at {next}, now {}", now_ms());
     if stack.has_redis() {
-        let due = scheduled_at(&env, app.node.as_ref().unwrap().id()).await;
+        let due = scheduled_at(&env, app.node.as_ref().unwrap().id().as_str()).await;
         assert!((due - next).abs() < 300, "the queue runs it at {due}, the status says {next}");
     }
 

@@ -10,7 +10,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 use super::store::{self, Delta};
 use crate::{
     db::{cache_videos, now_ms},
-    domain::{VideoKey, VideoState},
+    domain::{NodeId, VideoKey, VideoState},
 };
 
 /// How long a claim holds without being renewed: longer than a download may go without a
@@ -66,7 +66,7 @@ pub fn is_held(video: &cache_videos::Model, now: i64) -> bool {
 
 /// Claims the video at `path` for the caller unless it is ready or held by a live claim.
 /// A claim taken over keeps the reservation its dead owner made.
-pub async fn claim(conn: &impl ConnectionTrait, node: &str, path: &str, key: &VideoKey) -> Result<Seen, DbErr> {
+pub async fn claim(conn: &impl ConnectionTrait, node: &NodeId, path: &str, key: &VideoKey) -> Result<Seen, DbErr> {
     let owner = new_owner();
     let now = now_ms();
     match store::video(conn, node, path).await? {
@@ -95,7 +95,7 @@ pub async fn claim(conn: &impl ConnectionTrait, node: &str, path: &str, key: &Vi
         }
         None => {
             let row = cache_videos::ActiveModel {
-                node: Set(node.to_owned()),
+                node: Set(node.as_str().to_owned()),
                 path: Set(path.to_owned()),
                 record_id: Set(key.record_id.get()),
                 resolution: Set(key.resolution.map(|r| r.to_string())),
@@ -128,7 +128,7 @@ pub async fn renew(conn: &impl ConnectionTrait, claim: &Claim) -> Result<bool, D
 }
 
 /// Gives the claim up without a video: the row and its reservation go.
-pub async fn release(conn: &impl ConnectionTrait, node: &str, claim: &Claim) -> Result<(), DbErr> {
+pub async fn release(conn: &impl ConnectionTrait, node: &NodeId, claim: &Claim) -> Result<(), DbErr> {
     let gone = cache_videos::Entity::delete_many()
         .filter(cache_videos::Column::Id.eq(claim.video_id))
         .filter(cache_videos::Column::Owner.eq(claim.owner.as_str()))

@@ -132,7 +132,7 @@ pub async fn forget_pending(node: &NodeServices, class_id: &ClassId) -> Result<(
     use sea_orm::{ColumnTrait, QueryFilter};
     cache_refs::Entity::delete_many()
         .filter(cache_refs::Column::Node.eq(node.id()))
-        .filter(cache_refs::Column::ClassId.eq(class_id.as_str()))
+        .filter(cache_refs::Column::ClassId.eq(class_id))
         .filter(cache_refs::Column::State.eq(RefState::Pending))
         .exec(&node.cache.conn)
         .await?;

@@ -22,7 +22,7 @@ pub async fn pass(node: &NodeServices) -> Result<Vec<Evicted>, DbErr> {
     if !evicted.is_empty() {
         let bytes: u64 = evicted.iter().map(|e| e.bytes).sum();
         tracing::info!(
-            node = node.id(),
+            node = %node.id(),
             videos = evicted.len(),
             bytes,
             "cache manager evicted down to the low-water mark"
@@ -35,7 +35,7 @@ pub async fn pass(node: &NodeServices) -> Result<Vec<Evicted>, DbErr> {
         .exec(&node.cache.conn)
         .await?;
     if forgotten.rows_affected > 0 {
-        tracing::debug!(node = node.id(), forgotten = forgotten.rows_affected, "old ended classes forgotten");
+        tracing::debug!(node = %node.id(), forgotten = forgotten.rows_affected, "old ended classes forgotten");
     }
     Ok(evicted)
 }

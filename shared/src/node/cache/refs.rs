@@ -8,18 +8,18 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use super::store;
 use crate::{
     db::{cache_refs, cache_videos, now_ms},
-    domain::{ClassId, DownloadOrder, RefState, VideoState},
+    domain::{ClassId, DownloadOrder, NodeId, RefState, VideoState},
 };
 
 /// Registers the class on the video at `path` (pending) unless it is there already; returns
 /// the state the class is in. A class booked again onto another video lets the first go.
 pub async fn register(
     conn: &impl ConnectionTrait,
-    node: &str,
+    node: &NodeId,
     order: &DownloadOrder,
     path: &str,
 ) -> Result<RefState, DbErr> {
-    let class_id = order.class_id.as_str();
+    let class_id = &order.class_id;
     match store::class_ref(conn, node, class_id).await? {
         Some(r) if r.state == RefState::Ended => return Ok(RefState::Ended),
         Some(r) if r.path == path => return Ok(r.state),
@@ -32,8 +32,8 @@ pub async fn register(
     }
     let now = now_ms();
     let row = cache_refs::ActiveModel {
-        class_id: Set(class_id.to_owned()),
-        node: Set(node.to_owned()),
+        class_id: Set(class_id.as_str().to_owned()),
+        node: Set(node.as_str().to_owned()),
         path: Set(path.to_owned()),
         state: Set(RefState::Pending),
         order: Set(serde_json::to_value(order).ok()),
@@ -54,7 +54,15 @@ pub async fn attach(
 ) -> Result<Vec<ClassId>, DbErr> {
     let mut attached = Vec::new();
     for class_id in classes {
-        if store::move_ref(conn, &video.node, class_id.as_str(), &[RefState::Pending], RefState::Attached).await? {
+        if store::move_ref(
+            conn,
+            &NodeId::stored(video.node.clone()),
+            class_id,
+            &[RefState::Pending],
+            RefState::Attached,
+        )
+        .await?
+        {
             attached.push(class_id.clone());
         }
     }
@@ -65,12 +73,12 @@ pub async fn attach(
 /// The class is over: its reference drops once (a class that never reached the node is
 /// remembered as ended, so a late download of it does nothing). Returns whether anything
 /// changed.
-pub async fn end(conn: &impl ConnectionTrait, node: &str, class_id: &ClassId) -> Result<bool, DbErr> {
-    let Some(found) = store::class_ref(conn, node, class_id.as_str()).await? else {
+pub async fn end(conn: &impl ConnectionTrait, node: &NodeId, class_id: &ClassId) -> Result<bool, DbErr> {
+    let Some(found) = store::class_ref(conn, node, class_id).await? else {
         let now = now_ms();
         let tombstone = cache_refs::ActiveModel {
             class_id: Set(class_id.to_string()),
-            node: Set(node.to_owned()),
+            node: Set(node.as_str().to_owned()),
             path: Set(String::new()),
             state: Set(RefState::Ended),
             order: Set(None),
@@ -85,7 +93,7 @@ pub async fn end(conn: &impl ConnectionTrait, node: &str, class_id: &ClassId) ->
         return Ok(false);
     }
     release(conn, &found).await?;
-    store::move_ref(conn, node, class_id.as_str(), &[found.state], RefState::Ended).await
+    store::move_ref(conn, node, class_id, &[found.state], RefState::Ended).await
 }
 
 /// Takes an attached class's count off its video (a pending one was never counted).
@@ -93,7 +101,7 @@ async fn release(conn: &impl ConnectionTrait, found: &cache_refs::Model) -> Resu
     if found.state != RefState::Attached {
         return Ok(());
     }
-    if let Some(video) = store::video(conn, &found.node, &found.path).await?
+    if let Some(video) = store::video(conn, &NodeId::stored(found.node.clone()), &found.path).await?
         && video.state == VideoState::Ready
     {
         store::cite(conn, &video, -1).await?;
@@ -113,7 +121,8 @@ pub async fn detach_all(conn: &impl ConnectionTrait, video: &cache_videos::Model
         .await?;
     let mut orders = Vec::new();
     for r in attached {
-        store::move_ref(conn, &r.node, &r.class_id, &[RefState::Attached], RefState::Pending).await?;
+        let (node, class_id) = (NodeId::stored(r.node), ClassId::stored(r.class_id));
+        store::move_ref(conn, &node, &class_id, &[RefState::Attached], RefState::Pending).await?;
         orders.extend(r.order.and_then(|o| serde_json::from_value::<DownloadOrder>(o).ok()));
     }
     Ok(orders)

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     db::{Database, cache_videos, now_ms},
-    domain::VideoState,
+    domain::{NodeId, VideoState},
 };
 
 /// Candidates read per step: the decision's cost, whatever the size of the cache.
@@ -34,7 +34,7 @@ pub enum RoomError {
 #[derive(Debug, Clone, Copy)]
 pub struct Room<'a> {
     pub db: &'a Database,
-    pub node: &'a str,
+    pub node: &'a NodeId,
     pub root: &'a Path,
     pub limits: Limits,
 }
@@ -143,7 +143,7 @@ impl Room<'_> {
                 }
             }
             cache_videos::Entity::delete_by_id(video.id).exec(&self.db.conn).await?;
-            tracing::info!(path = video.path, bytes = video.size_bytes, node = self.node, "evicted");
+            tracing::info!(path = video.path, bytes = video.size_bytes, node = %self.node, "evicted");
             evicted.push(Evicted { path: video.path, bytes: video.size_bytes.max(0) as u64 });
         }
         Ok(evicted)
@@ -152,7 +152,11 @@ impl Room<'_> {
 
 /// Marks the victims `evicting` and takes them out of the totals, only those still ready and
 /// unreferenced (a class booked onto one since it was read keeps it).
-async fn mark(txn: &DatabaseTransaction, node: &str, victims: &[Candidate]) -> Result<Vec<cache_videos::Model>, DbErr> {
+async fn mark(
+    txn: &DatabaseTransaction,
+    node: &NodeId,
+    victims: &[Candidate],
+) -> Result<Vec<cache_videos::Model>, DbErr> {
     let owner = super::claim::new_owner();
     let mut marked = Vec::with_capacity(victims.len());
     for victim in victims {

@@ -11,7 +11,7 @@ use sea_orm::{
 use super::evict::{Candidate, Totals};
 use crate::{
     db::{cache_dirs, cache_refs, cache_totals, cache_videos, now_ms},
-    domain::{RefState, VideoKey, VideoState},
+    domain::{ClassId, NodeId, RefState, VideoKey, VideoState},
 };
 
 /// A change to the running totals (signed).
@@ -34,9 +34,9 @@ impl Delta {
 
 /// The node's totals row, locked for the rest of the transaction (PostgreSQL; SQLite's write
 /// transactions hold the whole file), created the first time.
-pub async fn totals(conn: &impl ConnectionTrait, node: &str) -> Result<Totals, DbErr> {
+pub async fn totals(conn: &impl ConnectionTrait, node: &NodeId) -> Result<Totals, DbErr> {
     let select = || {
-        let select = cache_totals::Entity::find_by_id(node.to_owned());
+        let select = cache_totals::Entity::find_by_id(node.as_str().to_owned());
         if conn.get_database_backend() == sea_orm::DbBackend::Postgres { select.lock_exclusive() } else { select }
     };
     let row = match select().one(conn).await? {
@@ -57,9 +57,9 @@ pub async fn totals(conn: &impl ConnectionTrait, node: &str) -> Result<Totals, D
 }
 
 /// The node's totals row, all zero, unless it is there.
-pub async fn create_totals(conn: &impl ConnectionTrait, node: &str) -> Result<(), DbErr> {
+pub async fn create_totals(conn: &impl ConnectionTrait, node: &NodeId) -> Result<(), DbErr> {
     let row = cache_totals::ActiveModel {
-        node: Set(node.to_owned()),
+        node: Set(node.as_str().to_owned()),
         used_bytes: Set(0),
         video_count: Set(0),
         reserved_bytes: Set(0),
@@ -76,12 +76,12 @@ pub async fn create_totals(conn: &impl ConnectionTrait, node: &str) -> Result<()
 }
 
 /// The evictions counted so far (for the node's status).
-pub async fn evictions(conn: &impl ConnectionTrait, node: &str) -> Result<u64, DbErr> {
-    let row = cache_totals::Entity::find_by_id(node.to_owned()).one(conn).await?;
+pub async fn evictions(conn: &impl ConnectionTrait, node: &NodeId) -> Result<u64, DbErr> {
+    let row = cache_totals::Entity::find_by_id(node.as_str().to_owned()).one(conn).await?;
     Ok(row.map_or(0, |t| std::cmp::max(t.evictions, 0) as u64))
 }
 
-pub async fn add(conn: &impl ConnectionTrait, node: &str, d: Delta) -> Result<(), DbErr> {
+pub async fn add(conn: &impl ConnectionTrait, node: &NodeId, d: Delta) -> Result<(), DbErr> {
     if d == Delta::default() {
         return Ok(());
     }
@@ -89,7 +89,7 @@ pub async fn add(conn: &impl ConnectionTrait, node: &str, d: Delta) -> Result<()
     // than updating nothing and losing the change.
     use cache_totals::Column as C;
     let row = cache_totals::ActiveModel {
-        node: Set(node.to_owned()),
+        node: Set(node.as_str().to_owned()),
         used_bytes: Set(d.used_bytes),
         video_count: Set(d.video_count),
         reserved_bytes: Set(d.reserved_bytes),
@@ -113,14 +113,14 @@ pub async fn add(conn: &impl ConnectionTrait, node: &str, d: Delta) -> Result<()
 /// DIR_INFO: the top-level directory of `path` gains (or, negative, loses) a video.
 pub async fn add_to_dir(
     conn: &impl ConnectionTrait,
-    node: &str,
+    node: &NodeId,
     path: &str,
     bytes: i64,
     count: i64,
 ) -> Result<(), DbErr> {
     use cache_dirs::Column as C;
     let row = cache_dirs::ActiveModel {
-        node: Set(node.to_owned()),
+        node: Set(node.as_str().to_owned()),
         dir: Set(top_dir(path)),
         size_bytes: Set(bytes),
         video_count: Set(count),
@@ -141,7 +141,11 @@ pub fn top_dir(path: &str) -> String {
     if parts.len() >= 3 { parts[0].to_owned() } else { ".".to_owned() }
 }
 
-pub async fn video(conn: &impl ConnectionTrait, node: &str, path: &str) -> Result<Option<cache_videos::Model>, DbErr> {
+pub async fn video(
+    conn: &impl ConnectionTrait,
+    node: &NodeId,
+    path: &str,
+) -> Result<Option<cache_videos::Model>, DbErr> {
     cache_videos::Entity::find()
         .filter(cache_videos::Column::Node.eq(node))
         .filter(cache_videos::Column::Path.eq(path))
@@ -151,16 +155,16 @@ pub async fn video(conn: &impl ConnectionTrait, node: &str, path: &str) -> Resul
 
 pub async fn class_ref(
     conn: &impl ConnectionTrait,
-    node: &str,
-    class_id: &str,
+    node: &NodeId,
+    class_id: &ClassId,
 ) -> Result<Option<cache_refs::Model>, DbErr> {
-    cache_refs::Entity::find_by_id((node.to_owned(), class_id.to_owned())).one(conn).await
+    cache_refs::Entity::find_by_id((node.as_str().to_owned(), class_id.as_str().to_owned())).one(conn).await
 }
 
 /// The classes waiting for the video at `path`.
 pub async fn pending_refs(
     conn: &impl ConnectionTrait,
-    node: &str,
+    node: &NodeId,
     path: &str,
 ) -> Result<Vec<cache_refs::Model>, DbErr> {
     cache_refs::Entity::find()
@@ -174,8 +178,8 @@ pub async fn pending_refs(
 /// Moves a class reference to `state`, only from one of `from`. Returns whether it moved.
 pub async fn move_ref(
     conn: &impl ConnectionTrait,
-    node: &str,
-    class_id: &str,
+    node: &NodeId,
+    class_id: &ClassId,
     from: &[RefState],
     state: RefState,
 ) -> Result<bool, DbErr> {
@@ -208,12 +212,12 @@ pub async fn cite(conn: &impl ConnectionTrait, video: &cache_videos::Model, by: 
         (true, false) => -video.size_bytes,
         _ => 0,
     };
-    add(conn, &video.node, Delta { referenced_bytes: referenced, ..Delta::default() }).await
+    add(conn, &NodeId::stored(video.node.clone()), Delta { referenced_bytes: referenced, ..Delta::default() }).await
 }
 
 /// A page of eviction candidates: ready, unreferenced, least recently used first (the
 /// `cache_videos_lru` index serves it).
-pub async fn candidates(conn: &impl ConnectionTrait, node: &str, page: u64) -> Result<Vec<Candidate>, DbErr> {
+pub async fn candidates(conn: &impl ConnectionTrait, node: &NodeId, page: u64) -> Result<Vec<Candidate>, DbErr> {
     let rows = cache_videos::Entity::find()
         .filter(cache_videos::Column::Node.eq(node))
         .filter(cache_videos::Column::State.eq(VideoState::Ready))
@@ -230,14 +234,14 @@ pub async fn candidates(conn: &impl ConnectionTrait, node: &str, page: u64) -> R
 /// was new to the index.
 pub async fn insert_ready(
     conn: &impl ConnectionTrait,
-    node: &str,
+    node: &NodeId,
     key: &VideoKey,
     path: &str,
     bytes: u64,
     last_used_at: i64,
 ) -> Result<bool, DbErr> {
     let row = cache_videos::ActiveModel {
-        node: Set(node.to_owned()),
+        node: Set(node.as_str().to_owned()),
         path: Set(path.to_owned()),
         record_id: Set(key.record_id.get()),
         resolution: Set(key.resolution.map(|r| r.to_string())),
@@ -276,12 +280,17 @@ pub async fn remove_ready(conn: &impl ConnectionTrait, video: &cache_videos::Mod
         return Ok(());
     }
     let referenced = if video.num_cite > 0 { -video.size_bytes } else { 0 };
-    add(conn, &video.node, Delta { referenced_bytes: referenced, ..Delta::video(-video.size_bytes, -1) }).await?;
-    add_to_dir(conn, &video.node, &video.path, -video.size_bytes, -1).await
+    add(
+        conn,
+        &NodeId::stored(video.node.clone()),
+        Delta { referenced_bytes: referenced, ..Delta::video(-video.size_bytes, -1) },
+    )
+    .await?;
+    add_to_dir(conn, &NodeId::stored(video.node.clone()), &video.path, -video.size_bytes, -1).await
 }
 
 /// Sums the totals and DIR_INFO from the rows once (the start-up scan), repairing any drift.
-pub async fn recount(txn: sea_orm::DatabaseTransaction, node: &str) -> Result<(), DbErr> {
+pub async fn recount(txn: sea_orm::DatabaseTransaction, node: &NodeId) -> Result<(), DbErr> {
     totals(&txn, node).await?;
     let rows = cache_videos::Entity::find().filter(cache_videos::Column::Node.eq(node)).all(&txn).await?;
     let mut sums = Delta::default();
@@ -318,7 +327,7 @@ pub async fn recount(txn: sea_orm::DatabaseTransaction, node: &str) -> Result<()
     cache_dirs::Entity::delete_many().filter(cache_dirs::Column::Node.eq(node)).exec(&txn).await?;
     for (dir, (bytes, count)) in dirs {
         let row = cache_dirs::ActiveModel {
-            node: Set(node.to_owned()),
+            node: Set(node.as_str().to_owned()),
             dir: Set(dir),
             size_bytes: Set(bytes),
             video_count: Set(count),

@@ -16,7 +16,7 @@ use futures::{FutureExt, future::BoxFuture};
 use super::{claim, reserve::Evicted, store};
 use crate::{
     db::now_ms,
-    domain::{DownloadOrder, DownloadProgress},
+    domain::{ClassId, DownloadOrder, DownloadProgress},
     node::{DownloadError, NodeServices, Watch, cache::claim::Claim, cache::reserve::RoomError},
 };
 
@@ -29,7 +29,7 @@ struct Tick {
     bytes: u64,
 }
 
-pub struct Watcher<'a> {
+pub(super) struct Watcher<'a> {
     node: &'a NodeServices,
     order: &'a DownloadOrder,
     path: &'a str,
@@ -48,7 +48,7 @@ impl Drop for Watcher<'_> {
 }
 
 impl<'a> Watcher<'a> {
-    pub fn new(node: &'a NodeServices, order: &'a DownloadOrder, path: &'a str, claim: Claim) -> Self {
+    pub(super) fn new(node: &'a NodeServices, order: &'a DownloadOrder, path: &'a str, claim: Claim) -> Self {
         Self {
             node,
             order,
@@ -77,12 +77,12 @@ impl<'a> Watcher<'a> {
         }
     }
 
-    pub fn evicted(&self) -> Vec<Evicted> {
+    pub(super) fn evicted(&self) -> Vec<Evicted> {
         std::mem::take(&mut *self.evicted.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The bytes reserved for the download so far.
-    pub fn reserved(&self) -> u64 {
+    pub(super) fn reserved(&self) -> u64 {
         self.claim().reserved
     }
 
@@ -138,7 +138,7 @@ impl<'a> Watcher<'a> {
                 updated_at: now,
                 retry: None,
             };
-            self.node.directory.set_progress(&class.class_id, &progress).await;
+            self.node.directory.set_progress(&ClassId::stored(class.class_id.clone()), &progress).await;
         }
         self.set_at_risk(any_at_risk);
         Ok(())

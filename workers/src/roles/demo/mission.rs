@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{fileserver::FileServer, progress::Bars};
 
-pub async fn run(
+pub(super) async fn run(
     http: &reqwest::Client,
     base: &str,
     server: &FileServer,

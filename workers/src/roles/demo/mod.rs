@@ -19,7 +19,7 @@ mod mission;
 mod sample;
 mod watch;
 
-pub async fn run(settings: Settings, dir: &Path) -> anyhow::Result<()> {
+pub(super) async fn run(settings: Settings, dir: &Path) -> anyhow::Result<()> {
     tokio::fs::create_dir_all(dir).await.with_context(|| format!("creating {}", dir.display()))?;
     let dir = dir.canonicalize()?;
     let (lesson, with_ffmpeg) = sample::lesson(&dir).await?;

@@ -6,7 +6,7 @@ use std::{path::Path, time::Duration};
 use tokio::process::Command;
 
 /// The lesson, and whether ffmpeg is here (then the demo also shows an ecs transcode).
-pub async fn lesson(dir: &Path) -> anyhow::Result<(Vec<u8>, bool)> {
+pub(super) async fn lesson(dir: &Path) -> anyhow::Result<(Vec<u8>, bool)> {
     let path = dir.join("sample-lesson.flv");
     let with_ffmpeg = ffmpeg_runs().await;
     if let Ok(bytes) = tokio::fs::read(&path).await {

@@ -9,14 +9,14 @@ use shared::{
     transcode::requests::TranscodeStatus,
 };
 
-pub fn booking() -> Value {
+pub(crate) fn booking() -> Value {
     json!({"class_id": "c-1", "record_id": 6666, "video_url": "https://cdn.example.com/6666.flv",
         "video_resolution": "720P", "video_url_list": {"720P": "https://cdn.example.com/6666_720P.flv"},
         "org_id": "22", "course_name": "Phonics 3", "class_start_at": 1_790_000_000_i64,
         "class_end_at": 1_790_003_600_i64})
 }
 
-pub fn booking_status() -> BookingStatus {
+pub(crate) fn booking_status() -> BookingStatus {
     BookingStatus {
         class_id: "c-1".into(),
         record_id: 6666,
@@ -40,7 +40,7 @@ pub fn booking_status() -> BookingStatus {
 }
 
 /// A booking its node put on disk.
-pub fn ready_booking() -> BookingStatus {
+pub(crate) fn ready_booking() -> BookingStatus {
     BookingStatus {
         state: BookingState::Ready,
         node: Some("host-1".into()),
@@ -51,11 +51,11 @@ pub fn ready_booking() -> BookingStatus {
 }
 
 /// A booking whose class has ended.
-pub fn ended_booking() -> BookingStatus {
+pub(crate) fn ended_booking() -> BookingStatus {
     BookingStatus { ended_at: Some(1_790_003_600_000), ..ready_booking() }
 }
 
-pub fn node_status() -> NodeStatus {
+pub(crate) fn node_status() -> NodeStatus {
     NodeStatus {
         node: "host-1".parse().expect("a node id"),
         video_root: "/home/video".into(),
@@ -80,17 +80,17 @@ pub fn node_status() -> NodeStatus {
     }
 }
 
-pub fn transcode_request() -> Value {
+pub(crate) fn transcode_request() -> Value {
     json!({"record_id": 6666, "video_resolution": "240P", "video_url": "https://cdn.example.com/6666.flv",
         "org_id": "22"})
 }
 
-pub fn transcode_result() -> Value {
+pub(crate) fn transcode_result() -> Value {
     json!({"cmd": "transcoding", "record_id": 6666, "video_resolution": "720P", "result": "sucess",
         "transcode_video_url": "https://oss.example.com/video_6666_720P.flv", "type": "oss"})
 }
 
-pub fn transcode(state: TranscodeState) -> TranscodeStatus {
+pub(crate) fn transcode(state: TranscodeState) -> TranscodeStatus {
     let done = state != TranscodeState::Transcoding;
     TranscodeStatus {
         record_id: 6666,

@@ -5,7 +5,7 @@
 //! data, and tells a client how to authenticate. The dashboard's own API (`/api/v1`) is
 //! apalis-board's and is not in it.
 
-pub mod examples;
+pub(super) mod examples;
 mod responses;
 #[cfg(test)]
 mod tests;
@@ -20,7 +20,7 @@ use utoipa::{
     },
 };
 
-pub use responses::{BadRequest, Conflict, NotFound, PayloadTooLarge, Unauthorized, Unavailable};
+pub(super) use responses::{BadRequest, Conflict, NotFound, PayloadTooLarge, Unauthorized, Unavailable};
 
 use super::{auth, bookings, classes, error, health, metrics, nodes, storage, transcodes};
 
@@ -75,6 +75,6 @@ pub fn build(settings: &Settings) -> openapi::OpenApi {
 #[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
     responses((status = 200, description = "The OpenAPI 3.1 document of this API", body = serde_json::Value,
         example = json!({"openapi": "3.1.0", "info": {"title": "vteacher"}, "paths": {}}))))]
-pub async fn document(State(app): State<App>) -> Json<openapi::OpenApi> {
+pub(super) async fn document(State(app): State<App>) -> Json<openapi::OpenApi> {
     Json(build(&app.settings))
 }

@@ -39,7 +39,7 @@ fn parse_error(body: &[u8]) -> ApiError {
 }
 
 /// `400`: the body or a path parameter is refused, naming the field.
-pub struct BadRequest;
+pub(crate) struct BadRequest;
 
 impl<'r> ToResponse<'r> for BadRequest {
     fn response() -> (&'r str, RefOr<Response>) {
@@ -53,7 +53,7 @@ impl<'r> ToResponse<'r> for BadRequest {
 }
 
 /// `401`: no token, or a wrong one (bearer header or login cookie).
-pub struct Unauthorized;
+pub(crate) struct Unauthorized;
 
 impl<'r> ToResponse<'r> for Unauthorized {
     fn response() -> (&'r str, RefOr<Response>) {
@@ -67,7 +67,7 @@ impl<'r> ToResponse<'r> for Unauthorized {
     }
 }
 
-pub struct NotFound;
+pub(crate) struct NotFound;
 
 impl<'r> ToResponse<'r> for NotFound {
     fn response() -> (&'r str, RefOr<Response>) {
@@ -77,7 +77,7 @@ impl<'r> ToResponse<'r> for NotFound {
 }
 
 /// `409`: the transcode is in progress.
-pub struct Conflict;
+pub(crate) struct Conflict;
 
 impl<'r> ToResponse<'r> for Conflict {
     fn response() -> (&'r str, RefOr<Response>) {
@@ -88,7 +88,7 @@ impl<'r> ToResponse<'r> for Conflict {
 }
 
 /// `503`: the state database or the queue backend did not answer (worth a retry).
-pub struct Unavailable;
+pub(crate) struct Unavailable;
 
 impl<'r> ToResponse<'r> for Unavailable {
     fn response() -> (&'r str, RefOr<Response>) {
@@ -105,7 +105,7 @@ impl<'r> ToResponse<'r> for Unavailable {
 }
 
 /// `413`: a body over axum's limit (2 MiB), refused before any parser reads it, in axum's words.
-pub struct PayloadTooLarge;
+pub(crate) struct PayloadTooLarge;
 
 impl<'r> ToResponse<'r> for PayloadTooLarge {
     fn response() -> (&'r str, RefOr<Response>) {

@@ -19,7 +19,7 @@ use shared::db::cache_videos;
 use crate::helpers::*;
 
 /// Books `class_id` onto record `record` at 480P, listed at `url`.
-pub async fn book(app: &TestApp, class_id: &str, record: i64, url: &str, extra: Value) -> Value {
+pub(crate) async fn book(app: &TestApp, class_id: &str, record: i64, url: &str, extra: Value) -> Value {
     let mut body = json!({"class_id": class_id, "record_id": record, "video_resolution": "480P",
         "video_url_list": {"480P": url}});
     if let (Value::Object(body), Value::Object(extra)) = (&mut body, extra) {
@@ -31,19 +31,19 @@ pub async fn book(app: &TestApp, class_id: &str, record: i64, url: &str, extra: 
 }
 
 /// `POST /api/classes/{class_id}/end`: the status and the body.
-pub async fn end(app: &TestApp, class_id: &str) -> (u16, Value) {
+pub(crate) async fn end(app: &TestApp, class_id: &str) -> (u16, Value) {
     let response = app.http.post(app.url(&format!("/api/classes/{class_id}/end"))).send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
 /// The path of record `record` at 480P below VIDEO_ROOT (no institution).
-pub fn path_of(record: i64) -> String {
+pub(crate) fn path_of(record: i64) -> String {
     format!("{record}/{record}_480P.flv")
 }
 
 /// The video's row in the app's own node index.
-pub async fn video(app: &TestApp, path: &str) -> Option<cache_videos::Model> {
+pub(crate) async fn video(app: &TestApp, path: &str) -> Option<cache_videos::Model> {
     let node = app.node.as_ref().expect("the app runs a node");
     cache_videos::Entity::find()
         .filter(cache_videos::Column::Node.eq(node.id()))
@@ -54,7 +54,7 @@ pub async fn video(app: &TestApp, path: &str) -> Option<cache_videos::Model> {
 }
 
 /// Waits until the video at `path` is referenced by `count` classes.
-pub async fn cited(app: &TestApp, path: &str, count: i32) {
+pub(crate) async fn cited(app: &TestApp, path: &str, count: i32) {
     eventually(&format!("{path} to be referenced {count} time(s)"), Duration::from_secs(20), || async {
         (video(app, path).await?.num_cite == count).then_some(())
     })

@@ -13,7 +13,7 @@ use super::workload::{Class, Workload};
 use crate::helpers::*;
 
 /// Waits until every booking is settled; returns them by class id.
-pub async fn settled(workload: &Workload, classes: &[Class]) -> HashMap<String, Value> {
+pub(crate) async fn settled(workload: &Workload, classes: &[Class]) -> HashMap<String, Value> {
     let settled = std::sync::Mutex::new(HashMap::new());
     eventually("every booking to settle", Duration::from_secs(180), || async {
         for class in classes {
@@ -34,7 +34,7 @@ pub async fn settled(workload: &Workload, classes: &[Class]) -> HashMap<String, 
 
 /// Waits until every class has its result: a result is sent by a job of its own after the
 /// booking settles, so it may still be on its way (retried after a kill) when the checks begin.
-pub async fn results_arrived(classes: &[Class], results: &WebhookSink) -> Vec<Value> {
+pub(crate) async fn results_arrived(classes: &[Class], results: &WebhookSink) -> Vec<Value> {
     eventually("every class's result to arrive", Duration::from_secs(60), || async {
         let received = results.received();
         let has = |class: &Class| received.iter().any(|r| r["class_id"] == class.class_id.as_str());
@@ -45,7 +45,7 @@ pub async fn results_arrived(classes: &[Class], results: &WebhookSink) -> Vec<Va
 
 /// Each class's outcome is what it should be, and its result was sent once (one result id; a
 /// repeat with the same id is the one a crash may cause, and is counted).
-pub fn outcomes_and_results(classes: &[Class], bookings: &HashMap<String, Value>, results: &[Value]) -> usize {
+pub(crate) fn outcomes_and_results(classes: &[Class], bookings: &HashMap<String, Value>, results: &[Value]) -> usize {
     let mut ids: HashMap<&str, Vec<&str>> = HashMap::new();
     for result in results {
         ids.entry(result["class_id"].as_str().unwrap_or_default())
@@ -69,7 +69,7 @@ pub fn outcomes_and_results(classes: &[Class], bookings: &HashMap<String, Value>
 }
 
 /// A class still on holds its file, and the node counts exactly the classes still on.
-pub async fn files_and_counts(node_db: &str, classes: &[Class], bookings: &HashMap<String, Value>) {
+pub(crate) async fn files_and_counts(node_db: &str, classes: &[Class], bookings: &HashMap<String, Value>) {
     let mut live: HashMap<String, i32> = HashMap::new();
     for class in classes.iter().filter(|c| !c.ended) {
         let path = bookings[&class.class_id]["video_path"].as_str().unwrap().to_owned();
@@ -108,7 +108,7 @@ fn relative(path: &str) -> String {
 }
 
 /// Nothing is left to send.
-pub async fn outbox_empty(database_url: &str) {
+pub(crate) async fn outbox_empty(database_url: &str) {
     let db = sea_orm::Database::connect(database_url).await.unwrap();
     eventually("the outbox to be empty", Duration::from_secs(30), || async {
         outbox::Entity::find().all(&db).await.ok()?.is_empty().then_some(())
@@ -117,7 +117,7 @@ pub async fn outbox_empty(database_url: &str) {
 }
 
 /// Every job of every queue is in exactly one place: pending, in flight, delayed, done or dead.
-pub async fn every_job_in_one_place(redis_url: &str, prefix: &str) {
+pub(crate) async fn every_job_in_one_place(redis_url: &str, prefix: &str) {
     let client = redis::Client::open(redis_url).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let queues: Vec<String> =

@@ -11,7 +11,7 @@ use testkit::ports::{start_on_free_port, wait_listening};
 use crate::helpers::*;
 
 /// The process types and their command lines.
-pub const ROLES: &[(&str, &[&str])] = &[
+pub(super) const ROLES: &[(&str, &[&str])] = &[
     ("web", &["web"]),
     ("booking-1", &["work", "--queues", "booking,transcode-result,notify,node-report"]),
     ("booking-2", &["work", "--queues", "booking,transcode-result,notify,node-report"]),
@@ -21,14 +21,14 @@ pub const ROLES: &[(&str, &[&str])] = &[
 ];
 
 /// A redis-server on a port of its own, with an append-only file, that survives a restart.
-pub struct OwnRedis {
+pub(super) struct OwnRedis {
     pub port: u16,
     dir: PathBuf,
     child: tokio::process::Child,
 }
 
 impl OwnRedis {
-    pub async fn start(dir: PathBuf) -> Self {
+    pub(super) async fn start(dir: PathBuf) -> Self {
         std::fs::create_dir_all(&dir).unwrap();
         let (child, port) =
             start_on_free_port("the harness's redis-server", Duration::from_secs(20), |port| spawn_redis(port, &dir))
@@ -38,7 +38,7 @@ impl OwnRedis {
         redis
     }
 
-    pub fn url(&self) -> String {
+    pub(super) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
@@ -56,7 +56,7 @@ impl OwnRedis {
     }
 
     /// Stops the server (SIGTERM: it writes its file) and starts it again on the same port.
-    pub async fn restart(&mut self) {
+    pub(super) async fn restart(&mut self) {
         let pid = nix::unistd::Pid::from_raw(self.child.id().unwrap() as i32);
         nix::sys::signal::kill(pid, Signal::SIGTERM).unwrap();
         let _ = tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await;
@@ -79,7 +79,7 @@ fn spawn_redis(port: u16, dir: &std::path::Path) -> tokio::process::Child {
 }
 
 /// The processes, by role.
-pub struct Cluster {
+pub(super) struct Cluster {
     pub processes: BTreeMap<&'static str, Process>,
     pub kills: u32,
 }
@@ -89,13 +89,18 @@ fn args_of(role: &str) -> &'static [&'static str] {
 }
 
 impl Cluster {
-    pub fn start(env: &TestEnv, node_env: &[(&str, Option<String>)]) -> Self {
+    pub(super) fn start(env: &TestEnv, node_env: &[(&str, Option<String>)]) -> Self {
         let processes = ROLES.iter().map(|(role, _)| (*role, start_role(env, role, node_env))).collect();
         Self { processes, kills: 0 }
     }
 
     /// SIGKILLs the process of `role` and starts it again.
-    pub async fn kill_and_restart(&mut self, env: &TestEnv, role: &'static str, node_env: &[(&str, Option<String>)]) {
+    pub(super) async fn kill_and_restart(
+        &mut self,
+        env: &TestEnv,
+        role: &'static str,
+        node_env: &[(&str, Option<String>)],
+    ) {
         if let Some(process) = self.processes.get_mut(role) {
             let _ = nix::sys::signal::kill(process.pid(), Signal::SIGKILL);
             let _ = tokio::time::timeout(Duration::from_secs(10), process.child.wait()).await;
@@ -106,7 +111,7 @@ impl Cluster {
 
     /// Starts again every process that has exited by itself (a supervisor's job: a worker whose
     /// Redis went away exits non-zero rather than idle).
-    pub fn revive(&mut self, env: &TestEnv, node_env: &[(&str, Option<String>)]) {
+    pub(super) fn revive(&mut self, env: &TestEnv, node_env: &[(&str, Option<String>)]) {
         let dead: Vec<&'static str> = self
             .processes
             .iter_mut()

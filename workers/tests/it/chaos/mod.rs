@@ -4,9 +4,9 @@
 //! happened twice. `CHAOS_SOAK=<seconds>` makes the chaos last that long (a soak run):
 //! `CHAOS_SOAK=3600 cargo nextest run -p workers --test it chaos`.
 
-pub mod checks;
+pub(crate) mod checks;
 mod cluster;
-pub mod workload;
+pub(crate) mod workload;
 
 use std::{sync::Arc, time::Duration};
 

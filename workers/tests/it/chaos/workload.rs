@@ -11,18 +11,18 @@ use crate::helpers::{FileServer, lesson_bytes};
 
 /// What the harness did to one class.
 #[derive(Debug, Clone)]
-pub struct Class {
+pub(crate) struct Class {
     pub class_id: String,
     pub ended: bool,
 }
 
-pub struct Workload {
+pub(crate) struct Workload {
     pub base: String,
     pub http: reqwest::Client,
 }
 
 impl Workload {
-    pub fn new(base: String) -> Self {
+    pub(crate) fn new(base: String) -> Self {
         let http = shared::tools::http::builder().timeout(Duration::from_secs(5)).build().unwrap();
         Self { base, http }
     }
@@ -41,7 +41,7 @@ impl Workload {
         }
     }
 
-    pub async fn get(&self, path: &str) -> Option<Value> {
+    pub(crate) async fn get(&self, path: &str) -> Option<Value> {
         let response = self.http.get(format!("{}{path}", self.base)).send().await.ok()?;
         if !response.status().is_success() {
             return None;
@@ -50,7 +50,7 @@ impl Workload {
     }
 
     /// Runs `count` classes over `window`, returns what was done to each.
-    pub async fn run(self: Arc<Self>, urls: Arc<Urls>, count: usize, window: Duration, seed: u64) -> Vec<Class> {
+    pub(crate) async fn run(self: Arc<Self>, urls: Arc<Urls>, count: usize, window: Duration, seed: u64) -> Vec<Class> {
         let mut rng = fastrand::Rng::with_seed(seed);
         let mut classes = JoinSet::new();
         for n in 0..count {
@@ -78,7 +78,7 @@ impl Workload {
 }
 
 /// Where the lessons are served.
-pub struct Urls {
+pub(crate) struct Urls {
     pub lesson: String,
     pub videos: Vec<String>,
 }
@@ -86,7 +86,7 @@ pub struct Urls {
 impl Urls {
     /// Serves the workload's lessons on `server`: twelve listed videos and a short lesson ecs
     /// can transcode (made with ffmpeg in `dir`).
-    pub async fn serve(server: &FileServer, dir: &std::path::Path) -> Self {
+    pub(crate) async fn serve(server: &FileServer, dir: &std::path::Path) -> Self {
         let videos = (0..12)
             .map(|v| {
                 server.put(&format!("v{v}.flv"), lesson_bytes(40_000 + v * 1000));

@@ -9,14 +9,14 @@ use workers::roles::Running;
 
 use super::eventually;
 
-pub struct Results {
+pub(crate) struct Results {
     pub(super) rx: mpsc::UnboundedReceiver<Value>,
     pub seen: Vec<Value>,
 }
 
 impl Results {
     /// Waits for the result of `class_id`.
-    pub async fn of(&mut self, class_id: &str, timeout: Duration) -> Value {
+    pub(crate) async fn of(&mut self, class_id: &str, timeout: Duration) -> Value {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if let Some(found) = self.seen.iter().find(|r| r["class_id"] == class_id) {
@@ -29,7 +29,7 @@ impl Results {
     }
 }
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub app: App,
     /// The push host, when the app runs a node's queues.
     pub node: Option<NodeApp>,
@@ -39,15 +39,15 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr.expect("web is running"))
     }
 
-    pub async fn post_booking(&self, body: &Value) -> reqwest::Response {
+    pub(crate) async fn post_booking(&self, body: &Value) -> reqwest::Response {
         self.http.post(self.url("/api/bookings")).json(body).send().await.expect("request")
     }
 
-    pub async fn post_raw(&self, body: &str) -> reqwest::Response {
+    pub(crate) async fn post_raw(&self, body: &str) -> reqwest::Response {
         self.http
             .post(self.url("/api/bookings"))
             .header("content-type", "application/json")
@@ -57,7 +57,7 @@ impl TestApp {
             .expect("request")
     }
 
-    pub async fn booking(&self, class_id: &str) -> Option<Value> {
+    pub(crate) async fn booking(&self, class_id: &str) -> Option<Value> {
         let response = self.http.get(self.url(&format!("/api/bookings/{class_id}"))).send().await.expect("request");
         if response.status() == 404 {
             return None;
@@ -66,7 +66,7 @@ impl TestApp {
     }
 
     /// Waits until the booking reaches `state` (panics if it settles in another).
-    pub async fn wait_for_state(&self, class_id: &str, state: &str) -> Value {
+    pub(crate) async fn wait_for_state(&self, class_id: &str, state: &str) -> Value {
         eventually(&format!("{class_id} to be {state}"), Duration::from_secs(30), || async {
             let booking = self.booking(class_id).await?;
             let now = booking["state"].as_str().unwrap_or_default().to_owned();
@@ -79,7 +79,7 @@ impl TestApp {
     }
 
     /// The sum of the Prometheus samples of `name` whose labels contain `label`.
-    pub async fn metric(&self, name: &str, label: &str) -> u64 {
+    pub(crate) async fn metric(&self, name: &str, label: &str) -> u64 {
         let text = self.http.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
         text.lines()
             .filter(|l| l.starts_with(name) && l.contains(label))
@@ -88,7 +88,7 @@ impl TestApp {
     }
 
     /// The sum of the Prometheus samples of `name` whose line contains every one of `labels`.
-    pub async fn metric_with(&self, name: &str, labels: &[&str]) -> u64 {
+    pub(crate) async fn metric_with(&self, name: &str, labels: &[&str]) -> u64 {
         let text = self.http.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
         text.lines()
             .filter(|l| l.starts_with(name) && labels.iter().all(|label| l.contains(label)))
@@ -96,7 +96,7 @@ impl TestApp {
             .sum()
     }
 
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         if let Some(running) = self.running.take() {
             running.stop().await.expect("the app stops cleanly");
         }

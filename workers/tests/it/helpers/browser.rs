@@ -18,7 +18,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async, tungsten
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One Chromium with one page. Dropping it kills the browser.
-pub struct Browser {
+pub(crate) struct Browser {
     _chromium: Child,
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     session: String,
@@ -34,7 +34,7 @@ pub struct Browser {
 impl Browser {
     /// Starts Debian's `chromium` headless on a DevTools port of its own choosing, and opens
     /// a page. Screenshots are saved under `dir`.
-    pub async fn start(dir: &Path) -> Self {
+    pub(crate) async fn start(dir: &Path) -> Self {
         let profile = tempfile::tempdir().expect("a profile dir");
         let chromium = tokio::process::Command::new("chromium")
             .args([
@@ -87,7 +87,7 @@ impl Browser {
     }
 
     /// A command to the page.
-    pub async fn call(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) async fn call(&mut self, method: &str, params: Value) -> Value {
         let session = self.session.clone();
         self.send(method, params, Some(&session)).await
     }
@@ -128,13 +128,13 @@ impl Browser {
     }
 
     /// Opens `url` in the page (returns once the navigation is committed, not loaded).
-    pub async fn open(&mut self, url: &str) {
+    pub(crate) async fn open(&mut self, url: &str) {
         let navigated = self.call("Page.navigate", json!({"url": url})).await;
         assert!(navigated.get("errorText").is_none(), "opening {url}: {navigated}");
     }
 
     /// The value of a JavaScript expression in the page (`null` when it throws).
-    pub async fn eval(&mut self, expression: &str) -> Value {
+    pub(crate) async fn eval(&mut self, expression: &str) -> Value {
         let result = self.call("Runtime.evaluate", json!({"expression": expression, "returnByValue": true})).await;
         if result.get("exceptionDetails").is_some() {
             return Value::Null;
@@ -143,18 +143,18 @@ impl Browser {
     }
 
     /// Types `text` into the focused element, as a keyboard would.
-    pub async fn type_text(&mut self, text: &str) {
+    pub(crate) async fn type_text(&mut self, text: &str) {
         self.call("Input.insertText", json!({"text": text})).await;
     }
 
     /// The page's visible text.
-    pub async fn text(&mut self) -> String {
+    pub(crate) async fn text(&mut self) -> String {
         self.eval("document.body ? document.body.innerText : ''").await.as_str().unwrap_or_default().to_owned()
     }
 
     /// Polls the page until `predicate` (a JavaScript expression) is true. On timeout the page
     /// is saved as `<name>-timeout.png` in the test's folder and the test fails with its text.
-    pub async fn wait_for(&mut self, what: &str, predicate: &str, timeout: Duration) {
+    pub(crate) async fn wait_for(&mut self, what: &str, predicate: &str, timeout: Duration) {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if self.eval(predicate).await == Value::Bool(true) {
@@ -175,7 +175,7 @@ impl Browser {
     }
 
     /// Saves a PNG of the page under the test's folder and returns its path.
-    pub async fn screenshot(&mut self, name: &str) -> PathBuf {
+    pub(crate) async fn screenshot(&mut self, name: &str) -> PathBuf {
         let shot = self.call("Page.captureScreenshot", json!({"format": "png"})).await;
         let data = shot["data"].as_str().expect("screenshot data");
         let bytes = base64::engine::general_purpose::STANDARD.decode(data).expect("base64 screenshot");

@@ -13,7 +13,7 @@ use super::{Results, TestApp, eventually, redis_url};
 
 /// Which real services back a test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stack {
+pub(crate) enum Stack {
     /// The embedded default: SQLite state, SQLite queues.
     Embedded,
     /// SQLite state, Redis queues.
@@ -23,7 +23,7 @@ pub enum Stack {
 }
 
 impl Stack {
-    pub fn has_redis(self) -> bool {
+    pub(crate) fn has_redis(self) -> bool {
         self != Stack::Embedded
     }
 }
@@ -34,7 +34,7 @@ fn postgres_url(db: &str) -> String {
 }
 
 /// One test's world: its services, its settings, and the app when running.
-pub struct TestEnv {
+pub(crate) struct TestEnv {
     pub stack: Stack,
     pub dir: tempfile::TempDir,
     pub pairs: HashMap<String, String>,
@@ -43,7 +43,7 @@ pub struct TestEnv {
 }
 
 impl TestEnv {
-    pub async fn new(stack: Stack) -> Self {
+    pub(crate) async fn new(stack: Stack) -> Self {
         workers::telemetry::init_logs(shared::config::LogFormat::Text);
         let id = uuid::Uuid::new_v4().simple().to_string();
         let prefix = format!("vt-test-{}", &id[..12]);
@@ -94,25 +94,25 @@ impl TestEnv {
         Self { stack, dir, pairs, prefix, pg_db }
     }
 
-    pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+    pub(crate) fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
         self.pairs.insert(key.into(), value.into());
         self
     }
 
-    pub fn settings(&self) -> Settings {
+    pub(crate) fn settings(&self) -> Settings {
         Settings::from_pairs(self.pairs.iter()).expect("test settings are valid")
     }
 
-    pub fn video_root(&self) -> PathBuf {
+    pub(crate) fn video_root(&self) -> PathBuf {
         self.dir.path().join("video")
     }
 
     /// Starts every role in this process (`vteacher all`), web on a random port.
-    pub async fn spawn(&self) -> TestApp {
+    pub(crate) async fn spawn(&self) -> TestApp {
         self.spawn_with(Launch::all()).await
     }
 
-    pub async fn spawn_with(&self, what: Launch) -> TestApp {
+    pub(crate) async fn spawn_with(&self, what: Launch) -> TestApp {
         let running = launch(self.settings(), what, CancellationToken::new()).await.expect("app starts");
         let addr = running.web_addr;
         let app = running.app.clone().expect("the test app runs the central side");
@@ -121,7 +121,7 @@ impl TestEnv {
     }
 
     /// The `vteacher` binary with this test's settings as its whole environment.
-    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
+    pub(crate) fn command(&self, args: &[&str]) -> tokio::process::Command {
         let mut command = self.program(env!("CARGO_BIN_EXE_vteacher"), "info");
         command.args(args);
         command
@@ -130,7 +130,7 @@ impl TestEnv {
     /// The `vteacher` binary as a person runs it: on a terminal (a pseudo-terminal by
     /// util-linux's `script`), so what it draws for a person is drawn; stdout and stderr both
     /// come out of `script`'s stdout. The arguments must not need quoting but for `'`-free JSON.
-    pub fn on_terminal(&self, args: &[&str]) -> tokio::process::Command {
+    pub(crate) fn on_terminal(&self, args: &[&str]) -> tokio::process::Command {
         let line: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_vteacher"))
             .chain(args.iter().copied())
             .map(|arg| format!("'{arg}'"))
@@ -157,7 +157,7 @@ impl TestEnv {
     }
 
     /// Collects what is published on this test's result channel.
-    pub async fn results(&self) -> Results {
+    pub(crate) async fn results(&self) -> Results {
         let channel = self.pairs["CHANNEL_RESULT"].clone();
         let (tx, rx) = mpsc::unbounded_channel();
         let mut messages = shared::tools::pubsub::subscribe(&redis_url(), &[channel]).await.expect("subscribe");
@@ -173,7 +173,7 @@ impl TestEnv {
     }
 
     /// Waits until the bridge listens on this test's booking channel.
-    pub async fn bridge_subscribed(&self) {
+    pub(crate) async fn bridge_subscribed(&self) {
         let channel = self.pairs["CHANNEL_BOOKING"].clone();
         eventually("the bridge to subscribe", Duration::from_secs(10), || async {
             let client = redis::Client::open(redis_url()).unwrap();
@@ -186,12 +186,12 @@ impl TestEnv {
     }
 
     /// Publishes a raw message on this test's booking channel.
-    pub async fn publish_booking(&self, payload: &str) {
+    pub(crate) async fn publish_booking(&self, payload: &str) {
         self.publish(&self.pairs["CHANNEL_BOOKING"], payload).await;
     }
 
     /// Publishes a raw message on `channel`.
-    pub async fn publish(&self, channel: &str, payload: &str) {
+    pub(crate) async fn publish(&self, channel: &str, payload: &str) {
         let client = redis::Client::open(redis_url()).expect("redis url");
         let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
         let _: i64 = redis::cmd("PUBLISH").arg(channel).arg(payload).query_async(&mut conn).await.expect("publish");

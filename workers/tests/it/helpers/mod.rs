@@ -2,26 +2,26 @@
 //! file, PostgreSQL database, Redis key prefix and pub/sub channels.
 
 mod app;
-pub mod browser;
+pub(crate) mod browser;
 mod env;
 mod process;
 mod proxy;
-pub mod screenshot;
+pub(crate) mod screenshot;
 mod tls_origin;
 mod webhook;
 
-pub use app::{Results, TestApp};
-pub use env::{Stack, TestEnv};
-pub use process::Process;
-pub use proxy::TcpProxy;
-pub use testkit::{
+pub(crate) use app::{Results, TestApp};
+pub(crate) use env::{Stack, TestEnv};
+pub(crate) use process::Process;
+pub(crate) use proxy::TcpProxy;
+pub(crate) use testkit::{
     eventually,
     ports::refusing_port,
     redis::{own_redis, redis_url},
 };
-pub use tls_origin::TlsOrigin;
-pub use webhook::WebhookSink;
-pub use workers::fileserver::{FileServer, Knobs};
+pub(crate) use tls_origin::TlsOrigin;
+pub(crate) use webhook::WebhookSink;
+pub(crate) use workers::fileserver::{FileServer, Knobs};
 
 /// Runs a test body on the stacks named, as the tests `module::stack`:
 /// `on_stacks!(killed = body_fn; embedded => Embedded, redis => Redis)`.
@@ -47,6 +47,6 @@ macro_rules! every_stack {
 pub(crate) use every_stack;
 
 /// A lesson's bytes: `len` bytes that do not repeat in short cycles.
-pub fn lesson_bytes(len: usize) -> Vec<u8> {
+pub(crate) fn lesson_bytes(len: usize) -> Vec<u8> {
     workers::fileserver::pattern(len)
 }

@@ -5,19 +5,19 @@ use std::{path::PathBuf, time::Duration};
 use super::TestEnv;
 
 /// A `vteacher` process of this test's, its output kept in the test's directory.
-pub struct Process {
+pub(crate) struct Process {
     pub child: tokio::process::Child,
     pub log: PathBuf,
 }
 
 impl TestEnv {
     /// Starts `vteacher <args…>` as a child process.
-    pub fn start(&self, name: &str, args: &[&str]) -> Process {
+    pub(crate) fn start(&self, name: &str, args: &[&str]) -> Process {
         self.start_with(name, args, &[])
     }
 
     /// Starts `vteacher <args…>` with some settings changed (`None` removes the key).
-    pub fn start_with(&self, name: &str, args: &[&str], changes: &[(&str, Option<String>)]) -> Process {
+    pub(crate) fn start_with(&self, name: &str, args: &[&str], changes: &[(&str, Option<String>)]) -> Process {
         let log = self.dir.path().join(format!("{name}.log"));
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
         let mut command = self.command(args);
@@ -33,23 +33,23 @@ impl TestEnv {
 }
 
 impl Process {
-    pub fn pid(&self) -> nix::unistd::Pid {
+    pub(crate) fn pid(&self) -> nix::unistd::Pid {
         nix::unistd::Pid::from_raw(self.child.id().expect("running") as i32)
     }
 
-    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+    pub(crate) fn signal(&self, signal: nix::sys::signal::Signal) {
         nix::sys::signal::kill(self.pid(), signal).expect("signal delivered");
     }
 
     /// Waits for the process to end; panics with its log if it takes longer than `timeout`.
-    pub async fn exit_status(&mut self, timeout: Duration) -> std::process::ExitStatus {
+    pub(crate) async fn exit_status(&mut self, timeout: Duration) -> std::process::ExitStatus {
         match tokio::time::timeout(timeout, self.child.wait()).await {
             Ok(status) => status.expect("wait"),
             Err(_) => panic!("process still running after {timeout:?}; log:\n{}", self.output()),
         }
     }
 
-    pub fn output(&self) -> String {
+    pub(crate) fn output(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }

@@ -13,7 +13,7 @@ use std::{
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
-pub struct TcpProxy {
+pub(crate) struct TcpProxy {
     pub addr: SocketAddr,
     blocked: Arc<AtomicBool>,
     /// Cancelled to drop the connections of the present generation.
@@ -22,7 +22,7 @@ pub struct TcpProxy {
 }
 
 impl TcpProxy {
-    pub async fn start(upstream: SocketAddr) -> Self {
+    pub(crate) async fn start(upstream: SocketAddr) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port for the proxy");
         let addr = listener.local_addr().unwrap();
         let blocked = Arc::new(AtomicBool::new(false));
@@ -48,14 +48,14 @@ impl TcpProxy {
     }
 
     /// Drops every connection and refuses new ones.
-    pub fn cut(&self) {
+    pub(crate) fn cut(&self) {
         self.blocked.store(true, Ordering::SeqCst);
         let mut generation = self.generation.lock().unwrap();
         generation.cancel();
         *generation = CancellationToken::new();
     }
 
-    pub fn restore(&self) {
+    pub(crate) fn restore(&self) {
         self.blocked.store(false, Ordering::SeqCst);
     }
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 /// How many distinct colours a PNG has (counting stops at `enough`): a blank page has one.
-pub fn distinct_colours(path: &Path, enough: usize) -> usize {
+pub(crate) fn distinct_colours(path: &Path, enough: usize) -> usize {
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).expect("the screenshot")));
     let mut reader = decoder.read_info().expect("a PNG");
     let mut pixels = vec![0; reader.output_buffer_size().expect("a sane size")];

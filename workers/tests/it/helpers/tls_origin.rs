@@ -11,7 +11,7 @@ use std::{
 use testkit::ports::start_on_free_port;
 use tokio::process::{Child, Command};
 
-pub struct TlsOrigin {
+pub(crate) struct TlsOrigin {
     dir: tempfile::TempDir,
     port: u16,
     _nginx: Child,
@@ -19,7 +19,7 @@ pub struct TlsOrigin {
 
 impl TlsOrigin {
     /// nginx on a port of its own, serving `files` (name, bytes) at `/`.
-    pub async fn start(files: &[(&str, &[u8])]) -> Self {
+    pub(crate) async fn start(files: &[(&str, &[u8])]) -> Self {
         let dir = tempfile::tempdir().expect("a folder for nginx");
         let root = dir.path();
         for sub in ["www", "tmp"] {
@@ -48,21 +48,21 @@ impl TlsOrigin {
         Self { dir, port, _nginx: nginx }
     }
 
-    pub fn url(&self, name: &str) -> String {
+    pub(crate) fn url(&self, name: &str) -> String {
         format!("https://127.0.0.1:{}/{name}", self.port)
     }
 
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.port
     }
 
     /// The certificate authority that signed the origin's certificate (PEM).
-    pub fn ca_file(&self) -> PathBuf {
+    pub(crate) fn ca_file(&self) -> PathBuf {
         self.dir.path().join("ca.pem")
     }
 
     /// The requests nginx answered, one access-log line each (`"GET /x.flv HTTP/1.1" 200 …`).
-    pub fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         let log = std::fs::read_to_string(self.dir.path().join("access.log")).unwrap_or_default();
         log.lines().map(str::to_owned).collect()
     }

@@ -7,14 +7,14 @@ use serde_json::Value;
 use super::eventually;
 
 /// Receives webhook POSTs (`RESULT_WEBHOOK_URL`) on loopback; answers 503 while `failing`.
-pub struct WebhookSink {
+pub(crate) struct WebhookSink {
     pub url: String,
     received: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
     pub failing: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl WebhookSink {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         use std::sync::{Arc, Mutex, atomic::AtomicBool, atomic::Ordering};
 
         use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
@@ -40,19 +40,19 @@ impl WebhookSink {
     }
 
     /// Everything received so far.
-    pub fn received(&self) -> Vec<Value> {
+    pub(crate) fn received(&self) -> Vec<Value> {
         self.received.lock().unwrap().clone()
     }
 
     /// Waits for a POST whose `field` is `value`.
-    pub async fn one_with(&self, field: &str, value: &str) -> Value {
+    pub(crate) async fn one_with(&self, field: &str, value: &str) -> Value {
         eventually(&format!("a webhook POST with {field}={value}"), Duration::from_secs(30), || async {
             self.received.lock().unwrap().iter().find(|r| r[field] == value).cloned()
         })
         .await
     }
 
-    pub async fn result_of(&self, class_id: &str) -> Value {
+    pub(crate) async fn result_of(&self, class_id: &str) -> Value {
         eventually(&format!("a webhook result for {class_id}"), Duration::from_secs(30), || async {
             self.received.lock().unwrap().iter().find(|r| r["class_id"] == class_id).cloned()
         })

@@ -7,21 +7,21 @@ use serde_json::{Value, json};
 
 /// Which legacy channel a message is published on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
+pub(super) enum Channel {
     Booking,
     Transcode,
     ClassEnd,
 }
 
 /// A small deterministic generator (xorshift), so a failure can be replayed.
-pub struct Gen(u64);
+pub(super) struct Gen(u64);
 
 impl Gen {
-    pub fn new(seed: u64) -> Self {
+    pub(super) fn new(seed: u64) -> Self {
         Self(seed | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -66,7 +66,7 @@ fn huge(g: &mut Gen) -> String {
 }
 
 /// The `i`th malformed message: its channel and its bytes.
-pub fn malformed(i: usize, g: &mut Gen) -> (Channel, Vec<u8>) {
+pub(super) fn malformed(i: usize, g: &mut Gen) -> (Channel, Vec<u8>) {
     let channel = match i % 10 {
         0..=5 => Channel::Booking,
         6..=7 => Channel::Transcode,

@@ -71,6 +71,6 @@ async fn two_deliveries_at_once_place_a_booking_on_one_node() {
     second_worker.beat(&status("node-b", 100 * GIB)).await.unwrap();
     let again = dispatch::to_node(&db, &second_worker, &settings, &second, source).await.unwrap();
     assert_eq!(placed_on(&again), None, "the second delivery places nothing: {again:?}");
-    let row = store::find(&db.conn, "c-cas").await.unwrap().unwrap();
+    let row = store::find(&db.conn, &"c-cas".parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(row.node.as_deref(), Some("node-a"), "the booking stays where it was placed");
 }

@@ -29,7 +29,7 @@ fn web_only() -> Launch {
 }
 
 /// Every (path, method, operation) of a document.
-pub fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+pub(crate) fn operations(doc: &Value) -> Vec<(String, String, Value)> {
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, operation) in item.as_object().expect("a path item") {

@@ -9,7 +9,7 @@ use workers::roles::Launch;
 
 use crate::helpers::*;
 
-pub struct Fixture {
+pub(super) struct Fixture {
     pub env: TestEnv,
     pub app: TestApp,
     pub server: FileServer,
@@ -17,15 +17,15 @@ pub struct Fixture {
     pub alarms: WebhookSink,
 }
 
-pub const LESSON: usize = 40_000;
+pub(super) const LESSON: usize = 40_000;
 
 impl Fixture {
     /// Everything but the transcode workers.
-    pub async fn new(stack: Stack) -> Self {
+    pub(super) async fn new(stack: Stack) -> Self {
         Self::with(stack, |_| {}).await
     }
 
-    pub async fn with(stack: Stack, configure: impl FnOnce(&mut TestEnv)) -> Self {
+    pub(super) async fn with(stack: Stack, configure: impl FnOnce(&mut TestEnv)) -> Self {
         let mut env = TestEnv::new(stack).await;
         let results = WebhookSink::start().await;
         let alarms = WebhookSink::start().await;
@@ -43,13 +43,13 @@ impl Fixture {
     }
 
     /// Books an unlisted 240P of record 6666 for `class_id`.
-    pub async fn book(&self, class_id: &str) -> reqwest::Response {
+    pub(super) async fn book(&self, class_id: &str) -> reqwest::Response {
         let body = json!({"class_id": class_id, "record_id": 6666, "video_resolution": "240P",
             "video_url": self.server.url("src.flv"), "video_url_list": {"720P": self.server.url("src.flv")}});
         self.app.post_booking(&body).await
     }
 
-    pub async fn transcode(&self) -> Option<Value> {
+    pub(super) async fn transcode(&self) -> Option<Value> {
         let response = self.app.http.get(self.app.url("/api/transcodes/6666")).send().await.unwrap();
         if response.status() == 404 {
             return None;
@@ -59,7 +59,7 @@ impl Fixture {
     }
 
     /// Waits until the transcode of 6666 240P is in `state` (with `provider`, when given).
-    pub async fn transcode_becomes(&self, state: &str, provider: Option<&str>) -> Value {
+    pub(super) async fn transcode_becomes(&self, state: &str, provider: Option<&str>) -> Value {
         eventually(&format!("the transcode to be {state} ({provider:?})"), Duration::from_secs(20), || async {
             let t = self.transcode().await?;
             (t["state"] == state && provider.is_none_or(|p| t["provider"] == p)).then_some(t)
@@ -67,13 +67,13 @@ impl Fixture {
         .await
     }
 
-    pub async fn oss_jobs(&self) -> Vec<TranscodeOssJob> {
+    pub(super) async fn oss_jobs(&self) -> Vec<TranscodeOssJob> {
         self.app.app.queues.waiting::<TranscodeOssJob>(None).await.unwrap()
     }
 
     /// How many oss jobs wait, once at least `n` do: a decision commits its state, then
     /// enqueues, so the state can be seen before its job.
-    pub async fn oss_jobs_at_least(&self, n: usize) -> usize {
+    pub(super) async fn oss_jobs_at_least(&self, n: usize) -> usize {
         eventually(&format!("{n} oss job(s) queued"), Duration::from_secs(10), || async {
             let count = self.oss_jobs().await.len();
             (count >= n).then_some(count)
@@ -81,23 +81,23 @@ impl Fixture {
         .await
     }
 
-    pub async fn ecs_jobs(&self) -> Vec<TranscodeEcsJob> {
+    pub(super) async fn ecs_jobs(&self) -> Vec<TranscodeEcsJob> {
         self.app.app.queues.waiting::<TranscodeEcsJob>(None).await.unwrap()
     }
 
     /// Sends a transcode result through `POST /api/transcode/result`.
-    pub async fn post_result(&self, provider: &str, result: &str, url: Option<&str>) -> reqwest::Response {
+    pub(super) async fn post_result(&self, provider: &str, result: &str, url: Option<&str>) -> reqwest::Response {
         let body = json!({"cmd": "transcoding", "record_id": 6666, "video_resolution": "240P",
             "result": result, "transcode_video_url": url, "type": provider});
         self.app.http.post(self.app.url("/api/transcode/result")).json(&body).send().await.unwrap()
     }
 
     /// The rendition's URL on the lesson server.
-    pub fn rendition_url(&self) -> String {
+    pub(super) fn rendition_url(&self) -> String {
         self.server.url("6666_240P.flv")
     }
 
-    pub async fn stop(self) {
+    pub(super) async fn stop(self) {
         self.app.stop().await;
     }
 }

@@ -15,7 +15,7 @@ use crate::{
 };
 
 impl Harness {
-    pub async fn check(&self) {
+    pub(super) async fn check(&self) {
         let conn = &self.node.cache.conn;
         let node = self.node.id();
         let rows = cache_videos::Entity::find().filter(cache_videos::Column::Node.eq(node)).all(conn).await.unwrap();
@@ -87,7 +87,7 @@ impl Harness {
                 VideoState::Evicting => panic!("{}: left evicting after an eviction", r.path),
             }
         }
-        let t = cache_totals::Entity::find_by_id(node.to_owned()).one(conn).await.unwrap();
+        let t = cache_totals::Entity::find_by_id(node.as_str().to_owned()).one(conn).await.unwrap();
         let kept = t
             .as_ref()
             .map_or([0; 5], |t| [t.used_bytes, t.video_count, t.reserved_bytes, t.reserved_count, t.referenced_bytes]);

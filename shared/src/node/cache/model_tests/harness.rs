@@ -19,18 +19,18 @@ use crate::{
     },
 };
 
-pub struct Harness {
+pub(super) struct Harness {
     pub node: NodeServices,
     pub model: Model,
     pub root: PathBuf,
     _dir: tempfile::TempDir,
 }
 
-pub fn class_id(class: u8) -> ClassId {
+pub(super) fn class_id(class: u8) -> ClassId {
     format!("c{class}").parse().expect("a valid class id")
 }
 
-pub fn order(class: u8, video: usize) -> DownloadOrder {
+pub(super) fn order(class: u8, video: usize) -> DownloadOrder {
     DownloadOrder {
         class_id: class_id(class),
         url: "http://127.0.0.1:9/video.flv".parse().expect("a valid url"),
@@ -40,7 +40,7 @@ pub fn order(class: u8, video: usize) -> DownloadOrder {
 }
 
 impl Harness {
-    pub async fn open(bytes: Vec<u64>, max_count: u64, max_bytes: u64, low_water: f64) -> Self {
+    pub(super) async fn open(bytes: Vec<u64>, max_count: u64, max_bytes: u64, low_water: f64) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
         let root = dir.path().join("videos");
         std::fs::create_dir_all(&root).expect("VIDEO_ROOT");
@@ -73,23 +73,23 @@ impl Harness {
         Self { node, model: Model::new(bytes), root, _dir: dir }
     }
 
-    pub fn file(&self, video: usize) -> PathBuf {
+    pub(super) fn file(&self, video: usize) -> PathBuf {
         self.root.join(PATHS[video])
     }
 
-    pub fn part(&self, video: usize) -> PathBuf {
+    pub(super) fn part(&self, video: usize) -> PathBuf {
         let mut name = self.file(video).into_os_string();
         name.push(".part");
         PathBuf::from(name)
     }
 
-    pub fn write(&self, path: &PathBuf, bytes: u64) {
+    pub(super) fn write(&self, path: &PathBuf, bytes: u64) {
         std::fs::create_dir_all(path.parent().expect("below the root")).expect("a video dir");
         std::fs::write(path, vec![7u8; bytes as usize]).expect("a video file");
     }
 
     /// The eviction candidates as the index orders them (least recently used first).
-    pub async fn lru(&self) -> Vec<usize> {
+    pub(super) async fn lru(&self) -> Vec<usize> {
         let conn = &self.node.cache.conn;
         let page = store::candidates(conn, self.node.id(), 1000).await.expect("candidates");
         let mut videos = Vec::new();
@@ -102,13 +102,13 @@ impl Harness {
         videos
     }
 
-    pub fn video_of(path: &str) -> usize {
+    pub(super) fn video_of(path: &str) -> usize {
         PATHS.iter().position(|p| *p == path).expect("a known video")
     }
 
     /// Books `class` onto `video`, as a download job does (`fetch::take_turn`): registers it,
     /// then attaches it (a hit), waits (another download), or claims the video and downloads.
-    pub async fn book(&mut self, class: u8, video: usize) {
+    pub(super) async fn book(&mut self, class: u8, video: usize) {
         let order = order(class, video);
         let txn = self.node.cache.write_txn().await.expect("txn");
         let state = super::super::refs::register(&txn, self.node.id(), &order, PATHS[video]).await.expect("register");
@@ -138,7 +138,7 @@ impl Harness {
     }
 
     /// Expires the leases of the downloads under way, as if their process had died.
-    pub async fn crash_downloads(&self) {
+    pub(super) async fn crash_downloads(&self) {
         let txn = self.node.cache.conn.begin().await.expect("txn");
         for (_, claim) in &self.model.downloads {
             cache_videos::Entity::update_many()

@@ -17,7 +17,7 @@ const CLASSES: u8 = 8;
 
 /// What happens to the disk by hand before a restart.
 #[derive(Debug, Clone, Copy)]
-pub enum Disk {
+pub(super) enum Disk {
     Nothing,
     DeleteUnreferenced(u8),
     Add(u8),
@@ -25,7 +25,7 @@ pub enum Disk {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub enum Step {
+pub(super) enum Step {
     Book { class: u8, video: usize },
     End { class: u8 },
     Finish { pick: u8 },
@@ -55,7 +55,7 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 #[derive(Debug, Clone)]
-pub struct Case {
+pub(super) struct Case {
     bytes: Vec<u64>,
     max_count: u64,
     max_bytes: u64,

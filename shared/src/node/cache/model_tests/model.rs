@@ -9,18 +9,18 @@ use crate::{
 };
 
 /// The videos of the test, in the three layouts.
-pub const PATHS: [&str; 5] =
+pub(super) const PATHS: [&str; 5] =
     ["22/1001/1001_720P.flv", "1002/1002_720P.flv", "1003/1003.flv", "23/1004/1004_480P.flv", "22/1005/1005.flv"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Held {
+pub(super) enum Held {
     Absent,
     Downloading,
     Ready,
 }
 
 #[derive(Debug)]
-pub struct Model {
+pub(super) struct Model {
     pub bytes: Vec<u64>,
     pub held: Vec<Held>,
     /// Class number → its video (`None`: ended before it was booked) and state.
@@ -38,7 +38,7 @@ pub struct Model {
 }
 
 impl Model {
-    pub fn new(bytes: Vec<u64>) -> Self {
+    pub(super) fn new(bytes: Vec<u64>) -> Self {
         let n = bytes.len();
         Self {
             bytes,
@@ -53,17 +53,17 @@ impl Model {
         }
     }
 
-    pub fn touch(&mut self, video: usize) {
+    pub(super) fn touch(&mut self, video: usize) {
         self.clock += 1;
         self.last_use[video] = self.clock;
     }
 
     /// Classes attached to `video`: its num_cite.
-    pub fn cites(&self, video: usize) -> i32 {
+    pub(super) fn cites(&self, video: usize) -> i32 {
         self.classes.values().filter(|(v, s)| *v == Some(video) && *s == RefState::Attached).count() as i32
     }
 
-    pub fn pending_on(&self, video: usize) -> Vec<u8> {
+    pub(super) fn pending_on(&self, video: usize) -> Vec<u8> {
         let on = |(c, (v, s)): (&u8, &(Option<usize>, RefState))| {
             (*v == Some(video) && *s == RefState::Pending).then_some(*c)
         };
@@ -71,7 +71,7 @@ impl Model {
     }
 
     /// Registers `class` on `video` as `refs::register` should: the state it is in after.
-    pub fn register(&mut self, class: u8, video: usize) -> RefState {
+    pub(super) fn register(&mut self, class: u8, video: usize) -> RefState {
         match self.classes.get(&class).copied() {
             Some((_, RefState::Ended)) => return RefState::Ended,
             Some((Some(v), state)) if v == video => return state,
@@ -86,7 +86,7 @@ impl Model {
     }
 
     /// Ends `class`: whether anything changed.
-    pub fn end(&mut self, class: u8) -> bool {
+    pub(super) fn end(&mut self, class: u8) -> bool {
         match self.classes.get(&class).copied() {
             None => {
                 self.classes.insert(class, (None, RefState::Ended));
@@ -104,13 +104,13 @@ impl Model {
     }
 
     /// A cache hit: the class is attached to the video already in place.
-    pub fn hit(&mut self, class: u8, video: usize) {
+    pub(super) fn hit(&mut self, class: u8, video: usize) {
         self.classes.insert(class, (Some(video), RefState::Attached));
         self.touch(video);
     }
 
     /// The download is in place: every class pending on the video is attached.
-    pub fn ready(&mut self, video: usize) {
+    pub(super) fn ready(&mut self, video: usize) {
         self.held[video] = Held::Ready;
         for class in self.pending_on(video) {
             self.classes.insert(class, (Some(video), RefState::Attached));
@@ -119,14 +119,14 @@ impl Model {
     }
 
     /// Bytes and videos counted against the limits: ready and downloading.
-    pub fn usage(&self) -> (u64, u64) {
+    pub(super) fn usage(&self) -> (u64, u64) {
         let counted = (0..self.bytes.len()).filter(|&v| self.held[v] != Held::Absent);
         counted.fold((0, 0), |(b, n), v| (b + self.bytes[v], n + 1))
     }
 
     /// The shortest prefix of `lru` (videos, least recently used first) whose eviction brings
     /// the node within `limits`; `None` when even all of them do not.
-    pub fn victims(&self, limits: Limits, lru: &[usize]) -> Option<Vec<usize>> {
+    pub(super) fn victims(&self, limits: Limits, lru: &[usize]) -> Option<Vec<usize>> {
         let (mut bytes, mut count) = self.usage();
         for k in 0..=lru.len() {
             if bytes <= limits.max_bytes && count <= limits.max_count {
@@ -141,7 +141,7 @@ impl Model {
     }
 
     /// The videos were evicted: each must have been ready and unreferenced.
-    pub fn evicted(&mut self, videos: &[usize]) {
+    pub(super) fn evicted(&mut self, videos: &[usize]) {
         for &v in videos {
             assert_eq!(self.held[v], Held::Ready, "evicted {} which was not ready", PATHS[v]);
             assert_eq!(self.cites(v), 0, "evicted {} which a class references", PATHS[v]);

@@ -28,7 +28,7 @@ fn videos(evicted: &[Evicted]) -> Vec<usize> {
 impl Harness {
     /// The claimed download reserves its size, evicting least recently used videos as needed,
     /// and starts writing its `.part`; or, when nothing can make room, gives up (as the job does).
-    pub async fn download(&mut self, class: u8, video: usize, mut claim: Claim) {
+    pub(super) async fn download(&mut self, class: u8, video: usize, mut claim: Claim) {
         let lru = self.lru().await;
         self.model.held[video] = Held::Downloading;
         let limits = self.node.limits();
@@ -55,13 +55,13 @@ impl Harness {
         }
     }
 
-    pub async fn end(&mut self, class: u8) {
+    pub(super) async fn end(&mut self, class: u8) {
         let changed = cache::end_class(&self.node, &class_id(class)).await.expect("end");
         assert_eq!(changed, self.model.end(class), "end of c{class} changed something or not");
     }
 
     /// A download under way completes: its file is renamed into place and the video finished.
-    pub async fn finish(&mut self, pick: u8) {
+    pub(super) async fn finish(&mut self, pick: u8) {
         if self.model.downloads.is_empty() {
             return;
         }
@@ -80,7 +80,7 @@ impl Harness {
 
     /// A download under way fails: its claim (and reservation) is released; its `.part` stays
     /// for a resume, or goes.
-    pub async fn fail(&mut self, pick: u8, keep_part: bool) {
+    pub(super) async fn fail(&mut self, pick: u8, keep_part: bool) {
         if self.model.downloads.is_empty() {
             return;
         }
@@ -94,7 +94,7 @@ impl Harness {
     }
 
     /// The cache manager's pass: down to the low-water mark when the unreferenced videos allow.
-    pub async fn evict(&mut self) {
+    pub(super) async fn evict(&mut self) {
         let lru = self.lru().await;
         let low = self.node.limits().scaled(self.node.settings.cache_low_water);
         let expected = self.model.victims(low, &lru);
@@ -110,7 +110,7 @@ impl Harness {
 
     /// The process stops (crashing, or releasing its downloads), the disk is changed by hand,
     /// and the next start scans `VIDEO_ROOT`.
-    pub async fn restart(&mut self, crash: bool, disk: Disk) {
+    pub(super) async fn restart(&mut self, crash: bool, disk: Disk) {
         if crash {
             self.crash_downloads().await;
         } else {

@@ -53,7 +53,7 @@ pub async fn scan(node: &NodeServices, progress: &(dyn Fn(u64) + Sync)) -> Resul
     drop_missing(node, &seen, &mut scanned).await?;
     store::recount(node.cache.write_txn().await?, node.id()).await?;
     tracing::info!(
-        node = node.id(),
+        node = %node.id(),
         files = scanned.files,
         adopted = scanned.adopted,
         dropped = scanned.dropped,
@@ -113,7 +113,7 @@ async fn adopt(
         } else {
             if scanned.unknown.len() < 20 {
                 tracing::warn!(
-                    node = node.id(),
+                    node = %node.id(),
                     file = found.path,
                     "a file under VIDEO_ROOT matches no layout; left alone"
                 );
@@ -159,7 +159,7 @@ async fn drop_missing(node: &NodeServices, seen: &HashSet<String>, scanned: &mut
             store::remove_ready(&txn, &video).await?;
             txn.commit().await?;
             tracing::warn!(
-                node = node.id(),
+                node = %node.id(),
                 path = video.path,
                 classes = orders.len(),
                 "video missing from the disk; row dropped"
