@@ -1,4 +1,4 @@
-//! `vteacher bench bandwidth`: three downloads at once under one `NODE_BANDWIDTH`, as a node
+//! `vteacher-bench bandwidth`: three downloads at once under one `NODE_BANDWIDTH`, as a node
 //! runs them. Reported: the aggregate rate as a ratio to the cap (the goal: within ±2% over
 //! ≥ 5 s), the same three without a cap (the baseline: what the local link gives, to show the
 //! cap is what binds), and the order they finished in (the class that starts soonest first).

@@ -1,4 +1,4 @@
-//! `vteacher bench cache`: what a push host's cache costs. (a) The eviction decision that
+//! `vteacher-bench cache`: what a push host's cache costs. (a) The eviction decision that
 //! every download's reservation takes (its transaction: the running totals, a page of LRU
 //! candidates, the plan) at 1k, 10k and 100k videos in the index, on SQLite and PostgreSQL,
 //! against a deliberately naive decision in the same run (a SUM over the table, and ORDER BY

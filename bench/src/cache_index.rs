@@ -1,4 +1,4 @@
-//! The cache indexes `vteacher bench cache` measures: a push host's index on SQLite (a file in
+//! The cache indexes `vteacher-bench cache` measures: a push host's index on SQLite (a file in
 //! the bench's directory) or on PostgreSQL (a database of the bench's own, dropped after),
 //! opened and migrated as a node opens it (`NodeApp::connect`), and filled fast with ready
 //! videos (bulk inserts, then the totals and DIR_INFO summed once).

@@ -1,4 +1,4 @@
-//! `vteacher bench cache`, part (b): the start-up scan of a `VIDEO_ROOT` of tiny files in the
+//! `vteacher-bench cache`, part (b): the start-up scan of a `VIDEO_ROOT` of tiny files in the
 //! three layouts, in files/s, against `find VIDEO_ROOT -type f | wc -l` timed in the same run:
 //! once on an empty index (every file adopted: a node's first start on a full disk), once
 //! again (the index holds them: every later start).

@@ -1,4 +1,4 @@
-//! `vteacher bench download`: (1) the rate limiter — the achieved rate of a throttled download over several
+//! `vteacher-bench download`: (1) the rate limiter — the achieved rate of a throttled download over several
 //! seconds as a ratio to `DOWNLOAD_RATE` (and wget's, with the same limit, when installed);
 //! (2) unthrottled throughput from the local file server as a ratio to curl's.
 

@@ -1,4 +1,4 @@
-//! `vteacher bench idle`: what N idle per-node workers cost Redis. Each worker runs a job of
+//! `vteacher-bench idle`: what N idle per-node workers cost Redis. Each worker runs a job of
 //! `QueueKind::PerNode` on a node of its own, started as the product starts them
 //! (`Queues::connect`, `Workers::spawn`, concurrency `DOWNLOAD_CONCURRENCY`, the default
 //! `QUEUE_LEASE`), and nothing is ever pushed. After a warm-up (every worker registered and

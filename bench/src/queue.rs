@@ -1,4 +1,4 @@
-//! `vteacher bench queue`: how fast one worker drains a backlog of no-op jobs pushed before it
+//! `vteacher-bench queue`: how fast one worker drains a backlog of no-op jobs pushed before it
 //! starts — vteacher's own Redis queue against BullMQ (and apalis-redis 1.0.0 with the
 //! `compare-apalis-redis` feature), each from an empty queue on the same redis-server of the
 //! benchmark's own. The time runs from the worker's start until Redis shows every job done.

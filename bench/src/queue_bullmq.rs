@@ -1,4 +1,4 @@
-//! The BullMQ contender of `vteacher bench queue`: BullMQ 5 installed from npm into a cache
+//! The BullMQ contender of `vteacher-bench queue`: BullMQ 5 installed from npm into a cache
 //! directory outside the repository, driven by a small script written there at run time. The
 //! script pushes the backlog (`Queue.addBulk`, 1000 a call), makes a `Worker` with
 //! `autorun: false`, says "pushed", waits for "go" on stdin (the benchmark starts its Redis

@@ -1,4 +1,4 @@
-//! The runs `vteacher bench queue` makes, in order: one list, so that its progress bar counts
+//! The runs `vteacher-bench queue` makes, in order: one list, so that its progress bar counts
 //! what the loop runs (they were two things to keep in step).
 
 use crate::queue_drain::Fetching;

@@ -1,4 +1,4 @@
-//! The tables of `vteacher bench queue`, in Markdown: jobs/s by contender and concurrency,
+//! The tables of `vteacher-bench queue`, in Markdown: jobs/s by contender and concurrency,
 //! the ratios, and what each run cost Redis and the worker process.
 
 use crate::queue_drain::{Outcome, Run};

@@ -1,4 +1,4 @@
-//! `vteacher bench transcode`: the whole ecs transcode of a generated source (download from
+//! `vteacher-bench transcode`: the whole ecs transcode of a generated source (download from
 //! a local server, ffprobe, ffmpeg with progress, the output check, the upload to `fs://`
 //! storage) against the bare ffmpeg command with the same arguments on the same file.
 //! Runs alternate, so a machine that speeds up or slows down affects both alike.

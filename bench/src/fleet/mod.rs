@@ -1,4 +1,4 @@
-//! `vteacher bench fleet`: a fleet on this machine. A redis-server and a PgBouncer (transaction
+//! `vteacher-bench fleet`: a fleet on this machine. A redis-server and a PgBouncer (transaction
 //! pooling) of the bench's own, a database of its own on the PostgreSQL server; N `node`
 //! processes started as push hosts run (their own NODE_ID, VIDEO_ROOT and SQLite index, no
 //! DATABASE_URL); web, booking ×2 and the sweeper through PgBouncer. It measures the fleet idle

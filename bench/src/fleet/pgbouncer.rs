@@ -1,6 +1,6 @@
 //! A PgBouncer of the bench's own (Debian's `pgbouncer`), in transaction pooling on a free
 //! port in front of the PostgreSQL server the bench was given, with the fleet's documented
-//! pool sizes (README "A fleet's PostgreSQL: PgBouncer"); and what its console says.
+//! pool sizes (docs/operations.md "A fleet's PostgreSQL: PgBouncer"); and what its console says.
 
 use std::{
     os::unix::fs::PermissionsExt,

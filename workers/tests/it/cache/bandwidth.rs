@@ -1,6 +1,6 @@
 //! NODE_BANDWIDTH: downloads running at once share the node's budget, and the class that
 //! starts soonest gets it first, so its video is ready first. (The rate achieved is a
-//! benchmark's figure, `vteacher bench bandwidth`; this checks the order only.)
+//! benchmark's figure, `vteacher-bench bandwidth`; this checks the order only.)
 
 use std::{cell::RefCell, time::Duration};
 
