@@ -13,9 +13,15 @@ pub fn redis_url() -> String {
 /// A Redis server of this test's own, on a port of its own, so it can be killed; it keeps
 /// nothing on disk. The child is killed when dropped.
 pub async fn own_redis() -> (tokio::process::Child, String) {
+    own_redis_with(&[]).await
+}
+
+/// `own_redis` with more of redis-server's options (`["--maxmemory-policy", "allkeys-lru"]`).
+pub async fn own_redis_with(options: &[&str]) -> (tokio::process::Child, String) {
     let (child, port) = start_on_free_port("our redis-server", Duration::from_secs(10), |port| {
         tokio::process::Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(options)
             .stdout(std::process::Stdio::null())
             .kill_on_drop(true)
             .spawn()

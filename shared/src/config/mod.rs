@@ -4,6 +4,8 @@
 
 mod describe;
 pub use describe::mask_url_password;
+mod scaled;
+pub use scaled::scaled_timers;
 mod settings;
 mod units;
 mod validate;

@@ -12,6 +12,7 @@ mod chaos;
 mod demo;
 mod downloads;
 mod exposure;
+mod faults;
 mod grafana;
 mod hostile;
 mod https;

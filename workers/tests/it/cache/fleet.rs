@@ -2,51 +2,13 @@
 //! for the central side; each node only Redis and its own disk and index), placement by
 //! affinity and by room, a node gone for good, and one download per video across processes.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use nix::sys::signal::Signal;
 use serde_json::json;
-use workers::roles::Launch;
 
 use super::{book, path_of};
 use crate::helpers::*;
-
-/// The central side in this process: web, the booking queues and the sweeper.
-fn central() -> Launch {
-    let queues = ["booking", "notify", "node-report", "transcode-result"].map(String::from).to_vec();
-    Launch { web: true, sweeper: true, migrate: true, queues, ..Launch::default() }
-}
-
-struct Node {
-    id: String,
-    root: PathBuf,
-    process: Process,
-}
-
-/// A `node` process as a push host runs it: its NODE_ID, VIDEO_ROOT and index, no DATABASE_URL.
-fn start_node(env: &TestEnv, id: &str, extra: &[(&str, Option<String>)]) -> Node {
-    let root = env.dir.path().join(id);
-    let id = format!("{}-{id}", env.pairs["NODE_ID"]);
-    let mut changes = vec![
-        ("DATABASE_URL", None),
-        ("NODE_ID", Some(id.clone())),
-        ("VIDEO_ROOT", Some(root.join("video").display().to_string())),
-        ("NODE_DATABASE_URL", Some(format!("sqlite://{}?mode=rwc", root.join("node.db").display()))),
-    ];
-    changes.extend(extra.iter().cloned());
-    std::fs::create_dir_all(&root).unwrap();
-    let process = env.start_with(&id, &["work", "--queues", "download,class-end"], &changes);
-    Node { id, root, process }
-}
-
-async fn live_nodes(app: &TestApp, count: usize) {
-    eventually(&format!("{count} live nodes"), Duration::from_secs(20), || async {
-        let nodes: serde_json::Value = app.http.get(app.url("/api/nodes")).send().await.ok()?.json().await.ok()?;
-        let live = nodes.as_array()?.iter().filter(|n| n["live"] == true).count();
-        (live == count).then_some(())
-    })
-    .await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_place_by_affinity_and_by_room_and_a_dead_node_loses_its_downloads() {
@@ -57,14 +19,14 @@ async fn two_nodes_place_by_affinity_and_by_room_and_a_dead_node_loses_its_downl
     server.put("b.flv", lesson_bytes(31_000));
     let app = env.spawn_with(central()).await;
     // `small` has little room: new videos go to `big`.
-    let small = start_node(&env, "small", &[("MAX_VIDEO_SIZE", Some("0.001".into()))]);
-    let mut big = start_node(&env, "big", &[]);
+    let small = env.start_node("small", &[("MAX_VIDEO_SIZE", Some("0.001".into()))]);
+    let mut big = env.start_node("big", &[]);
     live_nodes(&app, 2).await;
 
     book(&app, "c-1", 141, &server.url("a.flv"), json!({})).await;
     let first = app.wait_for_state("c-1", "ready").await;
     assert_eq!(first["node"], big.id, "by room");
-    assert!(big.root.join("video").join(path_of(141)).exists());
+    assert!(big.video_root().join(path_of(141)).exists());
     // Affinity: the node that holds the video takes the next class of it, with no download.
     book(&app, "c-2", 141, &server.url("a.flv"), json!({})).await;
     assert_eq!(app.wait_for_state("c-2", "ready").await["node"], big.id);

@@ -94,6 +94,18 @@ impl TestEnv {
         Self { stack, dir, pairs, prefix, pg_db }
     }
 
+    /// A world at the default settings with every timer divided by `factor` (the defaults'
+    /// ratios kept): the fault tests' world. Only what is not a timer of the product stays the
+    /// test's own (its ports, folders, key prefix and channels).
+    pub(crate) async fn at_default_timers(stack: Stack, factor: u32) -> Self {
+        let mut env = Self::new(stack).await;
+        for key in ["DOWNLOAD_RATE", "JOB_ATTEMPTS", "JOB_BACKOFF", "QUEUE_LEASE", "SHUTDOWN_TIMEOUT", "NODE_HEARTBEAT"] {
+            env.pairs.remove(key);
+        }
+        env.pairs.extend(shared::config::scaled_timers(factor));
+        env
+    }
+
     pub(crate) fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
         self.pairs.insert(key.into(), value.into());
         self

@@ -4,6 +4,8 @@
 mod app;
 pub(crate) mod browser;
 mod env;
+mod fleet;
+mod lessons;
 mod process;
 mod proxy;
 pub(crate) mod screenshot;
@@ -12,6 +14,8 @@ mod webhook;
 
 pub(crate) use app::{Results, TestApp};
 pub(crate) use env::{Stack, TestEnv};
+pub(crate) use fleet::{central, live_nodes};
+pub(crate) use lessons::{lesson_video, slow_counting_ffmpeg};
 pub(crate) use process::Process;
 pub(crate) use proxy::TcpProxy;
 pub(crate) use testkit::{

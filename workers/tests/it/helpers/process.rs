@@ -32,6 +32,30 @@ impl TestEnv {
     }
 }
 
+impl TestEnv {
+    /// `start` with this process's clock shifted by `offset` (libfaketime's `+60s`, `-60s`):
+    /// the wall clock only; timers and timeouts (the monotonic clock) run true.
+    pub(crate) fn start_skewed(&self, name: &str, args: &[&str], offset: &str) -> Process {
+        let library = libfaketime();
+        self.start_with(name, args, &[
+            ("LD_PRELOAD", Some(library.display().to_string())),
+            ("FAKETIME", Some(offset.to_owned())),
+            ("FAKETIME_DONT_FAKE_MONOTONIC", Some("1".to_owned())),
+        ])
+    }
+}
+
+/// Debian's libfaketime (`bash .ci/run` installs the `faketime` package).
+fn libfaketime() -> PathBuf {
+    let found = std::fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|arch| arch.path().join("faketime/libfaketime.so.1"))
+        .find(|path| path.exists());
+    found.expect("libfaketime is installed (the faketime package; bash .ci/run installs it)")
+}
+
 impl Process {
     pub(crate) fn pid(&self) -> nix::unistd::Pid {
         nix::unistd::Pid::from_raw(self.child.id().expect("running") as i32)

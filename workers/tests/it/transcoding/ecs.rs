@@ -2,7 +2,7 @@
 //! generated 10 s FLV, uploaded to a real S3-compatible server, and lands on the node; a
 //! transcode longer than the queue's lease is run exactly once.
 
-use std::{path::Path, time::Duration};
+use std::time::Duration;
 
 use serde_json::json;
 use shared::tools::ffmpeg;
@@ -11,29 +11,12 @@ use workers::roles::Launch;
 
 use crate::helpers::*;
 
-/// A 10 s 1280x720 FLV with sound, made by ffmpeg.
-async fn ten_second_lesson(dir: &Path) -> Vec<u8> {
-    let path = dir.join("lesson.flv");
-    let status = tokio::process::Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(["-f", "lavfi", "-i", "testsrc=size=1280x720:rate=25:duration=10"])
-        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=10"])
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv"])
-        .arg(&path)
-        .kill_on_drop(true)
-        .status()
-        .await
-        .expect("ffmpeg is installed (bash .ci/run installs it)");
-    assert!(status.success());
-    std::fs::read(&path).unwrap()
-}
-
 async fn an_unlisted_240p_is_made_by_ecs_when_oss_fails(stack: Stack) {
     let moto = Moto::start().await;
     let s3 = moto.bucket("lessons").await;
     let server = FileServer::start().await.unwrap();
     let mut env = TestEnv::new(stack).await;
-    server.put("6666.flv", ten_second_lesson(env.dir.path()).await);
+    server.put("6666.flv", lesson_video(env.dir.path(), "lesson", 10).await);
     env.set("STORAGE_URL", moto.storage_url("lessons"))
         .set("STORAGE_ACCESS_KEY_ID", "test-key")
         .set("STORAGE_SECRET_ACCESS_KEY", "test-secret")
@@ -76,24 +59,11 @@ async fn an_unlisted_240p_is_made_by_ecs_when_oss_fails(stack: Stack) {
 
 on_stacks!(end_to_end = an_unlisted_240p_is_made_by_ecs_when_oss_fails; embedded => Embedded, redis => Redis);
 
-/// An `ffmpeg` first on PATH that counts its runs and takes 8 s longer than the real one.
-fn slow_counting_ffmpeg(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    use std::os::unix::fs::PermissionsExt;
-    let bin = dir.join("slow-bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let count = dir.join("ffmpeg-runs");
-    let script = format!("#!/bin/sh\necho run >> '{}'\nsleep 8\nexec /usr/bin/ffmpeg \"$@\"\n", count.display());
-    let wrapper = bin.join("ffmpeg");
-    std::fs::write(&wrapper, script).unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    (bin, count)
-}
-
 async fn a_transcode_longer_than_the_lease_runs_once(stack: Stack) {
     let server = FileServer::start().await.unwrap();
     let mut env = TestEnv::new(stack).await;
-    server.put("7.flv", ten_second_lesson(env.dir.path()).await);
-    let (bin, count) = slow_counting_ffmpeg(env.dir.path());
+    server.put("7.flv", lesson_video(env.dir.path(), "lesson", 10).await);
+    let (bin, count) = slow_counting_ffmpeg(env.dir.path(), 8);
     env.set("QUEUE_LEASE", "3s").set("SHUTDOWN_TIMEOUT", "1s").set("OSS_PROVIDER", "disabled");
     let queues = ["booking", "transcode-result", "notify", "node-report", "download", "class-end", "transcode-oss"]
         .map(String::from)
