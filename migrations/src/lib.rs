@@ -8,6 +8,7 @@ mod m20261202_000003_push_hosts;
 mod m20261202_000004_outbox;
 mod m20261202_000005_transcode_retry;
 mod m20261202_000006_booking_retry;
+mod m20261207_000007_booking_placed_at;
 pub mod node;
 
 pub use node::NodeMigrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000004_outbox::Migration),
             Box::new(m20261202_000005_transcode_retry::Migration),
             Box::new(m20261202_000006_booking_retry::Migration),
+            Box::new(m20261207_000007_booking_placed_at::Migration),
         ]
     }
 }

@@ -36,12 +36,15 @@ pub enum QueueError {
     Read(String),
     #[error("the queues are in Redis but REDIS_URL is not set")]
     NoBackend,
+    #[error("Redis cannot hold the queues: {0}")]
+    Unfit(String),
 }
 
-/// Redis may be back in a moment; a refused push is retried like any other outage.
+/// Redis may be back in a moment; a refused push is retried like any other outage. A Redis
+/// unfit for the queues stays so until a person changes it.
 impl Retryable for QueueError {
     fn is_retryable(&self) -> bool {
-        true
+        !matches!(self, Self::Unfit(_))
     }
 }
 
@@ -58,6 +61,7 @@ pub(crate) struct Tuning {
     pub attempts: u32,
     pub backoff: Duration,
     pub retention: Duration,
+    pub retention_count: u64,
 }
 
 /// Where jobs go. Cheap to clone; every role holds one.
@@ -83,7 +87,11 @@ impl Queues {
         let backend = match (&settings.redis_url, sqlite) {
             (Some(url), _) => {
                 let client = redis::Client::open(url.as_str())?;
-                Backend::Redis { conn: redis_connection(&client).await?, client }
+                let mut conn = redis_connection(&client).await?;
+                if let Some(reason) = crate::redisq::unfit(&mut conn).await? {
+                    return Err(QueueError::Unfit(reason));
+                }
+                Backend::Redis { conn, client }
             }
             (None, Some(pool)) => Backend::Sqlite(pool.clone()),
             (None, None) => return Err(QueueError::NoBackend),
@@ -93,6 +101,7 @@ impl Queues {
             attempts: settings.attempts,
             backoff: settings.backoff,
             retention: settings.retention,
+            retention_count: settings.retention_count,
         };
         let faults = std::sync::Arc::new(std::sync::Mutex::new(settings.fail_enqueue.clone()));
         Ok(Self { backend, prefix: settings.prefix.clone(), tuning, faults })
@@ -142,14 +151,22 @@ impl Queues {
         if self.injected_fault(J::QUEUE) {
             return Err(push_err(&"refused by FAIL_ENQUEUE (a fault injected for a test or a drill)"));
         }
+        let unique = job.unique_key();
+        let builder = match &unique {
+            Some(key) => TaskBuilder::new(job).idempotency_key(key),
+            None => TaskBuilder::new(job),
+        };
         match &self.backend {
             Backend::Redis { conn, .. } => {
-                let task = TaskBuilder::new(job).max_attempts(self.tuning.attempts as usize).build();
+                let task = builder.max_attempts(self.tuning.attempts as usize).build();
                 let mut storage = self.redis_queue::<J>(conn, &queue, 1);
                 storage.push_task(task).await.map_err(|e| push_err(&e))
             }
             Backend::Sqlite(pool) => {
-                let task = TaskBuilder::new(job).max_attempts(MAX_DELIVERIES).build();
+                if let Some(key) = &unique {
+                    release_unique_key(pool, &queue, key).await.map_err(|e| push_err(&e))?;
+                }
+                let task = builder.max_attempts(MAX_DELIVERIES).build();
                 let mut storage = sqlite_storage::<J>(pool, &queue, None);
                 storage.push_task(task).await.map_err(|e| push_err(&e))
             }
@@ -190,6 +207,7 @@ impl Queues {
             max_attempts: self.tuning.attempts,
             backoff: self.tuning.backoff,
             retention: self.tuning.retention,
+            retention_count: self.tuning.retention_count,
             ..QueueConfig::new(queue, &registry).of_kind(kind)
         };
         RedisQueue::new(conn.clone(), config)
@@ -197,28 +215,52 @@ impl Queues {
 }
 
 impl Queues {
-    /// Drops jobs that finished (done, or failed for good) longer than `older_than` ago.
-    /// Never a job that is running, waiting, or waiting for a retry. (apalis's own `Vacuum`
-    /// deletes failed jobs still awaiting their retry, and on SQLite every finished job
-    /// whatever its age.) The Redis queues expire their own (`redisq`, ack.lua).
-    pub async fn purge_finished(&self, older_than: Duration) -> Result<u64, QueueError> {
+    /// Drops jobs that finished (done, or failed for good) longer than `older_than` ago, and in
+    /// each queue all but the newest `keep`. Never a job that is running, waiting, or waiting
+    /// for a retry. (apalis's own `Vacuum` deletes failed jobs still awaiting their retry, and
+    /// on SQLite every finished job whatever its age.) The Redis queues trim their own
+    /// (`redisq`, ack.lua).
+    pub async fn purge_finished(&self, older_than: Duration, keep: u64) -> Result<u64, QueueError> {
         let Backend::Sqlite(pool) = &self.backend else {
             return Ok(0);
         };
+        let failed = |e: sqlx::Error| QueueError::Push { queue: "(retention)".into(), reason: e.to_string() };
         // apalis-sqlite's `done_at` is in unix seconds.
         let cutoff = (now_ms().saturating_sub(older_than.as_millis() as u64) / 1000) as i64;
         let pattern = format!("{}:%", self.prefix);
-        let result = sqlx::query(
+        let by_age = sqlx::query(
             "DELETE FROM Jobs WHERE status IN ('Done', 'Killed') AND done_at IS NOT NULL \
              AND done_at < ?1 AND job_type LIKE ?2",
         )
         .bind(cutoff)
-        .bind(pattern)
+        .bind(&pattern)
         .execute(pool)
         .await
-        .map_err(|e| QueueError::Push { queue: "(retention)".into(), reason: e.to_string() })?;
-        Ok(result.rows_affected())
+        .map_err(failed)?;
+        let by_count = sqlx::query(
+            "DELETE FROM Jobs WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER \
+             (PARTITION BY job_type, status ORDER BY done_at DESC) AS newest FROM Jobs \
+             WHERE status IN ('Done', 'Killed') AND job_type LIKE ?1) WHERE newest > ?2)",
+        )
+        .bind(&pattern)
+        .bind(keep.min(i64::MAX as u64) as i64)
+        .execute(pool)
+        .await
+        .map_err(failed)?;
+        Ok(by_age.rows_affected() + by_count.rows_affected())
     }
+}
+
+/// apalis-sqlite keeps a job's idempotency key for as long as the row: a key is taken back
+/// from a job that no longer waits (running, done or dead), so that only a waiting job makes
+/// an enqueue of the same key a no-op (`Job::unique_key`), as on Redis (push.lua).
+async fn release_unique_key(pool: &SqlitePool, queue: &str, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE Jobs SET idempotency_key = NULL WHERE job_type = ?1 AND idempotency_key = ?2 AND status != 'Pending'")
+        .bind(queue)
+        .bind(key)
+        .execute(pool)
+        .await
+        .map(drop)
 }
 
 async fn redis_connection(client: &redis::Client) -> Result<ConnectionManager, redis::RedisError> {

@@ -84,6 +84,14 @@ pub trait Job: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'sta
     /// worker elsewhere takes the rest.
     const FETCH_AHEAD: bool = false;
 
+    /// Jobs of one queue with the same key are one while they wait: enqueueing finds one
+    /// waiting (due, scheduled, or between attempts) and adds nothing. A job that is running
+    /// does not count (what it read may be older than what asked for the new one). `None`
+    /// (the default): every enqueue adds a job.
+    fn unique_key(&self) -> Option<String> {
+        None
+    }
+
     /// Does the work. Idempotent: a second run, or a run after a crash at any line, ends in
     /// the same state. Enqueues only after the state it depends on has committed.
     fn run(&self, ctx: &Self::Context) -> impl Future<Output = Result<(), JobError>> + Send;

@@ -18,6 +18,9 @@ pub struct QueueSettings {
     pub backoff: Duration,
     /// How long finished jobs (done or dead) are kept.
     pub retention: Duration,
+    /// How many finished jobs (done, and dead apart) each queue keeps at most: with `retention`
+    /// it bounds the memory finished jobs take.
+    pub retention_count: u64,
     /// A fault injected for tests and drills: the next N enqueues on each named queue (its
     /// base name) fail, as a Redis outage right after a commit would.
     pub fail_enqueue: HashMap<String, u32>,
@@ -32,6 +35,7 @@ impl Default for QueueSettings {
             attempts: 5,
             backoff: Duration::from_secs(2),
             retention: Duration::from_secs(24 * 3600),
+            retention_count: 10_000,
             fail_enqueue: HashMap::new(),
         }
     }

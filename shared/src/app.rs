@@ -92,6 +92,7 @@ pub fn queue_settings(settings: &Settings) -> QueueSettings {
         attempts: settings.job_attempts,
         backoff: settings.job_backoff.0,
         retention: settings.queue_retention.0,
+        retention_count: settings.queue_retention_count,
         // Checked when the settings were read (`config::validate`).
         fail_enqueue: settings
             .fail_enqueue

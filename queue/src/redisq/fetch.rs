@@ -78,12 +78,15 @@ impl RedisPersistence {
             self.state.chores_at.store(now, Ordering::Relaxed);
         }
         let limit = if chores_due { CHORE_LIMIT } else { 0 };
-        call.arg(c.prefix()).arg(now).arg(self.deadline()).arg(c.batch).arg(worker).arg(limit);
+        call.arg(c.prefix()).arg(self.lease_ms()).arg(c.batch).arg(worker).arg(limit);
         // Idle workers that look only every few minutes must be told of a new lease to watch;
         // a shared queue's look every few seconds anyway.
         call.arg(u8::from(c.idle_cap() > c.renew_every()));
         let reply: Vec<redis::Value> = call.invoke_async(&mut self.conn).await?;
-        let Fetched { recovered, delayed, lease, jobs } = parse_fetch(reply)?;
+        let Fetched { recovered, delayed, lease, redis_now, jobs } = parse_fetch(reply)?;
+        // Due times are on Redis's clock: as this process's, the same span from now.
+        let local = |at: u64| now + at.saturating_sub(redis_now);
+        let (delayed, lease) = (delayed.map(local), lease.map(local));
         if recovered > 0 {
             tracing::warn!(queue = c.queue, recovered, "jobs whose worker stopped renewing went back to the queue");
         }
@@ -114,6 +117,8 @@ struct Fetched {
     delayed: Option<u64>,
     /// The first lease deadline (ms), when no job was taken.
     lease: Option<u64>,
+    /// Redis's clock when it answered (ms): the two times above are on it.
+    redis_now: u64,
     /// id, payload, attempts, max attempts.
     jobs: Vec<(String, Vec<u8>, u64, u64)>,
 }
@@ -128,6 +133,7 @@ fn parse_fetch(reply: Vec<redis::Value>) -> Result<Fetched, RedisQueueError> {
         Ok(score.map(|ms| ms.max(0.0) as u64))
     };
     let (delayed, lease) = (time()?, time()?);
+    let redis_now: u64 = redis::from_redis_value(values.next().ok_or_else(bad)?)?;
     let rest: Vec<redis::Value> = values.collect();
     let mut jobs = Vec::with_capacity(rest.len() / 4);
     for job in rest.chunks(4) {
@@ -141,5 +147,5 @@ fn parse_fetch(reply: Vec<redis::Value>) -> Result<Fetched, RedisQueueError> {
             max.unwrap_or(u64::MAX),
         ));
     }
-    Ok(Fetched { recovered, delayed, lease, jobs })
+    Ok(Fetched { recovered, delayed, lease, redis_now, jobs })
 }

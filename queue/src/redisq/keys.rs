@@ -40,6 +40,8 @@ pub struct QueueConfig {
     pub backoff: Duration,
     /// How long finished jobs are kept (QUEUE_RETENTION).
     pub retention: Duration,
+    /// How many finished jobs are kept at most, done and dead each (QUEUE_RETENTION_COUNT).
+    pub retention_count: u64,
     /// The longest an idle worker waits before it looks anyway, also apalis's heartbeat
     /// interval; `None` for a shared queue's (`idle_cap`). Set by `of_kind`.
     pub idle_cap: Option<Duration>,
@@ -67,6 +69,7 @@ impl QueueConfig {
             max_attempts: 5,
             backoff: Duration::from_secs(2),
             retention: Duration::from_secs(24 * 3600),
+            retention_count: 10_000,
             idle_cap: None,
             prefetch: false,
         }

@@ -14,6 +14,7 @@ mod fetch;
 pub mod keys;
 mod persist;
 mod renew;
+mod requirements;
 mod state;
 mod wake;
 
@@ -43,6 +44,7 @@ pub use admin::{Counts, DeadJob};
 pub use error::RedisQueueError;
 pub use keys::{PER_NODE_IDLE_CAP, QueueConfig};
 use persist::RedisPersistence;
+pub(crate) use requirements::unfit;
 
 /// One queue, as an apalis backend and task sink.
 pub struct RedisQueue<Args> {

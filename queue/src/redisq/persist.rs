@@ -22,6 +22,7 @@ use crate::{backoff::backoff_for, clock::now_ms};
 
 static PUSH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/push.lua")));
 static ACK: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/ack.lua")));
+static ALIVE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/alive.lua")));
 
 /// Errors kept in a job: enough to read, never a whole dump.
 const ERROR_MAX: usize = 2000;
@@ -35,8 +36,9 @@ pub(super) struct RedisPersistence {
 }
 
 impl RedisPersistence {
-    pub(super) fn deadline(&self) -> u64 {
-        now_ms() + self.config.lease_ahead().as_millis() as u64
+    /// How far ahead a lease runs, in ms (the scripts add it to Redis's clock).
+    pub(super) fn lease_ms(&self) -> u64 {
+        self.config.lease_ahead().as_millis() as u64
     }
 
     pub(super) async fn settle(
@@ -52,7 +54,7 @@ impl RedisPersistence {
         for key in ["pending", "inflight", "delayed", "done", "dead", "signal"] {
             call.key(c.key(key));
         }
-        call.arg(c.prefix()).arg(worker).arg(now_ms()).arg(c.retention.as_millis() as u64);
+        call.arg(c.prefix()).arg(worker).arg(c.retention.as_millis() as u64).arg(c.retention_count);
         for (id, outcome, attempts, retry_at, error) in &runs {
             call.arg(id).arg(*outcome).arg(attempts).arg(retry_at).arg(error);
         }
@@ -73,6 +75,16 @@ impl RedisPersistence {
         Ok(count)
     }
 
+    /// Marks the worker alive on Redis's clock; workers silent for far longer than their
+    /// heartbeat are dropped from the list.
+    async fn mark_alive(&mut self, worker: &str) -> Result<(), RedisQueueError> {
+        let gone_after = self.config.workers_gone_after().as_millis() as u64;
+        let mut call = ALIVE.prepare_invoke();
+        call.key(self.config.key("workers")).arg(worker).arg(gone_after);
+        call.invoke_async::<u64>(&mut self.conn).await?;
+        Ok(())
+    }
+
     /// Waits for the acknowledgement under way, if any.
     pub(super) async fn acknowledged(&self) -> Result<(), RedisQueueError> {
         match self.state.take_acking() {
@@ -81,14 +93,14 @@ impl RedisPersistence {
         }
     }
 
-    /// What becomes of a finished run.
+    /// What becomes of a finished run, and in how many ms a retry is due.
     fn outcome(&self, status: &Status, attempt: usize, task_id: &str) -> (&'static str, u64) {
         let attempt = attempt as u32;
         match status {
             Status::Done => ("done", 0),
             Status::Killed => ("dead", 0),
             Status::Failed if attempt < self.config.max_attempts => {
-                ("retry", now_ms() + backoff_for(self.config.backoff, attempt, task_id).as_millis() as u64)
+                ("retry", backoff_for(self.config.backoff, attempt, task_id).as_millis() as u64)
             }
             Status::Failed => ("dead", 0),
             // A run handed back (shutdown) or deferred: back to the queue, no attempt used.
@@ -103,10 +115,8 @@ impl Persistence for RedisPersistence {
     type Error = RedisQueueError;
 
     async fn register(&mut self, worker: &WorkerContext) -> Result<(), RedisQueueError> {
-        let mut pipe = redis::pipe();
-        pipe.zadd(self.config.key("workers"), worker.name(), now_ms()).ignore();
-        pipe.sadd(&self.config.registry, &self.config.queue).ignore();
-        pipe.query_async::<()>(&mut self.conn).await?;
+        self.mark_alive(worker.name()).await?;
+        redis::cmd("SADD").arg(&self.config.registry).arg(&self.config.queue).query_async::<()>(&mut self.conn).await?;
         if self.state.start_renewer() {
             let state = Arc::downgrade(&self.state);
             renew::spawn(self.conn.clone(), self.config.clone(), state, worker.name().to_owned());
@@ -117,14 +127,7 @@ impl Persistence for RedisPersistence {
     /// Marks the worker alive. Leases are the renewer's (`renew.rs`): this runs only from the
     /// worker's poll loop, never while fetched jobs wait in apalis's buffer.
     async fn heartbeat(&mut self, worker: &WorkerContext) -> Result<(), RedisQueueError> {
-        let mut pipe = redis::pipe();
-        let now = now_ms();
-        pipe.zadd(self.config.key("workers"), worker.name(), now).ignore();
-        // Workers silent for far longer than their heartbeat are gone: drop them from the list.
-        let gone = now.saturating_sub(self.config.workers_gone_after().as_millis() as u64);
-        pipe.cmd("ZREMRANGEBYSCORE").arg(self.config.key("workers")).arg("-inf").arg(gone).ignore();
-        pipe.query_async::<()>(&mut self.conn).await?;
-        Ok(())
+        self.mark_alive(worker.name()).await
     }
 
     async fn fetch_next(&mut self, worker: &WorkerContext) -> Result<Vec<Task<Vec<u8>>>, RedisQueueError> {
@@ -170,19 +173,21 @@ impl Persistence for RedisPersistence {
 
     async fn push_tasks(&mut self, tasks: Vec<Task<Vec<u8>>>) -> Result<(), RedisQueueError> {
         let c = self.config.clone();
-        let now = now_ms();
+        let now_s = now_ms() / 1000;
         for chunk in tasks.chunks(PUSH_CHUNK) {
             let mut call = PUSH.prepare_invoke();
             for key in ["pending", "delayed", "signal"] {
                 call.key(c.key(key));
             }
             call.key(&c.registry);
-            call.arg(c.prefix()).arg(&c.queue).arg(now).arg(c.retention.as_millis() as u64);
+            call.arg(c.prefix()).arg(&c.queue).arg(c.retention.as_millis() as u64);
             for task in chunk {
                 let id = task.task_id().map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), |id| id.to_string());
-                let run_at = task.run_at().map_or(0, |secs| secs * 1000);
+                // apalis says when (unix seconds, by this process's clock); Redis is told how
+                // long from now, and keeps the time on its own clock.
+                let delay_ms = task.run_at().map_or(0, |secs| secs.saturating_sub(now_s) * 1000);
                 let max = task.max_attempts().map_or(c.max_attempts, |m| m as u32);
-                call.arg(id).arg(&task.args).arg(max).arg(run_at).arg(task.idempotency_key().unwrap_or(""));
+                call.arg(id).arg(&task.args).arg(max).arg(delay_ms).arg(task.idempotency_key().unwrap_or(""));
             }
             let _: u64 = call.invoke_async(&mut self.conn).await?;
         }

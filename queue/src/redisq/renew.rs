@@ -13,7 +13,6 @@ use std::sync::{LazyLock, Weak};
 use redis::{Script, aio::ConnectionManager};
 
 use super::{error::RedisQueueError, keys::QueueConfig, state::WorkerState};
-use crate::clock::now_ms;
 
 static RENEW: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/renew.lua")));
 
@@ -54,10 +53,9 @@ async fn renew(
     worker: &str,
     held: &[String],
 ) -> Result<Vec<String>, RedisQueueError> {
-    let now = now_ms();
     let mut call = RENEW.prepare_invoke();
     call.key(config.key("inflight")).key(config.key("workers"));
-    call.arg(config.prefix()).arg(worker).arg(now + config.lease_ahead().as_millis() as u64).arg(now);
+    call.arg(config.prefix()).arg(worker).arg(config.lease_ahead().as_millis() as u64);
     for id in held {
         call.arg(id);
     }

@@ -92,8 +92,9 @@ async fn one_idle_look_costs_a_few_commands() {
     let per_look = measure(&url, Duration::from_secs(10)).await * cap.as_secs_f64();
     let steady = per_look / PER_NODE_IDLE_CAP.as_secs_f64();
     println!("one idle look: {per_look:.1} commands; with the per-node cap, {steady:.4} commands/s per worker");
-    // BLPOP, the fetch script and what it runs (7), apalis's heartbeat (2).
-    assert!(per_look <= 12.0, "{per_look:.1} commands per look");
+    // BLPOP, the fetch script and what it runs (8, Redis's TIME among them), apalis's heartbeat
+    // as a script on Redis's clock (4: the script, TIME, ZADD, ZREMRANGEBYSCORE).
+    assert!(per_look <= 14.0, "{per_look:.1} commands per look");
     assert!(steady <= PER_WORKER);
 }
 

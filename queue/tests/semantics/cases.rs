@@ -161,13 +161,13 @@ async fn retention_drops_finished_jobs_but_never_one_awaiting_its_retry(backend:
     done.until("done", 1, Duration::from_secs(10)).await;
     testkit::eventually("the finished job to be dropped", Duration::from_secs(10), || async {
         // On SQLite the sweeper's `purge_finished` drops them; on Redis they expire by themselves.
-        done.queues.purge_finished(done.settings.retention).await.ok()?;
+        done.queues.purge_finished(done.settings.retention, done.settings.retention_count).await.ok()?;
         (done.count("done").await == 0).then_some(())
     })
     .await;
 
     // Job 1 waits 4 s for its retry, well past the retention: it is kept, and runs.
-    q.queues.purge_finished(q.settings.retention).await.unwrap();
+    q.queues.purge_finished(q.settings.retention, q.settings.retention_count).await.unwrap();
     let depth = q.depth().await;
     let held = ["pending", "running", "delayed"].iter().map(|s| depth.get(s).copied().unwrap_or(0)).sum::<u64>();
     assert_eq!(held, 1, "the job awaiting its retry is kept: {depth:?}");
@@ -177,7 +177,36 @@ async fn retention_drops_finished_jobs_but_never_one_awaiting_its_retry(backend:
     working.stop().await;
 }
 
+async fn finished_jobs_are_kept_up_to_the_retention_count(backend: Backend) {
+    let q = Fixture::with(backend, |s| s.retention_count = 3).await;
+    q.push(1..=10).await;
+    let working = q.start(2, Behaviour::Succeed);
+    testkit::eventually("every job to have run", Duration::from_secs(20), || async {
+        (q.record.finished.load(std::sync::atomic::Ordering::SeqCst) == 10).then_some(())
+    })
+    .await;
+    working.stop().await;
+    // On SQLite the sweeper's `purge_finished` trims them; on Redis each acknowledgement does.
+    q.queues.purge_finished(q.settings.retention, q.settings.retention_count).await.unwrap();
+    assert_eq!(q.count("done").await, 3, "the newest 3 of 10 finished jobs are kept");
+}
+
+async fn a_job_waiting_under_a_unique_key_takes_no_second(backend: Backend) {
+    let q = Fixture::new(backend).await;
+    q.push([9, 9, 9]).await;
+    assert_eq!(q.count("pending").await, 1, "one job waits for the three enqueues");
+    // Once it runs, the key is free again: what asked for it may be newer than what it read.
+    let working = q.start(1, Behaviour::Sleep(Duration::from_secs(2)));
+    q.until_runs(1, Duration::from_secs(10)).await;
+    q.push([9]).await;
+    q.until("done", 2, Duration::from_secs(20)).await;
+    assert_eq!(q.record.runs_of(9).len(), 2, "the job enqueued while the first ran ran too");
+    working.stop().await;
+}
+
 on_every_backend!(
+    finished_jobs_are_kept_up_to_the_retention_count,
+    a_job_waiting_under_a_unique_key_takes_no_second,
     every_job_runs_exactly_once,
     a_long_job_with_a_live_worker_is_not_run_twice,
     attempts_and_backoff_are_as_configured,

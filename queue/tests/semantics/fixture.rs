@@ -73,7 +73,8 @@ pub(crate) struct Ctx {
     pub shutdown: CancellationToken,
 }
 
-/// The test's job: a number.
+/// The test's job: a number, which is also its unique key (two jobs of one number are one
+/// while they wait).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub(crate) struct Numbered(pub u64);
 
@@ -84,6 +85,10 @@ struct Failure(u64, &'static str);
 impl Job for Numbered {
     const QUEUE: &'static str = "semantics";
     type Context = Ctx;
+
+    fn unique_key(&self) -> Option<String> {
+        Some(self.0.to_string())
+    }
 
     async fn run(&self, ctx: &Ctx) -> Result<(), JobError> {
         ctx.record.runs.lock().unwrap().entry(self.0).or_default().push(Instant::now());

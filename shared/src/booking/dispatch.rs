@@ -3,7 +3,10 @@
 //! last statuses and reported holdings. The choice is a compare-and-set on the booking, so two
 //! deliveries at once place it once; the download order is the effect it leaves.
 
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
 
 use super::{BookingError, store};
 use crate::{
@@ -68,6 +71,8 @@ pub async fn to_node(
         .col_expr(bookings::Column::SourceUrl, Expr::value(url.to_string()))
         .col_expr(bookings::Column::Node, Expr::value(node.to_string()))
         .col_expr(bookings::Column::UpdatedAt, Expr::value(now_ms()))
+        // A repeated delivery to the node chosen before keeps the time it was first placed.
+        .col_expr(bookings::Column::PlacedAt, Expr::col(bookings::Column::PlacedAt).if_null(now_ms()))
         .filter(bookings::Column::ClassId.eq(booking.class_id.as_str()))
         .filter(bookings::Column::State.eq(BookingState::Queued))
         .filter(Condition::any().add(bookings::Column::Node.is_null()).add(bookings::Column::Node.eq(&node)))

@@ -36,6 +36,7 @@ pub fn new_row(booking: &Booking) -> bookings::ActiveModel {
         course_name: Set(booking.course_name.clone()),
         source_url: Set(None),
         node: Set(booking.node.as_ref().map(ToString::to_string)),
+        placed_at: Set(booking.node.as_ref().map(|_| now)),
         state: Set(BookingState::Queued),
         reason: Set(None),
         video_path: Set(None),

@@ -38,15 +38,32 @@ pub async fn unsent_results(db: &Database, lost_after: Duration) -> Result<Vec<E
 }
 
 /// Its download again for every booking `downloading` that has heard nothing from its node for
-/// `lost_after` (no progress, no result): its job was lost (a Redis that lost its data). The
-/// node takes a repeated order as the same class's: it downloads once. Each is touched, so it
-/// is sent again at most once per `lost_after`.
-pub async fn lost_downloads(db: &Database, directory: &Directory, lost_after: Duration) -> Result<Vec<Effect>, DbErr> {
+/// `lost_after` (no progress, no result) while that node is live: its job was lost (a Redis
+/// that lost its data). An order for a node that is away would only pile up in its queue: the
+/// dead-host rule (`stranded`) moves that booking. The node takes a repeated order as the same
+/// class's (it downloads once), and its queue keeps one order per booking waiting. Each is
+/// touched, so it is sent again at most once per `lost_after`.
+pub async fn lost_downloads(
+    db: &Database,
+    directory: &Directory,
+    lost_after: Duration,
+    live_for: Duration,
+) -> Result<Vec<Effect>, DbErr> {
     let stale = bookings::Entity::find()
         .filter(bookings::Column::State.eq(BookingState::Downloading))
         .filter(bookings::Column::Node.is_not_null());
+    let rows = stale_rows(db, stale, lost_after).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Ok(statuses) = directory.statuses().await else { return Ok(Vec::new()) };
+    let now = now_ms();
     let mut effects = Vec::new();
-    for row in stale_rows(db, stale, lost_after).await? {
+    for row in rows {
+        let live = statuses.iter().any(|s| Some(s.node.as_str()) == row.node.as_deref() && is_live(s, live_for, now));
+        if !live {
+            continue;
+        }
         if directory
             .progress(&ClassId::stored(row.class_id.clone()))
             .await
@@ -103,7 +120,9 @@ pub async fn classes_to_end(db: &Database) -> Result<Vec<ClassId>, DbErr> {
 }
 
 /// Bookings placed on a node that has not been live for `node_wait`: placed again on a live
-/// node, or, when the booking's message named that node, failed with the reason.
+/// node, or, when the booking's message named that node, failed with the reason. How long a
+/// booking has waited counts from its placement (`placed_at`), never from its last change: the
+/// resend of a lost download touches it, and must not keep it on a dead node.
 pub async fn stranded(
     db: &Database,
     directory: &Directory,
@@ -115,7 +134,7 @@ pub async fn stranded(
     let waiting = bookings::Entity::find()
         .filter(bookings::Column::State.is_in([BookingState::Queued, BookingState::Downloading]))
         .filter(bookings::Column::Node.is_not_null())
-        .filter(bookings::Column::UpdatedAt.lt(now - wait_ms))
+        .filter(bookings::Column::PlacedAt.lt(now - wait_ms))
         .limit(PER_SWEEP)
         .all(&db.conn)
         .await?;
@@ -154,6 +173,7 @@ async fn place_again(db: &Database, row: &bookings::Model) -> Result<Vec<Effect>
     let moved = store::transition(&db.conn, &class_id, &[BookingState::Queued, BookingState::Downloading], |r| {
         r.state = Set(BookingState::Queued);
         r.node = Set(None);
+        r.placed_at = Set(None);
     })
     .await?;
     tracing::warn!(%class_id, node = ?row.node, "node away for NODE_WAIT: booking placed again");

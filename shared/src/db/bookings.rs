@@ -17,6 +17,8 @@ pub struct Model {
     /// The URL the node downloads; unknown while the rendition is being made.
     pub source_url: Option<String>,
     pub node: Option<String>,
+    /// When it was placed on `node` (ms): how long it has waited there.
+    pub placed_at: Option<i64>,
     pub state: BookingState,
     pub reason: Option<String>,
     pub video_path: Option<String>,

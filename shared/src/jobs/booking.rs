@@ -21,6 +21,10 @@ impl Job for BookingJob {
     const FETCH_AHEAD: bool = true;
     type Context = App;
 
+    fn unique_key(&self) -> Option<String> {
+        Some(self.class_id.to_string())
+    }
+
     fn span(&self) -> tracing::Span {
         tracing::info_span!("booking", class_id = %self.class_id)
     }

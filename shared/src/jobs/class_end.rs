@@ -12,6 +12,10 @@ impl Job for ClassEndJob {
     const KIND: QueueKind = QueueKind::PerNode;
     type Context = NodeApp;
 
+    fn unique_key(&self) -> Option<String> {
+        Some(self.class_id.to_string())
+    }
+
     fn span(&self) -> tracing::Span {
         tracing::info_span!("class_end", class_id = %self.class_id)
     }

@@ -6,7 +6,7 @@ use super::apply_node;
 use super::payloads::DownloadJob;
 use crate::{
     db::DbError,
-    domain::{DownloadProgress, Effect, Holding, NodeReport, RetryStatus, VideoKey},
+    domain::{ClassId, DownloadProgress, Effect, Holding, NodeReport, RetryStatus, VideoKey},
     node::cache::{
         fetch::{Put, forget_pending, put_on_disk},
         finish::Delivery,
@@ -21,6 +21,10 @@ impl Job for DownloadJob {
     const KIND: QueueKind = QueueKind::PerNode;
     type Context = NodeApp;
 
+    fn unique_key(&self) -> Option<String> {
+        Some(self.0.class_id.to_string())
+    }
+
     fn span(&self) -> tracing::Span {
         let key = &self.0.key;
         tracing::info_span!("download", class_id = %self.0.class_id, record_id = %key.record_id,
@@ -28,6 +32,9 @@ impl Job for DownloadJob {
     }
 
     async fn run(&self, node: &NodeApp) -> Result<(), JobError> {
+        // Heard of at once, not at its first progress report: the sweeper sends again only an
+        // order no run has taken (`booking::sweep::lost_downloads`).
+        touch_progress(node, &self.0.class_id, None).await;
         let put = put_on_disk(node, &self.0).await?;
         let effects = reports(node, &put);
         if put.delivery == Delivery::Cancelled {
@@ -38,20 +45,7 @@ impl Job for DownloadJob {
 
     /// The booking's status shows the attempt, the error and when the next is due.
     async fn on_retry(&self, node: &NodeApp, notice: &RetryNotice) {
-        let retry = &RetryStatus::from(notice);
-        let class_id = &self.0.class_id;
-        let last = node.directory.progress(class_id).await;
-        let progress = DownloadProgress {
-            node: node.settings.node_id.clone(),
-            bytes: last.as_ref().map_or(0, |p| p.bytes),
-            total: last.as_ref().map_or(0, |p| p.total),
-            rate: 0,
-            expected_ready_at: None,
-            at_risk: last.as_ref().is_some_and(|p| p.at_risk),
-            updated_at: crate::db::now_ms(),
-            retry: Some(retry.clone()),
-        };
-        node.directory.set_progress(class_id, &progress).await;
+        touch_progress(node, &self.0.class_id, Some(RetryStatus::from(notice))).await;
     }
 
     async fn give_up(&self, node: &NodeApp, error: &JobError) -> Result<(), JobError> {
@@ -63,6 +57,23 @@ impl Job for DownloadJob {
         };
         Ok(apply_node(node, vec![Effect::Report(failed)]).await?)
     }
+}
+
+/// Publishes the class's last progress again, now, with `retry` (the next attempt, if one is
+/// scheduled).
+async fn touch_progress(node: &NodeApp, class_id: &ClassId, retry: Option<RetryStatus>) {
+    let last = node.directory.progress(class_id).await;
+    let progress = DownloadProgress {
+        node: node.settings.node_id.clone(),
+        bytes: last.as_ref().map_or(0, |p| p.bytes),
+        total: last.as_ref().map_or(0, |p| p.total),
+        rate: 0,
+        expected_ready_at: None,
+        at_risk: last.as_ref().is_some_and(|p| p.at_risk),
+        updated_at: crate::db::now_ms(),
+        retry,
+    };
+    node.directory.set_progress(class_id, &progress).await;
 }
 
 /// What the central side must hear: the classes now ready, the videos deleted on the way.

@@ -21,6 +21,10 @@ impl Job for NotifyJob {
     const QUEUE: &'static str = "notify";
     type Context = App;
 
+    fn unique_key(&self) -> Option<String> {
+        Some(self.class_id.to_string())
+    }
+
     fn span(&self) -> tracing::Span {
         tracing::info_span!("notify", class_id = %self.class_id)
     }

@@ -16,6 +16,10 @@ impl Job for TranscodeEcsJob {
     const QUEUE: &'static str = "transcode-ecs";
     type Context = App;
 
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("{}_{}", self.0.record_id, self.0.resolution))
+    }
+
     fn span(&self) -> tracing::Span {
         tracing::info_span!("transcode_ecs", record_id = %self.0.record_id, resolution = %self.0.resolution)
     }

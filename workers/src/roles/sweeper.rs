@@ -32,7 +32,8 @@ pub(super) async fn sweep_once(app: &App) {
         Err(err) => tracing::warn!(%err, "sweeper: could not enforce transcode deadlines"),
     }
     let lost_after = app.settings.sweep_interval.0 * sweep::LOST_AFTER_SWEEPS;
-    match requeue(app, sweep::lost_downloads(&app.db, &app.directory, lost_after).await).await {
+    let live_for = app.settings.node_live_for();
+    match requeue(app, sweep::lost_downloads(&app.db, &app.directory, lost_after, live_for).await).await {
         Ok(0) => {}
         Ok(count) => tracing::warn!(count, "downloads their node never heard of sent again"),
         Err(err) => tracing::warn!(%err, "sweeper: could not look for lost downloads"),
@@ -65,9 +66,10 @@ pub(super) async fn sweep_once(app: &App) {
         Ok(count) => tracing::warn!(count, "re-queued bookings whose job was lost"),
         Err(err) => tracing::warn!(%err, "sweeper: could not look for lost bookings"),
     }
-    match app.queues.purge_finished(app.settings.queue_retention.0).await {
+    let (retention, keep) = (app.settings.queue_retention.0, app.settings.queue_retention_count);
+    match app.queues.purge_finished(retention, keep).await {
         Ok(0) => {}
-        Ok(count) => tracing::info!(count, "dropped finished jobs past QUEUE_RETENTION"),
+        Ok(count) => tracing::info!(count, "dropped finished jobs past QUEUE_RETENTION or QUEUE_RETENTION_COUNT"),
         Err(err) => tracing::warn!(%err, "sweeper: could not drop finished jobs"),
     }
 }

@@ -3,8 +3,10 @@
 -- queue, or a retry is scheduled (a sleeping worker then learns when it comes due).
 -- KEYS[1] pending list, KEYS[2] inflight zset, KEYS[3] delayed zset, KEYS[4] done zset,
 -- KEYS[5] dead zset, KEYS[6] signal list
--- ARGV[1] key prefix, ARGV[2] worker, ARGV[3] now (ms), ARGV[4] retention (ms)
--- ARGV[5..] groups of 5: id, outcome (done|retry|dead|back), attempts, retry_at (ms), error
+-- ARGV[1] key prefix, ARGV[2] worker, ARGV[3] retention (ms),
+-- ARGV[4] retention count (finished jobs kept at most, done and dead each)
+-- ARGV[5..] groups of 5: id, outcome (done|retry|dead|back), attempts, retry delay (ms), error
+-- Times are Redis's own (TIME): a retry comes due on the same clock whichever worker failed it.
 -- Returns the number settled.
 -- `unpack` fails above ~8k values: a command over a list goes a slice at a time (an even
 -- slice, so score/member pairs stay whole).
@@ -13,10 +15,12 @@ local function each_slice(cmd, key, list)
     redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
   end
 end
-local prefix, worker, now, retention = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local clock = redis.call("TIME")
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local prefix, worker, retention, keep = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local settled, back, retries = 0, {}, 0
 for i = 5, #ARGV, 5 do
-  local id, outcome, attempts, retry_at, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local id, outcome, attempts, delay, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4]
   local key = prefix .. ":j:" .. id
   if redis.call("HGET", key, "w") == worker and redis.call("ZREM", KEYS[2], id) == 1 then
     if outcome == "done" then
@@ -25,7 +29,7 @@ for i = 5, #ARGV, 5 do
       redis.call("ZADD", KEYS[4], now, id)
     elseif outcome == "retry" then
       redis.call("HSET", key, "s", "retry", "a", attempts, "r", err, "w", "")
-      redis.call("ZADD", KEYS[3], retry_at, id)
+      redis.call("ZADD", KEYS[3], now + delay, id)
       retries = retries + 1
     elseif outcome == "dead" then
       redis.call("HSET", key, "s", "dead", "a", attempts, "r", err, "f", now, "w", "")
@@ -45,7 +49,18 @@ if #back > 0 or retries > 0 then
   redis.call("LPUSH", KEYS[6], 1)
   redis.call("LTRIM", KEYS[6], 0, 0)
 end
--- Retention: forget finished jobs whose hashes have expired (amortized O(1) per job).
+-- Retention: forget finished jobs whose hashes have expired (amortized O(1) per job), and the
+-- oldest beyond the count with their hashes (at most a slice per call: O(1) amortized too).
 redis.call("ZREMRANGEBYSCORE", KEYS[4], "-inf", now - retention)
 redis.call("ZREMRANGEBYSCORE", KEYS[5], "-inf", now - retention)
+for _, set in ipairs({KEYS[4], KEYS[5]}) do
+  local over = redis.call("ZCARD", set) - keep
+  if over > 0 then
+    local old = redis.call("ZRANGE", set, 0, math.min(over, 1000) - 1)
+    for _, id in ipairs(old) do
+      redis.call("DEL", prefix .. ":j:" .. id)
+    end
+    each_slice("ZREM", set, old)
+  end
+end
 return settled

@@ -4,12 +4,14 @@
 -- so the idle worker sleeps until then.
 -- KEYS[1] pending list, KEYS[2] inflight zset, KEYS[3] delayed zset, KEYS[4] signal list,
 -- KEYS[5] workers zset
--- ARGV[1] key prefix, ARGV[2] now (ms), ARGV[3] lease deadline (ms), ARGV[4] batch,
--- ARGV[5] worker, ARGV[6] chore limit (0: no chores this time), ARGV[7] 1 to signal leases
--- taken where there were none (when idle workers look on their own too seldom to find them)
--- Returns {recovered, first delayed (ms), first lease deadline (ms), id1, payload1, attempts1,
--- max1, id2, ...}; the two times are nil when there is none, or when jobs were taken (a worker
--- that took jobs looks again anyway).
+-- ARGV[1] key prefix, ARGV[2] lease (ms from now), ARGV[3] batch, ARGV[4] worker,
+-- ARGV[5] chore limit (0: no chores this time), ARGV[6] 1 to signal leases taken where there
+-- were none (when idle workers look on their own too seldom to find them)
+-- Every time is Redis's own (TIME), never a worker's: a worker whose clock is ahead would take
+-- every other worker's leases, one behind would lose its own.
+-- Returns {recovered, first delayed (ms), first lease deadline (ms), now (ms), id1, payload1,
+-- attempts1, max1, id2, ...}; the two times are nil when there is none, or when jobs were
+-- taken (a worker that took jobs looks again anyway); now is Redis's, to measure them against.
 -- `unpack` fails above ~8k values: a command over a list goes a slice at a time (an even
 -- slice, so score/member pairs stay whole).
 local function each_slice(cmd, key, list)
@@ -17,8 +19,10 @@ local function each_slice(cmd, key, list)
     redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
   end
 end
-local prefix, now, deadline = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local batch, worker, limit, tell = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7] == "1"
+local clock = redis.call("TIME")
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local prefix, deadline = ARGV[1], now + tonumber(ARGV[2])
+local batch, worker, limit, tell = tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6] == "1"
 
 -- Due retries and scheduled jobs, every time: their delay is what the job asked for.
 local due = redis.call("ZRANGEBYSCORE", KEYS[3], "-inf", now, "LIMIT", 0, 1000)
@@ -33,10 +37,17 @@ if limit > 0 then
   if #expired > 0 then
     each_slice("ZREM", KEYS[2], expired)
     each_slice("LPUSH", KEYS[1], expired)
+    -- No worker holds them now: a late acknowledgement of the dead run is ignored, and the job
+    -- counts as waiting again (push.lua's idempotency keys).
+    for _, id in ipairs(expired) do
+      if redis.call("EXISTS", prefix .. ":j:" .. id) == 1 then
+        redis.call("HSET", prefix .. ":j:" .. id, "w", "")
+      end
+    end
   end
   redis.call("ZADD", KEYS[5], now, worker)
 end
-local out = {#expired, false, false}
+local out = {#expired, false, false, now}
 local ids = redis.call("LPOP", KEYS[1], batch)
 local leases = {}
 for _, id in ipairs(ids or {}) do

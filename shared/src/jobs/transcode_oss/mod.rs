@@ -20,6 +20,10 @@ impl Job for TranscodeOssJob {
     const QUEUE: &'static str = "transcode-oss";
     type Context = App;
 
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("{}_{}", self.0.record_id, self.0.resolution))
+    }
+
     fn span(&self) -> tracing::Span {
         tracing::info_span!("transcode_oss", record_id = %self.0.record_id, resolution = %self.0.resolution)
     }
