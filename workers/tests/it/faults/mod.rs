@@ -7,6 +7,8 @@ mod backlog;
 mod clock_skew;
 mod dead_host;
 mod evicting_redis;
+mod postgres_away;
+mod redis_forgets;
 
 /// Every timer of the defaults divided by this. 10 is as far as it goes: QUEUE_LEASE may not
 /// be below 3 s (30 s by default).
