@@ -9,6 +9,7 @@ mod m20261202_000004_outbox;
 mod m20261202_000005_transcode_retry;
 mod m20261202_000006_booking_retry;
 mod m20261207_000007_booking_placed_at;
+mod m20261207_000008_class_end_ack;
 pub mod node;
 
 pub use node::NodeMigrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_transcode_retry::Migration),
             Box::new(m20261202_000006_booking_retry::Migration),
             Box::new(m20261207_000007_booking_placed_at::Migration),
+            Box::new(m20261207_000008_class_end_ack::Migration),
         ]
     }
 }

@@ -46,6 +46,10 @@ impl Retryable for QueueError {
     fn is_retryable(&self) -> bool {
         !matches!(self, Self::Unfit(_))
     }
+
+    fn waits_for(&self) -> Option<&'static str> {
+        matches!(self, Self::Redis(_)).then_some("Redis")
+    }
 }
 
 #[derive(Clone)]
@@ -62,6 +66,7 @@ pub(crate) struct Tuning {
     pub backoff: Duration,
     pub retention: Duration,
     pub retention_count: u64,
+    pub dependency_wait: Duration,
 }
 
 /// Where jobs go. Cheap to clone; every role holds one.
@@ -102,6 +107,7 @@ impl Queues {
             backoff: settings.backoff,
             retention: settings.retention,
             retention_count: settings.retention_count,
+            dependency_wait: settings.dependency_wait,
         };
         let faults = std::sync::Arc::new(std::sync::Mutex::new(settings.fail_enqueue.clone()));
         Ok(Self { backend, prefix: settings.prefix.clone(), tuning, faults })
@@ -208,6 +214,7 @@ impl Queues {
             backoff: self.tuning.backoff,
             retention: self.tuning.retention,
             retention_count: self.tuning.retention_count,
+            redis_wait: self.tuning.dependency_wait,
             ..QueueConfig::new(queue, &registry).of_kind(kind)
         };
         RedisQueue::new(conn.clone(), config)

@@ -15,6 +15,9 @@ use crate::retry::{RetryNotice, Retryable};
 pub enum JobError {
     Retry(String),
     Abort(String),
+    /// A dependency is away (the database, Redis, storage): the job waits for it and runs
+    /// again, spending no attempt (`Retryable::waits_for`).
+    Wait { dependency: &'static str, reason: String },
     /// The process is shutting down: the job is handed back untouched, no attempt used.
     Interrupted,
 }
@@ -31,7 +34,7 @@ impl JobError {
     /// The text a user sees as the failure's reason.
     pub fn reason(&self) -> &str {
         match self {
-            Self::Retry(reason) | Self::Abort(reason) => reason,
+            Self::Retry(reason) | Self::Abort(reason) | Self::Wait { reason, .. } => reason,
             Self::Interrupted => "interrupted by shutdown",
         }
     }
@@ -42,6 +45,7 @@ impl fmt::Display for JobError {
         match self {
             Self::Retry(reason) => write!(f, "retryable: {reason}"),
             Self::Abort(reason) => write!(f, "fatal: {reason}"),
+            Self::Wait { dependency, reason } => write!(f, "waiting for {dependency}: {reason}"),
             Self::Interrupted => f.write_str("interrupted by shutdown"),
         }
     }
@@ -54,6 +58,8 @@ impl<E: Retryable> From<E> for JobError {
     fn from(err: E) -> Self {
         if err.is_interrupted() {
             Self::Interrupted
+        } else if let Some(dependency) = err.waits_for() {
+            Self::Wait { dependency, reason: err.to_string() }
         } else if err.is_retryable() {
             Self::Retry(err.to_string())
         } else {

@@ -11,6 +11,13 @@ pub trait Retryable: std::error::Error {
     fn is_interrupted(&self) -> bool {
         false
     }
+
+    /// A dependency is away (`"the database"`, `"Redis"`, `"storage"`): not the job's fault.
+    /// The job waits for it without spending its attempts, for up to its own budget
+    /// (`QueueSettings::dependency_wait`).
+    fn waits_for(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A run failed and the next is scheduled: what `Job::on_retry` is told.

@@ -29,6 +29,11 @@ pub(super) struct Runner<C> {
     pub backoff: Duration,
     /// The backend retries failed runs itself (Redis), or this runner must (SQLite).
     pub backend_retries: bool,
+    /// How long a job waits for a dependency that is away before a wait spends an attempt.
+    pub dependency_wait: Duration,
+    /// The longest pause between two looks at a dependency that is away (the lease: a job
+    /// notices within one lease that its dependency is back).
+    pub wait_cap: Duration,
     pub shutdown: CancellationToken,
 }
 
@@ -60,7 +65,7 @@ async fn run_once<J: Job>(
     task_id: &str,
 ) -> Result<(), BoxDynError> {
     let attempts = runner.attempts;
-    match timed_run(job, runner).await {
+    match run_waiting(job, runner).await {
         Ok(()) => {
             count::<J>("done");
             Ok(())
@@ -82,7 +87,7 @@ async fn run_attempts<J: Job>(job: &J, runner: &Runner<J::Context>, task_id: &st
     let attempts = runner.attempts;
     let mut attempt = 1;
     loop {
-        let error = match timed_run(job, runner).await {
+        let error = match run_waiting(job, runner).await {
             Ok(()) => {
                 count::<J>("done");
                 return Ok(());
@@ -147,6 +152,33 @@ async fn give_up<J: Job>(
     Err(Box::new(AbortError::new(error)))
 }
 
+/// A run, and another while a dependency is away, within the job's wait budget: the database
+/// being away is not the job's fault, so it spends no attempt. The job keeps its lease while it
+/// waits. Past the budget, a wait is an ordinary failure that heals.
+async fn run_waiting<J: Job>(job: &J, runner: &Runner<J::Context>) -> Result<(), JobError> {
+    let started = std::time::Instant::now();
+    let mut looks = 0;
+    loop {
+        let (dependency, reason) = match timed_run(job, runner).await {
+            Err(JobError::Wait { dependency, reason }) => (dependency, reason),
+            other => return other,
+        };
+        let waited = started.elapsed();
+        if waited >= runner.dependency_wait {
+            let waited = humantime::format_duration(Duration::from_secs(waited.as_secs()));
+            return Err(JobError::Retry(format!("{reason} ({dependency} away for {waited})")));
+        }
+        looks += 1;
+        let delay = backoff(runner.backoff, looks).min(runner.wait_cap);
+        tracing::warn!(dependency, looks, ?delay, %reason, "waiting for {dependency}; no attempt spent");
+        metrics::counter!("vteacher_job_waits_total", "queue" => J::QUEUE, "dependency" => dependency).increment(1);
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = runner.shutdown.cancelled() => return Err(JobError::Interrupted),
+        }
+    }
+}
+
 /// One run, measured: `vteacher_job_duration_seconds{queue}` (every run, failed ones too) and
 /// `vteacher_job_runs_total{queue}` (runs, so runs ÷ jobs is the attempts a job takes).
 async fn timed_run<J: Job>(job: &J, runner: &Runner<J::Context>) -> Result<(), JobError> {
@@ -168,7 +200,7 @@ fn with_attempts(error: JobError, attempt: u32) -> JobError {
         JobError::Abort(reason) => {
             JobError::Abort(format!("{reason} (after {runs}; not retried: waiting would not help)"))
         }
-        JobError::Interrupted => JobError::Interrupted,
+        wait @ (JobError::Wait { .. } | JobError::Interrupted) => wait,
     }
 }
 

@@ -21,6 +21,9 @@ pub struct QueueSettings {
     /// How many finished jobs (done, and dead apart) each queue keeps at most: with `retention`
     /// it bounds the memory finished jobs take.
     pub retention_count: u64,
+    /// How long a job may wait for a dependency that is away (the database, Redis, storage)
+    /// without spending its attempts; after that each run that finds it away spends one.
+    pub dependency_wait: Duration,
     /// A fault injected for tests and drills: the next N enqueues on each named queue (its
     /// base name) fail, as a Redis outage right after a commit would.
     pub fail_enqueue: HashMap<String, u32>,
@@ -36,6 +39,7 @@ impl Default for QueueSettings {
             backoff: Duration::from_secs(2),
             retention: Duration::from_secs(24 * 3600),
             retention_count: 10_000,
+            dependency_wait: Duration::from_secs(30 * 60),
             fail_enqueue: HashMap::new(),
         }
     }

@@ -68,6 +68,8 @@ impl Workers {
             attempts: queues.tuning.attempts,
             backoff: queues.tuning.backoff,
             backend_retries: queues.backend_retries(),
+            dependency_wait: queues.tuning.dependency_wait,
+            wait_cap: queues.tuning.lease,
             shutdown: self.shutdown.clone(),
         };
         let worker_name = name.clone();

@@ -70,7 +70,7 @@ impl App {
             secret_access_key: settings.storage_secret_access_key.as_deref(),
         })
         .map_err(|e| ConfigError::new("STORAGE_URL", e.to_string()))?;
-        let db = Database::connect(&settings.database_url).await?;
+        let db = Database::connect(&settings.database_url, settings.database_timeout.0).await?;
         let queues = Queues::connect(&queue_settings(&settings), db.sqlite.as_ref()).await?;
         let directory = directory_beside(&queues).unwrap_or_else(|| Directory::database(db.conn.clone()));
         let publisher = match &settings.redis_url {
@@ -93,6 +93,7 @@ pub fn queue_settings(settings: &Settings) -> QueueSettings {
         backoff: settings.job_backoff.0,
         retention: settings.queue_retention.0,
         retention_count: settings.queue_retention_count,
+        dependency_wait: settings.dependency_wait.0,
         // Checked when the settings were read (`config::validate`).
         fail_enqueue: settings
             .fail_enqueue

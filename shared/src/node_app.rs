@@ -51,7 +51,7 @@ impl NodeApp {
         let url = settings.node_database_url();
         let cache = match central {
             Some(app) if url == app.settings.database_url => app.db.clone(),
-            _ => Database::connect(&url).await?,
+            _ => Database::connect(&url, settings.database_timeout.0).await?,
         };
         NodeMigrator::up(&cache.conn, None).await.map_err(DbError::from)?;
         let (queues, directory) = match central {
@@ -60,7 +60,7 @@ impl NodeApp {
                 // Without Redis the queues live in the state file, which is then this machine's.
                 let state = match settings.redis_url {
                     Some(_) => None,
-                    None => Some(Database::connect(&settings.database_url).await?),
+                    None => Some(Database::connect(&settings.database_url, settings.database_timeout.0).await?),
                 };
                 let sqlite = state.as_ref().and_then(|state| state.sqlite.as_ref());
                 let queues = Queues::connect(&queue_settings(&settings), sqlite).await?;

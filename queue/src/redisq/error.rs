@@ -11,3 +11,25 @@ pub enum RedisQueueError {
     #[error("a fetch made ahead or an acknowledgement did not finish: {0}")]
     Ahead(#[from] tokio::task::JoinError),
 }
+
+impl RedisQueueError {
+    /// Redis is away for now (restarting, failing over, unreachable): the worker waits for it
+    /// and goes on (its connection is made again), rather than stopping.
+    pub fn is_outage(&self) -> bool {
+        let Self::Redis(err) = self else { return false };
+        err.is_io_error()
+            || err.is_connection_refusal()
+            || err.is_connection_dropped()
+            || err.is_timeout()
+            || matches!(
+                err.kind(),
+                redis::ErrorKind::Server(
+                    redis::ServerErrorKind::BusyLoading
+                        | redis::ServerErrorKind::TryAgain
+                        | redis::ServerErrorKind::MasterDown
+                        | redis::ServerErrorKind::ClusterDown
+                        | redis::ServerErrorKind::ReadOnly
+                )
+            )
+    }
+}

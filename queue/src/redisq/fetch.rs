@@ -23,6 +23,8 @@ static FETCH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/
 /// A worker recovers expired leases at most this often (ms): a busy worker fetches far more
 /// often than that, and a lease is seconds long.
 const CHORES_EVERY: u64 = 1000;
+/// While Redis is away, a worker looks for it again this often (ms).
+const OUTAGE_LOOK_EVERY: u64 = 1000;
 
 impl RedisPersistence {
     pub(super) async fn next_batch(&mut self, worker: &WorkerContext) -> Result<Vec<Task<Vec<u8>>>, RedisQueueError> {
@@ -37,7 +39,18 @@ impl RedisPersistence {
             if !self.state.should_fetch(now_ms()) {
                 return Ok(Vec::new());
             }
-            let jobs = self.fetch(worker.name()).await?;
+            let jobs = match self.fetch(worker.name()).await {
+                Ok(jobs) => {
+                    self.state.away_since.store(0, Ordering::Relaxed);
+                    jobs
+                }
+                Err(err) if err.is_outage() && !self.waited_out() => {
+                    tracing::warn!(queue = self.config.queue, %err, "Redis is away; looking again shortly");
+                    self.state.set_next_due(Some(now_ms() + OUTAGE_LOOK_EVERY));
+                    return Ok(Vec::new());
+                }
+                Err(err) => return Err(err),
+            };
             // Woken while the call was under way (by a push after the script ran, say): the
             // wake-up has been spent, so look again now.
             if !jobs.is_empty() || !self.state.is_asked() {
@@ -45,6 +58,17 @@ impl RedisPersistence {
                 return Ok(jobs);
             }
         }
+    }
+
+    /// Whether Redis has been away for longer than this worker waits for it (from the first
+    /// fetch that found it away).
+    fn waited_out(&self) -> bool {
+        let now = now_ms();
+        let since = match self.state.away_since.compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => now,
+            Err(since) => since,
+        };
+        now.saturating_sub(since) > self.config.redis_wait.as_millis() as u64
     }
 
     /// After a full batch, the next is fetched at once on a task of its own; the jobs it takes

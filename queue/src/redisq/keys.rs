@@ -42,6 +42,10 @@ pub struct QueueConfig {
     pub retention: Duration,
     /// How many finished jobs are kept at most, done and dead each (QUEUE_RETENTION_COUNT).
     pub retention_count: u64,
+    /// How long a worker waits for a Redis that is away before it stops (DEPENDENCY_WAIT): a
+    /// restart or a failover is waited out; a Redis gone for good stops the process, non-zero,
+    /// for its supervisor to see.
+    pub redis_wait: Duration,
     /// The longest an idle worker waits before it looks anyway, also apalis's heartbeat
     /// interval; `None` for a shared queue's (`idle_cap`). Set by `of_kind`.
     pub idle_cap: Option<Duration>,
@@ -70,6 +74,7 @@ impl QueueConfig {
             backoff: Duration::from_secs(2),
             retention: Duration::from_secs(24 * 3600),
             retention_count: 10_000,
+            redis_wait: Duration::from_secs(30 * 60),
             idle_cap: None,
             prefetch: false,
         }

@@ -24,6 +24,9 @@ static PUSH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/p
 static ACK: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/ack.lua")));
 static ALIVE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/alive.lua")));
 
+/// How many times an acknowledgement is tried again while Redis is away.
+const SETTLE_TRIES: u32 = 4;
+
 /// Errors kept in a job: enough to read, never a whole dump.
 const ERROR_MAX: usize = 2000;
 
@@ -58,7 +61,23 @@ impl RedisPersistence {
         for (id, outcome, attempts, retry_at, error) in &runs {
             call.arg(id).arg(*outcome).arg(attempts).arg(retry_at).arg(error);
         }
-        let _: u64 = call.invoke_async(&mut self.conn).await?;
+        // Redis away: tried again a few times; then these runs are left to their leases, which
+        // lapse, and the jobs run again (every handler is idempotent). The worker goes on.
+        let mut tries = 0;
+        loop {
+            match call.invoke_async::<u64>(&mut self.conn).await.map_err(RedisQueueError::from) {
+                Ok(_) => break,
+                Err(err) if err.is_outage() && tries < SETTLE_TRIES => {
+                    tries += 1;
+                    tokio::time::sleep(crate::backoff::backoff(std::time::Duration::from_millis(200), tries)).await;
+                }
+                Err(err) if err.is_outage() => {
+                    tracing::warn!(queue = c.queue, %err, runs = runs.len(), "acknowledgements lost with Redis: these jobs will run again");
+                    break;
+                }
+                Err(err) => return Err(err),
+            }
+        }
         let mut held = self.state.held();
         for (id, ..) in &runs {
             held.remove(id);
@@ -81,8 +100,11 @@ impl RedisPersistence {
         let gone_after = self.config.workers_gone_after().as_millis() as u64;
         let mut call = ALIVE.prepare_invoke();
         call.key(self.config.key("workers")).arg(worker).arg(gone_after);
-        call.invoke_async::<u64>(&mut self.conn).await?;
-        Ok(())
+        match call.invoke_async::<u64>(&mut self.conn).await.map_err(RedisQueueError::from) {
+            // Marked alive at the next heartbeat, once Redis is back.
+            Err(err) if err.is_outage() => Ok(()),
+            other => other.map(drop),
+        }
     }
 
     /// Waits for the acknowledgement under way, if any.

@@ -28,6 +28,8 @@ pub(super) struct WorkerState {
     held: Mutex<HashSet<String>>,
     /// When this worker last did the fetch chores (ms).
     pub chores_at: AtomicU64,
+    /// Since when Redis has been away for this worker's fetches (ms; 0: it is not).
+    pub away_since: AtomicU64,
     /// Whether the renewer has been started (once per worker).
     renewer: AtomicBool,
     /// When something in the queue next becomes due (ms), as the last fetch that took no job
@@ -51,6 +53,7 @@ impl Default for WorkerState {
         Self {
             held: Mutex::default(),
             chores_at: AtomicU64::new(0),
+            away_since: AtomicU64::new(0),
             renewer: AtomicBool::new(false),
             next_due: AtomicU64::new(NEVER),
             asked: AtomicBool::new(true),

@@ -4,7 +4,9 @@
 //! (虚拟老师自动下课和下课请求冲突). A class that ends before its video was ready is
 //! cancelled (its result says so); the node it was placed on lets its reference go.
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use std::time::Duration;
+
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 use super::store;
 use crate::{
@@ -12,8 +14,12 @@ use crate::{
         Database, bookings, now_ms,
         outbox::{self, Stashed},
     },
+    directory::{Directory, is_live},
     domain::{BookingState, ClassId, Effect, NodeId},
 };
+
+/// Class ends sent again per sweep, at most.
+const PER_SWEEP: u64 = 500;
 
 /// What the end of a class does to its booking: the pure part.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +88,61 @@ pub async fn end(db: &Database, class_id: &ClassId) -> Result<Ended, sea_orm::Db
     txn.commit().await?;
     tracing::info!(%class_id, cancelled = ending.cancel, node = ?booking.node, "class ended");
     Ok(Ended::Now { booking, effects })
+}
+
+/// `node` let the class's reference go: its class end is done.
+pub async fn acknowledged(conn: &impl ConnectionTrait, node: &NodeId, class_id: &ClassId) -> Result<(), DbErr> {
+    bookings::Entity::update_many()
+        .col_expr(bookings::Column::EndAckedAt, sea_orm::sea_query::Expr::value(now_ms()))
+        .filter(bookings::Column::ClassId.eq(class_id))
+        .filter(bookings::Column::Node.eq(node.as_str()))
+        .filter(bookings::Column::EndAckedAt.is_null())
+        .exec(conn)
+        .await
+        .map(drop)
+}
+
+/// The class end again for every class ended `lost_after` ago whose node, live now, never
+/// acknowledged it (its job was lost: a Redis that lost its data). A node that is away hears
+/// it once it is back. Each is touched, so it is sent again at most once per `lost_after`.
+pub async fn unacknowledged(
+    db: &Database,
+    directory: &Directory,
+    lost_after: Duration,
+    live_for: Duration,
+) -> Result<Vec<Effect>, DbErr> {
+    let now = now_ms();
+    let before = now - lost_after.as_millis() as i64;
+    let rows = bookings::Entity::find()
+        .filter(bookings::Column::EndedAt.lt(before))
+        .filter(bookings::Column::EndAckedAt.is_null())
+        .filter(bookings::Column::Node.is_not_null())
+        .filter(bookings::Column::UpdatedAt.lt(before))
+        .limit(PER_SWEEP)
+        .all(&db.conn)
+        .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Ok(statuses) = directory.statuses().await else { return Ok(Vec::new()) };
+    let mut effects = Vec::new();
+    for row in rows {
+        let live = statuses.iter().any(|s| Some(s.node.as_str()) == row.node.as_deref() && is_live(s, live_for, now));
+        let (Some(node), Ok(class_id)) = (row.node.as_deref().and_then(|n| n.parse().ok()), row.class_id.parse()) else {
+            continue;
+        };
+        if !live {
+            continue;
+        }
+        bookings::Entity::update_many()
+            .col_expr(bookings::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(bookings::Column::ClassId.eq(row.class_id.as_str()))
+            .exec(&db.conn)
+            .await?;
+        tracing::warn!(%class_id, %node, "class end never acknowledged by its node: sent again");
+        effects.push(Effect::EndClass { node, class_id });
+    }
+    Ok(effects)
 }
 
 #[cfg(test)]

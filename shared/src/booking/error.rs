@@ -33,4 +33,8 @@ impl Retryable for BookingError {
     fn is_retryable(&self) -> bool {
         matches!(self, Self::Db(_) | Self::NoLiveNode | Self::Directory(_))
     }
+
+    fn waits_for(&self) -> Option<&'static str> {
+        matches!(self, Self::Db(e) if crate::db::is_unavailable(e)).then_some(crate::db::THE_DATABASE)
+    }
 }

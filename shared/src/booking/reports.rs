@@ -39,6 +39,10 @@ pub async fn apply(db: &Database, report: &NodeReport) -> Result<Stashed, DbErr>
             }
             Vec::new()
         }
+        NodeReport::Ended { node, class_id } => {
+            super::class_end::acknowledged(&txn, node, class_id).await?;
+            Vec::new()
+        }
         NodeReport::Evicted { node, keys } => {
             let paths: Vec<String> = keys.iter().map(|k| k.relative_path_text()).collect();
             node_holdings::Entity::delete_many()

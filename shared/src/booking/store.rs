@@ -46,6 +46,7 @@ pub fn new_row(booking: &Booking) -> bookings::ActiveModel {
         settled_at: Set(None),
         notifying_until: Set(None),
         ended_at: Set(None),
+        end_acked_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         notified_at: Set(None),

@@ -20,11 +20,10 @@ pub const LOST_AFTER_SWEEPS: u32 = 10;
 /// Bookings handled per sweep and kind.
 const PER_SWEEP: u64 = 500;
 
-/// A decision again for every booking that has waited too long for it.
+/// A decision again for every booking that has waited too long for it: placed by the web app
+/// on a named host or not (its job may be lost either way).
 pub async fn lost_decisions(db: &Database, lost_after: Duration) -> Result<Vec<Effect>, DbErr> {
-    let stale = bookings::Entity::find()
-        .filter(bookings::Column::State.eq(BookingState::Queued))
-        .filter(bookings::Column::Node.is_null());
+    let stale = bookings::Entity::find().filter(bookings::Column::State.eq(BookingState::Queued));
     Ok(stale_rows(db, stale, lost_after).await?.iter().filter_map(class_id).map(Effect::Book).collect())
 }
 

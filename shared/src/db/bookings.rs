@@ -33,6 +33,8 @@ pub struct Model {
     /// A result job sends its result until then; another one leaves it alone.
     pub notifying_until: Option<i64>,
     pub ended_at: Option<i64>,
+    /// When its node acknowledged the class end (its reference let go).
+    pub end_acked_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
     /// When its result was sent (published and/or POSTed).

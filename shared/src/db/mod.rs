@@ -6,6 +6,7 @@
 
 pub mod bookings;
 pub mod cache_dirs;
+pub mod clock;
 pub mod cache_refs;
 pub mod cache_totals;
 pub mod cache_videos;
@@ -15,6 +16,9 @@ pub mod nodes;
 pub mod outbox;
 pub mod transcodes;
 pub mod unmatched_results;
+mod unavailable;
+
+pub use unavailable::is_unavailable;
 
 use std::{str::FromStr, time::Duration};
 
@@ -36,12 +40,19 @@ pub enum DbError {
     QueueMigration(#[from] sea_orm::sqlx::migrate::MigrateError),
 }
 
-/// The database may be back in a moment.
+/// The database may be back in a moment; when it is away, a job waits for it.
 impl crate::domain::Retryable for DbError {
     fn is_retryable(&self) -> bool {
         true
     }
+
+    fn waits_for(&self) -> Option<&'static str> {
+        matches!(self, Self::Orm(e) if is_unavailable(e)).then_some(THE_DATABASE)
+    }
 }
+
+/// What a job waits for when the database is away (`Retryable::waits_for`).
+pub const THE_DATABASE: &str = "the database";
 
 /// The state database, and the SQLite pool behind it when it is SQLite.
 #[derive(Clone, Debug)]
@@ -51,14 +62,16 @@ pub struct Database {
 }
 
 impl Database {
-    pub async fn connect(url: &str) -> Result<Self, DbError> {
+    /// Opens the state database; a connection not had within `timeout` (from the pool, or
+    /// opened) counts as the database being away.
+    pub async fn connect(url: &str, timeout: Duration) -> Result<Self, DbError> {
         if url.starts_with("sqlite:") {
             let pool = open_sqlite(url).await?;
             let conn = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool.clone());
             return Ok(Self { conn, sqlite: Some(pool) });
         }
         let mut options = ConnectOptions::new(url.to_owned());
-        options.max_connections(20).connect_timeout(Duration::from_secs(10)).sqlx_logging(false);
+        options.max_connections(20).connect_timeout(timeout).acquire_timeout(timeout).sqlx_logging(false);
         Ok(Self { conn: sea_orm::Database::connect(options).await?, sqlite: None })
     }
 

@@ -37,6 +37,9 @@ pub enum NodeReport {
     Holdings { node: NodeId, generation: i64, videos: Vec<Holding>, last: bool },
     /// Videos the node deleted (evicted, or found missing by its scan).
     Evicted { node: NodeId, keys: Vec<VideoKey> },
+    /// The node let the class's reference go (its class end is done): the central side stops
+    /// sending it.
+    Ended { node: NodeId, class_id: ClassId },
 }
 
 impl NodeReport {
@@ -45,7 +48,8 @@ impl NodeReport {
             Self::Ready { node, .. }
             | Self::Failed { node, .. }
             | Self::Holdings { node, .. }
-            | Self::Evicted { node, .. } => node,
+            | Self::Evicted { node, .. }
+            | Self::Ended { node, .. } => node,
         }
     }
 
@@ -55,6 +59,7 @@ impl NodeReport {
             Self::Failed { .. } => "failed",
             Self::Holdings { .. } => "holdings",
             Self::Evicted { .. } => "evicted",
+            Self::Ended { .. } => "ended",
         }
     }
 }

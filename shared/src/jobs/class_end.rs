@@ -2,8 +2,13 @@
 //! (num_cite drops once, whatever arrives twice). A download no class needs any more is then
 //! abandoned by its own job at its next look.
 
-use super::payloads::ClassEndJob;
-use crate::{db::DbError, node::cache::end_class, node_app::NodeApp};
+use super::{apply_node, payloads::ClassEndJob};
+use crate::{
+    db::DbError,
+    domain::{Effect, NodeReport},
+    node::cache::end_class,
+    node_app::NodeApp,
+};
 use vteacher_queue::{Job, JobError, QueueKind};
 
 impl Job for ClassEndJob {
@@ -23,6 +28,8 @@ impl Job for ClassEndJob {
     async fn run(&self, node: &NodeApp) -> Result<(), JobError> {
         let changed = end_class(node, &self.class_id).await.map_err(DbError::from)?;
         tracing::info!(node = %node.id(), changed, "class ended on this node");
-        Ok(())
+        // Acknowledged every time, a repeat included: the central side resends until it hears.
+        let ended = NodeReport::Ended { node: node.settings.node_id.clone(), class_id: self.class_id.clone() };
+        Ok(apply_node(node, vec![Effect::Report(ended)]).await?)
     }
 }

@@ -4,11 +4,15 @@
 
 use super::emit;
 use super::payloads::TranscodeEcsJob;
+use std::time::Duration;
+
+use tokio_util::task::AbortOnDropHandle;
+
 use crate::{
     app::App,
-    db::DbError,
-    domain::{Provider, RetryStatus, TranscodeOutcome},
-    transcode::{ecs, source, store},
+    db::{Database, DbError},
+    domain::{Provider, RetryStatus, TranscodeKey, TranscodeOutcome},
+    transcode::{ecs, lost, source, store},
 };
 use vteacher_queue::{Job, JobError, RetryNotice};
 
@@ -32,6 +36,8 @@ impl Job for TranscodeEcsJob {
         let choice = source::choose(&store::sources_of(&transcode), key.resolution)
             .ok_or_else(|| JobError::abort("the transcode has no source video"))?;
         tracing::info!(source = choice.url.redacted(), from = ?choice.from, "ecs transcode starting");
+        // Alive for the sweeper while it runs (a silent one is submitted again).
+        let _beating = AbortOnDropHandle::new(tokio::spawn(beat(app.db.clone(), key, app.settings.sweep_interval.0)));
         let url = ecs::make(app, key, &choice).await?;
         tracing::info!(%url, "ecs transcode done");
         emit(app, key, Provider::Ecs, TranscodeOutcome::Succeeded { url }).await
@@ -47,5 +53,16 @@ impl Job for TranscodeEcsJob {
     async fn give_up(&self, app: &App, error: &JobError) -> Result<(), JobError> {
         let reason = error.reason().to_owned();
         emit(app, self.0, Provider::Ecs, TranscodeOutcome::Failed { reason }).await
+    }
+}
+
+/// Touches the transcode every `every` until dropped (`transcode::lost`).
+async fn beat(db: Database, key: TranscodeKey, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    loop {
+        ticks.tick().await;
+        if let Err(err) = lost::beat(&db.conn, key).await {
+            tracing::debug!(%err, "could not mark the transcode alive");
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod deadlines;
 pub mod ecs;
+pub mod lost;
 pub mod oss_http;
 pub mod oss_mps;
 pub mod requests;

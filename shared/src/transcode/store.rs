@@ -53,8 +53,14 @@ pub async fn update(
     states: &[TranscodeState],
     mut change: transcodes::ActiveModel,
 ) -> Result<bool, DbErr> {
-    change.updated_at = Set(now_ms());
-    let mut update = transcodes::Entity::update_many().set(change).filter(transcodes::of(key));
+    // On the database's clock: workers on many machines write it, and the sweeper reads it
+    // (`lost::silent_ecs`).
+    change.updated_at = NotSet;
+    let now = crate::db::clock::db_now_ms(conn.get_database_backend());
+    let mut update = transcodes::Entity::update_many()
+        .set(change)
+        .col_expr(transcodes::Column::UpdatedAt, now)
+        .filter(transcodes::of(key));
     if !states.is_empty() {
         update = update.filter(transcodes::Column::State.is_in(states.iter().copied()));
     }

@@ -1,7 +1,8 @@
 //! The bridge: messages on the legacy Redis pub/sub channels become jobs. A bad message is
 //! logged and counted (`vteacher_bridge_rejected_total`), stores nothing, and stops nothing.
 //! Pub/sub keeps nothing for a subscriber that is away, so a lost connection is re-made at
-//! once, and a booking that cannot be stored is retried here before it is given up.
+//! once, and a message that cannot be taken in now (the database or Redis away) is kept in the
+//! bridge's spool (`spool.rs`) and taken in, in order, once they are back.
 
 use std::{sync::Arc, time::Duration};
 
@@ -16,13 +17,18 @@ use shared::{
 use tokio::sync::Semaphore;
 use vteacher_queue::backoff;
 
-const SUBMIT_ATTEMPTS: u32 = 5;
+use super::spool::{Spool, Spooled};
+
 const IN_FLIGHT: usize = 64;
+/// How often the spool is looked at while it holds messages.
+const DRAIN_EVERY: Duration = Duration::from_secs(1);
 
 pub(super) async fn run(app: App, url: String) -> anyhow::Result<()> {
     let s = &app.settings;
     let channels = vec![s.channel_booking.clone(), s.channel_transcode.clone(), s.channel_class_end.clone()];
     let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
+    let spool = Arc::new(Spool::open(&s.bridge_spool_dir, s.bridge_spool_max)?);
+    tokio::spawn(drain(app.clone(), spool.clone()));
     let mut failures = 0;
     loop {
         let subscribed = tokio::select! {
@@ -40,9 +46,9 @@ pub(super) async fn run(app: App, url: String) -> anyhow::Result<()> {
                     };
                     let Some(message) = message else { break };
                     let permit = in_flight.clone().acquire_owned().await?;
-                    let app = app.clone();
+                    let (app, spool) = (app.clone(), spool.clone());
                     tokio::spawn(async move {
-                        handle(&app, message).await;
+                        handle(&app, &spool, message).await;
                         drop(permit);
                     });
                 }
@@ -66,90 +72,138 @@ fn reject(channel: &str, reason: ErrorCode) {
         .increment(1);
 }
 
-async fn handle(app: &App, message: Message) {
-    if message.channel == app.settings.channel_transcode {
-        return handle_transcode_result(app, message).await;
+/// What became of a message.
+enum Taken {
+    In,
+    /// Bad, or for a class no booking has: counted, and never tried again.
+    Refused,
+    /// The database or Redis is away: to be tried again (why).
+    Later(String),
+}
+
+/// A message arrives: taken in now, unless older ones wait in the spool (they go first) or it
+/// cannot be (then it waits there too).
+async fn handle(app: &App, spool: &Spool, message: Message) {
+    let message = Spooled { channel: message.channel, payload: message.payload.to_vec() };
+    let backlog = spool.waiting().map(|w| !w.is_empty()).unwrap_or(true);
+    if !backlog {
+        match take(app, &message).await {
+            Taken::In | Taken::Refused => return,
+            Taken::Later(why) => tracing::warn!(channel = message.channel, why, "cannot take the message in now; spooled"),
+        }
     }
-    if message.channel == app.settings.channel_class_end {
-        return handle_class_end(app, message).await;
+    if let Err(err) = spool.put(&message) {
+        tracing::error!(channel = message.channel, %err, "message lost: it could not be spooled");
+        reject(&message.channel, ErrorCode::DatabaseUnavailable);
     }
+}
+
+/// Takes in what the spool holds, oldest first, for as long as the bridge runs.
+async fn drain(app: App, spool: Arc<Spool>) {
+    let mut pauses = 0;
+    loop {
+        let waiting = spool.waiting().unwrap_or_default();
+        let mut stopped = false;
+        for path in &waiting {
+            let Some(message) = Spool::read(path) else {
+                tracing::error!(path = %path.display(), "a spooled file that is not a message: dropped");
+                Spool::done(path);
+                continue;
+            };
+            if let Taken::Later(why) = take(&app, &message).await {
+                tracing::warn!(waiting = waiting.len(), why, "spooled messages wait for the database or Redis");
+                stopped = true;
+                break;
+            }
+            Spool::done(path);
+        }
+        pauses = if stopped { pauses + 1 } else { 0 };
+        let delay = if stopped { backoff(DRAIN_EVERY, pauses).min(Duration::from_secs(30)) } else { DRAIN_EVERY };
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = app.shutdown.cancelled() => return,
+        }
+    }
+}
+
+/// One try at taking `message` in.
+async fn take(app: &App, message: &Spooled) -> Taken {
+    let s = &app.settings;
+    if message.channel == s.channel_transcode {
+        take_transcode_result(app, message).await
+    } else if message.channel == s.channel_class_end {
+        take_class_end(app, message).await
+    } else {
+        take_booking(app, message).await
+    }
+}
+
+async fn take_booking(app: &App, message: &Spooled) -> Taken {
     let channel = message.channel.as_str();
     let booking = match Booking::from_json(&message.payload) {
         Ok(booking) => booking,
         Err(err) => {
             tracing::error!(channel, code = %err.code(), error = %err, bytes = message.payload.len(), "bridge rejected a booking message");
-            return reject(channel, err.code());
+            reject(channel, err.code());
+            return Taken::Refused;
         }
     };
-    let class_id = booking.class_id.clone();
-    for attempt in 1..=SUBMIT_ATTEMPTS {
-        match jobs::submit(app, booking.clone()).await {
-            Ok(_) => return,
-            Err(err) if attempt < SUBMIT_ATTEMPTS => {
-                tracing::warn!(channel, %class_id, attempt, %err, "cannot take the booking in yet; retrying");
-                tokio::time::sleep(backoff(Duration::from_millis(500), attempt)).await;
-            }
-            Err(err) => {
-                tracing::error!(channel, %class_id, %err, "booking lost: could not be stored");
-                reject(channel, intake_code(&err));
-            }
-        }
+    match jobs::submit(app, booking).await {
+        Ok(_) => Taken::In,
+        Err(err) => later_or_refused(channel, &err),
     }
 }
 
 /// A transcode result (the cloud's, or another vteacher's ecs result): on to the one path.
-async fn handle_transcode_result(app: &App, message: Message) {
+async fn take_transcode_result(app: &App, message: &Spooled) -> Taken {
     let channel = message.channel.as_str();
     let result = match TranscodeResult::from_json(&message.payload) {
         Ok(result) => result,
         Err(err) => {
             tracing::error!(channel, code = %err.code(), error = %err, "bridge rejected a transcode result");
-            return reject(channel, err.code());
+            reject(channel, err.code());
+            return Taken::Refused;
         }
     };
-    let job = TranscodeResultJob::from(&result);
-    for attempt in 1..=SUBMIT_ATTEMPTS {
-        match app.queues.enqueue(job.clone(), None).await {
-            Ok(()) => return,
-            Err(err) if attempt < SUBMIT_ATTEMPTS => {
-                tracing::warn!(channel, record_id = %result.record_id, attempt, %err, "cannot queue the result yet; retrying");
-                tokio::time::sleep(backoff(Duration::from_millis(500), attempt)).await;
-            }
-            Err(err) => {
-                tracing::error!(channel, record_id = %result.record_id, %err, "transcode result lost: could not be queued");
-                reject(channel, ErrorCode::QueueUnavailable);
-            }
-        }
+    match app.queues.enqueue(TranscodeResultJob::from(&result), None).await {
+        Ok(()) => Taken::In,
+        Err(err) => Taken::Later(err.to_string()),
     }
 }
 
 /// A class end (下课): the class id alone decides; an unknown class is counted, nothing changes.
-async fn handle_class_end(app: &App, message: Message) {
+async fn take_class_end(app: &App, message: &Spooled) -> Taken {
     let channel = message.channel.as_str();
     let end = match ClassEnd::from_json(&message.payload) {
         Ok(end) => end,
         Err(err) => {
             tracing::error!(channel, code = %err.code(), error = %err, "bridge rejected a class end message");
-            return reject(channel, err.code());
+            reject(channel, err.code());
+            return Taken::Refused;
         }
     };
     let class_id = end.class_id;
-    for attempt in 1..=SUBMIT_ATTEMPTS {
-        match jobs::end_class(app, &class_id).await {
-            Ok(Ended::Unknown) => {
-                tracing::warn!(channel, %class_id, "class end for a class no booking has; nothing changes");
-                return reject(channel, ErrorCode::NotFound);
-            }
-            Ok(_) => return,
-            Err(err) if attempt < SUBMIT_ATTEMPTS => {
-                tracing::warn!(channel, %class_id, attempt, %err, "cannot end the class yet; retrying");
-                tokio::time::sleep(backoff(Duration::from_millis(500), attempt)).await;
-            }
-            Err(err) => {
-                tracing::error!(channel, %class_id, %err, "class end lost: could not be stored");
-                reject(channel, intake_code(&err));
-            }
+    match jobs::end_class(app, &class_id).await {
+        Ok(Ended::Unknown) => {
+            tracing::warn!(channel, %class_id, "class end for a class no booking has; nothing changes");
+            reject(channel, ErrorCode::NotFound);
+            Taken::Refused
         }
+        Ok(_) => Taken::In,
+        Err(err) => later_or_refused(channel, &err),
+    }
+}
+
+/// A database or Redis that is away: later. Anything else the database says would say the
+/// same again: refused (a message that can never be taken in must not hold up the spool).
+fn later_or_refused(channel: &str, err: &IntakeError) -> Taken {
+    match err {
+        IntakeError::Db(e) if !shared::db::is_unavailable(e) => {
+            tracing::error!(channel, %err, "message refused by the database");
+            reject(channel, ErrorCode::DatabaseUnavailable);
+            Taken::Refused
+        }
+        _ => Taken::Later(format!("{}: {err}", intake_code(err))),
     }
 }
 

@@ -18,7 +18,7 @@ use crate::cli::QueueAction;
 use vteacher_queue::queue_name;
 
 pub(super) async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    let db = Database::connect(&settings.database_url).await?;
+    let db = Database::connect(&settings.database_url, settings.database_timeout.0).await?;
     shared::app::migrate(&db).await?;
     println!("database is up to date");
     Ok(())
@@ -63,7 +63,7 @@ pub(super) async fn book(settings: Settings, json: &str, wait: bool) -> anyhow::
 }
 
 pub(super) async fn status(settings: Settings, class_id: &str) -> anyhow::Result<()> {
-    let db = Database::connect(&settings.database_url).await?;
+    let db = Database::connect(&settings.database_url, settings.database_timeout.0).await?;
     let class_id: ClassId = class_id.parse().context("class_id")?;
     let Some(row) = store::find(&db.conn, &class_id).await? else {
         bail!("no booking for class {class_id:?}");

@@ -8,6 +8,7 @@ mod launch;
 mod node;
 mod node_commands;
 mod signal;
+mod spool;
 mod sweeper;
 
 pub use launch::{Launch, Running, launch};

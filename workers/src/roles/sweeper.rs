@@ -1,17 +1,18 @@
 //! The sweeper: the periodic safety net. It enforces transcode deadlines, ends classes past
 //! their `class_end_at` (the automatic end), places again bookings whose node has been away for
-//! `NODE_WAIT` (or fails those that named it), re-queues bookings whose job was lost (a crash
-//! between a commit and the enqueue after it) and results that were never sent, and drops
-//! finished jobs older than `QUEUE_RETENTION` from the SQLite queues. Each repair is an effect
+//! `NODE_WAIT` (or fails those that named it), derives again every job that was lost (a crash
+//! between a commit and the enqueue after it, a Redis that lost its data): decisions, downloads,
+//! results, class ends no node acknowledged, ecs transcodes whose job went silent; and drops
+//! finished jobs past `QUEUE_RETENTION` or `QUEUE_RETENTION_COUNT` from the SQLite queues. Each repair is an effect
 //! the domain finds, sent on here after its commit.
 
 use shared::{
     App,
-    booking::sweep,
+    booking::{class_end, sweep},
     db::{DbError, now_ms},
     domain::Effect,
     jobs,
-    transcode::deadlines,
+    transcode::{deadlines, lost},
 };
 use vteacher_queue::JobError;
 
@@ -37,6 +38,17 @@ pub(super) async fn sweep_once(app: &App) {
         Ok(0) => {}
         Ok(count) => tracing::warn!(count, "downloads their node never heard of sent again"),
         Err(err) => tracing::warn!(%err, "sweeper: could not look for lost downloads"),
+    }
+    match requeue(app, class_end::unacknowledged(&app.db, &app.directory, lost_after, live_for).await).await {
+        Ok(0) => {}
+        Ok(count) => tracing::warn!(count, "class ends their node never acknowledged sent again"),
+        Err(err) => tracing::warn!(%err, "sweeper: could not look for unacknowledged class ends"),
+    }
+    let silent = lost::silent_ecs(&app.db, lost_after).await.map(|keys| keys.into_iter().map(Effect::SubmitEcs).collect());
+    match requeue(app, silent).await {
+        Ok(0) => {}
+        Ok(count) => tracing::warn!(count, "ecs transcodes whose job went silent submitted again"),
+        Err(err) => tracing::warn!(%err, "sweeper: could not look for silent ecs transcodes"),
     }
     match requeue(app, sweep::unsent_results(&app.db, lost_after).await).await {
         Ok(0) => {}

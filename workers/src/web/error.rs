@@ -100,9 +100,17 @@ impl From<ApiError> for ErrorBody {
     }
 }
 
+/// When a client told 503 should come back (seconds): a database or Redis that is away is
+/// most often back within a failover.
+const RETRY_AFTER_SECS: &str = "5";
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = status_of(self.code);
-        (status, Json(ErrorBody::from(self))).into_response()
+        let mut response = (status, Json(ErrorBody::from(self))).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECS));
+        }
+        response
     }
 }

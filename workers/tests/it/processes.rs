@@ -94,10 +94,12 @@ on_stacks!(killed = a_node_killed_mid_download_resumes_after_restart; embedded =
 on_stacks!(terminated = sigterm_hands_the_running_download_back; embedded => Embedded, redis => Redis);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_whose_redis_dies_exits_non_zero() {
+async fn a_worker_whose_redis_dies_for_good_exits_non_zero() {
     let (mut redis_server, url) = own_redis().await;
     let mut env = TestEnv::new(Stack::Embedded).await;
-    env.set("REDIS_URL", url);
+    // A restart is waited out (faults::redis_forgets); gone for longer than DEPENDENCY_WAIT,
+    // Redis is gone for good, and the worker stops for its supervisor to see.
+    env.set("REDIS_URL", url).set("DEPENDENCY_WAIT", "5s");
     let mut worker = env.start("worker", &["work", "--queues", "booking"]);
     // Registered: the worker heart-beats into its Redis.
     let probe = env.pairs["REDIS_URL"].clone();

@@ -67,6 +67,20 @@ impl OwnRedis {
     }
 }
 
+impl OwnRedis {
+    /// SIGKILLs the server, deletes its files and starts it again on the same port: a Redis
+    /// that lost all its data.
+    pub(super) async fn restart_empty(&mut self) {
+        let _ = self.child.kill().await;
+        std::fs::remove_dir_all(&self.dir).unwrap();
+        std::fs::create_dir_all(&self.dir).unwrap();
+        self.child = spawn_redis(self.port, &self.dir);
+        let listening = wait_listening(&mut self.child, self.port, Duration::from_secs(20)).await;
+        assert!(listening.is_ok(), "the emptied redis-server listens on its port again: {listening:?}");
+        self.answering().await;
+    }
+}
+
 fn spawn_redis(port: u16, dir: &std::path::Path) -> tokio::process::Child {
     tokio::process::Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])

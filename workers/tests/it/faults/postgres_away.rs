@@ -25,11 +25,12 @@ async fn ninety_seconds_without_postgresql_lose_nothing_and_fail_nothing() {
     env.bridge_subscribed().await;
 
     // Downloads under way when it goes.
-    server.set_knobs(Knobs { rate: Some(20_000), ..Knobs::default() });
+    // ~10 s each, in chunks well inside DOWNLOAD_IDLE_TIMEOUT.
+    server.set_knobs(Knobs { rate: Some(200_000), ..Knobs::default() });
     let mut classes = Vec::new();
     for record in 501..=504 {
         let name = format!("{record}.flv");
-        server.put(&name, lesson_bytes(200_000 + record as usize));
+        server.put(&name, lesson_bytes(2_000_000 + record as usize));
         book(&app, &format!("c-{record}"), record, &server.url(&name), json!({})).await;
         classes.push(format!("c-{record}"));
     }

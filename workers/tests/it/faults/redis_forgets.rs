@@ -42,7 +42,7 @@ async fn a_redis_that_forgets_everything_mid_storm_loses_nothing() {
     launch.queues.extend(["transcode-oss", "transcode-ecs"].map(String::from));
     let app = env.spawn_with(Launch { ..launch }).await;
     env.set("STORAGE_PUBLIC_URL", app.url("/storage"));
-    let mut hosts = vec![env.start_node("a", &[]), env.start_node("b", &[])];
+    let mut hosts = [env.start_node("a", &[]), env.start_node("b", &[])];
     live_nodes(&app, 2).await;
 
     // Two classes ready, then ended: one while its host is down.

@@ -77,6 +77,7 @@ impl TestEnv {
             ("NODE_DATABASE_URL", node_db),
             ("STORAGE_URL", format!("fs://{}", dir.path().join("storage").display())),
             ("TRANSCODE_WORK_DIR", dir.path().join("transcode-work").display().to_string()),
+            ("BRIDGE_SPOOL_DIR", dir.path().join("bridge-spool").display().to_string()),
             ("QUEUE_PREFIX", prefix.clone()),
             ("CHANNEL_BOOKING", format!("{prefix}:booking")),
             ("CHANNEL_TRANSCODE", format!("{prefix}:transcoding")),

@@ -18,7 +18,7 @@ use crate::helpers::*;
 #[tokio::test]
 async fn a_class_ending_while_it_is_placed_releases_it_on_the_node() {
     let env = TestEnv::new(Stack::Fleet).await;
-    let db = Database::connect(&env.pairs["DATABASE_URL"]).await.unwrap();
+    let db = Database::connect(&env.pairs["DATABASE_URL"], std::time::Duration::from_secs(5)).await.unwrap();
     shared::app::migrate(&db).await.unwrap();
     let booking =
         Booking::from_value(json!({"class_id": "c-race", "record_id": 9, "video_url": "http://127.0.0.1:9/a.flv"}));

@@ -1,6 +1,7 @@
 //! A failure is recorded even when recording it fails at first: the state database is cut (a
 //! TCP proxy the test controls, in front of PostgreSQL) while a node reports a download that
-//! cannot succeed; once it is back, the booking fails with the reason.
+//! cannot succeed; the report waits for it, spending no attempt, and once it is back the
+//! booking fails with the reason.
 
 use std::time::Duration;
 
@@ -26,13 +27,15 @@ async fn a_failure_is_recorded_once_the_database_is_back() {
 
     proxy.cut();
     let _node = env.start_with("node", &["work", "--queues", "download,class-end"], &[("DATABASE_URL", None)]);
-    // The node fails the download (404) and reports it; the report cannot be recorded: its
-    // attempts (JOB_ATTEMPTS=3, 200 ms backoff) run out while the database is away.
-    eventually("the report's attempts to run out", Duration::from_secs(30), || async {
-        let spent = app.metric_with("vteacher_jobs_total", &["node-report", "outcome=\"failed\""]).await;
-        (server.requests() > 0 && spent > 0).then_some(())
+    // The node fails the download (404) and reports it; the report cannot be recorded: it waits
+    // for the database without spending its attempts (JOB_ATTEMPTS=3, 200 ms backoff here).
+    eventually("the report to wait for the database", Duration::from_secs(30), || async {
+        let waits = app.metric_with("vteacher_job_waits_total", &["node-report", "the database"]).await;
+        (server.requests() > 0 && waits >= 3).then_some(())
     })
     .await;
+    let spent = app.metric_with("vteacher_jobs_total", &["node-report", "outcome=\"failed\""]).await;
+    assert_eq!(spent, 0, "no attempt spent on the database being away");
     proxy.restore();
 
     let failed = app.wait_for_state("c-lost", "failed").await;

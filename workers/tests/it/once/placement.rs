@@ -49,7 +49,7 @@ fn placed_on(effect: &Option<Effect>) -> Option<String> {
 async fn two_deliveries_at_once_place_a_booking_on_one_node() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("state.db").display());
-    let db = Database::connect(&url).await.unwrap();
+    let db = Database::connect(&url, std::time::Duration::from_secs(5)).await.unwrap();
     shared::app::migrate(&db).await.unwrap();
     let settings = Settings::from_pairs([("DATABASE_URL", url.as_str())]).unwrap();
     let source: SourceUrl = "http://127.0.0.1:9/lesson.flv".parse().unwrap();

@@ -57,7 +57,7 @@ impl Harness {
             ("CACHE_LOW_WATER", low_water.to_string()),
         ])
         .expect("valid settings");
-        let cache = Database::connect(&url).await.expect("the node's index");
+        let cache = Database::connect(&url, std::time::Duration::from_secs(5)).await.expect("the node's index");
         NodeMigrator::up(&cache.conn, None).await.expect("node migrations");
         let node = NodeServices {
             settings,
