@@ -6,6 +6,7 @@
 mod backlog;
 mod clock_skew;
 mod dead_host;
+mod disk_unmounted;
 mod evicting_redis;
 
 /// Every timer of the defaults divided by this. 10 is as far as it goes: QUEUE_LEASE may not
