@@ -2,6 +2,10 @@
 //! every `NODE_HEARTBEAT`), the start-up scan of `VIDEO_ROOT` (in the background: bookings are
 //! not held back) followed by a full report of its holdings, repeated every hour, and the cache
 //! manager's pass to the low-water mark every `SWEEP_INTERVAL`.
+//!
+//! None of it starts before the disk is checked (`node::disk`): a `VIDEO_ROOT` whose disk is not
+//! mounted raises an alarm naming the path, and the host then neither beats (it is not live),
+//! scans, nor takes a job from its queues until the disk is back (looked at every heartbeat).
 
 use std::time::Duration;
 
@@ -10,21 +14,84 @@ use shared::{
     NodeApp,
     domain::{Effect, NodeReport},
     jobs,
-    node::{cache, status},
+    node::{
+        cache,
+        disk::{self, Disk},
+        status,
+    },
+    tools::alarm,
 };
 use tokio::task::JoinSet;
+use vteacher_queue::Workers;
 
 /// The holdings are reported in full this often, so a lost report is repaired.
 const HOLDINGS_EVERY: Duration = Duration::from_secs(3600);
 
-/// Registers the node (one heartbeat, so the first booking can be placed here) and starts its
-/// timers.
-pub(super) async fn start(node: &NodeApp, parts: &mut JoinSet<anyhow::Result<()>>) -> anyhow::Result<()> {
-    status::beat(node, &node.gauges).await.map_err(anyhow::Error::msg).context("registering this node")?;
+/// Checks the disk; on the disk it expects, registers the node (one heartbeat, so the first
+/// booking can be placed here) and starts its timers and its queues' `workers`. Without its
+/// disk, waits for it in the background first.
+pub(super) async fn start(
+    node: &NodeApp,
+    workers: Workers,
+    drain: Duration,
+    parts: &mut JoinSet<anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    let found = disk::check(node).await.context("checking VIDEO_ROOT")?;
+    if found == Disk::Ready {
+        status::beat(node, &node.gauges).await.map_err(anyhow::Error::msg).context("registering this node")?;
+    }
+    parts.spawn(run(node.clone(), found, workers, drain));
+    Ok(())
+}
+
+/// The node's parts, once its disk is there; ends with the first of them.
+async fn run(node: NodeApp, found: Disk, workers: Workers, drain: Duration) -> anyhow::Result<()> {
+    if let Disk::NotMounted { indexed } = found {
+        if !wait_for_disk(&node, indexed).await? {
+            return Ok(());
+        }
+        status::beat(&node, &node.gauges).await.map_err(anyhow::Error::msg).context("registering this node")?;
+    }
+    let mut parts = JoinSet::new();
     parts.spawn(heartbeat(node.clone()));
     parts.spawn(scan_then_report(node.clone()));
     parts.spawn(cache_manager(node.clone()));
-    Ok(())
+    if !workers.is_empty() {
+        parts.spawn(async move { workers.run(drain).await.map_err(anyhow::Error::from) });
+    }
+    let first = parts.join_next().await;
+    let by_itself = !node.shutdown.is_cancelled();
+    node.shutdown.cancel();
+    while parts.join_next().await.is_some() {}
+    let first = first.map_or(Ok(()), |joined| joined.map_err(anyhow::Error::from).and_then(|r| r));
+    match first {
+        Ok(()) if by_itself => Err(anyhow::anyhow!("a part of the push host stopped by itself")),
+        other => other,
+    }
+}
+
+/// Raises the alarm, then looks again every heartbeat: `true` once the disk is mounted,
+/// `false` at shutdown.
+async fn wait_for_disk(node: &NodeApp, indexed: u64) -> anyhow::Result<bool> {
+    let root = node.settings.video_root.display().to_string();
+    let message = format!(
+        "node {}: VIDEO_ROOT {root} has no {} marker while the index holds {indexed} video(s) none of which is \
+         there: its disk looks not mounted. Nothing is downloaded and the node is not live until it is.",
+        node.id(),
+        disk::MARKER
+    );
+    alarm::raise(&node.http, &node.settings, alarm::VIDEO_ROOT_NOT_MOUNTED, &message).await;
+    while tick(node, node.settings.node_heartbeat.0).await {
+        match disk::check(node).await {
+            Ok(Disk::NotMounted { .. }) => continue,
+            Ok(_) => {
+                tracing::info!(node = %node.id(), root, "VIDEO_ROOT's disk is there: starting");
+                return Ok(true);
+            }
+            Err(err) => tracing::warn!(node = %node.id(), %err, "could not check VIDEO_ROOT"),
+        }
+    }
+    Ok(false)
 }
 
 /// Sleeps `period`; `false` when the process is shutting down.
@@ -34,7 +101,6 @@ async fn tick(node: &NodeApp, period: Duration) -> bool {
         () = node.shutdown.cancelled() => false,
     }
 }
-
 async fn heartbeat(node: NodeApp) -> anyhow::Result<()> {
     while tick(&node, node.settings.node_heartbeat.0).await {
         if let Err(err) = status::beat(&node, &node.gauges).await {
