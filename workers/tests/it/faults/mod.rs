@@ -8,6 +8,7 @@ mod clock_skew;
 mod dead_host;
 mod disk_unmounted;
 mod evicting_redis;
+mod index_lost;
 
 /// Every timer of the defaults divided by this. 10 is as far as it goes: QUEUE_LEASE may not
 /// be below 3 s (30 s by default).
