@@ -65,7 +65,7 @@ pub async fn lost_downloads(db: &Database, directory: &Directory, lost_after: Du
 }
 
 /// The node and download order of a placed booking, from its row.
-fn order_of(row: &bookings::Model) -> Option<(NodeId, DownloadOrder)> {
+pub(super) fn order_of(row: &bookings::Model) -> Option<(NodeId, DownloadOrder)> {
     let booking = Booking::from_value(row.message.clone()).ok()?;
     let order = DownloadOrder {
         class_id: booking.class_id.clone(),

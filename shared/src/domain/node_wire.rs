@@ -37,6 +37,9 @@ pub enum NodeReport {
     Holdings { node: NodeId, generation: i64, videos: Vec<Holding>, last: bool },
     /// Videos the node deleted (evicted, or found missing by its scan).
     Evicted { node: NodeId, keys: Vec<VideoKey> },
+    /// The node's index was lost and rebuilt from its disk: it asks for its references (the
+    /// orders of the bookings placed on it that have not ended).
+    IndexRebuilt { node: NodeId },
 }
 
 impl NodeReport {
@@ -45,7 +48,8 @@ impl NodeReport {
             Self::Ready { node, .. }
             | Self::Failed { node, .. }
             | Self::Holdings { node, .. }
-            | Self::Evicted { node, .. } => node,
+            | Self::Evicted { node, .. }
+            | Self::IndexRebuilt { node } => node,
         }
     }
 
@@ -55,6 +59,7 @@ impl NodeReport {
             Self::Failed { .. } => "failed",
             Self::Holdings { .. } => "holdings",
             Self::Evicted { .. } => "evicted",
+            Self::IndexRebuilt { .. } => "index_rebuilt",
         }
     }
 }

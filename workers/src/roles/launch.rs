@@ -8,7 +8,7 @@ use anyhow::{Context, anyhow};
 use shared::{
     App, NodeApp,
     config::{ConfigError, Settings},
-    jobs::{self, Contexts, TranscodeEcsJob},
+    jobs::{self, Contexts, DownloadJob, ReferencesJob, TranscodeEcsJob},
 };
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -127,7 +127,9 @@ fn start_central_roles(app: &App, what: &Launch, parts: &mut JoinSet<anyhow::Res
     Ok(())
 }
 
-/// The queues asked for: a push host's, and the central side's.
+/// The queues asked for: a push host's, and the central side's. A process that works a
+/// node's `download` queue works its `references` too (the central side's answer to a rebuilt
+/// index), so that the hosts' command lines need not change.
 fn split_queues(queues: &[String]) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let (mut per_node, mut central) = (Vec::new(), Vec::new());
     for queue in queues {
@@ -135,6 +137,10 @@ fn split_queues(queues: &[String]) -> anyhow::Result<(Vec<String>, Vec<String>)>
             true => per_node.push(queue.clone()),
             false => central.push(queue.clone()),
         }
+    }
+    let references = ReferencesJob::QUEUE.to_owned();
+    if per_node.iter().any(|q| q == DownloadJob::QUEUE) && !per_node.contains(&references) {
+        per_node.push(references);
     }
     Ok((per_node, central))
 }

@@ -3,7 +3,7 @@
 //! not held back) followed by a full report of its holdings, repeated every hour, and the cache
 //! manager's pass to the low-water mark every `SWEEP_INTERVAL`.
 //!
-//! None of it starts before the disk is checked (`node::disk`): a `VIDEO_ROOT` whose disk is not
+//! None of it starts before the disk is checked (`node_disk`): a `VIDEO_ROOT` whose disk is not
 //! mounted raises an alarm naming the path, and the host then neither beats (it is not live),
 //! scans, nor takes a job from its queues until the disk is back (looked at every heartbeat).
 
@@ -14,14 +14,11 @@ use shared::{
     NodeApp,
     domain::{Effect, NodeReport},
     jobs,
-    node::{
-        cache,
-        disk::{self, Disk},
-        status,
-    },
-    tools::alarm,
+    node::{cache, disk::Disk, status},
 };
 use tokio::task::JoinSet;
+
+use super::node_disk::{self, tick};
 use vteacher_queue::Workers;
 
 /// The holdings are reported in full this often, so a lost report is repaired.
@@ -36,8 +33,8 @@ pub(super) async fn start(
     drain: Duration,
     parts: &mut JoinSet<anyhow::Result<()>>,
 ) -> anyhow::Result<()> {
-    let found = disk::check(node).await.context("checking VIDEO_ROOT")?;
-    if found == Disk::Ready {
+    let found = node_disk::check(node).await?;
+    if !matches!(found, Disk::NotMounted { .. }) {
         status::beat(node, &node.gauges).await.map_err(anyhow::Error::msg).context("registering this node")?;
     }
     parts.spawn(run(node.clone(), found, workers, drain));
@@ -47,11 +44,12 @@ pub(super) async fn start(
 /// The node's parts, once its disk is there; ends with the first of them.
 async fn run(node: NodeApp, found: Disk, workers: Workers, drain: Duration) -> anyhow::Result<()> {
     if let Disk::NotMounted { indexed } = found {
-        if !wait_for_disk(&node, indexed).await? {
+        if !node_disk::wait_until_mounted(&node, indexed).await? {
             return Ok(());
         }
         status::beat(&node, &node.gauges).await.map_err(anyhow::Error::msg).context("registering this node")?;
     }
+    node_disk::ask_for_references(&node).await;
     let mut parts = JoinSet::new();
     parts.spawn(heartbeat(node.clone()));
     parts.spawn(scan_then_report(node.clone()));
@@ -70,37 +68,6 @@ async fn run(node: NodeApp, found: Disk, workers: Workers, drain: Duration) -> a
     }
 }
 
-/// Raises the alarm, then looks again every heartbeat: `true` once the disk is mounted,
-/// `false` at shutdown.
-async fn wait_for_disk(node: &NodeApp, indexed: u64) -> anyhow::Result<bool> {
-    let root = node.settings.video_root.display().to_string();
-    let message = format!(
-        "node {}: VIDEO_ROOT {root} has no {} marker while the index holds {indexed} video(s) none of which is \
-         there: its disk looks not mounted. Nothing is downloaded and the node is not live until it is.",
-        node.id(),
-        disk::MARKER
-    );
-    alarm::raise(&node.http, &node.settings, alarm::VIDEO_ROOT_NOT_MOUNTED, &message).await;
-    while tick(node, node.settings.node_heartbeat.0).await {
-        match disk::check(node).await {
-            Ok(Disk::NotMounted { .. }) => continue,
-            Ok(_) => {
-                tracing::info!(node = %node.id(), root, "VIDEO_ROOT's disk is there: starting");
-                return Ok(true);
-            }
-            Err(err) => tracing::warn!(node = %node.id(), %err, "could not check VIDEO_ROOT"),
-        }
-    }
-    Ok(false)
-}
-
-/// Sleeps `period`; `false` when the process is shutting down.
-async fn tick(node: &NodeApp, period: Duration) -> bool {
-    tokio::select! {
-        () = tokio::time::sleep(period) => true,
-        () = node.shutdown.cancelled() => false,
-    }
-}
 async fn heartbeat(node: NodeApp) -> anyhow::Result<()> {
     while tick(&node, node.settings.node_heartbeat.0).await {
         if let Err(err) = status::beat(&node, &node.gauges).await {
