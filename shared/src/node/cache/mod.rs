@@ -4,6 +4,7 @@
 //! short transactions, each row change together with the totals it moves.
 
 pub mod claim;
+mod disk_full;
 pub mod evict;
 pub mod fetch;
 pub mod finish;

@@ -115,6 +115,30 @@ impl Room<'_> {
         }
     }
 
+    /// Evicts unreferenced videos, least recently used first, until the filesystem has `bytes`
+    /// free or nothing more may go (a download met a disk another process filled). Returns the
+    /// videos evicted and the free bytes then.
+    pub async fn free_disk(&self, bytes: u64) -> Result<(Vec<Evicted>, u64), RoomError> {
+        let mut evicted = Vec::new();
+        loop {
+            let free = free_disk_bytes(self.root);
+            if free >= bytes {
+                return Ok((evicted, free));
+            }
+            if hold::is_held(self.root) {
+                return Err(RoomError::Held);
+            }
+            let txn = self.db.write_txn().await?;
+            let page = store::candidates(&txn, self.node, 1).await?;
+            if page.is_empty() {
+                return Ok((evicted, free));
+            }
+            let marked = mark(&txn, self.node, &page).await?;
+            txn.commit().await?;
+            evicted.extend(self.delete(marked).await?);
+        }
+    }
+
     /// Evicts the given videos now, those still unreferenced (`vteacher purge-legacy`).
     pub async fn evict(&self, videos: &[Candidate]) -> Result<Vec<Evicted>, DbErr> {
         if hold::is_held(self.root) {
