@@ -24,7 +24,7 @@ async fn a_host_killed_mid_download_has_its_booking_placed_again_within_node_wai
     // Slow enough that both downloads are under way when the host dies.
     server.set_knobs(Knobs { rate: Some(4_000), ..Knobs::default() });
     let app = env.spawn_with(central()).await;
-    let mut hosts = vec![env.start_node("a", &[]), env.start_node("b", &[])];
+    let mut hosts = [env.start_node("a", &[]), env.start_node("b", &[])];
     live_nodes(&app, 2).await;
 
     book(&app, "c-moved", 201, &server.url("moved.flv"), json!({})).await;
