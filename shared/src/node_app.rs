@@ -53,6 +53,8 @@ impl NodeApp {
         let url = settings.node_database_url();
         let (cache, index_set_aside) = match central {
             Some(app) if url == app.settings.database_url => (app.db.clone(), None),
+            // An index in the state file is never set aside: it is not the node's alone.
+            _ if url == settings.database_url => (Database::connect(&url).await?, None),
             _ => open_index(&url).await?,
         };
         NodeMigrator::up(&cache.conn, None).await.map_err(DbError::from)?;
@@ -89,8 +91,8 @@ impl NodeApp {
     }
 }
 
-/// Opens the node's own index. A SQLite file that cannot be opened or migrated (corrupt) is
-/// moved aside (`<file>.corrupt-<unix ms>`, with its `-wal` and `-shm`) and a fresh one made:
+/// Opens the node's own index. A SQLite file that SQLite says is corrupt or not a database
+/// (codes 11 and 26; never a busy or locked one) is moved aside (`<file>.corrupt-<unix ms>`, with its `-wal` and `-shm`) and a fresh one made:
 /// the start then finds the index lost and rebuilds it (`node::disk`).
 async fn open_index(url: &str) -> Result<(Database, Option<PathBuf>), AppError> {
     let opened = match Database::connect(url).await {
@@ -101,7 +103,9 @@ async fn open_index(url: &str) -> Result<(Database, Option<PathBuf>), AppError> 
         Ok(db) => return Ok((db, None)),
         Err(err) => err,
     };
-    let Some(file) = sqlite_file(url).filter(|file| file.is_file()) else { return Err(err.into()) };
+    let said = err.to_string();
+    let corrupt = said.contains("(code: 26)") || said.contains("(code: 11)");
+    let Some(file) = sqlite_file(url).filter(|file| corrupt && file.is_file()) else { return Err(err.into()) };
     let aside = PathBuf::from(format!("{}.corrupt-{}", file.display(), now_ms()));
     tracing::error!(index = %file.display(), %err, aside = %aside.display(), "the node's cache index is corrupt: set aside");
     for suffix in ["", "-wal", "-shm"] {
