@@ -40,7 +40,10 @@ async fn ours(
         Fetching::Ahead => (fetch_batch(concurrency, true), true),
         Fetching::Batch(batch) => (batch, false),
     };
-    let config = QueueConfig { batch, prefetch, ..QueueConfig::new("bench", "bench:queues") };
+    // Every finished job kept (QUEUE_RETENTION_COUNT would trim them): the clock stops when
+    // Redis counts the whole backlog done.
+    let config =
+        QueueConfig { batch, prefetch, retention_count: u64::MAX, ..QueueConfig::new("bench", "bench:queues") };
     let mut queue = RedisQueue::<u64>::new(redis.manager().await?, config);
     queue.push_bulk((0..backlog).collect()).await.map_err(|e| anyhow!("pushing the backlog: {e}"))?;
     let progress = Progress::new(backlog);

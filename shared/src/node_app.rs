@@ -2,7 +2,7 @@
 //! the node directory) plus the queues, to report to the central side and to queue its own
 //! downloads. A `node` process in a fleet builds only this: it never opens `DATABASE_URL`.
 
-use std::{ops::Deref, sync::Arc};
+use std::{ops::Deref, path::PathBuf, sync::Arc};
 
 use migrations::{MigratorTrait, NodeMigrator};
 use tokio_util::sync::CancellationToken;
@@ -19,6 +19,8 @@ use vteacher_queue::Queues;
 pub struct NodeAppInner {
     pub node: NodeServices,
     pub queues: Queues,
+    /// Where a corrupt index was moved at this start (a fresh one is rebuilt in its place).
+    pub index_set_aside: Option<PathBuf>,
 }
 
 impl Deref for NodeAppInner {
@@ -39,6 +41,9 @@ impl Deref for NodeApp {
     }
 }
 
+/// How long opening a push host's own index (a SQLite file) may take.
+const INDEX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl NodeApp {
     /// Opens (and migrates) the node's cache index. With `central` (one process running both
     /// sides) it shares its queues, its directory, and its database when that is the same file.
@@ -49,9 +54,11 @@ impl NodeApp {
     ) -> Result<Self, AppError> {
         check_video_root(&settings)?;
         let url = settings.node_database_url();
-        let cache = match central {
-            Some(app) if url == app.settings.database_url => app.db.clone(),
-            _ => Database::connect(&url, settings.database_timeout.0).await?,
+        let (cache, index_set_aside) = match central {
+            Some(app) if url == app.settings.database_url => (app.db.clone(), None),
+            // An index in the state file is never set aside: it is not the node's alone.
+            _ if url == settings.database_url => (Database::connect(&url, settings.database_timeout.0).await?, None),
+            _ => open_index(&url).await?,
         };
         NodeMigrator::up(&cache.conn, None).await.map_err(DbError::from)?;
         let (queues, directory) = match central {
@@ -83,8 +90,42 @@ impl NodeApp {
             started_at: now_ms(),
             gauges: Gauges::default(),
         };
-        Ok(Self(Arc::new(NodeAppInner { node, queues })))
+        Ok(Self(Arc::new(NodeAppInner { node, queues, index_set_aside })))
     }
+}
+
+/// Opens the node's own index. A SQLite file that SQLite says is corrupt or not a database
+/// (codes 11 and 26; never a busy or locked one) is moved aside (`<file>.corrupt-<unix ms>`, with its `-wal` and `-shm`) and a fresh one made:
+/// the start then finds the index lost and rebuilds it (`node::disk`).
+async fn open_index(url: &str) -> Result<(Database, Option<PathBuf>), AppError> {
+    let opened = match Database::connect(url, INDEX_TIMEOUT).await {
+        Ok(db) => NodeMigrator::up(&db.conn, None).await.map(|()| db).map_err(DbError::from),
+        Err(err) => Err(err),
+    };
+    let err = match opened {
+        Ok(db) => return Ok((db, None)),
+        Err(err) => err,
+    };
+    let said = err.to_string();
+    let corrupt = said.contains("(code: 26)") || said.contains("(code: 11)");
+    let Some(file) = sqlite_file(url).filter(|file| corrupt && file.is_file()) else { return Err(err.into()) };
+    let aside = PathBuf::from(format!("{}.corrupt-{}", file.display(), now_ms()));
+    tracing::error!(index = %file.display(), %err, aside = %aside.display(), "the node's cache index is corrupt: set aside");
+    for suffix in ["", "-wal", "-shm"] {
+        let from = PathBuf::from(format!("{}{suffix}", file.display()));
+        if from.exists() {
+            let to = PathBuf::from(format!("{}{suffix}", aside.display()));
+            std::fs::rename(&from, &to).map_err(|e| ConfigError::new("NODE_DATABASE_URL", format!("{}: {e}", from.display())))?;
+        }
+    }
+    Ok((Database::connect(url, INDEX_TIMEOUT).await?, Some(aside)))
+}
+
+/// The file of a `sqlite://path?…` URL.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
 
 /// `VIDEO_ROOT` must exist (it is created) and be writable, or the node does not start.

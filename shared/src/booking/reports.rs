@@ -7,7 +7,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 use super::store;
 use crate::{
     db::{
-        Database, node_holdings, now_ms,
+        Database, bookings, node_holdings, now_ms,
         outbox::{self, Stashed},
     },
     domain::{BookingState, ClassId, Effect, Holding, NodeId, NodeReport},
@@ -52,6 +52,7 @@ pub async fn apply(db: &Database, report: &NodeReport) -> Result<Stashed, DbErr>
                 .await?;
             Vec::new()
         }
+        NodeReport::IndexRebuilt { node } => references(&txn, node).await?,
     };
     let effects = outbox::stash(&txn, effects).await?;
     txn.commit().await?;
@@ -84,6 +85,20 @@ async fn ready(
         tracing::info!(%class_id, %node, video_path, "booking ready");
     }
     Ok(if moved { vec![Effect::Notify(class_id.clone())] } else { Vec::new() })
+}
+
+/// A node rebuilt its index: the orders of every booking placed on it that has not ended, for
+/// it to take its references back (one job: it releases the node's hold on eviction).
+async fn references(conn: &impl ConnectionTrait, node: &NodeId) -> Result<Vec<Effect>, DbErr> {
+    let rows = bookings::Entity::find()
+        .filter(bookings::Column::Node.eq(node.as_str()))
+        .filter(bookings::Column::EndedAt.is_null())
+        .filter(bookings::Column::State.is_in([BookingState::Downloading, BookingState::Ready]))
+        .all(conn)
+        .await?;
+    let orders: Vec<_> = rows.iter().filter_map(super::sweep::order_of).map(|(_, order)| order).collect();
+    tracing::warn!(%node, classes = orders.len(), "node rebuilt its index: its references sent back");
+    Ok(vec![Effect::RestoreReferences { node: node.clone(), orders }])
 }
 
 async fn failed(

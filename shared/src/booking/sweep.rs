@@ -81,7 +81,7 @@ pub async fn lost_downloads(
 }
 
 /// The node and download order of a placed booking, from its row.
-fn order_of(row: &bookings::Model) -> Option<(NodeId, DownloadOrder)> {
+pub(super) fn order_of(row: &bookings::Model) -> Option<(NodeId, DownloadOrder)> {
     let booking = Booking::from_value(row.message.clone()).ok()?;
     let order = DownloadOrder {
         class_id: booking.class_id.clone(),

@@ -18,6 +18,9 @@ pub enum Effect {
     Book(ClassId),
     /// Put the booking's video on `node`'s disk.
     Download { node: NodeId, order: DownloadOrder },
+    /// `node`'s index was rebuilt: the orders of the bookings placed on it that have not
+    /// ended, for it to take its references back.
+    RestoreReferences { node: NodeId, orders: Vec<DownloadOrder> },
     /// The class is over: `node` lets its reference on the video go.
     EndClass { node: NodeId, class_id: ClassId },
     /// The booking settled: send its result.

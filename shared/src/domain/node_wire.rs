@@ -40,6 +40,9 @@ pub enum NodeReport {
     /// The node let the class's reference go (its class end is done): the central side stops
     /// sending it.
     Ended { node: NodeId, class_id: ClassId },
+    /// The node's index was lost and rebuilt from its disk: it asks for its references (the
+    /// orders of the bookings placed on it that have not ended).
+    IndexRebuilt { node: NodeId },
 }
 
 impl NodeReport {
@@ -49,7 +52,8 @@ impl NodeReport {
             | Self::Failed { node, .. }
             | Self::Holdings { node, .. }
             | Self::Evicted { node, .. }
-            | Self::Ended { node, .. } => node,
+            | Self::Ended { node, .. }
+            | Self::IndexRebuilt { node } => node,
         }
     }
 
@@ -60,6 +64,7 @@ impl NodeReport {
             Self::Holdings { .. } => "holdings",
             Self::Evicted { .. } => "evicted",
             Self::Ended { .. } => "ended",
+            Self::IndexRebuilt { .. } => "index_rebuilt",
         }
     }
 }

@@ -77,7 +77,7 @@ async fn touch_progress(node: &NodeApp, class_id: &ClassId, retry: Option<RetryS
 }
 
 /// What the central side must hear: the classes now ready, the videos deleted on the way.
-fn reports(node: &NodeApp, put: &Put) -> Vec<Effect> {
+pub(super) fn reports(node: &NodeApp, put: &Put) -> Vec<Effect> {
     let me = node.settings.node_id.clone();
     let mut effects = Vec::new();
     if !put.evicted.is_empty() {

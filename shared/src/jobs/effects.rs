@@ -2,7 +2,7 @@
 //! `Effect` becomes a job.
 
 use super::payloads::{
-    BookingJob, ClassEndJob, DownloadJob, NodeReportJob, NotifyJob, TranscodeEcsJob, TranscodeOssJob,
+    BookingJob, ClassEndJob, DownloadJob, NodeReportJob, NotifyJob, ReferencesJob, TranscodeEcsJob, TranscodeOssJob,
 };
 use crate::{
     app::App,
@@ -69,6 +69,9 @@ async fn send(
             Effect::SubmitEcs(key) => queues.enqueue(TranscodeEcsJob(key), None).await?,
             Effect::Book(class_id) => queues.enqueue(BookingJob { class_id }, None).await?,
             Effect::Download { node, order } => queues.enqueue(DownloadJob(order), Some(node.as_str())).await?,
+            Effect::RestoreReferences { node, orders } => {
+                queues.enqueue(ReferencesJob { orders }, Some(node.as_str())).await?
+            }
             Effect::EndClass { node, class_id } => {
                 queues.enqueue(ClassEndJob { class_id }, Some(node.as_str())).await?
             }

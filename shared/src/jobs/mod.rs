@@ -16,6 +16,7 @@ mod families;
 mod node_report;
 mod notify;
 mod payloads;
+mod references;
 mod retry_notice;
 mod transcode_ecs;
 mod transcode_oss;
@@ -27,7 +28,7 @@ pub use download::evicted;
 pub use effects::{apply, apply_node, apply_stashed, drain_outbox};
 pub use families::register_metric_families;
 pub use payloads::{
-    BookingJob, ClassEndJob, DownloadJob, NodeReportJob, NotifyJob, TranscodeEcsJob, TranscodeOssJob,
+    BookingJob, ClassEndJob, DownloadJob, NodeReportJob, NotifyJob, ReferencesJob, TranscodeEcsJob, TranscodeOssJob,
     TranscodeResultJob,
 };
 pub use transcode_result::emit;
@@ -142,6 +143,8 @@ pub const JOBS: &[Registration] = &[
     Registration::central::<TranscodeEcsJob>(|settings| settings.transcode_concurrency),
     Registration::node::<DownloadJob>(|settings| settings.download_concurrency),
     Registration::node::<ClassEndJob>(|_| 8),
+    // One answer at a time: each releases the hold on eviction once its classes are attached.
+    Registration::node::<ReferencesJob>(|_| 1),
 ];
 
 #[derive(Debug, thiserror::Error)]

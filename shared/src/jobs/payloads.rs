@@ -17,6 +17,12 @@ pub struct ClassEndJob {
     pub class_id: ClassId,
 }
 
+/// The orders of the bookings placed on a node that have not ended (its index was rebuilt).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReferencesJob {
+    pub orders: Vec<DownloadOrder>,
+}
+
 /// On the wire as the order itself.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DownloadJob(pub DownloadOrder);

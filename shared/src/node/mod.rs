@@ -4,6 +4,7 @@
 
 pub mod bandwidth;
 pub mod cache;
+pub mod disk;
 pub mod download;
 pub mod gauges;
 mod part;

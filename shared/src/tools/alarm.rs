@@ -12,8 +12,20 @@ pub const TRANSCODE_ALREADY_SUCCEEDED: &str = "transcode_already_succeeded";
 pub const TRANSCODE_URL_UNUSABLE: &str = "transcode_url_unusable";
 /// A transcode result for no transcode vteacher knows.
 pub const UNKNOWN_TRANSCODE_RESULT: &str = "unknown_transcode_result";
+/// A push host's `VIDEO_ROOT` lacks its marker while its index holds videos none of which is
+/// there: its disk is not mounted. The host stays not live until it is.
+pub const VIDEO_ROOT_NOT_MOUNTED: &str = "video_root_not_mounted";
+/// A push host's cache index was lost (deleted, or corrupt and set aside) while its disk was
+/// there: rebuilt from the disk, its references asked of the central side.
+pub const NODE_INDEX_REBUILT: &str = "node_index_rebuilt";
 /// Every kind, the `kind` label of `vteacher_alarms_total`.
-pub const KINDS: [&str; 3] = [TRANSCODE_ALREADY_SUCCEEDED, TRANSCODE_URL_UNUSABLE, UNKNOWN_TRANSCODE_RESULT];
+pub const KINDS: [&str; 5] = [
+    TRANSCODE_ALREADY_SUCCEEDED,
+    TRANSCODE_URL_UNUSABLE,
+    UNKNOWN_TRANSCODE_RESULT,
+    VIDEO_ROOT_NOT_MOUNTED,
+    NODE_INDEX_REBUILT,
+];
 
 pub async fn raise(http: &reqwest::Client, settings: &Settings, kind: &str, message: &str) {
     tracing::error!(alarm = kind, "{message}");

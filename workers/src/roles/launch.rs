@@ -2,13 +2,13 @@
 //! them until shutdown or until one fails, which stops the rest: the process then exits
 //! non-zero for its supervisor to restart it.
 
-use std::{net::SocketAddr, time::Duration};
+use std::net::SocketAddr;
 
 use anyhow::{Context, anyhow};
 use shared::{
     App, NodeApp,
     config::{ConfigError, Settings},
-    jobs::{self, Contexts, TranscodeEcsJob},
+    jobs::{self, Contexts, DownloadJob, ReferencesJob, TranscodeEcsJob},
 };
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -88,11 +88,17 @@ pub async fn launch(settings: Settings, what: Launch, shutdown: CancellationToke
         return Err(ConfigError::new("STORAGE_PUBLIC_URL", problem).into());
     }
     let mut parts = JoinSet::new();
-    if let Some(node) = &node {
-        node::start(node, &mut parts).await?;
-    }
     let contexts = Contexts { app: app.clone(), node: node.clone() };
-    start_workers(&contexts, &what.queues, drain, &shutdown, &mut parts)?;
+    let (node_queues, central_queues) = split_queues(&what.queues)?;
+    // A push host's queues start with it, once its disk is checked (`node::start`).
+    let node_workers = workers_of(&contexts, &node_queues, &shutdown)?;
+    if let Some(node) = &node {
+        node::start(node, node_workers, drain, &mut parts).await?;
+    }
+    let workers = workers_of(&contexts, &central_queues, &shutdown)?;
+    if !workers.is_empty() {
+        parts.spawn(async move { workers.run(drain).await.map_err(anyhow::Error::from) });
+    }
     let web_addr = match &app {
         Some(app) if what.web => Some(start_web(app, &mut parts).await?),
         _ => None,
@@ -121,21 +127,31 @@ fn start_central_roles(app: &App, what: &Launch, parts: &mut JoinSet<anyhow::Res
     Ok(())
 }
 
-fn start_workers(
-    contexts: &Contexts,
-    queues: &[String],
-    drain: Duration,
-    shutdown: &CancellationToken,
-    parts: &mut JoinSet<anyhow::Result<()>>,
-) -> anyhow::Result<()> {
+/// The queues asked for: a push host's, and the central side's. A process that works a
+/// node's `download` queue works its `references` too (the central side's answer to a rebuilt
+/// index), so that the hosts' command lines need not change.
+fn split_queues(queues: &[String]) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let (mut per_node, mut central) = (Vec::new(), Vec::new());
+    for queue in queues {
+        match jobs::find(queue)?.is_per_node() {
+            true => per_node.push(queue.clone()),
+            false => central.push(queue.clone()),
+        }
+    }
+    let references = ReferencesJob::QUEUE.to_owned();
+    if per_node.iter().any(|q| q == DownloadJob::QUEUE) && !per_node.contains(&references) {
+        per_node.push(references);
+    }
+    Ok((per_node, central))
+}
+
+/// The workers of `queues`, not yet running.
+fn workers_of(contexts: &Contexts, queues: &[String], shutdown: &CancellationToken) -> anyhow::Result<Workers> {
     let mut workers = Workers::new(shutdown.clone());
     for queue in queues {
         jobs::spawn_worker(&mut workers, contexts, queue)?;
     }
-    if !workers.is_empty() {
-        parts.spawn(async move { workers.run(drain).await.map_err(anyhow::Error::from) });
-    }
-    Ok(())
+    Ok(workers)
 }
 
 async fn start_web(app: &App, parts: &mut JoinSet<anyhow::Result<()>>) -> anyhow::Result<SocketAddr> {

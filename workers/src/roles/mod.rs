@@ -7,6 +7,7 @@ mod demo;
 mod launch;
 mod node;
 mod node_commands;
+mod node_disk;
 mod signal;
 mod spool;
 mod sweeper;

@@ -2,6 +2,10 @@
 //! every `NODE_HEARTBEAT`), the start-up scan of `VIDEO_ROOT` (in the background: bookings are
 //! not held back) followed by a full report of its holdings, repeated every hour, and the cache
 //! manager's pass to the low-water mark every `SWEEP_INTERVAL`.
+//!
+//! None of it starts before the disk is checked (`node_disk`): a `VIDEO_ROOT` whose disk is not
+//! mounted raises an alarm naming the path, and the host then neither beats (it is not live),
+//! scans, nor takes a job from its queues until the disk is back (looked at every heartbeat).
 
 use std::time::Duration;
 
@@ -10,28 +14,57 @@ use shared::{
     NodeApp,
     domain::{Effect, NodeReport},
     jobs,
-    node::{cache, status},
+    node::{cache, disk::Disk, status},
 };
 use tokio::task::JoinSet;
+
+use super::node_disk::{self, tick};
+use vteacher_queue::Workers;
 
 /// The holdings are reported in full this often, so a lost report is repaired.
 const HOLDINGS_EVERY: Duration = Duration::from_secs(3600);
 
-/// Registers the node (one heartbeat, so the first booking can be placed here) and starts its
-/// timers.
-pub(super) async fn start(node: &NodeApp, parts: &mut JoinSet<anyhow::Result<()>>) -> anyhow::Result<()> {
-    status::beat(node, &node.gauges).await.map_err(anyhow::Error::msg).context("registering this node")?;
-    parts.spawn(heartbeat(node.clone()));
-    parts.spawn(scan_then_report(node.clone()));
-    parts.spawn(cache_manager(node.clone()));
+/// Checks the disk; on the disk it expects, registers the node (one heartbeat, so the first
+/// booking can be placed here) and starts its timers and its queues' `workers`. Without its
+/// disk, waits for it in the background first.
+pub(super) async fn start(
+    node: &NodeApp,
+    workers: Workers,
+    drain: Duration,
+    parts: &mut JoinSet<anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    let found = node_disk::check(node).await?;
+    if !matches!(found, Disk::NotMounted { .. }) {
+        status::beat(node, &node.gauges).await.map_err(anyhow::Error::msg).context("registering this node")?;
+    }
+    parts.spawn(run(node.clone(), found, workers, drain));
     Ok(())
 }
 
-/// Sleeps `period`; `false` when the process is shutting down.
-async fn tick(node: &NodeApp, period: Duration) -> bool {
-    tokio::select! {
-        () = tokio::time::sleep(period) => true,
-        () = node.shutdown.cancelled() => false,
+/// The node's parts, once its disk is there; ends with the first of them.
+async fn run(node: NodeApp, found: Disk, workers: Workers, drain: Duration) -> anyhow::Result<()> {
+    if let Disk::NotMounted { indexed } = found {
+        if !node_disk::wait_until_mounted(&node, indexed).await? {
+            return Ok(());
+        }
+        status::beat(&node, &node.gauges).await.map_err(anyhow::Error::msg).context("registering this node")?;
+    }
+    node_disk::ask_for_references(&node).await;
+    let mut parts = JoinSet::new();
+    parts.spawn(heartbeat(node.clone()));
+    parts.spawn(scan_then_report(node.clone()));
+    parts.spawn(cache_manager(node.clone()));
+    if !workers.is_empty() {
+        parts.spawn(async move { workers.run(drain).await.map_err(anyhow::Error::from) });
+    }
+    let first = parts.join_next().await;
+    let by_itself = !node.shutdown.is_cancelled();
+    node.shutdown.cancel();
+    while parts.join_next().await.is_some() {}
+    let first = first.map_or(Ok(()), |joined| joined.map_err(anyhow::Error::from).and_then(|r| r));
+    match first {
+        Ok(()) if by_itself => Err(anyhow::anyhow!("a part of the push host stopped by itself")),
+        other => other,
     }
 }
 

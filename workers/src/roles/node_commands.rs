@@ -6,7 +6,11 @@ use shared::{
     config::Settings,
     domain::Effect,
     jobs,
-    node::{cache, status},
+    node::{
+        cache,
+        disk::{self, Disk},
+        status,
+    },
 };
 use tokio_util::sync::CancellationToken;
 
@@ -19,10 +23,24 @@ async fn open(settings: Settings) -> anyhow::Result<NodeApp> {
     Ok(NodeApp::connect(settings, CancellationToken::new(), None).await?)
 }
 
-pub(super) async fn run(settings: Settings, action: NodeAction) -> anyhow::Result<()> {
+/// The node, refused when its disk is not mounted: a scan there would drop every video.
+async fn open_on_its_disk(settings: Settings) -> anyhow::Result<NodeApp> {
     let node = open(settings).await?;
+    if let Disk::NotMounted { indexed } = disk::check(&node).await? {
+        anyhow::bail!(
+            "VIDEO_ROOT {} has no {} marker while the index holds {indexed} video(s) none of which is there: \
+             is its disk mounted?",
+            node.settings.video_root.display(),
+            disk::MARKER
+        );
+    }
+    Ok(node)
+}
+
+pub(super) async fn run(settings: Settings, action: NodeAction) -> anyhow::Result<()> {
     match action {
         NodeAction::Status => {
+            let node = open(settings).await?;
             let status = status::current(&node, &node.gauges).await?;
             let evictable = status.evictable_bytes();
             let mut json = serde_json::to_value(&status)?;
@@ -30,6 +48,7 @@ pub(super) async fn run(settings: Settings, action: NodeAction) -> anyhow::Resul
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
         NodeAction::Scan => {
+            let node = open_on_its_disk(settings).await?;
             let scanned = scan_showing_progress(&node).await?;
             println!(
                 "{} files: {} adopted, {} rows dropped (file gone), {} .part kept, {} .part removed, {} matching no layout",
@@ -57,7 +76,7 @@ pub(super) async fn scan_showing_progress(node: &NodeApp) -> Result<cache::scan:
 }
 
 pub(super) async fn purge_legacy(settings: Settings, dry_run: bool) -> anyhow::Result<()> {
-    let node = open(settings).await?;
+    let node = open_on_its_disk(settings).await?;
     scan_showing_progress(&node).await?;
     let verb = if dry_run { "would delete" } else { "deleted" };
     let bars = Bars::new();

@@ -11,6 +11,7 @@ use sea_orm::{DbErr, EntityTrait};
 use super::{
     CacheError,
     claim::{self, Claim, Seen},
+    disk_full,
     finish,
     finish::Delivery,
     refs,
@@ -20,9 +21,12 @@ use super::{
 };
 use crate::{
     db::cache_refs,
-    domain::{ClassId, DownloadOrder, RefState},
+    domain::{ClassId, DownloadOrder, RefState, Retryable},
     node::{DownloadError, Downloader, NodeServices, bandwidth::Share},
 };
+
+/// Rounds of making room on a full disk within one attempt (another process may go on filling it).
+const DISK_FULL_ROUNDS: usize = 3;
 
 /// How often a class waiting for another's download looks again.
 const WAIT_STEP: Duration = Duration::from_millis(250);
@@ -75,11 +79,25 @@ pub async fn put_on_disk(node: &NodeServices, order: &DownloadOrder) -> Result<P
         share: Some(Share { bandwidth: &node.bandwidth, priority: order.class_start_at.unwrap_or(Share::UNDATED) }),
     };
     let started = std::time::Instant::now();
-    let fetched = downloader.fetch(&order.url, &dest).await;
+    let mut freed = Vec::new();
+    let mut fetched = downloader.fetch(&order.url, &dest).await;
+    // A disk another process filled: make room as eviction may, and resume.
+    for _ in 0..DISK_FULL_ROUNDS {
+        let Err(DownloadError::DiskFull(full)) = &fetched else { break };
+        match disk_full::make_room(node, &dest, watcher.reserved(), full).await {
+            Ok(evicted) => freed.extend(evicted),
+            Err(err) => {
+                fetched = Err(err);
+                break;
+            }
+        }
+        fetched = downloader.fetch(&order.url, &dest).await;
+    }
     if let Ok(done) = &fetched {
         node.gauges.downloaded(done.bytes.saturating_sub(done.resumed_from), started.elapsed());
     }
-    let evicted = watcher.evicted();
+    let mut evicted = watcher.evicted();
+    evicted.extend(freed);
     claim.reserved = watcher.reserved();
     let delivery = match fetched {
         Ok(downloaded) => finish::finish(node, &claim, downloaded.bytes, Some(downloaded)).await,
@@ -90,6 +108,10 @@ pub async fn put_on_disk(node: &NodeServices, order: &DownloadOrder) -> Result<P
             Ok(Delivery::Cancelled)
         }
         Err(err) => {
+            if !err.is_retryable() {
+                // Nothing will resume it: the failed download holds no space.
+                super::part_gone(&dest).await;
+            }
             if let Err(db) = claim::release(&node.cache.conn, node.id(), &claim).await {
                 tracing::warn!(path, error = %db, "could not release a failed download's claim; its lease will run out");
             }

@@ -4,14 +4,17 @@
 //! short transactions, each row change together with the totals it moves.
 
 pub mod claim;
+mod disk_full;
 pub mod evict;
 pub mod fetch;
 pub mod finish;
+pub mod hold;
 pub mod holdings;
 pub mod manager;
 pub mod purge;
 pub mod refs;
 pub mod reserve;
+pub mod restore;
 pub mod scan;
 pub mod store;
 mod watch;
@@ -37,13 +40,16 @@ pub enum CacheError {
     LostClaim(String),
     #[error("interrupted by shutdown")]
     Interrupted,
+    /// The hold on eviction (`VIDEO_ROOT/.vteacher-refs-pending`) could not be released.
+    #[error("the hold on eviction: {0}")]
+    Hold(String),
 }
 
 impl Retryable for CacheError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Download(e) => e.is_retryable(),
-            Self::Db(_) | Self::LostClaim(_) | Self::Interrupted => true,
+            Self::Db(_) | Self::LostClaim(_) | Self::Interrupted | Self::Hold(_) => true,
         }
     }
 

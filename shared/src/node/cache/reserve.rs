@@ -12,6 +12,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityT
 use super::{
     claim::Claim,
     evict::{Candidate, Full, Limits, Need, Plan, fits, plan},
+    hold,
     store::{self, Delta},
 };
 use crate::{
@@ -28,6 +29,9 @@ pub enum RoomError {
     Db(#[from] DbErr),
     #[error("{0}")]
     Full(Full),
+    /// Room must be made, but the index was rebuilt and its references are not back yet.
+    #[error("the cache index was rebuilt and its references are not back yet: nothing is evicted meanwhile")]
+    Held,
 }
 
 /// Where the cache is and what it may hold.
@@ -77,6 +81,7 @@ impl Room<'_> {
                     return Ok(evicted);
                 }
                 Plan::Full(full) => return Err(RoomError::Full(full)),
+                Plan::Evict(_) if hold::is_held(self.root) => return Err(RoomError::Held),
                 Plan::Evict(victims) => {
                     let marked = mark(&txn, self.node, &victims).await?;
                     txn.commit().await?;
@@ -90,6 +95,9 @@ impl Room<'_> {
     pub async fn to_low_water(&self, fraction: f64) -> Result<Vec<Evicted>, DbErr> {
         let low = self.limits.scaled(fraction);
         let mut evicted = Vec::new();
+        if hold::is_held(self.root) {
+            return Ok(evicted);
+        }
         loop {
             let txn = self.db.write_txn().await?;
             let totals = store::totals(&txn, self.node).await?;
@@ -107,8 +115,35 @@ impl Room<'_> {
         }
     }
 
+    /// Evicts unreferenced videos, least recently used first, until the filesystem has `bytes`
+    /// free or nothing more may go (a download met a disk another process filled). Returns the
+    /// videos evicted and the free bytes then.
+    pub async fn free_disk(&self, bytes: u64) -> Result<(Vec<Evicted>, u64), RoomError> {
+        let mut evicted = Vec::new();
+        loop {
+            let free = free_disk_bytes(self.root);
+            if free >= bytes {
+                return Ok((evicted, free));
+            }
+            if hold::is_held(self.root) {
+                return Err(RoomError::Held);
+            }
+            let txn = self.db.write_txn().await?;
+            let page = store::candidates(&txn, self.node, 1).await?;
+            if page.is_empty() {
+                return Ok((evicted, free));
+            }
+            let marked = mark(&txn, self.node, &page).await?;
+            txn.commit().await?;
+            evicted.extend(self.delete(marked).await?);
+        }
+    }
+
     /// Evicts the given videos now, those still unreferenced (`vteacher purge-legacy`).
     pub async fn evict(&self, videos: &[Candidate]) -> Result<Vec<Evicted>, DbErr> {
+        if hold::is_held(self.root) {
+            return Ok(Vec::new());
+        }
         let txn = self.db.write_txn().await?;
         let marked = mark(&txn, self.node, videos).await?;
         txn.commit().await?;

@@ -96,6 +96,7 @@ impl<'a> Watcher<'a> {
         let evicted = self.node.room().reserve(&mut claim, total).await.map_err(|e| match e {
             RoomError::Full(full) => DownloadError::CacheFull(full.to_string()),
             RoomError::Db(db) => DownloadError::Index(db.to_string()),
+            RoomError::Held => DownloadError::Index(RoomError::Held.to_string()),
         });
         *self.claim.lock().unwrap_or_else(|e| e.into_inner()) = claim;
         self.evicted.lock().unwrap_or_else(|e| e.into_inner()).extend(evicted?);

@@ -32,6 +32,12 @@ pub enum DownloadError {
     Redirect(String),
     #[error("no space left on the disk of {0}")]
     DiskFull(PathBuf),
+    /// The disk is full and every video left is referenced or being downloaded.
+    #[error(
+        "no space left on the disk of {path}: {free} bytes free, {needed} needed, and nothing can be evicted \
+         (every video left is referenced by a class or being downloaded)"
+    )]
+    DiskFullNothingToEvict { path: PathBuf, free: u64, needed: u64 },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("interrupted by shutdown")]
@@ -57,6 +63,7 @@ impl Retryable for DownloadError {
             self,
             Self::Refused { .. }
                 | Self::DiskFull(_)
+                | Self::DiskFullNothingToEvict { .. }
                 | Self::NoLength(_)
                 | Self::CacheFull(_)
                 | Self::Abandoned
@@ -78,9 +85,10 @@ impl DownloadError {
     }
 
     /// Whether the `.part` left behind can be continued: not after a failure that will not be
-    /// retried, nor after a body longer than announced.
+    /// retried, nor after a body longer than announced. A full disk keeps it: room is made and
+    /// the download resumes (the cache removes it when no room can be made).
     pub(super) fn leaves_resumable_part(&self) -> bool {
-        self.is_retryable() && !matches!(self, Self::TooLong { .. })
+        (self.is_retryable() || matches!(self, Self::DiskFull(_))) && !matches!(self, Self::TooLong { .. })
     }
 
     /// The host, then each cause down to the system's ("127.0.0.1:9: error sending request:

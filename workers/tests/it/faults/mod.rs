@@ -6,7 +6,10 @@
 mod backlog;
 mod clock_skew;
 mod dead_host;
+mod disk_fills;
+mod disk_unmounted;
 mod evicting_redis;
+mod index_lost;
 mod postgres_away;
 mod redis_forgets;
 

@@ -52,6 +52,7 @@ impl Harness {
                 self.model.classes.remove(&class);
             }
             Err(RoomError::Db(e)) => panic!("reserve: {e}"),
+            Err(RoomError::Held) => panic!("reserve: held"),
         }
     }
 

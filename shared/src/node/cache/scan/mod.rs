@@ -106,7 +106,8 @@ async fn adopt(
             } else {
                 scanned.parts_kept += 1;
             }
-        } else if found.path.ends_with(".part.json") {
+        } else if found.path.ends_with(".part.json") || found.path.starts_with(".vteacher-") {
+            // A sidecar, or vteacher's own (the disk's marker, the hold on eviction).
         } else if let Some(key) = VideoKey::from_relative_path(&found.path) {
             seen.insert(found.path.clone());
             videos.push((key, found));
