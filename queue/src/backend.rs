@@ -262,12 +262,14 @@ impl Queues {
 /// from a job that no longer waits (running, done or dead), so that only a waiting job makes
 /// an enqueue of the same key a no-op (`Job::unique_key`), as on Redis (push.lua).
 async fn release_unique_key(pool: &SqlitePool, queue: &str, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE Jobs SET idempotency_key = NULL WHERE job_type = ?1 AND idempotency_key = ?2 AND status != 'Pending'")
-        .bind(queue)
-        .bind(key)
-        .execute(pool)
-        .await
-        .map(drop)
+    sqlx::query(
+        "UPDATE Jobs SET idempotency_key = NULL WHERE job_type = ?1 AND idempotency_key = ?2 AND status != 'Pending'",
+    )
+    .bind(queue)
+    .bind(key)
+    .execute(pool)
+    .await
+    .map(drop)
 }
 
 async fn redis_connection(client: &redis::Client) -> Result<ConnectionManager, redis::RedisError> {

@@ -17,7 +17,10 @@ pub enum JobError {
     Abort(String),
     /// A dependency is away (the database, Redis, storage): the job waits for it and runs
     /// again, spending no attempt (`Retryable::waits_for`).
-    Wait { dependency: &'static str, reason: String },
+    Wait {
+        dependency: &'static str,
+        reason: String,
+    },
     /// The process is shutting down: the job is handed back untouched, no attempt used.
     Interrupted,
 }

@@ -115,7 +115,8 @@ async fn open_index(url: &str) -> Result<(Database, Option<PathBuf>), AppError> 
         let from = PathBuf::from(format!("{}{suffix}", file.display()));
         if from.exists() {
             let to = PathBuf::from(format!("{}{suffix}", aside.display()));
-            std::fs::rename(&from, &to).map_err(|e| ConfigError::new("NODE_DATABASE_URL", format!("{}: {e}", from.display())))?;
+            std::fs::rename(&from, &to)
+                .map_err(|e| ConfigError::new("NODE_DATABASE_URL", format!("{}: {e}", from.display())))?;
         }
     }
     Ok((Database::connect(url, INDEX_TIMEOUT).await?, Some(aside)))

@@ -128,7 +128,8 @@ pub async fn unacknowledged(
     let mut effects = Vec::new();
     for row in rows {
         let live = statuses.iter().any(|s| Some(s.node.as_str()) == row.node.as_deref() && is_live(s, live_for, now));
-        let (Some(node), Ok(class_id)) = (row.node.as_deref().and_then(|n| n.parse().ok()), row.class_id.parse()) else {
+        let (Some(node), Ok(class_id)) = (row.node.as_deref().and_then(|n| n.parse().ok()), row.class_id.parse())
+        else {
             continue;
         };
         if !live {

@@ -6,17 +6,17 @@
 
 pub mod bookings;
 pub mod cache_dirs;
-pub mod clock;
 pub mod cache_refs;
 pub mod cache_totals;
 pub mod cache_videos;
+pub mod clock;
 pub mod download_progress;
 pub mod node_holdings;
 pub mod nodes;
 pub mod outbox;
 pub mod transcodes;
-pub mod unmatched_results;
 mod unavailable;
+pub mod unmatched_results;
 
 pub use unavailable::is_unavailable;
 

@@ -17,7 +17,8 @@ pub fn register_metric_families() {
         }
         metrics::counter!("vteacher_job_runs_total", "queue" => job.queue).increment(0);
         for dependency in [crate::db::THE_DATABASE, "Redis"] {
-            metrics::counter!("vteacher_job_waits_total", "queue" => job.queue, "dependency" => dependency).increment(0);
+            metrics::counter!("vteacher_job_waits_total", "queue" => job.queue, "dependency" => dependency)
+                .increment(0);
         }
         let _ = metrics::histogram!("vteacher_job_duration_seconds", "queue" => job.queue);
     }

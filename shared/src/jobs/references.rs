@@ -4,11 +4,7 @@
 //! Worked by every process that works the node's `download` queue.
 
 use super::{apply_node, download::reports, payloads::ReferencesJob};
-use crate::{
-    domain::Effect,
-    node::cache::restore::restore,
-    node_app::NodeApp,
-};
+use crate::{domain::Effect, node::cache::restore::restore, node_app::NodeApp};
 use vteacher_queue::{Job, JobError, QueueKind};
 
 impl Job for ReferencesJob {

@@ -61,11 +61,8 @@ pub async fn check(node: &NodeServices) -> Result<Disk, DiskError> {
     let marker = read_marker(root).await;
     let conn = &node.cache.conn;
     let known = cache_totals::Entity::find_by_id(node.id().as_str().to_owned()).one(conn).await?.is_some();
-    let videos = cache_videos::Entity::find()
-        .filter(cache_videos::Column::Node.eq(node.id()))
-        .limit(SAMPLE)
-        .all(conn)
-        .await?;
+    let videos =
+        cache_videos::Entity::find().filter(cache_videos::Column::Node.eq(node.id())).limit(SAMPLE).all(conn).await?;
     if let Some(marker) = marker {
         if marker.node.as_ref().is_some_and(|marked| marked != node.id()) {
             tracing::warn!(node = %node.id(), marked_by = ?marker.node, root = %root.display(),

@@ -89,7 +89,9 @@ async fn handle(app: &App, spool: &Spool, message: Message) {
     if !backlog {
         match take(app, &message).await {
             Taken::In | Taken::Refused => return,
-            Taken::Later(why) => tracing::warn!(channel = message.channel, why, "cannot take the message in now; spooled"),
+            Taken::Later(why) => {
+                tracing::warn!(channel = message.channel, why, "cannot take the message in now; spooled")
+            }
         }
     }
     if let Err(err) = spool.put(&message) {

@@ -40,11 +40,8 @@ impl Spool {
     /// The messages waiting, oldest first (their files' names sort by arrival).
     pub(super) fn waiting(&self) -> Result<Vec<PathBuf>, SpoolError> {
         let entries = std::fs::read_dir(&self.dir).map_err(|source| io_err(&self.dir, source))?;
-        let mut files: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "msg"))
-            .collect();
+        let mut files: Vec<PathBuf> =
+            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "msg")).collect();
         files.sort();
         Ok(files)
     }
@@ -63,7 +60,9 @@ impl Spool {
         let mut bytes = message.channel.as_bytes().to_vec();
         bytes.push(b'\n');
         bytes.extend_from_slice(&message.payload);
-        std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &path)).map_err(|source| io_err(&self.dir, source))
+        std::fs::write(&tmp, bytes)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|source| io_err(&self.dir, source))
     }
 
     /// The message in `path`; `None` for a file that is not one (it is set aside).

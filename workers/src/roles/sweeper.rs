@@ -44,7 +44,8 @@ pub(super) async fn sweep_once(app: &App) {
         Ok(count) => tracing::warn!(count, "class ends their node never acknowledged sent again"),
         Err(err) => tracing::warn!(%err, "sweeper: could not look for unacknowledged class ends"),
     }
-    let silent = lost::silent_ecs(&app.db, lost_after).await.map(|keys| keys.into_iter().map(Effect::SubmitEcs).collect());
+    let silent =
+        lost::silent_ecs(&app.db, lost_after).await.map(|keys| keys.into_iter().map(Effect::SubmitEcs).collect());
     match requeue(app, silent).await {
         Ok(0) => {}
         Ok(count) => tracing::warn!(count, "ecs transcodes whose job went silent submitted again"),

@@ -109,7 +109,9 @@ impl IntoResponse for ApiError {
         let status = status_of(self.code);
         let mut response = (status, Json(ErrorBody::from(self))).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECS));
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECS));
         }
         response
     }

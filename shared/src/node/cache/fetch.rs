@@ -11,8 +11,7 @@ use sea_orm::{DbErr, EntityTrait};
 use super::{
     CacheError,
     claim::{self, Claim, Seen},
-    disk_full,
-    finish,
+    disk_full, finish,
     finish::Delivery,
     refs,
     reserve::Evicted,

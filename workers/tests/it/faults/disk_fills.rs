@@ -94,14 +94,14 @@ async fn a_disk_filled_mid_download_is_met_by_eviction_and_fails_only_when_nothi
     let disk = SmallDisk::mount(&env.dir.path().join("small-disk"), "6m");
     let root = disk.0.join("video");
     let server = FileServer::start().await.unwrap();
-    for (name, len) in [("old1", 1_000_000), ("old2", 1_000_000), ("keep", 500_000), ("big", 2_000_000), ("huge", 2_500_000)] {
+    for (name, len) in
+        [("old1", 1_000_000), ("old2", 1_000_000), ("keep", 500_000), ("big", 2_000_000), ("huge", 2_500_000)]
+    {
         server.put(&format!("{name}.flv"), lesson_bytes(len));
     }
     let app = env.spawn_with(central()).await;
-    let host = env.start_node("a", &[
-        ("VIDEO_ROOT", Some(root.display().to_string())),
-        ("MIN_FREE_DISK", Some("0".to_owned())),
-    ]);
+    let host = env
+        .start_node("a", &[("VIDEO_ROOT", Some(root.display().to_string())), ("MIN_FREE_DISK", Some("0".to_owned()))]);
     live_nodes(&app, 1).await;
 
     // Two videos whose classes ended (they may go) and one whose class has not (it stays).

@@ -100,7 +100,8 @@ impl TestEnv {
     /// test's own (its ports, folders, key prefix and channels).
     pub(crate) async fn at_default_timers(stack: Stack, factor: u32) -> Self {
         let mut env = Self::new(stack).await;
-        for key in ["DOWNLOAD_RATE", "JOB_ATTEMPTS", "JOB_BACKOFF", "QUEUE_LEASE", "SHUTDOWN_TIMEOUT", "NODE_HEARTBEAT"] {
+        for key in ["DOWNLOAD_RATE", "JOB_ATTEMPTS", "JOB_BACKOFF", "QUEUE_LEASE", "SHUTDOWN_TIMEOUT", "NODE_HEARTBEAT"]
+        {
             env.pairs.remove(key);
         }
         env.pairs.extend(shared::config::scaled_timers(factor));

@@ -5,10 +5,8 @@ use std::path::{Path, PathBuf};
 /// A `seconds`-long 1280x720 FLV with sound, made by ffmpeg, as `<name>.flv` in `dir`.
 pub(crate) async fn lesson_video(dir: &Path, name: &str, seconds: u32) -> Vec<u8> {
     let path = dir.join(format!("{name}.flv"));
-    let (video, audio) = (
-        format!("testsrc=size=1280x720:rate=25:duration={seconds}"),
-        format!("sine=frequency=440:duration={seconds}"),
-    );
+    let (video, audio) =
+        (format!("testsrc=size=1280x720:rate=25:duration={seconds}"), format!("sine=frequency=440:duration={seconds}"));
     let status = tokio::process::Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", &video, "-f", "lavfi", "-i", &audio])
         .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv"])

@@ -37,11 +37,15 @@ impl TestEnv {
     /// the wall clock only; timers and timeouts (the monotonic clock) run true.
     pub(crate) fn start_skewed(&self, name: &str, args: &[&str], offset: &str) -> Process {
         let library = libfaketime();
-        self.start_with(name, args, &[
-            ("LD_PRELOAD", Some(library.display().to_string())),
-            ("FAKETIME", Some(offset.to_owned())),
-            ("FAKETIME_DONT_FAKE_MONOTONIC", Some("1".to_owned())),
-        ])
+        self.start_with(
+            name,
+            args,
+            &[
+                ("LD_PRELOAD", Some(library.display().to_string())),
+                ("FAKETIME", Some(offset.to_owned())),
+                ("FAKETIME_DONT_FAKE_MONOTONIC", Some("1".to_owned())),
+            ],
+        )
     }
 }
 

@@ -26,11 +26,8 @@ async fn a_downloading_booking_whose_job_is_gone_is_sent_again() {
     let client = redis::Client::open(redis_url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let pending = format!("{{{}:download:{node}}}:pending", env.prefix);
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{{{}:download:{node}}}:*", env.prefix))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    let keys: Vec<String> =
+        redis::cmd("KEYS").arg(format!("{{{}:download:{node}}}:*", env.prefix)).query_async(&mut conn).await.unwrap();
     assert!(keys.contains(&pending), "the job was waiting at {pending}: {keys:?}");
     let _: i64 = redis::cmd("DEL").arg(&keys).query_async(&mut conn).await.unwrap();
 
