@@ -124,10 +124,13 @@ async fn a_shutdown_hands_its_job_back_without_using_an_attempt(backend: Backend
 
 async fn waiting_jobs_are_listed_oldest_first(backend: Backend) {
     let q = Fixture::new(backend).await;
-    q.push([3, 1, 2]).await;
+    // Enough jobs that several are pushed within one millisecond (and one second): the order
+    // must be the order of pushing, not of a clock's tick or an id's random part.
+    let pushed: Vec<u64> = (0..40).map(|i| (i * 17) % 41).collect();
+    q.push(pushed.iter().copied()).await;
     let waiting = q.queues.waiting::<Numbered>(None).await.unwrap();
-    assert_eq!(waiting, [Numbered(3), Numbered(1), Numbered(2)]);
-    assert_eq!(q.count("pending").await, 3);
+    assert_eq!(waiting, pushed.iter().map(|&n| Numbered(n)).collect::<Vec<_>>());
+    assert_eq!(q.count("pending").await, 40);
 }
 
 async fn an_injected_enqueue_fault_refuses_as_many_as_asked(backend: Backend) {
