@@ -14,7 +14,7 @@ use crate::{
         Database, bookings, now_ms,
         outbox::{self, Stashed},
     },
-    directory::{Directory, is_live},
+    directory::Directory,
     domain::{BookingState, ClassId, Effect, NodeId},
 };
 
@@ -124,15 +124,15 @@ pub async fn unacknowledged(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let Ok(statuses) = directory.statuses().await else { return Ok(Vec::new()) };
+    let Ok(live) = directory.live_nodes(live_for).await else { return Ok(Vec::new()) };
     let mut effects = Vec::new();
     for row in rows {
-        let live = statuses.iter().any(|s| Some(s.node.as_str()) == row.node.as_deref() && is_live(s, live_for, now));
-        let (Some(node), Ok(class_id)) = (row.node.as_deref().and_then(|n| n.parse().ok()), row.class_id.parse())
+        let (Some(node), Ok(class_id)) =
+            (row.node.as_deref().and_then(|n| n.parse::<NodeId>().ok()), row.class_id.parse())
         else {
             continue;
         };
-        if !live {
+        if !live.contains(&node) {
             continue;
         }
         bookings::Entity::update_many()

@@ -55,12 +55,10 @@ pub async fn lost_downloads(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let Ok(statuses) = directory.statuses().await else { return Ok(Vec::new()) };
-    let now = now_ms();
+    let Ok(live) = directory.live_nodes(live_for).await else { return Ok(Vec::new()) };
     let mut effects = Vec::new();
     for row in rows {
-        let live = statuses.iter().any(|s| Some(s.node.as_str()) == row.node.as_deref() && is_live(s, live_for, now));
-        if !live {
+        if !row.node.as_deref().is_some_and(|node| live.contains(&NodeId::stored(node.to_owned()))) {
             continue;
         }
         if directory

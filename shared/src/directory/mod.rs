@@ -14,6 +14,7 @@ mod db;
 mod redis_keys;
 
 use std::{
+    collections::HashSet,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -96,6 +97,12 @@ impl Directory {
             Store::Redis { conn, prefix } => redis_keys::statuses(conn.clone(), prefix).await?,
             Store::Db(conn) => db::statuses(conn).await?,
         })
+    }
+
+    /// The nodes live now: each seen within `live_for`.
+    pub async fn live_nodes(&self, live_for: Duration) -> Result<HashSet<NodeId>, DirectoryError> {
+        let now = now_ms();
+        Ok(self.statuses().await?.into_iter().filter(|s| is_live(s, live_for, now)).map(|s| s.node).collect())
     }
 
     /// The statuses as of at most two seconds ago (placement calls this for every booking).

@@ -24,28 +24,6 @@ async fn with_redis_down_the_api_answers_503_and_stores_nothing() {
     app.stop().await;
 }
 
-/// A small filesystem of its own, mounted at `dir` for the test's life (needs root, as CI is).
-struct SmallDisk(std::path::PathBuf);
-
-impl SmallDisk {
-    fn mount(dir: &std::path::Path, size: &str) -> Self {
-        std::fs::create_dir_all(dir).unwrap();
-        let status = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir)
-            .status()
-            .expect("mount runs");
-        assert!(status.success(), "mounting a {size} tmpfs needs root (CI runs as root)");
-        Self(dir.to_owned())
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_fails_the_booking_clearly_and_frees_its_space() {
     let mut env = TestEnv::new(Stack::Embedded).await;

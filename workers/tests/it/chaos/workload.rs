@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Duration};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
-use crate::helpers::{FileServer, lesson_bytes};
+use crate::helpers::{FileServer, lesson_bytes, small_lesson_video};
 
 /// What the harness did to one class.
 #[derive(Debug, Clone)]
@@ -93,7 +93,7 @@ impl Urls {
                 server.url(&format!("v{v}.flv"))
             })
             .collect();
-        server.put("lesson.flv", short_lesson(dir).await);
+        server.put("lesson.flv", small_lesson_video(dir, "short", 2).await);
         Self { lesson: server.url("lesson.flv"), videos }
     }
 
@@ -111,29 +111,4 @@ impl Urls {
                 "video_url": self.lesson}),
         }
     }
-}
-
-/// A 2 s lesson ffmpeg can transcode quickly.
-async fn short_lesson(dir: &std::path::Path) -> Vec<u8> {
-    let path = dir.join("short.flv");
-    let status = tokio::process::Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=320x240:rate=10:duration=2",
-        ])
-        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:v", "libx264", "-preset", "ultrafast"])
-        .args(["-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv"])
-        .arg(&path)
-        .kill_on_drop(true)
-        .status()
-        .await
-        .expect("ffmpeg is installed (bash .ci/run installs it)");
-    assert!(status.success());
-    std::fs::read(path).unwrap()
 }

@@ -17,57 +17,9 @@ use crate::{
     helpers::*,
 };
 
-/// A tmpfs of `size` mounted at `dir` for the test's life.
-struct SmallDisk(PathBuf);
-
-impl SmallDisk {
-    fn mount(dir: &Path, size: &str) -> Self {
-        std::fs::create_dir_all(dir).unwrap();
-        let status = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir)
-            .status()
-            .expect("mount runs");
-        assert!(status.success(), "mounting a {size} tmpfs at {} (tests run as root)", dir.display());
-        Self(dir.to_owned())
-    }
-
-    fn free(&self) -> u64 {
-        let s = nix::sys::statvfs::statvfs(&self.0).unwrap();
-        s.blocks_available() * s.fragment_size()
-    }
-
-    /// Another process fills the filesystem but for `leave` bytes.
-    fn fill_leaving(&self, leave: u64) {
-        let size = self.free().saturating_sub(leave).to_string();
-        let filler = self.0.join("other-process.bin");
-        let status = std::process::Command::new("fallocate").args(["-l", &size]).arg(&filler).status().unwrap();
-        assert!(status.success(), "fallocate {size}");
-    }
-
-    fn unfill(&self) {
-        std::fs::remove_file(self.0.join("other-process.bin")).unwrap();
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
-
 /// `.part` files below `dir`.
 fn parts_under(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(parts_under(&path));
-        } else if path.display().to_string().contains(".part") {
-            found.push(path);
-        }
-    }
-    found
+    files_under(dir).into_iter().filter(|p| p.display().to_string().contains(".part")).collect()
 }
 
 /// Waits for the booking to settle (ready or failed).

@@ -19,20 +19,8 @@ async fn node_view(app: &TestApp, id: &str) -> Option<Value> {
 
 /// Video files (not the marker, not a write probe) below `dir`.
 fn videos_under(dir: &std::path::Path) -> Vec<String> {
-    walkdir(dir).into_iter().filter(|p| p.ends_with(".flv") || p.ends_with(".part")).collect()
-}
-
-fn walkdir(dir: &std::path::Path) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(walkdir(&path));
-        } else {
-            found.push(path.display().to_string());
-        }
-    }
-    found
+    let names = files_under(dir).into_iter().map(|p| p.display().to_string());
+    names.filter(|p| p.ends_with(".flv") || p.ends_with(".part")).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

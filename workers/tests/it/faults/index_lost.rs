@@ -7,9 +7,7 @@
 use std::{io::Write, path::Path, time::Duration};
 
 use nix::sys::signal::Signal;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
-use shared::db::{Database, cache_videos};
 
 use super::FACTOR;
 use crate::{
@@ -17,21 +15,12 @@ use crate::{
     helpers::*,
 };
 
-/// The num_cite of each of `records` in the host's index at `root/node.db` (0 when absent).
-async fn num_cites(root: &Path, node: &str, records: &[i64]) -> Vec<i32> {
-    let url = format!("sqlite://{}?mode=ro", root.join("node.db").display());
-    let db = Database::connect(&url, std::time::Duration::from_secs(5)).await.unwrap();
+/// The num_cite of each of `records` in `host`'s index (0 when absent).
+async fn num_cites(host: &Node, records: &[i64]) -> Vec<i32> {
     let mut cites = Vec::new();
     for record in records {
-        let row = cache_videos::Entity::find()
-            .filter(cache_videos::Column::Node.eq(node))
-            .filter(cache_videos::Column::Path.eq(path_of(*record)))
-            .one(&db.conn)
-            .await
-            .unwrap();
-        cites.push(row.map_or(0, |r| r.num_cite));
+        cites.push(host.num_cite(&path_of(*record)).await.unwrap_or(0));
     }
-    db.conn.close().await.ok();
     cites
 }
 
@@ -105,7 +94,7 @@ async fn hosts_whose_index_is_lost_rebuild_their_references_and_evict_no_video_o
     for (h, host) in hosts.iter().enumerate() {
         let records: Vec<i64> = (1..=2).map(|n| 400 + 10 * h as i64 + n).collect();
         eventually(&format!("{}'s references rebuilt", host.id), Duration::from_secs(30), || async {
-            (num_cites(&host.root, &host.id, &records).await == [1, 1]).then_some(())
+            (num_cites(host, &records).await == [1, 1]).then_some(())
         })
         .await;
     }

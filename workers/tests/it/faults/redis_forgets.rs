@@ -4,12 +4,10 @@
 //! again, so every booking settles, none fails because of it, no host downloads a video twice,
 //! and every ended class's reference is dropped on its host.
 
-use std::{path::Path, time::Duration};
+use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
-use shared::db::cache_videos;
 use testkit::redis::ForgetfulRedis;
 use workers::roles::Launch;
 
@@ -95,7 +93,7 @@ async fn a_redis_that_forgets_everything_mid_storm_loses_nothing() {
     for (record, node) in ENDED.iter().zip(&ended_on) {
         let host = hosts.iter().find(|h| &h.id == node).unwrap();
         eventually(&format!("class {record}'s reference dropped on {node}"), Duration::from_secs(90), || async {
-            (references(&host.root, node, &path_of(*record)).await? == 0).then_some(())
+            (host.num_cite(&path_of(*record)).await? == 0).then_some(())
         })
         .await;
     }
@@ -107,18 +105,4 @@ async fn a_redis_that_forgets_everything_mid_storm_loses_nothing() {
 
 fn class_of(record: i64) -> String {
     format!("c-{record}")
-}
-
-/// How many classes reference the video at `path` in the index of the host whose folder is
-/// `root` (read as a person would, with the host running).
-async fn references(root: &Path, node: &str, path: &str) -> Option<i32> {
-    let url = format!("sqlite://{}?mode=ro", root.join("node.db").display());
-    let index = sea_orm::Database::connect(url).await.ok()?;
-    let video = cache_videos::Entity::find()
-        .filter(cache_videos::Column::Node.eq(node))
-        .filter(cache_videos::Column::Path.eq(path))
-        .one(&index)
-        .await
-        .ok()??;
-    Some(video.num_cite)
 }

@@ -25,6 +25,24 @@ impl Node {
     pub(crate) fn video_root(&self) -> PathBuf {
         self.root.join("video")
     }
+
+    /// How many classes reference the video at `path` in this host's index, read as a person
+    /// would with the host running; `None` when the index holds no such video (or cannot be
+    /// read yet).
+    pub(crate) async fn num_cite(&self, path: &str) -> Option<i32> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        use shared::db::cache_videos;
+        let url = format!("sqlite://{}?mode=ro", self.root.join("node.db").display());
+        let index = sea_orm::Database::connect(url).await.ok()?;
+        let video = cache_videos::Entity::find()
+            .filter(cache_videos::Column::Node.eq(self.id.as_str()))
+            .filter(cache_videos::Column::Path.eq(path))
+            .one(&index)
+            .await
+            .ok()??;
+        index.close().await.ok();
+        Some(video.num_cite)
+    }
 }
 
 impl TestEnv {

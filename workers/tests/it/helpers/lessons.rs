@@ -4,9 +4,18 @@ use std::path::{Path, PathBuf};
 
 /// A `seconds`-long 1280x720 FLV with sound, made by ffmpeg, as `<name>.flv` in `dir`.
 pub(crate) async fn lesson_video(dir: &Path, name: &str, seconds: u32) -> Vec<u8> {
+    made_by_ffmpeg(dir, name, seconds, "1280x720:rate=25").await
+}
+
+/// The same at 320x240, 10 frames a second: a lesson many transcodes can make quickly.
+pub(crate) async fn small_lesson_video(dir: &Path, name: &str, seconds: u32) -> Vec<u8> {
+    made_by_ffmpeg(dir, name, seconds, "320x240:rate=10").await
+}
+
+async fn made_by_ffmpeg(dir: &Path, name: &str, seconds: u32, picture: &str) -> Vec<u8> {
     let path = dir.join(format!("{name}.flv"));
     let (video, audio) =
-        (format!("testsrc=size=1280x720:rate=25:duration={seconds}"), format!("sine=frequency=440:duration={seconds}"));
+        (format!("testsrc=size={picture}:duration={seconds}"), format!("sine=frequency=440:duration={seconds}"));
     let status = tokio::process::Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", &video, "-f", "lavfi", "-i", &audio])
         .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv"])

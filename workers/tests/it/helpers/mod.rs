@@ -9,15 +9,17 @@ mod lessons;
 mod process;
 mod proxy;
 pub(crate) mod screenshot;
+mod small_disk;
 mod tls_origin;
 mod webhook;
 
 pub(crate) use app::{Results, TestApp};
 pub(crate) use env::{Stack, TestEnv};
-pub(crate) use fleet::{central, live_nodes};
-pub(crate) use lessons::{lesson_video, slow_counting_ffmpeg};
+pub(crate) use fleet::{Node, central, live_nodes};
+pub(crate) use lessons::{lesson_video, slow_counting_ffmpeg, small_lesson_video};
 pub(crate) use process::Process;
 pub(crate) use proxy::TcpProxy;
+pub(crate) use small_disk::SmallDisk;
 pub(crate) use testkit::{
     eventually,
     ports::refusing_port,
@@ -49,6 +51,20 @@ macro_rules! every_stack {
     )*};
 }
 pub(crate) use every_stack;
+
+/// Every file below `dir`, its subfolders included.
+pub(crate) fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
 
 /// A lesson's bytes: `len` bytes that do not repeat in short cycles.
 pub(crate) fn lesson_bytes(len: usize) -> Vec<u8> {
