@@ -85,8 +85,7 @@ enum Taken {
 /// cannot be (then it waits there too).
 async fn handle(app: &App, spool: &Spool, message: Message) {
     let message = Spooled { channel: message.channel, payload: message.payload.to_vec() };
-    let backlog = spool.waiting().map(|w| !w.is_empty()).unwrap_or(true);
-    if !backlog {
+    if spool.is_empty() {
         match take(app, &message).await {
             Taken::In | Taken::Refused => return,
             Taken::Later(why) => {
@@ -104,12 +103,12 @@ async fn handle(app: &App, spool: &Spool, message: Message) {
 async fn drain(app: App, spool: Arc<Spool>) {
     let mut pauses = 0;
     loop {
-        let waiting = spool.waiting().unwrap_or_default();
+        let waiting = if spool.is_empty() { Vec::new() } else { spool.waiting().unwrap_or_default() };
         let mut stopped = false;
         for path in &waiting {
             let Some(message) = Spool::read(path) else {
                 tracing::error!(path = %path.display(), "a spooled file that is not a message: dropped");
-                Spool::done(path);
+                spool.done(path);
                 continue;
             };
             if let Taken::Later(why) = take(&app, &message).await {
@@ -117,7 +116,7 @@ async fn drain(app: App, spool: Arc<Spool>) {
                 stopped = true;
                 break;
             }
-            Spool::done(path);
+            spool.done(path);
         }
         pauses = if stopped { pauses + 1 } else { 0 };
         let delay = if stopped { backoff(DRAIN_EVERY, pauses).min(Duration::from_secs(30)) } else { DRAIN_EVERY };

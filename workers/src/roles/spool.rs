@@ -6,7 +6,7 @@
 
 use std::{
     path::{Path, PathBuf},
-    sync::atomic::{AtomicU64, Ordering},
+    sync::atomic::{AtomicU64, AtomicUsize, Ordering},
 };
 
 /// A message as received: its channel and its bytes.
@@ -28,13 +28,23 @@ pub(super) struct Spool {
     dir: PathBuf,
     max: usize,
     seq: AtomicU64,
+    /// How many messages wait: counted once at open, then kept, so that a message arriving
+    /// never lists the folder.
+    held: AtomicUsize,
 }
 
 impl Spool {
     /// The spool in `dir` (made if missing), with what an earlier run left in it.
     pub(super) fn open(dir: &Path, max: usize) -> Result<Self, SpoolError> {
         std::fs::create_dir_all(dir).map_err(|source| io_err(dir, source))?;
-        Ok(Self { dir: dir.to_owned(), max, seq: AtomicU64::new(0) })
+        let spool = Self { dir: dir.to_owned(), max, seq: AtomicU64::new(0), held: AtomicUsize::new(0) };
+        spool.held.store(spool.waiting()?.len(), Ordering::Relaxed);
+        Ok(spool)
+    }
+
+    /// Whether messages wait (new ones then queue behind them).
+    pub(super) fn is_empty(&self) -> bool {
+        self.held.load(Ordering::Relaxed) == 0
     }
 
     /// The messages waiting, oldest first (their files' names sort by arrival).
@@ -49,7 +59,7 @@ impl Spool {
     /// Keeps `message` until it can be taken in: written whole (a temporary file renamed), so
     /// a crash leaves it or nothing.
     pub(super) fn put(&self, message: &Spooled) -> Result<(), SpoolError> {
-        let count = self.waiting()?.len();
+        let count = self.held.load(Ordering::Relaxed);
         if count >= self.max {
             return Err(SpoolError::Full(self.dir.display().to_string(), count));
         }
@@ -62,7 +72,9 @@ impl Spool {
         bytes.extend_from_slice(&message.payload);
         std::fs::write(&tmp, bytes)
             .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|source| io_err(&self.dir, source))
+            .map_err(|source| io_err(&self.dir, source))?;
+        self.held.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 
     /// The message in `path`; `None` for a file that is not one (it is set aside).
@@ -74,9 +86,12 @@ impl Spool {
     }
 
     /// The message in `path` was taken in (or refused for good): it leaves the spool.
-    pub(super) fn done(path: &Path) {
-        if let Err(err) = std::fs::remove_file(path) {
-            tracing::warn!(path = %path.display(), %err, "could not remove a spooled message");
+    pub(super) fn done(&self, path: &Path) {
+        match std::fs::remove_file(path) {
+            Ok(()) => {
+                self.held.fetch_sub(1, Ordering::Relaxed);
+            }
+            Err(err) => tracing::warn!(path = %path.display(), %err, "could not remove a spooled message"),
         }
     }
 }
@@ -101,7 +116,8 @@ mod tests {
         let waiting = reopened.waiting().unwrap();
         let read: Vec<_> = waiting.iter().filter_map(|p| Spool::read(p)).collect();
         assert_eq!(read, vec![message(1), message(2)]);
-        Spool::done(&waiting[0]);
+        reopened.done(&waiting[0]);
         assert_eq!(reopened.waiting().unwrap().len(), 1);
+        assert!(!reopened.is_empty());
     }
 }
