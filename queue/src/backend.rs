@@ -246,7 +246,7 @@ impl Queues {
         .map_err(failed)?;
         let by_count = sqlx::query(
             "DELETE FROM Jobs WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER \
-             (PARTITION BY job_type, status ORDER BY done_at DESC) AS newest FROM Jobs \
+             (PARTITION BY job_type, status ORDER BY done_at DESC, rowid DESC) AS newest FROM Jobs \
              WHERE status IN ('Done', 'Killed') AND job_type LIKE ?1) WHERE newest > ?2)",
         )
         .bind(&pattern)

@@ -31,8 +31,10 @@ impl Queues {
                 redis_waiting(conn.clone(), &config).await?
             }
             Backend::Sqlite(pool) => {
+                // `run_at` is in seconds and `id` a ULID, random within a millisecond: the rowid
+                // keeps the order of pushing among jobs due in the same second.
                 let rows: Vec<(Vec<u8>,)> = sqlx::query_as(
-                    "SELECT job FROM Jobs WHERE job_type = ?1 AND status = 'Pending' ORDER BY run_at, id",
+                    "SELECT job FROM Jobs WHERE job_type = ?1 AND status = 'Pending' ORDER BY run_at, rowid",
                 )
                 .bind(&queue)
                 .fetch_all(pool)
@@ -75,7 +77,7 @@ impl Queues {
             Backend::Sqlite(pool) => {
                 let rows: Vec<(String, Vec<u8>, i64, Option<String>)> = sqlx::query_as(
                     "SELECT id, job, attempts, last_result FROM Jobs WHERE job_type = ?1 AND status = 'Killed' \
-                     ORDER BY done_at LIMIT ?2",
+                     ORDER BY done_at, rowid LIMIT ?2",
                 )
                 .bind(name)
                 .bind(if limit == 0 { -1 } else { limit as i64 }) // SQLite: LIMIT -1 is none
