@@ -51,7 +51,12 @@ pub struct FileServer {
 
 impl FileServer {
     pub async fn start() -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        Self::start_on(std::net::Ipv4Addr::LOCALHOST.into()).await
+    }
+
+    /// A server on `ip` (another loopback address, `127.0.0.2`, plays a machine inside).
+    pub async fn start_on(ip: std::net::IpAddr) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind((ip, 0)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::default());
         let stop = shared.stop.clone();

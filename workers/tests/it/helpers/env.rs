@@ -89,6 +89,10 @@ impl TestEnv {
             ("QUEUE_LEASE", "6s".to_owned()),
             ("SHUTDOWN_TIMEOUT", "3s".to_owned()),
             ("NODE_HEARTBEAT", "1s".to_owned()),
+            // The lesson servers (and the MPS stand-in, moto, nginx) listen on 127.0.0.1, which
+            // sources may not reach by default: the tests allow that address alone, so
+            // 127.0.0.2 and the rest of loopback stay refused.
+            ("SOURCE_ALLOW_NETS", "127.0.0.1/32".to_owned()),
         ] {
             pairs.insert(key.into(), value);
         }

@@ -6,6 +6,7 @@
 mod api;
 mod bridge;
 mod downloads;
+mod inside;
 mod messages;
 mod sources;
 mod tls;
