@@ -168,3 +168,44 @@ async fn a_signed_source_url_s_credentials_stay_out_of_logs_and_reasons() {
     assert!(log.contains("gone.flv") && log.contains("busy.flv"), "the failures are logged:\n{log}");
     assert!(!log.contains("secret"), "a credential was logged:\n{log}");
 }
+
+/// A transcode result whose URL is signed and carries a user and password (issue 21): the
+/// result's log line and the download's name it without either, and the booking is ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_result_url_s_credentials_stay_out_of_logs() {
+    let mut env = TestEnv::new(Stack::Embedded).await;
+    let (server, oss) = (FileServer::start().await.unwrap(), WebhookSink::start().await);
+    server.put("src.flv", lesson_bytes(1000));
+    server.put("91_240P.flv", lesson_bytes(1000));
+    // The cloud takes the job and answers later: the result below is its answer.
+    env.set("OSS_PROVIDER", "http").set("OSS_HTTP_URL", oss.url.clone());
+    let mut all = env.start_with("all", &["all"], &[("RUST_LOG", None)]);
+    let base = format!("http://{}", web_addr(&all).await);
+    let http = shared::tools::http::bare();
+    let body = json!({"class_id": "c-signed", "record_id": 91, "video_resolution": "240P",
+        "video_url": server.url("src.flv"), "video_url_list": {"720P": server.url("src.flv")}});
+    assert_eq!(http.post(format!("{base}/api/bookings")).json(&body).send().await.unwrap().status(), 202);
+    eventually("the transcode to be submitted", Duration::from_secs(30), || async {
+        (!oss.received().is_empty()).then_some(())
+    })
+    .await;
+    let signed = server
+        .url("91_240P.flv?Expires=1&Signature=secret-sig")
+        .replace("http://", "http://someone:secret-pw@");
+    let result = json!({"cmd": "transcoding", "record_id": 91, "video_resolution": "240P", "result": "success",
+        "transcode_video_url": signed, "type": "oss"});
+    let response = http.post(format!("{base}/api/transcode/result")).json(&result).send().await.unwrap();
+    assert_eq!(response.status(), 202);
+    eventually("c-signed to be ready", Duration::from_secs(30), || async {
+        let booking: Value = http.get(format!("{base}/api/bookings/c-signed")).send().await.ok()?.json().await.ok()?;
+        assert_ne!(booking["state"], "failed", "{booking}");
+        (booking["state"] == "ready").then_some(())
+    })
+    .await;
+
+    all.signal(nix::sys::signal::Signal::SIGTERM);
+    all.exit_status(Duration::from_secs(20)).await;
+    let log = all.output();
+    assert!(log.contains("transcode result") && log.contains("91_240P.flv"), "the result is logged:\n{log}");
+    assert!(!log.contains("secret"), "a credential was logged:\n{log}");
+}
