@@ -171,7 +171,8 @@ async fn three_counting(
 ) -> anyhow::Result<Vec<Finished>> {
     let dir = std::env::temp_dir().join(format!("vteacher-bench-{}", uuid::Uuid::new_v4().simple()));
     tokio::fs::create_dir_all(&dir).await?;
-    let http = shared::tools::http::bare();
+    let http =
+        shared::tools::http::SourceClient::new(shared::tools::egress::Egress::local_lessons()).expect("a client");
     let cancel = CancellationToken::new();
     let now = shared::db::now_ms() / 1000;
     let started = Instant::now();

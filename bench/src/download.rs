@@ -19,7 +19,8 @@ use workers::{
 
 async fn ours(url: &str, dest: &Path, rate: Rate) -> anyhow::Result<Duration> {
     let _ = tokio::fs::remove_file(dest).await;
-    let http = shared::tools::http::bare();
+    let http =
+        shared::tools::http::SourceClient::new(shared::tools::egress::Egress::local_lessons()).expect("a client");
     let cancel = CancellationToken::new();
     let url: SourceUrl = url.parse()?;
     let started = Instant::now();

@@ -56,6 +56,8 @@ async fn bench_app(dir: &std::path::Path) -> anyhow::Result<App> {
         ("STORAGE_URL", format!("fs://{}", dir.join("storage").display())),
         ("TRANSCODE_WORK_DIR", dir.join("work").display().to_string()),
         ("VIDEO_ROOT", dir.join("video").display().to_string()),
+        // The sources are on the bench's own server, on loopback.
+        ("SOURCE_ALLOW_NETS", "127.0.0.1/32".to_owned()),
     ])?;
     let app = App::connect(settings, CancellationToken::new()).await?;
     shared::app::migrate(&app.db).await?;

@@ -14,6 +14,8 @@ use crate::{
     directory::Directory,
     services::Services,
     tools::{
+        egress::Egress,
+        http::SourceClient,
         pubsub::Publisher,
         storage::{Storage, StorageConfig},
     },
@@ -78,7 +80,9 @@ impl App {
             None => None,
         };
         let http = http_client()?;
-        let services = Services { settings, db, http, shutdown, directory, storage, web_base: OnceLock::new() };
+        let sources = SourceClient::new(Egress::allowing(settings.source_allow_nets.0.clone()))?;
+        let services =
+            Services { settings, db, http, sources, shutdown, directory, storage, web_base: OnceLock::new() };
         Ok(Self(Arc::new(AppInner { services, queues, publisher })))
     }
 }
@@ -125,7 +129,7 @@ pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
     crate::tools::http::client()
 }
 
-/// A push host's client: its User-Agent names the node (`tools::http::node_client`).
-pub fn node_http_client(node: &crate::domain::NodeId) -> Result<reqwest::Client, reqwest::Error> {
-    crate::tools::http::node_client(node)
+/// A push host's client for sources: its User-Agent names the node (`SourceClient::for_node`).
+pub fn node_source_client(settings: &Settings) -> Result<SourceClient, reqwest::Error> {
+    SourceClient::for_node(Egress::allowing(settings.source_allow_nets.0.clone()), &settings.node_id)
 }

@@ -8,7 +8,7 @@ use migrations::{MigratorTrait, NodeMigrator};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    app::{App, AppError, directory_beside, node_http_client, queue_settings},
+    app::{App, AppError, directory_beside, http_client, node_source_client, queue_settings},
     config::{ConfigError, Settings},
     db::{Database, DbError, now_ms},
     directory::Directory,
@@ -79,12 +79,14 @@ impl NodeApp {
                 (queues, directory)
             }
         };
-        let http = node_http_client(&settings.node_id)?;
+        let http = http_client()?;
+        let sources = node_source_client(&settings)?;
         let node = NodeServices {
             bandwidth: Bandwidth::new(settings.node_bandwidth),
             settings,
             cache,
             http,
+            sources,
             directory,
             shutdown,
             started_at: now_ms(),

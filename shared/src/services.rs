@@ -12,7 +12,11 @@ use crate::{config::Settings, db::Database, directory::Directory, tools::storage
 pub struct Services {
     pub settings: Settings,
     pub db: Database,
+    /// For endpoints the operator configured (webhooks, alarms, the transcoding service).
     pub http: reqwest::Client,
+    /// For what a booking, a transcode request or a result names: the ecs source, MPS
+    /// (`tools::egress` decides what it may reach).
+    pub sources: crate::tools::http::SourceClient,
     pub shutdown: CancellationToken,
     /// What the push hosts report about themselves.
     pub directory: Directory,

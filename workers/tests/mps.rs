@@ -38,7 +38,7 @@ fn config(standin: &MpsStandIn, secret: &str) -> MpsConfig {
 }
 
 fn client(standin: &MpsStandIn) -> MpsClient {
-    MpsClient::new(shared::tools::http::bare(), config(standin, SECRET))
+    MpsClient::new(local_sources(), config(standin, SECRET))
 }
 
 /// Queries until the job leaves `Running`, at most `limit` times (the stand-in moves a job
@@ -128,7 +128,7 @@ async fn a_failing_job_reports_failed_with_the_reason() {
 #[tokio::test]
 async fn a_wrong_secret_is_refused_and_not_retried() {
     let standin = standin().await;
-    let client = MpsClient::new(shared::tools::http::bare(), config(&standin, "not-the-secret"));
+    let client = MpsClient::new(local_sources(), config(&standin, "not-the-secret"));
     let err = client.submit(SOURCE, OUTPUT, 240).await.expect_err("refused");
     assert!(matches!(&err, MpsError::Api { code, retryable: false, .. } if code == "SignatureDoesNotMatch"), "{err:?}");
     assert!(!err.is_retryable());
@@ -137,7 +137,7 @@ async fn a_wrong_secret_is_refused_and_not_retried() {
 
     let mut unknown_key = config(&standin, SECRET);
     unknown_key.access_key_id = "LTAI-nobody".to_owned();
-    let err = MpsClient::new(shared::tools::http::bare(), unknown_key).query("x").await.expect_err("refused");
+    let err = MpsClient::new(local_sources(), unknown_key).query("x").await.expect_err("refused");
     assert!(
         matches!(&err, MpsError::Api { code, retryable: false, .. } if code == "InvalidAccessKeyId.NotFound"),
         "{err:?}"
@@ -189,7 +189,7 @@ async fn transient_errors_are_retryable_and_refusals_are_not() {
     let (_refusing, port) = testkit::ports::refusing_port();
     let mut gone = config(&standin, SECRET);
     gone.endpoint = format!("http://127.0.0.1:{port}");
-    let err = MpsClient::new(shared::tools::http::bare(), gone).query("x").await.expect_err("no server");
+    let err = MpsClient::new(local_sources(), gone).query("x").await.expect_err("no server");
     assert!(matches!(err, MpsError::Network(_)) && err.is_retryable(), "{err:?}");
 }
 
@@ -298,12 +298,12 @@ async fn the_secret_never_appears_in_any_log_line() {
     standin.set_knobs(Knobs { queries_until_done: 1, ..Knobs::default() });
     let config = config(&standin, SECRET);
     tracing::info!(?config, "the configuration, as an operator would log it");
-    let client = MpsClient::new(shared::tools::http::bare(), config.clone());
+    let client = MpsClient::new(local_sources(), config.clone());
     tracing::info!(?client, "the client");
     let job_id = client.submit(SOURCE, OUTPUT, 240).await.expect("submitted");
     let done = poll(&client, &job_id, 5).await;
     tracing::info!(?done, "done");
-    let wrong = MpsClient::new(shared::tools::http::bare(), config_with_secret_prefix(&config));
+    let wrong = MpsClient::new(local_sources(), config_with_secret_prefix(&config));
     let err = wrong.query(&job_id).await.expect_err("refused");
     tracing::error!(%err, ?err, "refused");
 
@@ -319,4 +319,9 @@ async fn the_secret_never_appears_in_any_log_line() {
 /// it would show the real secret's text).
 fn config_with_secret_prefix(config: &MpsConfig) -> MpsConfig {
     MpsConfig { access_key_secret: format!("{SECRET}-but-wrong"), ..config.clone() }
+}
+
+/// A client that may reach the stand-in on loopback, as the tests' settings allow.
+fn local_sources() -> shared::tools::http::SourceClient {
+    shared::tools::http::SourceClient::new(shared::tools::egress::Egress::local_lessons()).unwrap()
 }

@@ -58,7 +58,13 @@ async fn fleet(
     dir: &Path,
 ) -> anyhow::Result<FleetReport> {
     let mut report = FleetReport { nodes: options.nodes, redis_version: redis.version().await?, ..Default::default() };
-    let common = [("REDIS_URL", redis.url()), ("QUEUE_PREFIX", "fleet".to_owned())];
+    // The lessons are on the bench's own server, on loopback, which sources may not reach by
+    // default.
+    let common = [
+        ("REDIS_URL", redis.url()),
+        ("QUEUE_PREFIX", "fleet".to_owned()),
+        ("SOURCE_ALLOW_NETS", "127.0.0.1/32".to_owned()),
+    ];
     let migrate = tokio::process::Command::new(&options.binary)
         .arg("migrate")
         .env_clear()

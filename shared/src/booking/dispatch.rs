@@ -68,7 +68,7 @@ pub async fn to_node(
         None => place(db, directory, settings, &key).await?.ok_or(BookingError::NoLiveNode)?,
     };
     let placed = bookings::Entity::update_many()
-        .col_expr(bookings::Column::SourceUrl, Expr::value(url.to_string()))
+        .col_expr(bookings::Column::SourceUrl, Expr::value(url.as_str()))
         .col_expr(bookings::Column::Node, Expr::value(node.to_string()))
         .col_expr(bookings::Column::UpdatedAt, Expr::value(now_ms()))
         // A repeated delivery to the node chosen before keeps the time it was first placed.

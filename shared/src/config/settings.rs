@@ -5,7 +5,7 @@ use std::{net::IpAddr, path::PathBuf, time::Duration};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::units::{GiB, Rate, Span, text_or_number};
+use super::units::{GiB, Nets, Rate, Span, text_or_number};
 use crate::domain::NodeId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +42,9 @@ pub struct Settings {
     /// A download that receives no byte for this long (a stalled source) is dropped, to be
     /// resumed on the next attempt.
     pub download_idle_timeout: Span,
+    /// Internal networks a source may still be fetched from (empty: none; sources on loopback,
+    /// private, link-local, CGNAT … addresses are refused: `tools::egress`).
+    pub source_allow_nets: Nets,
     pub max_video_num: u64,
     pub max_video_size: GiB,
     pub min_free_disk: GiB,
@@ -147,6 +150,7 @@ impl Default for Settings {
             download_rate: "1000k".parse().expect("valid default"),
             download_concurrency: 4,
             download_idle_timeout: Span(Duration::from_secs(30)),
+            source_allow_nets: Nets::default(),
             max_video_num: 1000,
             max_video_size: "10".parse().expect("valid default"),
             min_free_disk: "1".parse().expect("valid default"),

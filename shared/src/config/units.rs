@@ -100,6 +100,30 @@ impl fmt::Display for Span {
     }
 }
 
+/// Networks written as CIDRs, comma-separated (`127.0.0.1/32, 10.8.0.0/16`); a bare address is
+/// that address alone. Empty: none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Nets(pub Vec<ipnet::IpNet>);
+
+impl FromStr for Nets {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let net = |item: &str| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{item:?} is not a network such as 10.8.0.0/16 or an address"))
+        };
+        s.split([',', ' ']).map(str::trim).filter(|item| !item.is_empty()).map(net).collect::<Result<_, _>>().map(Nets)
+    }
+}
+
+impl fmt::Display for Nets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&shown.join(","))
+    }
+}
+
 /// Serde for values that `.env` gives as text and TOML may give as numbers.
 macro_rules! from_text_or_number {
     ($($ty:ty),*) => {$(
@@ -115,7 +139,7 @@ macro_rules! from_text_or_number {
         }
     )*};
 }
-from_text_or_number!(Rate, GiB, Span);
+from_text_or_number!(Rate, GiB, Span, Nets);
 
 /// Accepts a string or any scalar, as text: figment parses `API_TOKEN=12345` into a number.
 pub(super) fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -167,5 +191,14 @@ mod tests {
         assert!("ten".parse::<GiB>().is_err());
         assert_eq!("30m".parse::<Span>().unwrap().0, Duration::from_secs(1800));
         assert!("soon".parse::<Span>().is_err());
+    }
+
+    #[test]
+    fn reads_networks() {
+        let nets: Nets = "127.0.0.1/32, 10.8.0.0/16,::1".parse().unwrap();
+        assert_eq!(nets.to_string(), "127.0.0.1/32,10.8.0.0/16,::1/128");
+        assert_eq!("".parse::<Nets>().unwrap(), Nets::default());
+        assert!("10.8.0.0/33".parse::<Nets>().is_err());
+        assert!("intranet".parse::<Nets>().is_err());
     }
 }

@@ -14,8 +14,10 @@ pub enum SourceUrlError {
     NoHost,
 }
 
-/// An absolute `http://` or `https://` URL with a host.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// An absolute `http://` or `https://` URL with a host. Shown (`Display`, `Debug`) without its
+/// query string or user info, wherever it is printed; [`SourceUrl::as_str`] is the URL itself,
+/// for the wire and the database.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SourceUrl(url::Url);
 
 impl SourceUrl {
@@ -74,7 +76,13 @@ impl FromStr for SourceUrl {
 
 impl fmt::Display for SourceUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.as_str())
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Debug for SourceUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SourceUrl").field(&self.redacted()).finish()
     }
 }
 
@@ -98,6 +106,9 @@ mod tests {
     fn redacted_urls_keep_no_query_or_user_info() {
         let url: SourceUrl = "https://u:pw@cdn.example.com/a.flv?token=secret&e=1#frag".parse().unwrap();
         assert_eq!(url.redacted(), "https://cdn.example.com/a.flv?…");
+        assert_eq!(url.to_string(), "https://cdn.example.com/a.flv?…");
+        assert_eq!(format!("{url:?}"), "SourceUrl(\"https://cdn.example.com/a.flv?…\")");
+        assert_eq!(url.as_str(), "https://u:pw@cdn.example.com/a.flv?token=secret&e=1#frag");
         assert_eq!(redact_url("https://cdn.example.com/a.flv?Signature=secret"), "https://cdn.example.com/a.flv?…");
         assert_eq!(redact_url("not a url?token=secret"), "not a url?…");
         assert_eq!(redact_url("https://cdn.example.com/a.flv"), "https://cdn.example.com/a.flv");

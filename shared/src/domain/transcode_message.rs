@@ -115,7 +115,7 @@ impl TranscodeResult {
         outcome: TranscodeOutcome,
     ) -> Self {
         let (result, url, reason) = match &outcome {
-            TranscodeOutcome::Succeeded { url } => ("success", Some(url.to_string()), None),
+            TranscodeOutcome::Succeeded { url } => ("success", Some(url.as_str().to_owned()), None),
             TranscodeOutcome::Failed { reason } => ("failure", None, Some(reason.clone())),
         };
         let message = serde_json::json!({"cmd": "transcoding", "record_id": record_id, "video_resolution": resolution,

@@ -11,7 +11,10 @@ pub struct NodeServices {
     pub settings: Settings,
     /// The cache index (`NODE_DATABASE_URL`).
     pub cache: Database,
+    /// For endpoints the operator configured (the alarm webhook).
     pub http: reqwest::Client,
+    /// For sources: what a download order names (`tools::egress` decides what it may reach).
+    pub sources: crate::tools::http::SourceClient,
     pub directory: Directory,
     pub shutdown: CancellationToken,
     /// Unix ms when this process started.

@@ -1,6 +1,7 @@
 //! One wrapper per external tool.
 
 pub mod alarm;
+pub mod egress;
 pub mod ffmpeg;
 pub mod http;
 pub mod pubsub;

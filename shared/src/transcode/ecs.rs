@@ -105,7 +105,7 @@ async fn fetch_source(services: &Services, url: &SourceUrl, path: &Path) -> Resu
         return Ok(());
     }
     let downloader = Downloader {
-        http: &services.http,
+        http: &services.sources,
         idle_timeout: services.settings.download_idle_timeout.0,
         rate: Rate::UNLIMITED,
         cancel: &services.shutdown,

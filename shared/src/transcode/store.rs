@@ -170,7 +170,7 @@ pub async fn apply(
         }
         Change::Succeed { url, .. } => {
             row.state = Set(TranscodeState::Succeeded);
-            row.url = Set(Some(url.to_string()));
+            row.url = Set(Some(url.as_str().to_owned()));
             row.progress = Set(Some(100));
             row.reason = Set(None);
             release_waiters(txn, key, url.as_str()).await?

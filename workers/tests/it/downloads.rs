@@ -19,7 +19,7 @@ const LEN: usize = 1_000_000;
 struct Fixture {
     server: FileServer,
     dir: tempfile::TempDir,
-    http: reqwest::Client,
+    http: shared::tools::http::SourceClient,
     cancel: CancellationToken,
 }
 
@@ -28,7 +28,7 @@ impl Fixture {
         Self {
             server: FileServer::start().await.unwrap(),
             dir: tempfile::tempdir().unwrap(),
-            http: shared::tools::http::bare(),
+            http: shared::tools::http::SourceClient::new(shared::tools::egress::Egress::local_lessons()).unwrap(),
             cancel: CancellationToken::new(),
         }
     }

@@ -189,9 +189,8 @@ async fn a_signed_result_url_s_credentials_stay_out_of_logs() {
         (!oss.received().is_empty()).then_some(())
     })
     .await;
-    let signed = server
-        .url("91_240P.flv?Expires=1&Signature=secret-sig")
-        .replace("http://", "http://someone:secret-pw@");
+    let signed =
+        server.url("91_240P.flv?Expires=1&Signature=secret-sig").replace("http://", "http://someone:secret-pw@");
     let result = json!({"cmd": "transcoding", "record_id": 91, "video_resolution": "240P", "result": "success",
         "transcode_video_url": signed, "type": "oss"});
     let response = http.post(format!("{base}/api/transcode/result")).json(&result).send().await.unwrap();

@@ -52,7 +52,7 @@ pub(super) async fn run(
     transcode: &transcodes::Model,
     source: &SourceUrl,
 ) -> Result<(), JobError> {
-    let client = MpsClient::new(app.http.clone(), config(&app.settings)?);
+    let client = MpsClient::new(app.sources.clone(), config(&app.settings)?);
     let job_id = match &transcode.oss_job_id {
         Some(job_id) => job_id.clone(),
         None => submit(app, &client, key, source).await?,

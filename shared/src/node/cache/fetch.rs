@@ -70,7 +70,7 @@ pub async fn put_on_disk(node: &NodeServices, order: &DownloadOrder) -> Result<P
     }
     let watcher = Watcher::new(node, order, &path, claim.clone());
     let downloader = Downloader {
-        http: &node.http,
+        http: &node.sources,
         idle_timeout: node.settings.download_idle_timeout.0,
         rate: node.settings.download_rate,
         cancel: &node.shutdown,

@@ -50,6 +50,10 @@ pub enum DownloadError {
     /// The node's cache index failed while the download ran.
     #[error("the node's cache index: {0}")]
     Index(String),
+    /// The source (or a redirect, or what its name resolves to) is an address sources may not
+    /// reach: refused before any connection, never retried.
+    #[error("{0}")]
+    NotAllowed(crate::tools::egress::SourceNotAllowed),
     /// No class needs the video any more (they ended): stopped, its `.part` is removed.
     #[error("abandoned: no class needs the video any more")]
     Abandoned,
@@ -68,6 +72,7 @@ impl Retryable for DownloadError {
                 | Self::CacheFull(_)
                 | Self::Abandoned
                 | Self::Redirect(_)
+                | Self::NotAllowed(_)
         )
     }
 

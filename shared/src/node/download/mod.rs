@@ -21,7 +21,10 @@ use super::{
 use crate::{
     config::Rate,
     domain::{SourceUrl, redact_url},
-    tools::http::RedirectRefused,
+    tools::{
+        egress::SourceNotAllowed,
+        http::{RedirectRefused, SourceClient},
+    },
 };
 
 /// What a finished download did.
@@ -40,7 +43,7 @@ pub trait Watch: Send + Sync {
 }
 
 pub struct Downloader<'a> {
-    pub http: &'a reqwest::Client,
+    pub http: &'a SourceClient,
     /// A stalled connection (no byte for this long, `DOWNLOAD_IDLE_TIMEOUT`) is dropped.
     pub idle_timeout: Duration,
     pub rate: Rate,
@@ -100,7 +103,7 @@ impl Downloader<'_> {
     }
 
     async fn request(&self, url: &SourceUrl, part: &PartFile) -> Result<reqwest::Response, DownloadError> {
-        let mut request = self.http.get(url.as_url().clone());
+        let mut request = self.http.get(url.as_url()).map_err(DownloadError::NotAllowed)?;
         if part.len() > 0 {
             request = request.header(header::RANGE, format!("bytes={}-", part.len()));
             if let Some(validator) = part.validator() {
@@ -112,9 +115,14 @@ impl Downloader<'_> {
             () = self.cancel.cancelled() => return Err(DownloadError::Cancelled),
         };
         let response = response.map_err(|_| DownloadError::Stalled(self.idle_timeout))?;
-        response.map_err(|e| match RedirectRefused::in_chain(&e) {
-            Some(refused) => DownloadError::Redirect(refused.to_string()),
-            None => DownloadError::network(url.as_url(), e),
+        response.map_err(|e| {
+            if let Some(refused) = SourceNotAllowed::in_chain(&e) {
+                return DownloadError::NotAllowed(refused.clone());
+            }
+            match RedirectRefused::in_chain(&e) {
+                Some(refused) => DownloadError::Redirect(refused.to_string()),
+                None => DownloadError::network(url.as_url(), e),
+            }
         })
     }
 

@@ -16,7 +16,10 @@ use std::{
 
 use serde::de::DeserializeOwned;
 
-use crate::domain::redact_url;
+use crate::{
+    domain::redact_url,
+    tools::{egress::SourceNotAllowed, http::SourceClient},
+};
 
 mod signing;
 mod source;
@@ -41,12 +44,12 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// An MPS client. Cheap to clone; `Debug` never shows the secret.
 #[derive(Debug, Clone)]
 pub struct MpsClient {
-    http: reqwest::Client,
+    http: SourceClient,
     config: MpsConfig,
 }
 
 impl MpsClient {
-    pub fn new(http: reqwest::Client, config: MpsConfig) -> Self {
+    pub fn new(http: SourceClient, config: MpsConfig) -> Self {
         Self { http, config }
     }
 
@@ -118,15 +121,19 @@ impl MpsClient {
             .collect::<Vec<_>>()
             .join("&");
         let url = format!("{}/", self.config.endpoint.trim_end_matches('/'));
+        let url = url::Url::parse(&url).map_err(|e| MpsError::BadResponse(format!("MPS_ENDPOINT: {e}")))?;
         let response = self
             .http
-            .post(url)
+            .request(reqwest::Method::POST, &url)?
             .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(body)
             .timeout(TIMEOUT)
             .send()
             .await
-            .map_err(|e| MpsError::Network(format!("{action}: {}", e.without_url())))?;
+            .map_err(|e| match SourceNotAllowed::in_chain(&e) {
+                Some(refused) => MpsError::NotAllowed(refused.clone()),
+                None => MpsError::Network(format!("{action}: {}", e.without_url())),
+            })?;
         let status = response.status();
         let text =
             response.text().await.map_err(|e| MpsError::Network(format!("{action}: reading the answer: {e}")))?;

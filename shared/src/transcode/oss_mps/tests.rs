@@ -62,7 +62,7 @@ fn config() -> MpsConfig {
 /// hmac, hashlib.sha1, base64) from the same parameters.
 #[test]
 fn oss_mps_submit_request_is_signed_as_python_signs_it() {
-    let client = MpsClient::new(crate::tools::http::bare(), config());
+    let client = MpsClient::new(local_client(), config());
     let source = parse_oss_url("https://vt-src.oss-cn-hangzhou.aliyuncs.com/lessons/6666%20a+b.flv").expect("on OSS");
     let params = wire::submit_params(&client.config, &source, "lessons/6666_240P.flv", 240);
     let timestamp = SystemTime::UNIX_EPOCH + Duration::from_secs(1_456_231_584);
@@ -163,7 +163,12 @@ fn oss_mps_errors_are_retryable_only_when_transient() {
 
 #[test]
 fn oss_mps_config_debug_hides_the_secret() {
-    let shown = format!("{:?} {:?}", config(), MpsClient::new(crate::tools::http::bare(), config()));
+    let shown = format!("{:?} {:?}", config(), MpsClient::new(local_client(), config()));
     assert!(!shown.contains("testsecret"), "{shown}");
     assert!(shown.contains("testid") && shown.contains("<redacted>"), "{shown}");
+}
+
+/// A client that may reach the stand-in on loopback (and nothing else internal).
+fn local_client() -> crate::tools::http::SourceClient {
+    crate::tools::http::SourceClient::new(crate::tools::egress::Egress::local_lessons()).expect("a client")
 }

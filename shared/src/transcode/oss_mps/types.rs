@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::domain::Retryable;
+use crate::{domain::Retryable, tools::egress::SourceNotAllowed};
 
 #[derive(Clone)]
 pub struct MpsConfig {
@@ -55,6 +55,9 @@ pub enum MpsError {
     Network(String),
     #[error("MPS answered something unexpected: {0}")]
     BadResponse(String),
+    /// `MPS_ENDPOINT` (or a redirect from it) is at an address sources may not reach.
+    #[error("{0}")]
+    NotAllowed(#[from] SourceNotAllowed),
 }
 
 /// Throttling, server errors and network failures are worth another try; a refused parameter,
@@ -64,7 +67,7 @@ impl Retryable for MpsError {
         match self {
             MpsError::Api { retryable, .. } => *retryable,
             MpsError::Network(_) => true,
-            MpsError::NotOnOss(_) | MpsError::BadResponse(_) => false,
+            MpsError::NotOnOss(_) | MpsError::BadResponse(_) | MpsError::NotAllowed(_) => false,
         }
     }
 }

@@ -95,6 +95,9 @@ fn demo_settings(base: Settings, dir: &Path) -> anyhow::Result<Settings> {
         ("PORT", base.port.to_string()),
         ("DOWNLOAD_RATE", base.download_rate.to_string()),
         ("LOG_FORMAT", "text".to_owned()),
+        // The demo's lessons come from its own server on loopback, which sources may not
+        // reach by default (`tools::egress`); the demo allows that address alone.
+        ("SOURCE_ALLOW_NETS", "127.0.0.1/32".to_owned()),
     ];
     Ok(Settings::from_pairs(pairs)?)
 }

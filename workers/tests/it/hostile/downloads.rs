@@ -24,7 +24,7 @@ const IDLE: Duration = Duration::from_secs(1);
 struct Fixture {
     server: FileServer,
     dir: tempfile::TempDir,
-    http: reqwest::Client,
+    http: shared::tools::http::SourceClient,
     cancel: CancellationToken,
 }
 
@@ -32,7 +32,7 @@ impl Fixture {
     async fn new() -> Self {
         let server = FileServer::start().await.unwrap();
         server.put("lesson.flv", lesson_bytes(LEN));
-        let http = shared::app::http_client().unwrap();
+        let http = shared::tools::http::SourceClient::new(shared::tools::egress::Egress::local_lessons()).unwrap();
         Self { server, dir: tempfile::tempdir().unwrap(), http, cancel: CancellationToken::new() }
     }
 

@@ -18,7 +18,7 @@ use crate::helpers::*;
 async fn an_https_source_with_an_untrusted_certificate_fails_naming_the_certificate() {
     let origin = TlsOrigin::start(&[("lesson.flv", &lesson_bytes(10_000))]).await;
     let dir = tempfile::tempdir().unwrap();
-    let http = shared::app::http_client().unwrap();
+    let http = shared::tools::http::SourceClient::new(shared::tools::egress::Egress::local_lessons()).unwrap();
     let cancel = CancellationToken::new();
     let downloader = Downloader {
         http: &http,

@@ -64,6 +64,7 @@ impl Harness {
             directory: Directory::database(cache.conn.clone()),
             cache,
             http: crate::tools::http::bare(),
+            sources: crate::tools::http::SourceClient::new(Default::default()).expect("a client"),
             shutdown: CancellationToken::new(),
             started_at: now_ms(),
             gauges: Default::default(),
