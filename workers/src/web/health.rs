@@ -92,8 +92,11 @@ pub(super) async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>
 pub(super) async fn readyz(State(app): State<App>) -> (StatusCode, Json<Ready>) {
     let (db_ok, queues_ok) = tokio::join!(database_answers(&app), queues_answer(&app));
     let queue_backend = app.queues.backend_name();
-    let down: Vec<&'static str> =
-        [("database", db_ok), (queue_backend, queues_ok)].into_iter().filter(|(_, ok)| !ok).map(|(name, _)| name).collect();
+    let down: Vec<&'static str> = [("database", db_ok), (queue_backend, queues_ok)]
+        .into_iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(name, _)| name)
+        .collect();
     let status = if down.is_empty() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = Ready {
         status: if down.is_empty() { "ready" } else { "not_ready" },

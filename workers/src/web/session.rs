@@ -69,7 +69,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Lower-case hex only: one spelling per MAC.
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
@@ -101,7 +101,9 @@ mod tests {
         let (signed, mac) = session.rsplit_once('.').unwrap();
         let (_, id) = signed.split_once('.').unwrap();
         let later = format!("{}.{id}.{mac}", NOW + 10 * LIFETIME.as_secs());
-        for forged in [later, session.to_uppercase(), format!("{session}0"), String::new(), "the-token".into(), "1.2.3".into()] {
+        for forged in
+            [later, session.to_uppercase(), format!("{session}0"), String::new(), "the-token".into(), "1.2.3".into()]
+        {
             assert!(!key.verify(&forged, NOW), "{forged}");
         }
     }
