@@ -35,6 +35,9 @@ pub struct Settings {
     pub api_token: Option<String>,
     /// `/metrics` without the token (for a scraper that cannot send one).
     pub metrics_public: bool,
+    /// `web` is reached only through a reverse proxy that appends the client's address to
+    /// `X-Forwarded-For`: `/login`'s rate limit counts by that address, not the proxy's.
+    pub behind_proxy: bool,
     pub node_id: NodeId,
     pub video_root: PathBuf,
     pub download_rate: Rate,
@@ -145,6 +148,7 @@ impl Default for Settings {
             bind: IpAddr::from([127, 0, 0, 1]),
             api_token: None,
             metrics_public: false,
+            behind_proxy: false,
             node_id: default_node_id(),
             video_root: PathBuf::from("/home/video"),
             download_rate: "1000k".parse().expect("valid default"),

@@ -1,6 +1,7 @@
 //! Bearer `API_TOKEN` on `/api` and the dashboard (constant-time compare). A browser cannot
-//! send a bearer header, so `/login` sets the token in an HttpOnly cookie instead (`Secure` when
-//! the browser came over https, through a TLS proxy).
+//! send a bearer header, so `/login` sets a signed session in an HttpOnly cookie instead
+//! (`session`: never the token itself; `Secure` when the browser came over https, through a TLS
+//! proxy). `login_limit` guards the form against guessing.
 
 use axum::{
     Form,
@@ -13,21 +14,25 @@ use serde::Deserialize;
 use shared::{App, domain::ErrorCode};
 use subtle::ConstantTimeEq;
 
-use super::error::ApiError;
+use super::{
+    error::ApiError,
+    session::{self, SessionKey},
+};
 
-pub(super) const COOKIE: &str = "vteacher_token";
+pub(super) const COOKIE: &str = "vteacher_session";
 
-fn presented(headers: &HeaderMap) -> Option<&str> {
-    let bearer =
-        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    bearer.or_else(|| {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='))
-    })
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
+}
+
+/// Every value the request gives the session cookie (a browser may send more than one).
+fn sessions(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='))
 }
 
 fn matches(expected: &str, given: &str) -> bool {
@@ -35,10 +40,15 @@ fn matches(expected: &str, given: &str) -> bool {
 }
 
 fn authorized(app: &App, headers: &HeaderMap) -> bool {
-    match &app.settings.api_token {
-        None => true,
-        Some(token) => presented(headers).is_some_and(|given| matches(token, given)),
+    let Some(token) = &app.settings.api_token else {
+        return true;
+    };
+    if bearer(headers).is_some_and(|given| matches(token, given)) {
+        return true;
     }
+    let key = SessionKey::derive(token);
+    let now = session::now();
+    sessions(headers).any(|value| key.verify(value, now))
 }
 
 /// What a request without a valid token is told.
@@ -102,39 +112,37 @@ fn over_https(uri: &Uri, headers: &HeaderMap) -> bool {
         || forwarded
 }
 
-/// Sets the token as an HttpOnly, SameSite=Strict cookie (also `Secure` over https) and goes to
-/// the dashboard.
+/// Sets a signed session (not the token) as an HttpOnly, SameSite=Strict cookie (also `Secure`
+/// over https) and goes to the dashboard. Without `API_TOKEN` there is nothing to sign with
+/// and nothing to guard: straight to the dashboard.
 #[utoipa::path(post, path = "/login", tag = "operations",
     request_body(content = Login, content_type = "application/x-www-form-urlencoded",
         example = json!({"token": "the API_TOKEN"})),
     responses(
         (status = 303, description = "Logged in: to the dashboard",
-            headers(("Set-Cookie" = String, description = "vteacher_token=…; HttpOnly; SameSite=Strict; Path=/"),
+            headers(("Set-Cookie" = String,
+                description = "vteacher_session=<expires>.<id>.<hmac>; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200"),
                 ("Location" = String, description = "/"))),
-        (status = 400, description = "The token cannot be a cookie's value", content_type = "text/html", body = String,
-            example = "the token must be printable ASCII without spaces, quotes, commas, semicolons or backslashes"),
         (status = 401, description = "Wrong token", content_type = "text/html", body = String,
             example = "wrong token; <a href=/login>try again</a>"),
         (status = 415, description = "Not a form (axum's rejection)", content_type = "text/plain", body = String,
             example = "Form requests must have `Content-Type: application/x-www-form-urlencoded`"),
         (status = 422, description = "No `token` field (axum's rejection)", content_type = "text/plain", body = String,
-            example = "Failed to deserialize form body: missing field `token`")))]
+            example = "Failed to deserialize form body: missing field `token`"),
+        (status = 429, description = "Too many failed logins from this client address (10 a minute)",
+            content_type = "text/html", body = String,
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt is taken")),
+            example = "too many login attempts; try again in 6 s")))]
 pub(super) async fn login(State(app): State<App>, uri: Uri, headers: HeaderMap, Form(login): Form<Login>) -> Response {
-    let ok = app.settings.api_token.as_deref().is_none_or(|token| matches(token, &login.token));
-    if !ok {
+    let Some(token) = app.settings.api_token.as_deref() else {
+        return Redirect::to("/").into_response();
+    };
+    if !matches(token, &login.token) {
         return (StatusCode::UNAUTHORIZED, Html("wrong token; <a href=/login>try again</a>")).into_response();
     }
-    // Without API_TOKEN any token is let in: it must still be a cookie's value, no more.
-    if !login.token.bytes().all(is_cookie_octet) {
-        let refused = "the token must be printable ASCII without spaces, quotes, commas, semicolons or backslashes";
-        return (StatusCode::BAD_REQUEST, Html(refused)).into_response();
-    }
+    let value = SessionKey::derive(token).issue(session::now());
     let secure = if over_https(&uri, &headers) { "; Secure" } else { "" };
-    let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/{secure}", login.token);
+    let max_age = session::LIFETIME.as_secs();
+    let cookie = format!("{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
-}
-
-/// RFC 6265 `cookie-octet`: what a cookie's value may hold.
-fn is_cookie_octet(b: u8) -> bool {
-    matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
 }

@@ -1,13 +1,39 @@
 //! `/healthz` (the process serves and its database answers) and `/readyz` (the database and
-//! the queue backend both answer: ready for traffic). Open: load balancers send no token.
+//! the queue backend both answer: ready for traffic). Open: load balancers send no token. So
+//! they name what is down but never its error, whose text can carry addresses and user names:
+//! that goes to the log (each URL in it redacted).
 
 use axum::{Json, extract::State, http::StatusCode};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
-use shared::{App, domain::NodeId};
+use shared::{
+    App,
+    domain::{NodeId, redact_url},
+};
 
+/// Whether the database answers; why not is logged.
 async fn database_answers(app: &App) -> bool {
-    app.db.conn.execute_unprepared("SELECT 1").await.is_ok()
+    let answer = app.db.conn.execute_unprepared("SELECT 1").await;
+    if let Err(e) = &answer {
+        tracing::warn!(dependency = "database", error = %redacted(&e.to_string()), "the database does not answer");
+    }
+    answer.is_ok()
+}
+
+/// Whether the queue backend answers; why not is logged.
+async fn queues_answer(app: &App) -> bool {
+    let answer = app.queues.ping().await;
+    if let Err(e) = &answer {
+        let dependency = app.queues.backend_name();
+        tracing::warn!(dependency, error = %redacted(&e.to_string()), "not ready: the queue backend does not answer");
+    }
+    answer.is_ok()
+}
+
+/// An error's text with every URL in it redacted (no user info, no query string).
+fn redacted(error: &str) -> String {
+    let words = error.split(' ').map(|word| if word.contains("://") { redact_url(word) } else { word.to_owned() });
+    words.collect::<Vec<_>>().join(" ")
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -29,8 +55,10 @@ pub(super) struct Ready {
     pub database: bool,
     pub queue_backend: &'static str,
     pub queue_backend_ok: bool,
-    #[schema(required = true)]
-    pub queue_error: Option<String>,
+    /// What does not answer: `database`, and the queue backend by its name (`redis`, `sqlite`).
+    /// Why is in the process's log, never here.
+    #[schema(example = json!(["redis"]))]
+    pub down: Vec<&'static str>,
 }
 
 /// 200 when the database answers, else 503; names the queue backend and node.
@@ -57,21 +85,25 @@ pub(super) async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>
     responses(
         (status = 200, description = "Ready for traffic", body = Ready,
             example = json!({"status": "ready", "database": true, "queue_backend": "redis",
-                "queue_backend_ok": true, "queue_error": null})),
-        (status = 503, description = "The database or the queue backend does not answer", body = Ready,
+                "queue_backend_ok": true, "down": []})),
+        (status = 503, description = "The database or the queue backend does not answer (why: in the log)", body = Ready,
             example = json!({"status": "not_ready", "database": true, "queue_backend": "redis",
-                "queue_backend_ok": false, "queue_error": "redis: connection refused"}))))]
+                "queue_backend_ok": false, "down": ["redis"]}))))]
 pub(super) async fn readyz(State(app): State<App>) -> (StatusCode, Json<Ready>) {
-    let db_ok = database_answers(&app).await;
-    let queue_error = app.queues.ping().await.err().map(|e| e.to_string());
-    let ready = db_ok && queue_error.is_none();
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let (db_ok, queues_ok) = tokio::join!(database_answers(&app), queues_answer(&app));
+    let queue_backend = app.queues.backend_name();
+    let down: Vec<&'static str> = [("database", db_ok), (queue_backend, queues_ok)]
+        .into_iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(name, _)| name)
+        .collect();
+    let status = if down.is_empty() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = Ready {
-        status: if ready { "ready" } else { "not_ready" },
+        status: if down.is_empty() { "ready" } else { "not_ready" },
         database: db_ok,
-        queue_backend: app.queues.backend_name(),
-        queue_backend_ok: queue_error.is_none(),
-        queue_error,
+        queue_backend,
+        queue_backend_ok: queues_ok,
+        down,
     };
     (status, Json(body))
 }

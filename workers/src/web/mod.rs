@@ -9,9 +9,11 @@ mod bookings;
 mod classes;
 pub mod error;
 mod health;
+mod login_limit;
 mod metrics;
 mod nodes;
 mod openapi;
+mod session;
 mod storage;
 mod transcodes;
 
@@ -55,13 +57,16 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
     if !app.settings.metrics_public {
         metrics = metrics.route_layer(middleware::from_fn_with_state(app.clone(), auth::require_token));
     }
+    // Per process: each web of a fleet counts its own clients' attempts.
+    let limiter = login_limit::LoginLimiter::new(app.settings.behind_proxy);
+    let limit_logins = middleware::from_fn_with_state(limiter, login_limit::limit);
     api.merge(metrics)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/openapi.json", get(openapi::document))
         .route("/storage/", get(storage::empty_key))
         .route("/storage/{*key}", get(storage::serve))
-        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/login", get(auth::login_form).post(auth::login).layer(limit_logins))
         .with_state(app)
         .merge(board)
 }
@@ -72,6 +77,8 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
     let board = board::LiveBoard::new(app.clone()).await.into_router();
     let router = router(app.clone(), board);
     let shutdown = app.shutdown.clone();
+    // With each connection's peer address: `/login`'s rate limit counts by it.
+    let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, router).with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let drain = app.settings.shutdown_timeout.0;
     tokio::select! {

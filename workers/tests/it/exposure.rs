@@ -65,30 +65,6 @@ async fn the_login_cookie_is_secure_behind_https() {
     app.stop().await;
 }
 
-/// A log without its colours.
-fn plain(log: &str) -> String {
-    let mut out = String::with_capacity(log.len());
-    let mut chars = log.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            chars.by_ref().find(|&c| c == 'm');
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// The address a child process's web listens on, from its log.
-async fn web_addr(process: &Process) -> String {
-    eventually("the web to listen", Duration::from_secs(30), || async {
-        let log = plain(&process.output());
-        let line = log.lines().find(|l| l.contains("web listening"))?;
-        Some(line.split("addr=").nth(1)?.split_whitespace().next()?.to_owned())
-    })
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_storage_key_is_a_400_and_no_error() {
     let env = TestEnv::new(Stack::Embedded).await;
@@ -96,7 +72,7 @@ async fn a_bad_storage_key_is_a_400_and_no_error() {
     std::fs::write(env.dir.path().join("storage/7/7_240P.flv"), b"rendition").unwrap();
     std::fs::write(env.dir.path().join("outside.txt"), b"not to be served").unwrap();
     let mut web = env.start_with("web", &["web"], &[("RUST_LOG", None)]);
-    let base = format!("http://{}", web_addr(&web).await);
+    let base = format!("http://{}", web.web_addr().await);
     let http = shared::tools::http::bare();
 
     let served = http.get(format!("{base}/storage/7/7_240P.flv")).send().await.unwrap();
@@ -132,7 +108,7 @@ async fn a_signed_source_url_s_credentials_stay_out_of_logs_and_reasons() {
     busy.put("busy.flv", lesson_bytes(1000));
     busy.set_knobs(Knobs { fail_next: 1000, fail_status: 503, ..Knobs::default() });
     let mut all = env.start_with("all", &["all"], &[("RUST_LOG", None)]);
-    let base = format!("http://{}", web_addr(&all).await);
+    let base = format!("http://{}", all.web_addr().await);
     let http = shared::tools::http::bare();
     let bookings = [
         ("c-gone", json!({"record_id": 81, "video_url": format!("{}?token=secret-gone", gone.url("gone.flv"))})),

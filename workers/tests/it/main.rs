@@ -28,3 +28,4 @@ mod retry_status;
 mod sweeper;
 mod transcoding;
 mod web;
+mod web_edge;

@@ -54,7 +54,10 @@ impl Modify for Security {
         let components = doc.components.get_or_insert_with(Default::default);
         let bearer = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("API_TOKEN")).build();
         components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
-        let cookie = ApiKeyValue::with_description(auth::COOKIE, "API_TOKEN, as `POST /login` sets it");
+        let cookie = ApiKeyValue::with_description(
+            auth::COOKIE,
+            "A session signed with a key derived from API_TOKEN, as `POST /login` sets it",
+        );
         components.add_security_scheme("cookie", SecurityScheme::ApiKey(ApiKey::Cookie(cookie)));
     }
 }

@@ -31,7 +31,7 @@ fn is_openapi_3_1_with_both_ways_to_send_the_token() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
-    assert_eq!((&schemes["cookie"]["in"], &schemes["cookie"]["name"]), (&"cookie".into(), &"vteacher_token".into()));
+    assert_eq!((&schemes["cookie"]["in"], &schemes["cookie"]["name"]), (&"cookie".into(), &"vteacher_session".into()));
 }
 
 #[test]

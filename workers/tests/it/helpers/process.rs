@@ -80,4 +80,28 @@ impl Process {
     pub(crate) fn output(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// The address this process's web listens on, from its log.
+    pub(crate) async fn web_addr(&self) -> String {
+        super::eventually("the web to listen", Duration::from_secs(30), || async {
+            let log = plain(&self.output());
+            let line = log.lines().find(|l| l.contains("web listening"))?;
+            Some(line.split("addr=").nth(1)?.split_whitespace().next()?.to_owned())
+        })
+        .await
+    }
+}
+
+/// A log without its colours.
+fn plain(log: &str) -> String {
+    let mut out = String::with_capacity(log.len());
+    let mut chars = log.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|&c| c == 'm');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
