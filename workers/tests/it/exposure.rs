@@ -156,7 +156,7 @@ async fn a_signed_result_url_s_credentials_stay_out_of_logs() {
     // The cloud takes the job and answers later: the result below is its answer.
     env.set("OSS_PROVIDER", "http").set("OSS_HTTP_URL", oss.url.clone());
     let mut all = env.start_with("all", &["all"], &[("RUST_LOG", None)]);
-    let base = format!("http://{}", web_addr(&all).await);
+    let base = format!("http://{}", all.web_addr().await);
     let http = shared::tools::http::bare();
     let body = json!({"class_id": "c-signed", "record_id": 91, "video_resolution": "240P",
         "video_url": server.url("src.flv"), "video_url_list": {"720P": server.url("src.flv")}});
