@@ -53,10 +53,14 @@ pub enum DownloadError {
     /// No class needs the video any more (they ended): stopped, its `.part` is removed.
     #[error("abandoned: no class needs the video any more")]
     Abandoned,
+    /// Past the size its caller allows (a `Watch` said so): on the length `announced`, before
+    /// the body is read, or on the bytes received. Stopped, and its `.part` removed.
+    #[error("the source is larger than the {limit} bytes allowed{}", .announced.map(|a| format!(" (it announces {a})")).unwrap_or_default())]
+    TooLarge { limit: u64, announced: Option<u64> },
 }
 
 /// Waiting and trying again can help, but not with a 404, a full disk or cache, a source that
-/// does not say its length, or a redirect that cannot be followed.
+/// does not say its length or is larger than allowed, or a redirect that cannot be followed.
 impl Retryable for DownloadError {
     fn is_retryable(&self) -> bool {
         !matches!(
@@ -68,6 +72,7 @@ impl Retryable for DownloadError {
                 | Self::CacheFull(_)
                 | Self::Abandoned
                 | Self::Redirect(_)
+                | Self::TooLarge { .. }
         )
     }
 
