@@ -142,7 +142,12 @@ async fn make_in(
 
 /// The source, downloaded once: a restarted job continues the `.part`, a finished one is kept.
 /// Stopped past `MAX_SOURCE_SIZE` or `SOURCE_DOWNLOAD_TIMEOUT`.
-async fn fetch_source(services: &Services, url: &SourceUrl, path: &Path, limits: &SourceLimits) -> Result<(), EcsError> {
+async fn fetch_source(
+    services: &Services,
+    url: &SourceUrl,
+    path: &Path,
+    limits: &SourceLimits,
+) -> Result<(), EcsError> {
     if tokio::fs::metadata(path).await.is_ok() {
         return Ok(());
     }
@@ -159,7 +164,9 @@ async fn fetch_source(services: &Services, url: &SourceUrl, path: &Path, limits:
     let limit = limits.download_timeout;
     match tokio::time::timeout(limit.0, downloader.fetch(url, path)).await {
         Err(_) => Err(SourceRefused::TooSlow { limit }.into()),
-        Ok(Err(err)) => Err(SourceRefused::from_download(&err, limits).map_or(EcsError::Source(err), EcsError::Refused)),
+        Ok(Err(err)) => {
+            Err(SourceRefused::from_download(&err, limits).map_or(EcsError::Source(err), EcsError::Refused))
+        }
         Ok(Ok(_)) => Ok(()),
     }
 }

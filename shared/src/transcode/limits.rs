@@ -57,7 +57,9 @@ pub enum SourceRefused {
     Announced { announced: u64, limit: GiB },
     #[error("the source sent more than MAX_SOURCE_SIZE allows ({limit} GiB): stopped, and what came removed")]
     TooLarge { limit: GiB },
-    #[error("the source took longer than SOURCE_DOWNLOAD_TIMEOUT ({limit}) to download: stopped, and what came removed")]
+    #[error(
+        "the source took longer than SOURCE_DOWNLOAD_TIMEOUT ({limit}) to download: stopped, and what came removed"
+    )]
     TooSlow { limit: Span },
     #[error(
         "the source is a {format} file, not a video container vteacher transcodes ({}): playlists and lists of \
@@ -141,13 +143,7 @@ mod tests {
     }
 
     fn probe(width: u32, height: u32, seconds: u64) -> Probe {
-        Probe {
-            width,
-            height,
-            duration: Duration::from_secs(seconds),
-            video_codec: "h264".into(),
-            audio_codec: None,
-        }
+        Probe { width, height, duration: Duration::from_secs(seconds), video_codec: "h264".into(), audio_codec: None }
     }
 
     #[test]

@@ -76,7 +76,8 @@ pub(super) fn refused_format(stderr: &str) -> Option<String> {
     let line = stderr.lines().find(|l| l.contains("Format not on whitelist"))?;
     let name = line.trim_start().strip_prefix('[')?.split(" @ ").next()?;
     // ffmpeg's own names are short words; anything else is shown as unknown, never repeated.
-    let plain = !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "_,-".contains(c));
+    let plain =
+        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "_,-".contains(c));
     Some(if plain { name.to_owned() } else { "unknown".to_owned() })
 }
 
