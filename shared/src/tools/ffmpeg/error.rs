@@ -15,7 +15,7 @@ pub enum FfmpegError {
     #[error("unexpected ffprobe output: {0}")]
     BadOutput(String),
     /// The input's container is not one of `ALLOWED_FORMATS` (`format`: ffmpeg's name for it).
-    #[error("the input is a {format} file, which is not read here (allowed: {})", super::ALLOWED_FORMATS)]
+    #[error("the input is a {format} file, not a container of the allow list (ALLOWED_FORMATS)")]
     FormatRefused { format: String },
     #[error(transparent)]
     Io(#[from] std::io::Error),
