@@ -19,7 +19,7 @@ use figment::{
 };
 
 pub use settings::{LogFormat, OssProvider, Settings};
-pub use units::{GiB, Nets, Rate, Span};
+pub use units::{FrameSize, GiB, Nets, Rate, Span};
 
 /// A setting that stops start-up, with the key that holds it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

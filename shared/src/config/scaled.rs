@@ -4,6 +4,10 @@
 
 use super::{Settings, Span};
 
+/// Durations among the settings that are not timers: how long a video may be is the same
+/// video at any speed.
+const NOT_TIMERS: [&str; 1] = ["MAX_SOURCE_DURATION"];
+
 /// Every duration among the default settings divided by `factor`, as `KEY=value` pairs.
 pub fn scaled_timers(factor: u32) -> Vec<(String, String)> {
     Settings::default()
@@ -11,7 +15,7 @@ pub fn scaled_timers(factor: u32) -> Vec<(String, String)> {
         .into_iter()
         .filter_map(|(key, value)| {
             // A duration has a unit (`30s`); a bare number is a count or a size.
-            if !value.ends_with(|c: char| c.is_ascii_alphabetic()) {
+            if !value.ends_with(|c: char| c.is_ascii_alphabetic()) || NOT_TIMERS.contains(&key.as_str()) {
                 return None;
             }
             let span: Span = value.parse().ok()?;
@@ -32,7 +36,18 @@ mod tests {
         assert_eq!(scaled["SWEEP_INTERVAL"], "3s");
         assert_eq!(scaled["JOB_BACKOFF"], "200ms");
         assert_eq!(scaled["TRANSCODE_TIMEOUT_ECS"], "12m");
-        for not_a_timer in ["JOB_ATTEMPTS", "DOWNLOAD_RATE", "NODE_BANDWIDTH", "MIN_FREE_DISK", "MAX_VIDEO_SIZE"] {
+        assert_eq!(scaled["SOURCE_DOWNLOAD_TIMEOUT"], "3m");
+        for not_a_timer in [
+            "JOB_ATTEMPTS",
+            "DOWNLOAD_RATE",
+            "NODE_BANDWIDTH",
+            "MIN_FREE_DISK",
+            "MAX_VIDEO_SIZE",
+            "MAX_SOURCE_SIZE",
+            "MAX_SOURCE_DURATION",
+            "MAX_SOURCE_PIXELS",
+            "BRIDGE_MAX_MESSAGE",
+        ] {
             assert!(!scaled.contains_key(not_a_timer), "{not_a_timer}: {scaled:?}");
         }
     }

@@ -5,7 +5,7 @@ use std::{net::IpAddr, path::PathBuf, time::Duration};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::units::{GiB, Nets, Rate, Span, text_or_number};
+use super::units::{FrameSize, GiB, Nets, Rate, Span, text_or_number};
 use crate::domain::NodeId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +119,17 @@ pub struct Settings {
     pub job_backoff: Span,
     pub transcode_concurrency: usize,
     pub transcode_work_dir: PathBuf,
+    /// The most an ecs source may be: a larger length announced is refused before a byte is
+    /// read, a body past it (chunked, endless) is stopped and removed.
+    pub max_source_size: GiB,
+    /// The longest an ecs source's download may take in all (a slow drip would hold a
+    /// transcode slot, its lease renewed, for ever).
+    pub source_download_timeout: Span,
+    /// The longest video ecs transcodes (ffprobe's duration). A length of video, not a timer:
+    /// `scaled_timers` leaves it.
+    pub max_source_duration: Span,
+    /// The largest frame ecs transcodes, either way up.
+    pub max_source_pixels: FrameSize,
     #[serde(deserialize_with = "text")]
     pub queue_prefix: String,
     pub queue_lease: Span,
@@ -128,6 +139,8 @@ pub struct Settings {
     pub database_timeout: Span,
     pub bridge_spool_dir: PathBuf,
     pub bridge_spool_max: usize,
+    /// The largest pub/sub message the bridge reads, in bytes; a larger one is refused unread.
+    pub bridge_max_message: usize,
     pub shutdown_timeout: Span,
     pub sweep_interval: Span,
     pub log_format: LogFormat,
@@ -193,6 +206,10 @@ impl Default for Settings {
             job_backoff: Span(Duration::from_secs(2)),
             transcode_concurrency: cores,
             transcode_work_dir: std::env::temp_dir().join("vteacher-transcode"),
+            max_source_size: "4".parse().expect("valid default"),
+            source_download_timeout: Span(Duration::from_secs(30 * 60)),
+            max_source_duration: Span(Duration::from_secs(4 * 3600)),
+            max_source_pixels: FrameSize { width: 3840, height: 2160 },
             queue_prefix: "vteacher".into(),
             queue_lease: Span(Duration::from_secs(30)),
             queue_retention: Span(Duration::from_secs(24 * 3600)),
@@ -201,6 +218,7 @@ impl Default for Settings {
             database_timeout: Span(Duration::from_secs(5)),
             bridge_spool_dir: PathBuf::from("bridge-spool"),
             bridge_spool_max: 100_000,
+            bridge_max_message: 64 * 1024,
             shutdown_timeout: Span(Duration::from_secs(15)),
             sweep_interval: Span(Duration::from_secs(30)),
             log_format: LogFormat::Text,

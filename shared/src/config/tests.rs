@@ -109,3 +109,28 @@ fn a_cache_limit_of_zero_or_less_stops_start_up_naming_the_key() {
     }
     assert!(Settings::from_pairs([("MIN_FREE_DISK", "0")]).is_ok(), "no floor of free space is allowed");
 }
+
+#[test]
+fn the_source_and_bridge_limits_have_serious_defaults_and_refuse_zero() {
+    let settings = Settings::default();
+    assert_eq!(settings.max_source_size.bytes(), 4 << 30);
+    assert_eq!(settings.source_download_timeout.0, std::time::Duration::from_secs(30 * 60));
+    assert_eq!(settings.max_source_duration.0, std::time::Duration::from_secs(4 * 3600));
+    assert_eq!(settings.max_source_pixels.to_string(), "3840x2160");
+    assert_eq!(settings.bridge_max_message, 64 * 1024);
+    for (key, value) in [
+        ("MAX_SOURCE_SIZE", "0"),
+        ("MAX_SOURCE_SIZE", "big"),
+        ("SOURCE_DOWNLOAD_TIMEOUT", "0s"),
+        ("SOURCE_DOWNLOAD_TIMEOUT", "3h"),
+        ("MAX_SOURCE_DURATION", "0s"),
+        ("MAX_SOURCE_PIXELS", "4k"),
+        ("MAX_SOURCE_PIXELS", "0x2160"),
+        ("BRIDGE_MAX_MESSAGE", "100"),
+    ] {
+        let err = Settings::from_pairs([(key, value)]).unwrap_err();
+        assert_eq!(err.key, key, "{key}={value}: {err}");
+    }
+    let small = [("MAX_SOURCE_SIZE", "0.5"), ("MAX_SOURCE_PIXELS", "1280x720"), ("BRIDGE_MAX_MESSAGE", "4096")];
+    assert!(Settings::from_pairs(small).is_ok());
+}

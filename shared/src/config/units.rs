@@ -81,6 +81,45 @@ impl fmt::Display for GiB {
     }
 }
 
+/// A frame's size, `3840x2160`. As a cap (`MAX_SOURCE_PIXELS`) it holds a frame of as many
+/// pixels or fewer whose longer side is no longer than its own, either way up: a portrait
+/// 2160x3840 fits in 3840x2160, an 8000x100 strip does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl FrameSize {
+    pub fn pixels(self) -> u64 {
+        u64::from(self.width) * u64::from(self.height)
+    }
+
+    pub fn fits_in(self, cap: FrameSize) -> bool {
+        self.pixels() <= cap.pixels() && self.width.max(self.height) <= cap.width.max(cap.height)
+    }
+}
+
+impl FromStr for FrameSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("{s:?} is not a frame size such as 3840x2160");
+        let (width, height) = s.trim().split_once(['x', 'X']).ok_or_else(bad)?;
+        let (width, height): (u32, u32) =
+            (width.trim().parse().map_err(|_| bad())?, height.trim().parse().map_err(|_| bad())?);
+        if width == 0 || height == 0 {
+            return Err(format!("{s:?}: both sides must be at least 1 pixel"));
+        }
+        Ok(FrameSize { width, height })
+    }
+}
+
+impl fmt::Display for FrameSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}x{}", self.width, self.height)
+    }
+}
+
 /// A duration written as `30s`, `30m`, `2h` (humantime).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span(pub Duration);
@@ -139,7 +178,7 @@ macro_rules! from_text_or_number {
         }
     )*};
 }
-from_text_or_number!(Rate, GiB, Span, Nets);
+from_text_or_number!(Rate, GiB, Span, Nets, FrameSize);
 
 /// Accepts a string or any scalar, as text: figment parses `API_TOKEN=12345` into a number.
 pub(super) fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -200,5 +239,18 @@ mod tests {
         assert_eq!("".parse::<Nets>().unwrap(), Nets::default());
         assert!("10.8.0.0/33".parse::<Nets>().is_err());
         assert!("intranet".parse::<Nets>().is_err());
+    }
+
+    #[test]
+    fn reads_frame_sizes_and_fits_either_way_up() {
+        let cap: FrameSize = "3840x2160".parse().unwrap();
+        assert_eq!(cap, FrameSize { width: 3840, height: 2160 });
+        assert_eq!(cap.to_string(), "3840x2160");
+        for bad in ["3840", "0x10", "ax1", "-1x2", ""] {
+            assert!(bad.parse::<FrameSize>().is_err(), "{bad}");
+        }
+        let fits = |w, h| FrameSize { width: w, height: h }.fits_in(cap);
+        assert!(fits(3840, 2160) && fits(2160, 3840) && fits(1280, 720));
+        assert!(!fits(3841, 2160) && !fits(4096, 2304) && !fits(8000, 100));
     }
 }

@@ -47,6 +47,7 @@ impl Settings {
             return Err(ConfigError::new("DOWNLOAD_IDLE_TIMEOUT", "must be more than 0s"));
         }
         self.check_cache_limits()?;
+        self.check_source_limits()?;
         if self.queue_lease.0 < Duration::from_secs(3) {
             return Err(ConfigError::new("QUEUE_LEASE", "must be at least 3s"));
         }
@@ -90,6 +91,28 @@ impl Settings {
             && !url.starts_with("postgres")
         {
             return Err(ConfigError::new("NODE_DATABASE_URL", "must start with sqlite: or postgres://"));
+        }
+        Ok(())
+    }
+
+    /// The ecs source's caps and the bridge's: zero would refuse everything.
+    fn check_source_limits(&self) -> Result<(), ConfigError> {
+        if self.max_source_size.bytes() == 0 {
+            return Err(ConfigError::new("MAX_SOURCE_SIZE", "must be more than 0 GiB"));
+        }
+        // A download past the transcode's own deadline would be timed out by it anyway.
+        if self.source_download_timeout.0.is_zero() || self.source_download_timeout.0 >= self.transcode_timeout_ecs.0 {
+            return Err(ConfigError::new(
+                "SOURCE_DOWNLOAD_TIMEOUT",
+                "must be more than 0s and less than TRANSCODE_TIMEOUT_ECS",
+            ));
+        }
+        if self.max_source_duration.0.is_zero() {
+            return Err(ConfigError::new("MAX_SOURCE_DURATION", "must be more than 0s"));
+        }
+        // Below 1 KiB even a legacy booking message would not fit.
+        if self.bridge_max_message < 1024 {
+            return Err(ConfigError::new("BRIDGE_MAX_MESSAGE", "must be at least 1024 bytes"));
         }
         Ok(())
     }

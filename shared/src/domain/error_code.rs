@@ -1,6 +1,7 @@
 //! Every stable error code vteacher shows, in one place (as pict-rs keeps `error_code.rs`):
 //! the API's error bodies (`{"error": {"code": …}}`) and the bridge's rejection counter
-//! (`vteacher_bridge_rejected_total{reason}`) use these and no other spelling.
+//! (`vteacher_bridge_rejected_total{reason}`) use `ErrorCode`; a failed transcode's reason
+//! (and so its waiting bookings') starts with a `FailureCode` when it has one. No other spelling.
 
 use std::fmt;
 
@@ -25,10 +26,12 @@ pub enum ErrorCode {
     QueueUnavailable,
     /// The state database did not answer.
     DatabaseUnavailable,
+    /// A message larger than its cap (the bridge's `BRIDGE_MAX_MESSAGE`), refused unread.
+    MessageTooLarge,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 8] = [
+    pub const ALL: [ErrorCode; 9] = [
         Self::MalformedJson,
         Self::NotAnObject,
         Self::InvalidField,
@@ -37,6 +40,7 @@ impl ErrorCode {
         Self::TranscodeInProgress,
         Self::QueueUnavailable,
         Self::DatabaseUnavailable,
+        Self::MessageTooLarge,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -49,7 +53,50 @@ impl ErrorCode {
             Self::TranscodeInProgress => "transcode_in_progress",
             Self::QueueUnavailable => "queue_unavailable",
             Self::DatabaseUnavailable => "database_unavailable",
+            Self::MessageTooLarge => "message_too_large",
         }
+    }
+}
+
+/// The stable code a failure's reason starts with (`source_too_large: the source …`), for
+/// failures a person or a client acts on differently: a source to fix, not a retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailureCode {
+    /// The source is over `MAX_SOURCE_SIZE` (announced, or sent).
+    SourceTooLarge,
+    /// The source took longer than `SOURCE_DOWNLOAD_TIMEOUT` to download.
+    SourceTooSlow,
+    /// The source is not a video container ffmpeg may read (a playlist, a list of files…).
+    SourceFormatRefused,
+    /// The source lasts longer than `MAX_SOURCE_DURATION`.
+    SourceTooLong,
+    /// The source's frame is larger than `MAX_SOURCE_PIXELS`.
+    SourceTooManyPixels,
+}
+
+impl FailureCode {
+    pub const ALL: [FailureCode; 5] = [
+        Self::SourceTooLarge,
+        Self::SourceTooSlow,
+        Self::SourceFormatRefused,
+        Self::SourceTooLong,
+        Self::SourceTooManyPixels,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::SourceTooLarge => "source_too_large",
+            Self::SourceTooSlow => "source_too_slow",
+            Self::SourceFormatRefused => "source_format_refused",
+            Self::SourceTooLong => "source_too_long",
+            Self::SourceTooManyPixels => "source_too_many_pixels",
+        }
+    }
+}
+
+impl fmt::Display for FailureCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -68,5 +115,12 @@ mod tests {
         for code in ErrorCode::ALL {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
+    }
+
+    #[test]
+    fn failure_codes_are_distinct_snake_case_words() {
+        let spelled: std::collections::HashSet<_> = FailureCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(spelled.len(), FailureCode::ALL.len());
+        assert!(spelled.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')), "{spelled:?}");
     }
 }

@@ -24,7 +24,7 @@ mod messages_tests;
 
 pub use class_end::ClassEnd;
 pub use effect::Effect;
-pub use error_code::ErrorCode;
+pub use error_code::{ErrorCode, FailureCode};
 pub use ids::{ClassId, IdError, NodeId, OrgId, RecordId};
 pub use messages::{Booking, BookingOutcome, BookingResult, MessageError};
 pub use node_wire::{DirInfo, DownloadOrder, DownloadProgress, Holding, NodeReport, NodeStatus};

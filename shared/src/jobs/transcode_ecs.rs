@@ -51,6 +51,8 @@ impl Job for TranscodeEcsJob {
     }
 
     async fn give_up(&self, app: &App, error: &JobError) -> Result<(), JobError> {
+        // A `.part` kept for the next attempt has none coming.
+        ecs::discard(app, self.0).await;
         let reason = error.reason().to_owned();
         emit(app, self.0, Provider::Ecs, TranscodeOutcome::Failed { reason }).await
     }

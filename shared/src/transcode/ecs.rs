@@ -1,6 +1,8 @@
-//! The ecs pipeline: our own ffmpeg. Download the chosen source to a work dir, transcode it to
-//! the target height (H.264, audio copied) reporting progress on the transcode, check the
-//! output with ffprobe, upload it through OpenDAL, and say where it can be downloaded from.
+//! The ecs pipeline: our own ffmpeg. Download the chosen source to a work dir (within
+//! `limits`), check it with ffprobe, transcode it to the target height (H.264, audio copied)
+//! reporting progress on the transcode, check the output with ffprobe, upload it through
+//! OpenDAL, and say where it can be downloaded from. A failure that will not be retried leaves
+//! nothing in the work dir.
 
 use std::{
     path::{Path, PathBuf},
@@ -10,7 +12,11 @@ use std::{
 use sea_orm::ActiveValue::Set;
 use tokio::sync::watch;
 
-use super::{source::Choice, store};
+use super::{
+    limits::{SourceLimits, SourceRefused},
+    source::Choice,
+    store,
+};
 use crate::{
     config::Rate,
     db::{Database, transcodes},
@@ -34,6 +40,9 @@ pub enum EcsError {
     BadPublicUrl { url: String, problem: String },
     #[error("source download: {0}")]
     Source(#[from] DownloadError),
+    /// Refused by a cap or by its container; the reason starts with the refusal's code.
+    #[error("{}: {}", .0.code(), .0)]
+    Refused(#[from] SourceRefused),
     /// ffprobe cannot read the source, or the output: the same input fails the same way.
     #[error("the {what} cannot be read: {error}")]
     Unreadable { what: &'static str, error: FfmpegError },
@@ -54,7 +63,11 @@ impl Retryable for EcsError {
             Self::Ffmpeg(e) => e.is_retryable(),
             Self::Upload(e) => e.is_retryable(),
             Self::Interrupted => true,
-            Self::NoPublicUrl | Self::BadPublicUrl { .. } | Self::Unreadable { .. } | Self::BadOutput(_) => false,
+            Self::NoPublicUrl
+            | Self::BadPublicUrl { .. }
+            | Self::Refused(_)
+            | Self::Unreadable { .. }
+            | Self::BadOutput(_) => false,
         }
     }
 
@@ -83,37 +96,79 @@ pub async fn make(services: &Services, key: TranscodeKey, choice: &Choice) -> Re
     let url: SourceUrl = url
         .parse()
         .map_err(|e: crate::domain::SourceUrlError| EcsError::BadPublicUrl { problem: e.to_string(), url })?;
-    let started = std::time::Instant::now();
     let dir = work_dir(services, key);
+    let made = make_in(services, key, choice, &dir, &object).await;
+    if let Err(err) = &made
+        && !err.is_retryable()
+        && !err.is_interrupted()
+    {
+        // Nothing in it can be used again: an endless source's bytes, a refused playlist.
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+    }
+    made.map(|()| url)
+}
+
+/// Removes what the transcode of `key` left in `TRANSCODE_WORK_DIR` (it is given up).
+pub async fn discard(services: &Services, key: TranscodeKey) {
+    let _ = tokio::fs::remove_dir_all(work_dir(services, key)).await;
+}
+
+async fn make_in(
+    services: &Services,
+    key: TranscodeKey,
+    choice: &Choice,
+    dir: &Path,
+    object: &str,
+) -> Result<(), EcsError> {
+    let started = std::time::Instant::now();
+    let limits = SourceLimits::of(&services.settings);
     let source = dir.join("source");
     let output = dir.join(format!("{}_{}.flv", key.record_id, key.resolution));
-    fetch_source(services, &choice.url, &source).await?;
+    fetch_source(services, &choice.url, &source, &limits).await?;
     let fetched = started.elapsed();
-    let probe = ffmpeg::probe(&source).await.map_err(|error| EcsError::Unreadable { what: "source", error })?;
+    let probe = ffmpeg::probe(&source).await.map_err(|error| match error {
+        FfmpegError::FormatRefused { format } => EcsError::Refused(SourceRefused::Format { format }),
+        error => EcsError::Unreadable { what: "source", error },
+    })?;
+    limits.check(&probe)?;
     run_ffmpeg(services, key, &source, &output, probe.duration).await?;
     let transcoded = started.elapsed();
     check_output(&output, key, probe.duration).await?;
-    let uploaded = services.storage.upload_file(&object, &output).await?;
-    let _ = tokio::fs::remove_dir_all(&dir).await;
+    let uploaded = services.storage.upload_file(object, &output).await?;
+    let _ = tokio::fs::remove_dir_all(dir).await;
     tracing::info!(fetched = ?fetched, transcoded = ?transcoded, done = ?started.elapsed(), bytes = uploaded, "ecs pipeline");
-    Ok(url)
+    Ok(())
 }
 
 /// The source, downloaded once: a restarted job continues the `.part`, a finished one is kept.
-async fn fetch_source(services: &Services, url: &SourceUrl, path: &Path) -> Result<(), EcsError> {
+/// Stopped past `MAX_SOURCE_SIZE` or `SOURCE_DOWNLOAD_TIMEOUT`.
+async fn fetch_source(
+    services: &Services,
+    url: &SourceUrl,
+    path: &Path,
+    limits: &SourceLimits,
+) -> Result<(), EcsError> {
     if tokio::fs::metadata(path).await.is_ok() {
         return Ok(());
     }
+    let cap = limits.size_cap();
     let downloader = Downloader {
         http: &services.sources,
         idle_timeout: services.settings.download_idle_timeout.0,
         rate: Rate::UNLIMITED,
         cancel: &services.shutdown,
-        watch: None,
+        watch: Some(&cap),
         share: None,
     };
-    downloader.fetch(url, path).await?;
-    Ok(())
+    // Dropping the download on time stops it; the caller removes its `.part`.
+    let limit = limits.download_timeout;
+    match tokio::time::timeout(limit.0, downloader.fetch(url, path)).await {
+        Err(_) => Err(SourceRefused::TooSlow { limit }.into()),
+        Ok(Err(err)) => {
+            Err(SourceRefused::from_download(&err, limits).map_or(EcsError::Source(err), EcsError::Refused))
+        }
+        Ok(Ok(_)) => Ok(()),
+    }
 }
 
 async fn run_ffmpeg(

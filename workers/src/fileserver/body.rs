@@ -59,3 +59,29 @@ pub(super) fn paced(
         }
     })
 }
+
+/// `body` again and again, in chunks, paced to `knobs.rate`, until the server stops or the
+/// client goes away.
+pub(super) fn endless(
+    body: Bytes,
+    knobs: Knobs,
+    shared: Arc<Shared>,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    let (started, rate) = (Instant::now(), knobs.rate);
+    futures::stream::unfold(0u64, move |sent| {
+        let (body, shared) = (body.clone(), shared.clone());
+        async move {
+            if body.is_empty() || shared.stop.is_cancelled() {
+                return None;
+            }
+            let at = (sent % body.len() as u64) as usize;
+            let chunk = body.slice(at..(at + CHUNK).min(body.len()));
+            let end = sent + chunk.len() as u64;
+            if let Some(rate) = rate {
+                tokio::time::sleep_until((started + Duration::from_secs_f64(end as f64 / rate as f64)).into()).await;
+            }
+            shared.bytes_sent.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            Some((Ok(chunk), end))
+        }
+    })
+}

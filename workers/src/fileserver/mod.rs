@@ -1,7 +1,8 @@
 //! A small real HTTP file server on loopback: the demo serves its sample lessons from it, the
 //! download benchmark measures against it, and the tests use its knobs (a slow link, a
 //! connection cut halfway, a server that ignores `Range`, a file that changes) and its hostile
-//! ones (a stall, a truncated file, no Content-Length, a `206` longer than it says, redirects).
+//! ones (a stall, a truncated file, no Content-Length, a `206` longer than it says, redirects, an
+//! endless body).
 //! It honours `Range: bytes=N-` / `bytes=N-M` and `If-Range`, and counts what it sends (per
 //! path, and per path and User-Agent, which names a push host's node).
 
@@ -163,6 +164,10 @@ async fn serve(State(shared): State<Arc<Shared>>, Path(path): Path<String>, head
     };
     if knobs.fail_next > 0 {
         return StatusCode::from_u16(knobs.fail_status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE).into_response();
+    }
+    if knobs.endless {
+        let body = Body::from_stream(body::endless(bytes, knobs, shared.clone()));
+        return Response::builder().header(header::ETAG, &etag).body(body).expect("valid response");
     }
     let len = bytes.len() as u64;
     let if_range_ok = headers.get(header::IF_RANGE).is_none_or(|v| v.to_str().is_ok_and(|v| v == etag));

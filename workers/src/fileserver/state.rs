@@ -32,6 +32,9 @@ pub struct Knobs {
     pub no_length: bool,
     /// A `206` carries this many bytes more than its Content-Range says.
     pub overlong_by: u64,
+    /// The file is sent over and over, chunked (no Content-Length) and without end, paced by
+    /// `rate`: an endless source.
+    pub endless: bool,
 }
 
 pub(super) struct Served {

@@ -1,5 +1,6 @@
 //! The bridge: messages on the legacy Redis pub/sub channels become jobs. A bad message is
-//! logged and counted (`vteacher_bridge_rejected_total`), stores nothing, and stops nothing.
+//! logged and counted (`vteacher_bridge_rejected_total`), stores nothing, and stops nothing;
+//! one over `BRIDGE_MAX_MESSAGE` is not even parsed or spooled.
 //! Pub/sub keeps nothing for a subscriber that is away, so a lost connection is re-made at
 //! once, and a message that cannot be taken in now (the database or Redis away) is kept in the
 //! bridge's spool (`spool.rs`) and taken in, in order, once they are back.
@@ -17,7 +18,10 @@ use shared::{
 use tokio::sync::Semaphore;
 use vteacher_queue::backoff;
 
-use super::spool::{Spool, Spooled};
+use super::{
+    glimpse::glimpse,
+    spool::{Spool, Spooled},
+};
 
 const IN_FLIGHT: usize = 64;
 /// How often the spool is looked at while it holds messages.
@@ -84,6 +88,14 @@ enum Taken {
 /// A message arrives: taken in now, unless older ones wait in the spool (they go first) or it
 /// cannot be (then it waits there too).
 async fn handle(app: &App, spool: &Spool, message: Message) {
+    let max = app.settings.bridge_max_message;
+    if message.payload.len() > max {
+        let (channel, bytes) = (message.channel.as_str(), message.payload.len());
+        let code = ErrorCode::MessageTooLarge;
+        tracing::error!(channel, %code, bytes, max, starts = glimpse(&message.payload), "bridge refused a message over BRIDGE_MAX_MESSAGE, unread");
+        reject(channel, code);
+        return;
+    }
     let message = Spooled { channel: message.channel, payload: message.payload.to_vec() };
     if spool.is_empty() {
         match take(app, &message).await {

@@ -4,6 +4,7 @@ mod book_wait;
 mod bridge;
 mod commands;
 mod demo;
+mod glimpse;
 mod launch;
 mod node;
 mod node_commands;

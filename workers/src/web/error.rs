@@ -45,6 +45,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::TranscodeInProgress => StatusCode::CONFLICT,
         ErrorCode::QueueUnavailable | ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::MessageTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
     }
 }
 

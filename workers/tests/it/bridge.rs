@@ -57,3 +57,31 @@ async fn redis() {
 async fn fleet() {
     legacy_messages_are_accepted_as_they_are(Stack::Fleet).await
 }
+
+/// A message over `BRIDGE_MAX_MESSAGE` (64 KiB by default) is refused and counted before it
+/// is read, even a booking that would be valid (unknown fields are kept); a good one after it
+/// is booked.
+async fn an_oversized_message_is_refused_and_the_next_is_taken(stack: Stack) {
+    let env = TestEnv::new(stack).await;
+    let server = FileServer::start().await.unwrap();
+    server.put("ok.flv", lesson_bytes(1000));
+    let app = env.spawn().await;
+    env.bridge_subscribed().await;
+
+    let padding = "x".repeat(100 * 1024);
+    let oversized = json!({"class_id": "c-big", "record_id": 1, "video_url": server.url("ok.flv"), "notes": padding});
+    env.publish_booking(&oversized.to_string()).await;
+    let good = json!({"class_id": "c-small", "record_id": 1, "video_url": server.url("ok.flv")});
+    env.publish_booking(&good.to_string()).await;
+
+    app.wait_for_state("c-small", "ready").await;
+    eventually("the oversized message to be counted", Duration::from_secs(10), || async {
+        let refused = app.metric("vteacher_bridge_rejected_total", "reason=\"message_too_large\"").await;
+        (refused == 1).then_some(())
+    })
+    .await;
+    assert_eq!(app.booking("c-big").await, None, "the oversized message booked nothing");
+    app.stop().await;
+}
+
+on_stacks!(oversized = an_oversized_message_is_refused_and_the_next_is_taken; redis => Redis);

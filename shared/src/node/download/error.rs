@@ -57,10 +57,14 @@ pub enum DownloadError {
     /// No class needs the video any more (they ended): stopped, its `.part` is removed.
     #[error("abandoned: no class needs the video any more")]
     Abandoned,
+    /// Past the size its caller allows (a `Watch` said so): on the length `announced`, before
+    /// the body is read, or on the bytes received. Stopped, and its `.part` removed.
+    #[error("the source is larger than the {limit} bytes allowed{}", .announced.map(|a| format!(" (it announces {a})")).unwrap_or_default())]
+    TooLarge { limit: u64, announced: Option<u64> },
 }
 
 /// Waiting and trying again can help, but not with a 404, a full disk or cache, a source that
-/// does not say its length, or a redirect that cannot be followed.
+/// does not say its length or is larger than allowed, or a redirect that cannot be followed.
 impl Retryable for DownloadError {
     fn is_retryable(&self) -> bool {
         !matches!(
@@ -73,6 +77,7 @@ impl Retryable for DownloadError {
                 | Self::Abandoned
                 | Self::Redirect(_)
                 | Self::NotAllowed(_)
+                | Self::TooLarge { .. }
         )
     }
 

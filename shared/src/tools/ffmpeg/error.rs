@@ -14,6 +14,9 @@ pub enum FfmpegError {
     Failed { tool: &'static str, status: ExitStatus, stderr_tail: String },
     #[error("unexpected ffprobe output: {0}")]
     BadOutput(String),
+    /// The input's container is not one of `ALLOWED_FORMATS` (`format`: ffmpeg's name for it).
+    #[error("the input is a {format} file, not a container of the allow list (ALLOWED_FORMATS)")]
+    FormatRefused { format: String },
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -27,7 +30,7 @@ impl Retryable for FfmpegError {
         match self {
             Self::Timeout(_) | Self::Io(_) => true,
             Self::Failed { status, stderr_tail, .. } => status.signal().is_some() || is_resource_error(stderr_tail),
-            Self::NotInstalled(_) | Self::BadOutput(_) => false,
+            Self::NotInstalled(_) | Self::BadOutput(_) | Self::FormatRefused { .. } => false,
         }
     }
 }

@@ -4,6 +4,13 @@
 //! deadline is killed with SIGKILL. Not SIGTERM: on SIGTERM ffmpeg finalizes the output and it
 //! looks finished. Paths go to ffmpeg as `file:` URLs, so a name with `:` or a leading `-` is
 //! never read as a protocol or an option.
+//!
+//! Every input is read as a local file only, and only by a demuxer of `ALLOWED_FORMATS`
+//! (`-protocol_whitelist file -format_whitelist …`, checked by ffmpeg before it reads past the
+//! probe). The protocol whitelist alone is not enough: an HLS playlist or a concat list names
+//! further files, and `file` is the protocol they are read by. An allow list, not a deny list:
+//! ffmpeg has dozens of demuxers that open other files or URLs (hls, concat, dash, image2,
+//! mpl2…), and new versions add more; the containers lessons come in are few.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -15,11 +22,18 @@ use tokio::process::{Child, ChildStdout, Command};
 
 pub use error::FfmpegError;
 pub use parse::Probe;
-use parse::{Progress, parse_probe};
+use parse::{Progress, parse_probe, refused_format};
 
 mod error;
 mod parse;
 
+/// The demuxers ffmpeg may read a source with: what recorders and editors write (FLV, MP4 and
+/// MOV, Matroska and WebM, MPEG-TS and -PS, AVI, ASF/WMV). None of them opens another file
+/// (the mov demuxer's external references stay off: `enable_drefs` is 0 by default).
+pub const ALLOWED_FORMATS: &str = "flv,live_flv,mov,mp4,matroska,webm,mpegts,mpeg,avi,asf";
+
+/// Before every input (ffprobe's URL, ffmpeg's `-i`): what it may be read with.
+const INPUT_OPTIONS: [&str; 4] = ["-protocol_whitelist", "file", "-format_whitelist", ALLOWED_FORMATS];
 const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
 const PROBE_ARGS: [&str; 6] = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams"];
 const STDERR_TAIL: usize = 2048;
@@ -27,6 +41,7 @@ const STDERR_TAIL: usize = 2048;
 /// Reads a file's first video stream, first audio stream and duration.
 pub async fn probe(path: &Path) -> Result<Probe, FfmpegError> {
     let mut args: Vec<OsString> = PROBE_ARGS.map(OsString::from).into();
+    args.extend(INPUT_OPTIONS.map(OsString::from));
     args.push(file_url(path));
     let child = spawn("ffprobe", &args)?;
     // Dropping the future on timeout drops the child, and kill_on_drop kills it.
@@ -67,6 +82,7 @@ impl Transcode<'_> {
         let scale = format!("scale=-2:{}", self.height);
         let mut args: Vec<OsString> =
             ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"].map(OsString::from).into();
+        args.extend(INPUT_OPTIONS.map(OsString::from));
         args.extend(["-i".into(), file_url(self.input)]);
         // FLV holds one audio stream; 4:4:4 sources would give High 4:4:4, which players refuse.
         args.extend(
@@ -191,6 +207,9 @@ fn spawn(tool: &'static str, args: &[OsString]) -> Result<Child, FfmpegError> {
 fn failed(tool: &'static str, status: ExitStatus, stderr: &[u8]) -> FfmpegError {
     let start = stderr.len().saturating_sub(STDERR_TAIL);
     let stderr_tail = String::from_utf8_lossy(&stderr[start..]).trim().to_owned();
+    if let Some(format) = refused_format(&stderr_tail) {
+        return FfmpegError::FormatRefused { format };
+    }
     FfmpegError::Failed { tool, status, stderr_tail }
 }
 

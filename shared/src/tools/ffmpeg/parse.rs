@@ -70,6 +70,17 @@ pub(super) fn parse_probe(json: &[u8]) -> Result<Probe, FfmpegError> {
     })
 }
 
+/// The demuxer ffmpeg refused by `-format_whitelist`: it logs `[hls @ 0x…] Format not on
+/// whitelist '…'`, the context named by the demuxer it probed.
+pub(super) fn refused_format(stderr: &str) -> Option<String> {
+    let line = stderr.lines().find(|l| l.contains("Format not on whitelist"))?;
+    let name = line.trim_start().strip_prefix('[')?.split(" @ ").next()?;
+    // ffmpeg's own names are short words; anything else is shown as unknown, never repeated.
+    let plain =
+        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "_,-".contains(c));
+    Some(if plain { name.to_owned() } else { "unknown".to_owned() })
+}
+
 /// Turns `-progress` lines (`key=value`, each block ending `progress=continue|end`) into
 /// whole percents, each reported once and never going back.
 pub(super) struct Progress {

@@ -182,6 +182,37 @@ async fn probe_rejects_files_without_video() {
     assert!(!err.is_retryable());
 }
 
+/// An HLS playlist and a concat list naming a real video: ffprobe and ffmpeg refuse both by
+/// their container, before opening what they name (the named video would probe fine).
+#[tokio::test]
+async fn playlists_and_file_lists_are_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let named = make(&dir.path().join("named.ts"), "-f lavfi -i testsrc=duration=2 -c:v libx264 -f mpegts").await;
+    let hls = dir.path().join("hls");
+    let playlist = format!("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n{}\n#EXT-X-ENDLIST\n", named.display());
+    std::fs::write(&hls, playlist).unwrap();
+    let concat = dir.path().join("concat");
+    std::fs::write(&concat, "ffconcat version 1.0\nfile 'named.ts'\n").unwrap();
+    for (input, format) in [(&hls, "hls"), (&concat, "concat")] {
+        let err = probe(input).await.unwrap_err();
+        assert!(matches!(&err, FfmpegError::FormatRefused { format: f } if f == format), "{err:?}");
+        assert!(!err.is_retryable());
+        let output = dir.path().join("out.flv");
+        let err = rendition(input, &output, MINUTE).run(Duration::from_secs(2), |_| {}).await.unwrap_err();
+        assert!(matches!(&err, FfmpegError::FormatRefused { format: f } if f == format), "{err:?}");
+        assert!(!output.exists());
+    }
+    assert_eq!(probe(&named).await.unwrap().height, 240, "what they name is a video");
+}
+
+#[test]
+fn the_refused_format_is_read_from_ffmpeg_s_words_only() {
+    let said = "[hls @ 0x5580] Format not on whitelist 'flv,mov'\nfile:/w/source: Invalid argument";
+    assert_eq!(parse::refused_format(said).as_deref(), Some("hls"));
+    assert_eq!(parse::refused_format("[x?y=secret @ 0x1] Format not on whitelist").as_deref(), Some("unknown"));
+    assert_eq!(parse::refused_format("file:/w/source: Invalid data found when processing input"), None);
+}
+
 #[test]
 fn progress_lines_become_rising_percents() {
     let mut p = Progress::new(Duration::from_secs(10));
