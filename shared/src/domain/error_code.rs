@@ -72,15 +72,19 @@ pub enum FailureCode {
     SourceTooLong,
     /// The source's frame is larger than `MAX_SOURCE_PIXELS`.
     SourceTooManyPixels,
+    /// The source (or a redirect, or what its name resolves to) is an address on a network
+    /// sources may not be fetched from (`tools::egress`, `SOURCE_ALLOW_NETS`).
+    SourceNotAllowed,
 }
 
 impl FailureCode {
-    pub const ALL: [FailureCode; 5] = [
+    pub const ALL: [FailureCode; 6] = [
         Self::SourceTooLarge,
         Self::SourceTooSlow,
         Self::SourceFormatRefused,
         Self::SourceTooLong,
         Self::SourceTooManyPixels,
+        Self::SourceNotAllowed,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -90,6 +94,7 @@ impl FailureCode {
             Self::SourceFormatRefused => "source_format_refused",
             Self::SourceTooLong => "source_too_long",
             Self::SourceTooManyPixels => "source_too_many_pixels",
+            Self::SourceNotAllowed => "source_not_allowed",
         }
     }
 }

@@ -16,14 +16,14 @@ use std::{
 
 use ipnet::IpNet;
 
-/// The stable code at the start of the reason of a booking or transcode refused this way.
-pub const NOT_ALLOWED_CODE: &str = "source_not_allowed";
+use crate::domain::FailureCode;
 
 /// A source refused before any connection: the host as named and the address it is at.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "source_not_allowed: {host} is at {addr}, in a network sources may not be fetched from ({kind}); \
-     SOURCE_ALLOW_NETS lists networks of your own that may"
+    "{code}: {host} is at {addr}, in a network sources may not be fetched from ({kind}); \
+     SOURCE_ALLOW_NETS lists networks of your own that may",
+    code = FailureCode::SourceNotAllowed
 )]
 pub struct SourceNotAllowed {
     pub host: String,
