@@ -2,4 +2,5 @@
 //! lets it work end to end and gets NOPERM elsewhere; a report about a booking placed on
 //! another host changes nothing.
 
+mod node_user;
 mod reports;
