@@ -6,6 +6,7 @@ mod commands;
 mod demo;
 mod launch;
 mod node;
+mod node_acl;
 mod node_commands;
 mod node_disk;
 mod signal;
