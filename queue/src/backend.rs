@@ -206,7 +206,7 @@ impl Queues {
         batch: usize,
         kind: QueueKind,
     ) -> RedisQueue<Args> {
-        let registry = format!("{}:queues", self.prefix);
+        let registry = crate::redisq::keys::registry(&self.prefix);
         let config = QueueConfig {
             lease: self.tuning.lease,
             batch: batch.max(1),

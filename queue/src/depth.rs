@@ -20,7 +20,7 @@ impl Queues {
         let failed = |e: &dyn std::fmt::Display| QueueError::Read(e.to_string());
         match &self.backend {
             Backend::Redis { conn, .. } => {
-                let registry = format!("{}:queues", self.prefix);
+                let registry = crate::redisq::keys::registry(&self.prefix);
                 let names: Vec<String> = redis::cmd("SMEMBERS").arg(&registry).query_async(&mut conn.clone()).await?;
                 for name in names {
                     let queue = self.redis_queue_of::<serde_json::Value>(conn, &name, 1, QueueKind::Shared);

@@ -72,6 +72,20 @@ pub enum NodeAction {
     Status,
     /// Scans VIDEO_ROOT now and reconciles the index with it (as at start-up).
     Scan,
+    /// Prints the `ACL SETUSER` line of a push host's Redis user: its own queues, its
+    /// directory entries and its reports, nothing else (docs/security.md). Run by an operator
+    /// with the fleet's settings, not on the push host. The password is generated and shown
+    /// once on stderr, unless given on stdin; the line holds only its SHA-256.
+    Acl {
+        /// The push host's NODE_ID.
+        node_id: String,
+        /// Also runs the line on this Redis, as a user allowed to (`redis://admin:…@host`).
+        #[arg(long, value_name = "ADMIN_REDIS_URL")]
+        apply: Option<String>,
+        /// Reads the user's password from stdin instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -63,6 +63,11 @@ pub const PUSH_CHUNK: usize = 1000;
 /// delayed jobs and retries coming due, and leases running out wake the worker on time.
 pub const PER_NODE_IDLE_CAP: Duration = Duration::from_secs(600);
 
+/// The set listing every queue of the deployment under `prefix`, for the dashboard.
+pub fn registry(prefix: &str) -> String {
+    format!("{prefix}:queues")
+}
+
 impl QueueConfig {
     pub fn new(queue: &str, registry: &str) -> Self {
         Self {

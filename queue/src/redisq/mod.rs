@@ -7,6 +7,7 @@
 //! time (`wake.rs`), and make no call when nothing asked them to look (`fetch.rs`). The key
 //! layout is in `keys.rs`, the scripts in `lua/`.
 
+pub mod acl;
 mod admin;
 mod board;
 mod error;

@@ -1,6 +1,12 @@
 //! What push hosts report (the `node-report` queue), applied to the central database by the
 //! booking workers: a class's video is ready (or failed), which videos a node holds (for
 //! placement), which it deleted. Each report is idempotent: a repeat changes nothing more.
+//!
+//! A report about a booking (ready, failed, ended) counts only from the node the booking is
+//! placed on: from any other it is refused, changing nothing, logged and counted
+//! (`vteacher_reports_refused_total`). A host that lies about another's booking is refused so;
+//! one that lies about its own name is not (the report queue is shared: docs/security.md). A
+//! host's late report about a booking placed again while it was away is refused the same way.
 
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::OnConflict};
 
@@ -13,19 +19,35 @@ use crate::{
     domain::{BookingState, ClassId, Effect, Holding, NodeId, NodeReport},
 };
 
-/// Applies `report`; returns what must follow the commit (in the outbox until sent).
-pub async fn apply(db: &Database, report: &NodeReport) -> Result<Stashed, DbErr> {
+/// What applying a report did.
+pub struct Applied {
+    /// What must follow the commit (in the outbox until sent).
+    pub effects: Stashed,
+    /// How many of its bookings were refused: placed on another node (or on none).
+    pub refused: u64,
+}
+
+/// Applies `report`.
+pub async fn apply(db: &Database, report: &NodeReport) -> Result<Applied, DbErr> {
     let txn = db.write_txn().await?;
+    let mut refused = 0;
     let effects = match report {
         NodeReport::Ready { node, classes, video_path, video } => {
             hold(&txn, node, video, now_ms()).await?;
             let mut effects = Vec::new();
             for class_id in classes {
-                effects.extend(ready(&txn, node, class_id, video_path).await?);
+                effects.extend(ready(&txn, node, class_id, video_path, &mut refused).await?);
             }
             effects
         }
-        NodeReport::Failed { node, class_id, reason } => failed(&txn, node, class_id, reason).await?,
+        NodeReport::Failed { node, class_id, reason } => match placed(&txn, report.kind(), node, class_id).await? {
+            Placement::Here => failed(&txn, node, class_id, reason).await?,
+            Placement::Elsewhere => {
+                refused += 1;
+                Vec::new()
+            }
+            Placement::NoBooking => Vec::new(),
+        },
         NodeReport::Holdings { node, generation, videos, last } => {
             for video in videos {
                 hold(&txn, node, video, *generation).await?;
@@ -40,7 +62,11 @@ pub async fn apply(db: &Database, report: &NodeReport) -> Result<Stashed, DbErr>
             Vec::new()
         }
         NodeReport::Ended { node, class_id } => {
-            super::class_end::acknowledged(&txn, node, class_id).await?;
+            match placed(&txn, report.kind(), node, class_id).await? {
+                Placement::Here => super::class_end::acknowledged(&txn, node, class_id).await?,
+                Placement::Elsewhere => refused += 1,
+                Placement::NoBooking => {}
+            }
             Vec::new()
         }
         NodeReport::Evicted { node, keys } => {
@@ -56,24 +82,49 @@ pub async fn apply(db: &Database, report: &NodeReport) -> Result<Stashed, DbErr>
     };
     let effects = outbox::stash(&txn, effects).await?;
     txn.commit().await?;
-    Ok(effects)
+    Ok(Applied { effects, refused })
+}
+
+/// Where the class's booking is placed, as seen by a report of `node` about it.
+enum Placement {
+    Here,
+    /// On another node, or on none: the report is refused (logged here).
+    Elsewhere,
+    NoBooking,
+}
+
+async fn placed(
+    conn: &impl ConnectionTrait,
+    report: &str,
+    node: &NodeId,
+    class_id: &ClassId,
+) -> Result<Placement, DbErr> {
+    let Some(row) = store::find(conn, class_id).await? else { return Ok(Placement::NoBooking) };
+    if row.node.as_deref() == Some(node.as_str()) {
+        return Ok(Placement::Here);
+    }
+    tracing::warn!(%class_id, record_id = row.record_id, %node, placed = ?row.node, report,
+        "report refused: the booking is not placed on the reporting node");
+    Ok(Placement::Elsewhere)
 }
 
 /// The class's video is on `node`: its booking is ready, once. A report from a node the
-/// booking is no longer placed on (placed again while that node was away) makes that node let
-/// its reference go.
+/// booking is not placed on (placed again while that node was away, or a lie) is refused; the
+/// node is told to let its reference go (a class end on its own queue, nothing else's).
 async fn ready(
     conn: &impl ConnectionTrait,
     node: &NodeId,
     class_id: &ClassId,
     video_path: &str,
+    refused: &mut u64,
 ) -> Result<Vec<Effect>, DbErr> {
-    let Some(row) = store::find(conn, class_id).await? else {
-        return Ok(vec![Effect::EndClass { node: node.clone(), class_id: class_id.clone() }]);
-    };
-    if row.node.as_deref() != Some(node.as_str()) {
-        tracing::warn!(%class_id, %node, placed = ?row.node, "ready on a node the booking is not placed on; released there");
-        return Ok(vec![Effect::EndClass { node: node.clone(), class_id: class_id.clone() }]);
+    match placed(conn, "ready", node, class_id).await? {
+        Placement::Here => {}
+        // No booking (deleted), or another node's: the reporter lets the class go.
+        elsewhere => {
+            *refused += u64::from(matches!(elsewhere, Placement::Elsewhere));
+            return Ok(vec![Effect::EndClass { node: node.clone(), class_id: class_id.clone() }]);
+        }
     }
     let moved = store::transition(conn, class_id, &[BookingState::Queued, BookingState::Downloading], |r| {
         r.state = Set(BookingState::Ready);
@@ -101,14 +152,14 @@ async fn references(conn: &impl ConnectionTrait, node: &NodeId) -> Result<Vec<Ef
     Ok(vec![Effect::RestoreReferences { node: node.clone(), orders }])
 }
 
+/// The class's video could not be put on `node`, where its booking is placed.
 async fn failed(
     conn: &impl ConnectionTrait,
     node: &NodeId,
     class_id: &ClassId,
     reason: &str,
 ) -> Result<Vec<Effect>, DbErr> {
-    let placed_here = store::find(conn, class_id).await?.is_some_and(|b| b.node.as_deref() == Some(node.as_str()));
-    if placed_here && store::fail(conn, class_id, reason).await? {
+    if store::fail(conn, class_id, reason).await? {
         tracing::warn!(%class_id, %node, reason, "booking failed on its node");
         return Ok(vec![Effect::Notify(class_id.clone())]);
     }

@@ -13,6 +13,8 @@
 mod db;
 mod redis_keys;
 
+pub use redis_keys::{NodeGrant, node_grants};
+
 use std::{
     collections::HashSet,
     sync::{Arc, Mutex},

@@ -18,6 +18,31 @@ fn progress_key(prefix: &str, class_id: &ClassId) -> String {
     format!("{prefix}:progress:{class_id}")
 }
 
+/// A key of the directory a push host's Redis user is granted, with the commands it sends on
+/// it (its ACL: `jobs::node_acl`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeGrant {
+    pub commands: &'static [&'static str],
+    /// The key, or the start of the keys (`any_suffix`).
+    pub key: String,
+    pub any_suffix: bool,
+    /// Only written, never read (a set the node adds itself to).
+    pub write_only: bool,
+}
+
+/// What push host `node` sends to the directory: its own status (`SET … GET`, read back to
+/// know whether it joined), its id into the set of nodes, and the progress of its downloads.
+/// Progress is keyed by class, not by node: a host may write any class's progress (shown on
+/// a booking's status, never acted on).
+pub fn node_grants(prefix: &str, node: &NodeId) -> Vec<NodeGrant> {
+    let grant = |commands, key, any_suffix, write_only| NodeGrant { commands, key, any_suffix, write_only };
+    vec![
+        grant(&["SET", "GET"], status_key(prefix, node.as_str()), false, false),
+        grant(&["SADD"], format!("{prefix}:nodes"), false, true),
+        grant(&["SET", "GET"], format!("{prefix}:progress:"), true, false),
+    ]
+}
+
 pub(super) async fn beat(mut conn: ConnectionManager, prefix: &str, status: &NodeStatus) -> redis::RedisResult<()> {
     let json = serde_json::to_string(status).unwrap_or_default();
     let key = status_key(prefix, status.node.as_str());

@@ -9,7 +9,8 @@ use crate::{domain::Provider, tools::alarm, transcode::result::Change};
 use vteacher_queue::OUTCOMES;
 
 /// Registers every label set known ahead: each queue's outcomes, runs and run durations, each
-/// transcode result's effect, each provider's transcode duration, each alarm kind.
+/// transcode result's effect, each provider's transcode duration, each alarm kind, each kind
+/// of node report that can be refused.
 pub fn register_metric_families() {
     for job in JOBS {
         for outcome in OUTCOMES {
@@ -27,6 +28,9 @@ pub fn register_metric_families() {
     }
     for provider in Provider::iter() {
         let _ = metrics::histogram!("vteacher_transcode_duration_seconds", "provider" => provider.as_str());
+    }
+    for report in ["ready", "failed", "ended"] {
+        metrics::counter!("vteacher_reports_refused_total", "report" => report).increment(0);
     }
     for kind in alarm::KINDS {
         metrics::counter!("vteacher_alarms_total", "kind" => kind).increment(0);

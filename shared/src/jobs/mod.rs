@@ -7,6 +7,7 @@
 //!
 //! Adding a job: a file here with the struct and its `impl Job`, and one line in `JOBS`.
 
+mod acl;
 mod booking;
 mod class_end;
 mod dashboard;
@@ -22,6 +23,7 @@ mod transcode_ecs;
 mod transcode_oss;
 mod transcode_result;
 
+pub use acl::{node_acl, node_user};
 pub use booking::{IntakeError, end_class, submit};
 pub use dashboard::{board_api, board_queues, known_nodes};
 pub use download::evicted;

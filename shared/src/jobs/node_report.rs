@@ -16,8 +16,12 @@ impl Job for NodeReportJob {
     }
 
     async fn run(&self, app: &App) -> Result<(), JobError> {
-        let effects = reports::apply(&app.db, &self.0).await.map_err(DbError::from)?;
-        apply_stashed(app, effects).await;
+        let applied = reports::apply(&app.db, &self.0).await.map_err(DbError::from)?;
+        // Counted once committed (a run retried after a failed commit counts once).
+        if applied.refused > 0 {
+            metrics::counter!("vteacher_reports_refused_total", "report" => self.0.kind()).increment(applied.refused);
+        }
+        apply_stashed(app, applied.effects).await;
         Ok(())
     }
 

@@ -7,6 +7,7 @@ mod demo;
 mod glimpse;
 mod launch;
 mod node;
+mod node_acl;
 mod node_commands;
 mod node_disk;
 mod signal;

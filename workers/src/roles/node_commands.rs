@@ -1,5 +1,6 @@
 //! The push host's commands, run on the push host against its own index: `vteacher node
-//! status`, `vteacher node scan`, `vteacher purge-legacy [--dry-run]`.
+//! status`, `vteacher node scan`, `vteacher purge-legacy [--dry-run]`; and the operator's
+//! `vteacher node acl` (`node_acl`).
 
 use shared::{
     NodeApp,
@@ -62,6 +63,9 @@ pub(super) async fn run(settings: Settings, action: NodeAction) -> anyhow::Resul
             for file in &scanned.unknown {
                 println!("  no layout (left alone): {file}");
             }
+        }
+        NodeAction::Acl { node_id, apply, password_stdin } => {
+            super::node_acl::run(&settings, &node_id, apply.as_deref(), password_stdin).await?;
         }
     }
     Ok(())

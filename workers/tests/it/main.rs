@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod acl;
 mod api_bookings;
 mod bad_input;
 mod board;
