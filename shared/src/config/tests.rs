@@ -122,7 +122,6 @@ fn the_source_and_bridge_limits_have_serious_defaults_and_refuse_zero() {
         ("MAX_SOURCE_SIZE", "0"),
         ("MAX_SOURCE_SIZE", "big"),
         ("SOURCE_DOWNLOAD_TIMEOUT", "0s"),
-        ("SOURCE_DOWNLOAD_TIMEOUT", "3h"),
         ("MAX_SOURCE_DURATION", "0s"),
         ("MAX_SOURCE_PIXELS", "4k"),
         ("MAX_SOURCE_PIXELS", "0x2160"),
