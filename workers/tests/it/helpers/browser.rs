@@ -89,16 +89,17 @@ impl Browser {
     /// A command to the page.
     pub(crate) async fn call(&mut self, method: &str, params: Value) -> Value {
         let session = self.session.clone();
-        self.send(method, params, Some(&session)).await
+        let answer = self.send(method, params, Some(&session)).await;
+        answer.unwrap_or_else(|error| panic!("{method}: {error}"))
     }
 
     async fn browser_call(&mut self, method: &str, params: Value) -> Value {
-        self.send(method, params, None).await
+        self.send(method, params, None).await.unwrap_or_else(|error| panic!("{method}: {error}"))
     }
 
     /// Sends one command and waits for its answer. Events that arrive meanwhile are dropped
     /// (the test polls the DOM instead of following events), but for the page's errors.
-    async fn send(&mut self, method: &str, params: Value, session: Option<&str>) -> Value {
+    async fn send(&mut self, method: &str, params: Value, session: Option<&str>) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let mut message = json!({"id": id, "method": method, "params": params});
@@ -121,10 +122,10 @@ impl Browser {
         })
         .await
         .unwrap_or_else(|_| panic!("{method}: no answer from chromium within {COMMAND_TIMEOUT:?}"));
-        if let Some(error) = answer.get("error") {
-            panic!("{method}: {error}");
+        match answer.get("error") {
+            Some(error) => Err(error.clone()),
+            None => Ok(answer["result"].clone()),
         }
-        answer["result"].clone()
     }
 
     /// Opens `url` in the page (returns once the navigation is committed, not loaded).
@@ -135,7 +136,15 @@ impl Browser {
 
     /// The value of a JavaScript expression in the page (`null` when it throws).
     pub(crate) async fn eval(&mut self, expression: &str) -> Value {
-        let result = self.call("Runtime.evaluate", json!({"expression": expression, "returnByValue": true})).await;
+        let session = self.session.clone();
+        let params = json!({"expression": expression, "returnByValue": true});
+        let result = match self.send("Runtime.evaluate", params, Some(&session)).await {
+            Ok(result) => result,
+            // The page navigated while the expression ran (a form sent, a redirect followed):
+            // nothing to read yet, as for a page still loading; the next poll reads the new one.
+            Err(error) if navigated_away(&error) => return Value::Null,
+            Err(error) => panic!("Runtime.evaluate: {error}"),
+        };
         if result.get("exceptionDetails").is_some() {
             return Value::Null;
         }
@@ -193,4 +202,10 @@ fn page_error(event: &Value) -> Option<String> {
         "Runtime.consoleAPICalled" if params["type"] == "error" => Some(params["args"].to_string()),
         _ => None,
     }
+}
+
+/// Whether a CDP error says the page's document went away under the command.
+fn navigated_away(error: &Value) -> bool {
+    let message = error["message"].as_str().unwrap_or_default();
+    message.contains("navigated or closed") || message.contains("context was destroyed")
 }
