@@ -7,6 +7,7 @@ pub mod cache;
 pub mod disk;
 pub mod download;
 pub mod gauges;
+pub mod jitter;
 mod part;
 pub mod placement;
 mod services;

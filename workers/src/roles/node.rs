@@ -14,14 +14,15 @@ use shared::{
     NodeApp,
     domain::{Effect, NodeReport},
     jobs,
-    node::{cache, disk::Disk, status},
+    node::{cache, disk::Disk, jitter, status},
 };
 use tokio::task::JoinSet;
 
 use super::node_disk::{self, tick};
 use vteacher_queue::Workers;
 
-/// The holdings are reported in full this often, so a lost report is repaired.
+/// The holdings are reported in full this often (on average: `node::jitter`), so a lost report
+/// is repaired.
 const HOLDINGS_EVERY: Duration = Duration::from_secs(3600);
 
 /// Checks the disk; on the disk it expects, registers the node (one heartbeat, so the first
@@ -69,7 +70,7 @@ async fn run(node: NodeApp, found: Disk, workers: Workers, drain: Duration) -> a
 }
 
 async fn heartbeat(node: NodeApp) -> anyhow::Result<()> {
-    while tick(&node, node.settings.node_heartbeat.0).await {
+    while tick(&node, jitter::heartbeat_wait(node.settings.node_heartbeat.0)).await {
         if let Err(err) = status::beat(&node, &node.gauges).await {
             tracing::warn!(node = %node.id(), %err, "node heartbeat failed");
         }
@@ -100,7 +101,7 @@ async fn scan_then_report(node: NodeApp) -> anyhow::Result<()> {
             Ok(reports) => send(&node, reports.into_iter().map(Effect::Report).collect(), "the holdings report").await,
             Err(err) => tracing::warn!(node = %node.id(), %err, "could not read the holdings to report"),
         }
-        if !tick(&node, HOLDINGS_EVERY).await {
+        if !tick(&node, jitter::holdings_wait(HOLDINGS_EVERY)).await {
             return Ok(());
         }
     }
