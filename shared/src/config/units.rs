@@ -139,7 +139,7 @@ impl fmt::Display for Span {
     }
 }
 
-/// Networks written as CIDRs, comma-separated (`127.0.0.1/32, 10.8.0.0/16`); a bare address is
+/// Networks written as CIDRs, comma-separated (`127.0.0.1/32, 198.51.100.0/24`); a bare address is
 /// that address alone. Empty: none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Nets(pub Vec<ipnet::IpNet>);
@@ -150,7 +150,7 @@ impl FromStr for Nets {
         let net = |item: &str| {
             item.parse::<ipnet::IpNet>()
                 .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| format!("{item:?} is not a network such as 10.8.0.0/16 or an address"))
+                .map_err(|_| format!("{item:?} is not a network such as 198.51.100.0/24 or an address"))
         };
         s.split([',', ' ']).map(str::trim).filter(|item| !item.is_empty()).map(net).collect::<Result<_, _>>().map(Nets)
     }
@@ -234,10 +234,10 @@ mod tests {
 
     #[test]
     fn reads_networks() {
-        let nets: Nets = "127.0.0.1/32, 10.8.0.0/16,::1".parse().unwrap();
-        assert_eq!(nets.to_string(), "127.0.0.1/32,10.8.0.0/16,::1/128");
+        let nets: Nets = "127.0.0.1/32, 198.51.100.0/24,::1".parse().unwrap();
+        assert_eq!(nets.to_string(), "127.0.0.1/32,198.51.100.0/24,::1/128");
         assert_eq!("".parse::<Nets>().unwrap(), Nets::default());
-        assert!("10.8.0.0/33".parse::<Nets>().is_err());
+        assert!("198.51.100.0/33".parse::<Nets>().is_err());
         assert!("intranet".parse::<Nets>().is_err());
     }
 

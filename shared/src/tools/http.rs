@@ -28,18 +28,17 @@ pub const MAX_REDIRECTS: usize = 10;
 #[error("{0}")]
 pub struct RedirectRefused(pub String);
 
-impl RedirectRefused {
-    /// The refusal in `err`'s source chain, if a redirect is why it failed.
-    pub fn in_chain<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a Self> {
-        let mut next = Some(err);
-        while let Some(err) = next {
-            if let Some(found) = err.downcast_ref::<Self>() {
-                return Some(found);
-            }
-            next = err.source();
+/// The `T` in `err`'s source chain, if one is why a request failed (a [`RedirectRefused`], a
+/// `SourceNotAllowed`: reqwest wraps what its redirect policy and resolver return).
+pub fn cause<'a, T: std::error::Error + 'static>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a T> {
+    let mut next = Some(err);
+    while let Some(err) = next {
+        if let Some(found) = err.downcast_ref::<T>() {
+            return Some(found);
         }
-        None
+        next = err.source();
     }
+    None
 }
 
 fn follow(attempt: Attempt, egress: Option<&Egress>) -> reqwest::redirect::Action {

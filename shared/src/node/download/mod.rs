@@ -23,7 +23,7 @@ use crate::{
     domain::{SourceUrl, redact_url},
     tools::{
         egress::SourceNotAllowed,
-        http::{RedirectRefused, SourceClient},
+        http::{RedirectRefused, SourceClient, cause},
     },
 };
 
@@ -116,10 +116,10 @@ impl Downloader<'_> {
         };
         let response = response.map_err(|_| DownloadError::Stalled(self.idle_timeout))?;
         response.map_err(|e| {
-            if let Some(refused) = SourceNotAllowed::in_chain(&e) {
+            if let Some(refused) = cause::<SourceNotAllowed>(&e) {
                 return DownloadError::NotAllowed(refused.clone());
             }
-            match RedirectRefused::in_chain(&e) {
+            match cause::<RedirectRefused>(&e) {
                 Some(refused) => DownloadError::Redirect(refused.to_string()),
                 None => DownloadError::network(url.as_url(), e),
             }

@@ -31,20 +31,6 @@ pub struct SourceNotAllowed {
     pub kind: &'static str,
 }
 
-impl SourceNotAllowed {
-    /// The refusal in `err`'s source chain, if that is why a request failed.
-    pub fn in_chain<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a Self> {
-        let mut next = Some(err);
-        while let Some(err) = next {
-            if let Some(found) = err.downcast_ref::<Self>() {
-                return Some(found);
-            }
-            next = err.source();
-        }
-        None
-    }
-}
-
 /// The policy: every address outside the internal ranges, plus the networks an operator allows
 /// (`SOURCE_ALLOW_NETS`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

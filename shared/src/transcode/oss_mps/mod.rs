@@ -18,7 +18,10 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     domain::redact_url,
-    tools::{egress::SourceNotAllowed, http::SourceClient},
+    tools::{
+        egress::SourceNotAllowed,
+        http::{SourceClient, cause},
+    },
 };
 
 mod signing;
@@ -130,7 +133,7 @@ impl MpsClient {
             .timeout(TIMEOUT)
             .send()
             .await
-            .map_err(|e| match SourceNotAllowed::in_chain(&e) {
+            .map_err(|e| match cause::<SourceNotAllowed>(&e) {
                 Some(refused) => MpsError::NotAllowed(refused.clone()),
                 None => MpsError::Network(format!("{action}: {}", e.without_url())),
             })?;
