@@ -26,6 +26,7 @@ mod procfile;
 mod progress;
 mod retries;
 mod retry_status;
+mod storm;
 mod sweeper;
 mod transcoding;
 mod web;
