@@ -96,6 +96,10 @@ pub struct StormReport {
     pub fetch_pairs: usize,
     pub most_fetches: u64,
     pub fetched_twice: usize,
+    /// Distinct videos fetched by each node that fetched any, and the videos fetched by two
+    /// nodes or more.
+    pub videos_by_node: BTreeMap<String, usize>,
+    pub videos_on_two_nodes: usize,
     /// Redis over the storm.
     pub redis: Measured,
     /// PostgreSQL commits and rows written over the storm.
@@ -106,6 +110,14 @@ pub struct StormReport {
 impl StormReport {
     pub fn per_second(&self) -> f64 {
         self.bookings as f64 / self.wall.as_secs_f64().max(1e-9)
+    }
+
+    /// The busiest node's videos over the mean over all `nodes` of the fleet.
+    pub fn busiest_over_mean(&self, nodes: usize) -> f64 {
+        let videos: usize = self.videos_by_node.values().sum();
+        let busiest = self.videos_by_node.values().copied().max().unwrap_or(0);
+        let mean = videos as f64 / nodes.max(1) as f64;
+        if mean > 0.0 { busiest as f64 / mean } else { 0.0 }
     }
 
     /// Every booking in a final state (ready, failed, cancelled) and none lost.

@@ -100,6 +100,17 @@ pub fn print(r: &FleetReport) {
         counts.iter().min().unwrap_or(&0),
         counts.iter().max().unwrap_or(&0)
     );
+    let videos: Vec<usize> = s.videos_by_node.values().copied().collect();
+    let spread = s.busiest_over_mean(r.nodes);
+    println!(
+        "| videos per node: busiest ÷ mean over {} nodes (min, max) / videos on two nodes | {:.2} ({}, {}) / {} | ≤ 1.5 / 0 | {} |",
+        r.nodes,
+        spread,
+        if s.videos_by_node.len() < r.nodes { 0 } else { videos.iter().copied().min().unwrap_or(0) },
+        videos.iter().copied().max().unwrap_or(0),
+        s.videos_on_two_nodes,
+        verdict(spread <= 1.5 && s.videos_on_two_nodes == 0)
+    );
     println!(
         "| fetches: in all / (video, node) pairs / most by one node of one video / pairs fetched twice | {} / {} / {} / {} | no video fetched twice by one node | {} |",
         s.fetches,

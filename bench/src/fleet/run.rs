@@ -192,6 +192,8 @@ async fn storm_phase(
         fetch_pairs: outcome.fetches.len(),
         most_fetches: outcome.most_fetches_by_a_node(),
         fetched_twice: outcome.fetched_twice(),
+        videos_by_node: outcome.videos_by_node(),
+        videos_on_two_nodes: outcome.videos_on_two_nodes(),
         redis: measured(usage),
         commits: after.commits - writes.commits,
         rows_written: after.rows - writes.rows,

@@ -5,7 +5,7 @@
 //! the node).
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -58,6 +58,24 @@ impl StormOutcome {
     /// (video, node) pairs fetched more than once.
     pub(super) fn fetched_twice(&self) -> usize {
         self.fetches.values().filter(|n| **n > 1).count()
+    }
+
+    /// How many distinct videos each node fetched (its User-Agent names it).
+    pub(super) fn videos_by_node(&self) -> BTreeMap<String, usize> {
+        let mut by_node = BTreeMap::new();
+        for (_, agent) in self.fetches.keys() {
+            *by_node.entry(agent.clone()).or_default() += 1;
+        }
+        by_node
+    }
+
+    /// Videos fetched by more than one node.
+    pub(super) fn videos_on_two_nodes(&self) -> usize {
+        let mut nodes_of: HashMap<&str, usize> = HashMap::new();
+        for (path, _) in self.fetches.keys() {
+            *nodes_of.entry(path.as_str()).or_default() += 1;
+        }
+        nodes_of.values().filter(|n| **n > 1).count()
     }
 }
 

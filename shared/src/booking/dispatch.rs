@@ -1,10 +1,11 @@
 //! Sending a decided booking to a push host: the node the booking names, else the one an
-//! earlier delivery chose (its download may be queued there), else placement over the nodes'
-//! last statuses and reported holdings. The choice is a compare-and-set on the booking, so two
-//! deliveries at once place it once; the download order is the effect it leaves.
+//! earlier delivery chose (its download may be queued there), else placement (the directory's:
+//! the video's node, or a fair one, decided and recorded in one step). Recording the booking's
+//! node is a compare-and-set on the booking, so two deliveries at once place it once; the
+//! download order is the effect it leaves.
 
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -14,7 +15,6 @@ use crate::{
     db::{Database, bookings, node_holdings, now_ms},
     directory::Directory,
     domain::{Booking, BookingState, ClassId, DownloadOrder, Effect, NodeId, SourceUrl, VideoKey},
-    node::placement,
 };
 
 /// A booking waiting for its decision, as stored.
@@ -65,7 +65,7 @@ pub async fn to_node(
     let key = video_key(booking);
     let node = match booking.node.clone().or_else(|| pending.chosen.clone()) {
         Some(node) => node,
-        None => place(db, directory, settings, &key).await?.ok_or(BookingError::NoLiveNode)?,
+        None => place(db, directory, settings, &booking.class_id, &key).await?.ok_or(BookingError::NoLiveNode)?,
     };
     let placed = bookings::Entity::update_many()
         .col_expr(bookings::Column::SourceUrl, Expr::value(url.as_str()))
@@ -95,18 +95,53 @@ pub async fn sent(db: &Database, class_id: &ClassId) -> Result<(), BookingError>
     Ok(())
 }
 
-/// A live node for the video `key`: one that holds it, else the one with the most room.
+/// A live node for the video `key`: the directory decides and records it, told which nodes
+/// the database says hold the video or have it on the way (what a Redis that forgot its
+/// record is given again).
 async fn place(
     db: &Database,
     directory: &Directory,
     settings: &Settings,
+    class_id: &ClassId,
     key: &VideoKey,
 ) -> Result<Option<NodeId>, BookingError> {
-    let statuses = directory.snapshot().await.map_err(|e| BookingError::Directory(e.to_string()))?;
-    let holders = node_holdings::Entity::find()
+    let holders = holders(db, class_id, key).await?;
+    Ok(directory.place(&key.relative_path_text(), &holders, settings.node_live_for()).await?)
+}
+
+/// The nodes that reported holding the video, then those other bookings of it were placed on
+/// while it is on its way.
+async fn holders(db: &Database, class_id: &ClassId, key: &VideoKey) -> Result<Vec<NodeId>, BookingError> {
+    let held: Vec<String> = node_holdings::Entity::find()
+        .select_only()
+        .column(node_holdings::Column::Node)
         .filter(node_holdings::Column::Path.eq(key.relative_path_text()))
+        .into_tuple()
         .all(&db.conn)
         .await?;
-    let holders: Vec<NodeId> = holders.into_iter().filter_map(|h| h.node.parse().ok()).collect();
-    Ok(placement::choose(&statuses, &holders, settings.node_live_for(), now_ms()))
+    let resolution = key.resolution.map(|r| r.to_string());
+    let org = key.org_id.as_ref().map(ToString::to_string);
+    let on_its_way: Vec<Option<String>> = bookings::Entity::find()
+        .select_only()
+        .column(bookings::Column::Node)
+        .filter(bookings::Column::RecordId.eq(key.record_id.get()))
+        .filter(match resolution {
+            Some(r) => bookings::Column::Resolution.eq(r),
+            None => bookings::Column::Resolution.is_null(),
+        })
+        .filter(match org {
+            Some(o) => bookings::Column::OrgId.eq(o),
+            None => bookings::Column::OrgId.is_null(),
+        })
+        .filter(bookings::Column::State.is_in([BookingState::Queued, BookingState::Downloading]))
+        .filter(bookings::Column::Node.is_not_null())
+        .filter(bookings::Column::ClassId.ne(class_id.as_str()))
+        .limit(8)
+        .into_tuple()
+        .all(&db.conn)
+        .await?;
+    let mut nodes: Vec<NodeId> =
+        held.iter().chain(on_its_way.iter().flatten()).filter_map(|n| n.parse().ok()).collect();
+    nodes.dedup();
+    Ok(nodes)
 }

@@ -38,3 +38,9 @@ impl Retryable for BookingError {
         matches!(self, Self::Db(e) if crate::db::is_unavailable(e)).then_some(crate::db::THE_DATABASE)
     }
 }
+
+impl From<crate::directory::DirectoryError> for BookingError {
+    fn from(err: crate::directory::DirectoryError) -> Self {
+        Self::Directory(err.to_string())
+    }
+}

@@ -7,6 +7,7 @@ pub mod decision;
 pub mod dispatch;
 mod error;
 pub mod intake;
+pub mod placed;
 pub mod reports;
 pub mod results;
 pub mod store;

@@ -8,18 +8,16 @@
 //! <prefix>:nodes            SET  every node id that ever reported
 //! <prefix>:node:<id>        STR  its last NodeStatus (JSON), kept a day
 //! <prefix>:progress:<class> STR  a download's DownloadProgress (JSON), kept ten minutes
+//! <prefix>:place:…          placement's record (`placement::redis`)
 //! ```
 
 mod db;
+pub mod placement;
 mod redis_keys;
 
 pub use redis_keys::{NodeGrant, node_grants};
 
-use std::{
-    collections::HashSet,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::{collections::HashSet, time::Duration};
 
 use redis::aio::ConnectionManager;
 
@@ -27,9 +25,6 @@ use crate::{
     db::now_ms,
     domain::{ClassId, DownloadProgress, NodeId, NodeStatus, Retryable},
 };
-
-/// Placement reads the statuses this often at most, whatever the rate of bookings.
-const SNAPSHOT_FOR: Duration = Duration::from_secs(2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DirectoryError {
@@ -51,12 +46,9 @@ enum Store {
     Db(sea_orm::DatabaseConnection),
 }
 
-type Snapshot = Option<(Instant, Arc<Vec<NodeStatus>>)>;
-
 #[derive(Clone)]
 pub struct Directory {
     store: Store,
-    snapshot: Arc<Mutex<Snapshot>>,
 }
 
 impl std::fmt::Debug for Directory {
@@ -81,13 +73,14 @@ impl Directory {
     }
 
     fn of(store: Store) -> Self {
-        Self { store, snapshot: Arc::new(Mutex::new(None)) }
+        Self { store }
     }
 
-    /// Publishes this node's status (its heartbeat).
-    pub async fn beat(&self, status: &NodeStatus) -> Result<(), DirectoryError> {
+    /// Publishes this node's status (its heartbeat). A node that joins, or comes back after
+    /// more than `live_for` away, puts itself back in placement's ring.
+    pub async fn beat(&self, status: &NodeStatus, live_for: Duration) -> Result<(), DirectoryError> {
         match &self.store {
-            Store::Redis { conn, prefix } => redis_keys::beat(conn.clone(), prefix, status).await?,
+            Store::Redis { conn, prefix } => redis_keys::beat(conn.clone(), prefix, status, live_for).await?,
             Store::Db(conn) => db::beat(conn, status).await?,
         }
         Ok(())
@@ -107,16 +100,59 @@ impl Directory {
         Ok(self.statuses().await?.into_iter().filter(|s| is_live(s, live_for, now)).map(|s| s.node).collect())
     }
 
-    /// The statuses as of at most two seconds ago (placement calls this for every booking).
-    pub async fn snapshot(&self) -> Result<Arc<Vec<NodeStatus>>, DirectoryError> {
-        if let Some((at, statuses)) = self.snapshot.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
-            && at.elapsed() < SNAPSHOT_FOR
-        {
-            return Ok(statuses.clone());
+    /// Places the video at `path` on a live push host and records it, in one step
+    /// (`placement`); `holders` hold it or have it on the way, as the database says. `None`:
+    /// no live node can take it.
+    pub async fn place(
+        &self,
+        path: &str,
+        holders: &[NodeId],
+        live_for: Duration,
+    ) -> Result<Option<NodeId>, DirectoryError> {
+        let now = now_ms();
+        Ok(match &self.store {
+            Store::Redis { conn, prefix } => {
+                placement::redis::place(conn.clone(), prefix, path, holders, live_for, now).await?
+            }
+            Store::Db(conn) => placement::db::place(conn, path, holders, live_for, now).await?,
+        })
+    }
+
+    /// `node` holds the videos at `paths` (its ready and holdings reports): placement's record
+    /// follows. Without Redis the record is the database itself: nothing to do.
+    pub async fn placed_held(&self, node: &NodeId, paths: &[String]) -> Result<(), DirectoryError> {
+        if let Store::Redis { conn, prefix } = &self.store {
+            placement::redis::hold(conn.clone(), prefix, node, paths).await?;
         }
-        let fresh = Arc::new(self.statuses().await?);
-        *self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), fresh.clone()));
-        Ok(fresh)
+        Ok(())
+    }
+
+    /// `node` no longer holds the videos at `paths` (evicted).
+    pub async fn placed_let_go(&self, node: &NodeId, paths: &[String]) -> Result<(), DirectoryError> {
+        if let Store::Redis { conn, prefix } = &self.store {
+            placement::redis::let_go(conn.clone(), prefix, node, paths).await?;
+        }
+        Ok(())
+    }
+
+    /// `node`'s full holdings report has ended: of the videos placed on it before `before`,
+    /// those not in `keep` (neither held nor on their way, as the database says) are placed
+    /// nowhere.
+    pub async fn placed_keep_only(
+        &self,
+        node: &NodeId,
+        keep: &HashSet<String>,
+        before: i64,
+    ) -> Result<(), DirectoryError> {
+        if let Store::Redis { conn, prefix } = &self.store {
+            let placed = placement::redis::placed_before(conn.clone(), prefix, node, before).await?;
+            let stale: Vec<String> = placed.into_iter().filter(|path| !keep.contains(path)).collect();
+            if !stale.is_empty() {
+                tracing::info!(%node, videos = stale.len(), "placement let go of videos the node neither holds nor awaits");
+                placement::redis::let_go(conn.clone(), prefix, node, &stale).await?;
+            }
+        }
+        Ok(())
     }
 
     pub async fn status(&self, node: &NodeId) -> Result<Option<NodeStatus>, DirectoryError> {

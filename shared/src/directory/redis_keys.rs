@@ -1,8 +1,11 @@
 //! The node directory in Redis: one `SET … PX` per heartbeat, a set of node ids, and a key
 //! per download in progress.
 
+use std::time::Duration;
+
 use redis::{AsyncCommands, aio::ConnectionManager};
 
+use super::placement::redis::ring_key;
 use crate::domain::{ClassId, DownloadProgress, NodeId, NodeStatus};
 
 const STATUS_KEPT_MS: u64 = 24 * 3600 * 1000;
@@ -31,7 +34,8 @@ pub struct NodeGrant {
 }
 
 /// What push host `node` sends to the directory: its own status (`SET … GET`, read back to
-/// know whether it joined), its id into the set of nodes, and the progress of its downloads.
+/// know whether it joined), its id into the set of nodes and into placement's ring, and the
+/// progress of its downloads.
 /// Progress is keyed by class, not by node: a host may write any class's progress (shown on
 /// a booking's status, never acted on).
 pub fn node_grants(prefix: &str, node: &NodeId) -> Vec<NodeGrant> {
@@ -39,11 +43,17 @@ pub fn node_grants(prefix: &str, node: &NodeId) -> Vec<NodeGrant> {
     vec![
         grant(&["SET", "GET"], status_key(prefix, node.as_str()), false, false),
         grant(&["SADD"], format!("{prefix}:nodes"), false, true),
+        grant(&["ZADD"], ring_key(prefix), false, true),
         grant(&["SET", "GET"], format!("{prefix}:progress:"), true, false),
     ]
 }
 
-pub(super) async fn beat(mut conn: ConnectionManager, prefix: &str, status: &NodeStatus) -> redis::RedisResult<()> {
+pub(super) async fn beat(
+    mut conn: ConnectionManager,
+    prefix: &str,
+    status: &NodeStatus,
+    live_for: Duration,
+) -> redis::RedisResult<()> {
     let json = serde_json::to_string(status).unwrap_or_default();
     let key = status_key(prefix, status.node.as_str());
     // One command per heartbeat: the id joins the set only when the key was not there.
@@ -52,7 +62,18 @@ pub(super) async fn beat(mut conn: ConnectionManager, prefix: &str, status: &Nod
     if before.is_none() {
         let _: () = conn.sadd(format!("{prefix}:nodes"), status.node.as_str()).await?;
     }
+    if rejoins(before.as_deref(), status, live_for) {
+        // Placement takes a node it finds not live out of its ring; the node puts itself back.
+        let _: () = conn.zadd(ring_key(prefix), status.node.as_str(), 0).await?;
+    }
     Ok(())
+}
+
+/// Whether this heartbeat is a node's first (a new key, a Redis that forgot) or its first after
+/// more than `live_for` without one.
+fn rejoins(before: Option<&str>, status: &NodeStatus, live_for: Duration) -> bool {
+    let Some(previous) = before.and_then(|json| serde_json::from_str::<NodeStatus>(json).ok()) else { return true };
+    status.seen_at - previous.seen_at > live_for.as_millis() as i64 || previous.started_at != status.started_at
 }
 
 pub(super) async fn statuses(mut conn: ConnectionManager, prefix: &str) -> redis::RedisResult<Vec<NodeStatus>> {

@@ -109,6 +109,18 @@ impl NodeStatus {
         cache.min(disk)
     }
 
+    /// Room for one more video once eviction has taken back what no class references:
+    /// whether placement may send it a new video (a full cache of old lessons still may).
+    pub fn placeable_bytes(&self) -> u64 {
+        let held = self.referenced_bytes + self.reserved_bytes;
+        let cache = self.max_video_size_bytes.saturating_sub(held);
+        let disk = self
+            .free_disk_bytes
+            .saturating_add(self.evictable_bytes())
+            .saturating_sub(self.min_free_disk_bytes + self.reserved_bytes);
+        cache.min(disk)
+    }
+
     /// Bytes that eviction may take back: videos no class references.
     pub fn evictable_bytes(&self) -> u64 {
         self.used_bytes.saturating_sub(self.referenced_bytes)

@@ -3,7 +3,11 @@
 
 use super::apply_stashed;
 use super::payloads::NodeReportJob;
-use crate::{app::App, booking::reports, db::DbError};
+use crate::{
+    app::App,
+    booking::{placed, reports},
+    db::DbError,
+};
 use vteacher_queue::{Job, JobError};
 
 impl Job for NodeReportJob {
@@ -22,6 +26,7 @@ impl Job for NodeReportJob {
             metrics::counter!("vteacher_reports_refused_total", "report" => self.0.kind()).increment(applied.refused);
         }
         apply_stashed(app, applied.effects).await;
+        placed::follow(&app.db, &app.directory, &self.0).await?;
         Ok(())
     }
 

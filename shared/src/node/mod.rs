@@ -1,6 +1,6 @@
 //! A push host: its cache of videos (the index in its own SQLite, `cache/`), its downloads
-//! (rate-limited, resumable), what it publishes about itself (`status`), and the pure choice of
-//! which push host takes a booking (`placement`, used by the central side).
+//! (rate-limited, resumable) and what it publishes about itself (`status`). Which push host
+//! takes a booking is the central side's (`directory::placement`).
 
 pub mod bandwidth;
 pub mod cache;
@@ -9,7 +9,6 @@ pub mod download;
 pub mod gauges;
 pub mod jitter;
 mod part;
-pub mod placement;
 mod services;
 pub mod status;
 mod throttle;

@@ -58,6 +58,6 @@ pub async fn current(node: &NodeServices, gauges: &Gauges) -> Result<NodeStatus,
 /// One heartbeat: the status, published.
 pub async fn beat(node: &NodeServices, gauges: &Gauges) -> Result<NodeStatus, String> {
     let status = current(node, gauges).await.map_err(|e| e.to_string())?;
-    node.directory.beat(&status).await.map_err(|e| e.to_string())?;
+    node.directory.beat(&status, node.settings.node_live_for()).await.map_err(|e| e.to_string())?;
     Ok(status)
 }

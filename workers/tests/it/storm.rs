@@ -41,7 +41,8 @@ async fn a_storm_on_an_empty_fleet_spreads_its_videos_and_puts_each_on_one_host(
         assert_eq!(app.post_booking(&body).await.status(), 202);
     }
     let queues = "booking,node-report,notify,transcode-result";
-    let _booking: Vec<Process> = (0..2).map(|i| env.start(&format!("booking-{i}"), &["work", "--queues", queues])).collect();
+    let _booking: Vec<Process> =
+        (0..2).map(|i| env.start(&format!("booking-{i}"), &["work", "--queues", queues])).collect();
 
     let db = sea_orm::Database::connect(env.pairs["DATABASE_URL"].as_str()).await.unwrap();
     eventually("every booking of the storm to be ready", Duration::from_secs(600), || async {
@@ -62,6 +63,9 @@ async fn a_storm_on_an_empty_fleet_spreads_its_videos_and_puts_each_on_one_host(
         counts(&db, "SELECT node AS k, count(DISTINCT record_id) AS n FROM bookings GROUP BY node").await;
     let mean = VIDEOS as f64 / HOSTS as f64;
     let busiest = videos_per_host.values().copied().max().unwrap();
-    assert!(busiest as f64 <= 1.5 * mean, "the busiest host took {busiest} videos, the mean is {mean}: {videos_per_host:?}");
+    assert!(
+        busiest as f64 <= 1.5 * mean,
+        "the busiest host took {busiest} videos, the mean is {mean}: {videos_per_host:?}"
+    );
     assert_eq!(videos_per_host.len(), HOSTS, "every host took some: {videos_per_host:?}");
 }

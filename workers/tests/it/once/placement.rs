@@ -1,6 +1,7 @@
-//! Item 8: two deliveries of one booking at once (two booking workers, each with its own view
-//! of the nodes) both read "no node". Placement is a compare-and-set on the booking: the second,
-//! which would choose another node, places nothing, and the booking stays on the first's node.
+//! Item 8: two deliveries of one booking at once (two booking workers) both read "no node".
+//! Recording the node is a compare-and-set on the booking: the second, which by then sees the
+//! first's node gone and chooses another, places nothing, and the booking stays where it was
+//! placed.
 
 use serde_json::json;
 use shared::{
@@ -58,19 +59,22 @@ async fn two_deliveries_at_once_place_a_booking_on_one_node() {
     take_in(&db, booking).await.unwrap();
     let class: ClassId = "c-cas".parse().unwrap();
     let (first_worker, second_worker) = (Directory::database(db.conn.clone()), Directory::database(db.conn.clone()));
-    first_worker.beat(&status("node-a", 50 * GIB)).await.unwrap();
-    first_worker.beat(&status("node-b", 10 * GIB)).await.unwrap();
+    let live_for = settings.node_live_for();
+    first_worker.beat(&status("node-a", 50 * GIB), live_for).await.unwrap();
+    first_worker.beat(&status("node-b", 50 * GIB), live_for).await.unwrap();
 
     // Both deliveries read the booking before either placed it.
     let first = dispatch::pending(&db, &class).await.unwrap().expect("waits for its decision");
     let second = dispatch::pending(&db, &class).await.unwrap().expect("waits for its decision");
     let placed = dispatch::to_node(&db, &first_worker, &settings, &first, source.clone()).await.unwrap();
-    assert_eq!(placed_on(&placed).as_deref(), Some("node-a"), "the roomiest node: {placed:?}");
+    let first_node = placed_on(&placed).expect("placed on a node");
 
-    // By the time the second looks, node-b has become the roomier: it would choose node-b.
-    second_worker.beat(&status("node-b", 100 * GIB)).await.unwrap();
+    // By the time the second looks, the first's node has gone quiet: it would choose the other.
+    let mut gone = status(&first_node, 50 * GIB);
+    gone.seen_at -= 2 * live_for.as_millis() as i64;
+    second_worker.beat(&gone, live_for).await.unwrap();
     let again = dispatch::to_node(&db, &second_worker, &settings, &second, source).await.unwrap();
     assert_eq!(placed_on(&again), None, "the second delivery places nothing: {again:?}");
     let row = store::find(&db.conn, &"c-cas".parse().unwrap()).await.unwrap().unwrap();
-    assert_eq!(row.node.as_deref(), Some("node-a"), "the booking stays where it was placed");
+    assert_eq!(row.node, Some(first_node), "the booking stays where it was placed");
 }
