@@ -5,8 +5,8 @@
 //! download order is the effect it leaves.
 
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Expr, ExprTrait},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait, Query, UnionType},
 };
 
 use super::{BookingError, store};
@@ -109,39 +109,33 @@ async fn place(
     Ok(directory.place(&key.relative_path_text(), &holders, settings.node_live_for()).await?)
 }
 
-/// The nodes that reported holding the video, then those other bookings of it were placed on
-/// while it is on its way.
+/// The nodes that reported holding the video, and those other bookings of it were placed on
+/// while it is on its way: one statement (placing a booking reads the database once).
 async fn holders(db: &Database, class_id: &ClassId, key: &VideoKey) -> Result<Vec<NodeId>, BookingError> {
-    let held: Vec<String> = node_holdings::Entity::find()
-        .select_only()
-        .column(node_holdings::Column::Node)
-        .filter(node_holdings::Column::Path.eq(key.relative_path_text()))
-        .into_tuple()
-        .all(&db.conn)
-        .await?;
     let resolution = key.resolution.map(|r| r.to_string());
     let org = key.org_id.as_ref().map(ToString::to_string);
-    let on_its_way: Vec<Option<String>> = bookings::Entity::find()
-        .select_only()
+    let mut held = Query::select()
+        .column(node_holdings::Column::Node)
+        .from(node_holdings::Entity)
+        .and_where(node_holdings::Column::Path.eq(key.relative_path_text()))
+        .to_owned();
+    let on_its_way = Query::select()
         .column(bookings::Column::Node)
-        .filter(bookings::Column::RecordId.eq(key.record_id.get()))
-        .filter(match resolution {
+        .from(bookings::Entity)
+        .and_where(bookings::Column::RecordId.eq(key.record_id.get()))
+        .and_where(match resolution {
             Some(r) => bookings::Column::Resolution.eq(r),
             None => bookings::Column::Resolution.is_null(),
         })
-        .filter(match org {
+        .and_where(match org {
             Some(o) => bookings::Column::OrgId.eq(o),
             None => bookings::Column::OrgId.is_null(),
         })
-        .filter(bookings::Column::State.is_in([BookingState::Queued, BookingState::Downloading]))
-        .filter(bookings::Column::Node.is_not_null())
-        .filter(bookings::Column::ClassId.ne(class_id.as_str()))
-        .limit(8)
-        .into_tuple()
-        .all(&db.conn)
-        .await?;
-    let mut nodes: Vec<NodeId> =
-        held.iter().chain(on_its_way.iter().flatten()).filter_map(|n| n.parse().ok()).collect();
-    nodes.dedup();
-    Ok(nodes)
+        .and_where(bookings::Column::State.is_in([BookingState::Queued, BookingState::Downloading]))
+        .and_where(bookings::Column::Node.is_not_null())
+        .and_where(bookings::Column::ClassId.ne(class_id.as_str()))
+        .to_owned();
+    let statement = db.conn.get_database_backend().build(held.union(UnionType::Distinct, on_its_way));
+    let rows = db.conn.query_all_raw(statement).await?;
+    Ok(rows.iter().filter_map(|row| row.try_get::<String>("", "node").ok()?.parse().ok()).collect())
 }

@@ -5,7 +5,7 @@
 //! machine) it is two tables of the state database.
 //!
 //! ```text
-//! <prefix>:nodes            SET  every node id that ever reported
+//! <prefix>:nodes            SET  every node id that reported within a day (pruned as read)
 //! <prefix>:node:<id>        STR  its last NodeStatus (JSON), kept a day
 //! <prefix>:progress:<class> STR  a download's DownloadProgress (JSON), kept ten minutes
 //! <prefix>:place:…          placement's record (`placement::redis`)
@@ -86,7 +86,7 @@ impl Directory {
         Ok(())
     }
 
-    /// Every node that ever reported, with its last status.
+    /// Every node that reported within a day, with its last status.
     pub async fn statuses(&self) -> Result<Vec<NodeStatus>, DirectoryError> {
         Ok(match &self.store {
             Store::Redis { conn, prefix } => redis_keys::statuses(conn.clone(), prefix).await?,

@@ -79,10 +79,21 @@ fn rejoins(before: Option<&str>, status: &NodeStatus, live_for: Duration) -> boo
 pub(super) async fn statuses(mut conn: ConnectionManager, prefix: &str) -> redis::RedisResult<Vec<NodeStatus>> {
     let ids: Vec<String> = conn.smembers(format!("{prefix}:nodes")).await?;
     let mut found = Vec::with_capacity(ids.len());
+    let mut gone = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         let keys: Vec<String> = chunk.iter().map(|id| status_key(prefix, id)).collect();
         let values: Vec<Option<String>> = redis::cmd("MGET").arg(&keys).query_async(&mut conn).await?;
-        found.extend(values.into_iter().flatten().filter_map(|json| serde_json::from_str(&json).ok()));
+        for (id, value) in chunk.iter().zip(values) {
+            match value {
+                Some(json) => found.extend(serde_json::from_str(&json).ok()),
+                None => gone.push(id),
+            }
+        }
+    }
+    if !gone.is_empty() {
+        // Its status expired: a day without a heartbeat. The set of nodes does not only grow;
+        // a node that comes back joins again (its first heartbeat finds no key).
+        let _: () = conn.srem(format!("{prefix}:nodes"), gone).await?;
     }
     Ok(found)
 }

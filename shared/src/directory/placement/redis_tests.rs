@@ -160,3 +160,22 @@ async fn a_fleet_larger_than_the_sample_spreads_and_never_gets_a_quiet_node() {
     assert_eq!(ring, 150, "the quiet nodes sampled left the ring");
     Fixture::clean(conn, &prefix).await;
 }
+
+#[tokio::test]
+async fn a_node_whose_status_expired_leaves_the_set_of_nodes_and_joins_again_when_back() {
+    let Fixture { directory, conn, prefix } = fixture().await;
+    let statuses = fleet(&directory, 3).await;
+    let mut raw = conn.clone();
+    let gone = &statuses[1];
+    let _: () = ::redis::cmd("DEL").arg(format!("{prefix}:node:{}", gone.node)).query_async(&mut raw).await.unwrap();
+    let listed: Vec<NodeId> = directory.statuses().await.unwrap().into_iter().map(|s| s.node).collect();
+    assert_eq!(listed.len(), 2);
+    let members: Vec<String> =
+        ::redis::cmd("SMEMBERS").arg(format!("{prefix}:nodes")).query_async(&mut raw).await.unwrap();
+    assert!(!members.contains(&gone.node.to_string()), "pruned: {members:?}");
+    let mut back = gone.clone();
+    back.seen_at = now_ms();
+    directory.beat(&back, LIVE).await.unwrap();
+    assert_eq!(directory.statuses().await.unwrap().len(), 3, "back, and listed again");
+    Fixture::clean(conn, &prefix).await;
+}
