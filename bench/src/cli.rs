@@ -83,6 +83,15 @@ pub enum Bench {
         #[arg(long, default_value_t = 60)]
         seconds: u64,
     },
+    /// What placing a booking costs as the fleet grows: N hosts' statuses in a redis-server of
+    /// its own, five new videos per host placed and placed again through the product's script;
+    /// latency p50/p99, commands and Redis CPU per placement, the spread, each size against the
+    /// smallest.
+    Placement {
+        /// Fleet sizes, one run each.
+        #[arg(long, value_delimiter = ',', default_value = "200,1000,10000")]
+        hosts: Vec<usize>,
+    },
     /// The push host's cache: the eviction decision's p50/p99 at 1k–100k videos on SQLite and
     /// PostgreSQL against a naive SUM + unindexed sort, and the start-up scan against `find`.
     Cache {

@@ -12,6 +12,7 @@ mod idle;
 mod idle_window;
 mod measure;
 mod own_redis;
+mod placement;
 mod queue;
 #[cfg(feature = "compare-apalis-redis")]
 mod queue_apalis;
@@ -38,6 +39,7 @@ pub async fn run(which: Bench) -> anyhow::Result<()> {
             queue::run(backlog, &concurrency, min_batch, small_backlog, split).await
         }
         Bench::Idle { workers, seconds } => idle::run(workers, seconds).await,
+        Bench::Placement { hosts } => placement::run(&hosts).await,
         Bench::Cache { videos, decisions, postgres, files } => cache::run(&videos, decisions, &postgres, files).await,
         Bench::Fleet { nodes, idle_seconds, bookings, videos, postgres, pgbouncer_user } => {
             let options = fleet::FleetOptions {
