@@ -179,3 +179,19 @@ async fn a_node_whose_status_expired_leaves_the_set_of_nodes_and_joins_again_whe
     assert_eq!(directory.statuses().await.unwrap().len(), 3, "back, and listed again");
     Fixture::clean(conn, &prefix).await;
 }
+
+#[tokio::test]
+async fn the_script_never_sends_a_new_video_to_a_node_without_room() {
+    let Fixture { directory, conn, prefix } = fixture().await;
+    let statuses = fleet(&directory, 4).await;
+    let mut full = statuses[2].clone();
+    full.used_bytes = full.max_video_size_bytes;
+    full.referenced_bytes = full.max_video_size_bytes;
+    assert_eq!(full.placeable_bytes(), 0);
+    directory.beat(&full, LIVE).await.unwrap();
+    for video in 0..200 {
+        let node = directory.place(&format!("{video}/lesson.mp4"), &[], LIVE).await.unwrap().unwrap();
+        assert_ne!(node, full.node, "a node whose cache is all referenced took video {video}");
+    }
+    Fixture::clean(conn, &prefix).await;
+}

@@ -1,6 +1,6 @@
 //! Push hosts as separate processes: two nodes of a fleet (PostgreSQL state and Redis queues
 //! for the central side; each node only Redis and its own disk and index), placement by
-//! affinity and by room, a node gone for good, and one download per video across processes.
+//! affinity, a node gone for good, and one download per video across processes.
 
 use std::time::Duration;
 
@@ -11,47 +11,50 @@ use super::{book, path_of};
 use crate::helpers::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_nodes_place_by_affinity_and_by_room_and_a_dead_node_loses_its_downloads() {
+async fn two_nodes_place_by_affinity_and_a_dead_node_loses_its_downloads() {
     let mut env = TestEnv::new(Stack::Fleet).await;
     env.set("NODE_WAIT", "4s").set("SWEEP_INTERVAL", "1s");
     let server = FileServer::start().await.unwrap();
     server.put("a.flv", lesson_bytes(30_000));
     server.put("b.flv", lesson_bytes(31_000));
     let app = env.spawn_with(central()).await;
-    // `small` has little room: new videos go to `big`.
-    let small = env.start_node("small", &[("MAX_VIDEO_SIZE", Some("0.001".into()))]);
-    let mut big = env.start_node("big", &[]);
+    let mut nodes = vec![env.start_node("one", &[]), env.start_node("two", &[])];
     live_nodes(&app, 2).await;
+    let index_of =
+        |id: &serde_json::Value| nodes.iter().position(|n| n.id == *id).expect("placed on a node of the fleet");
 
     book(&app, "c-1", 141, &server.url("a.flv"), json!({})).await;
     let first = app.wait_for_state("c-1", "ready").await;
-    assert_eq!(first["node"], big.id, "by room");
-    assert!(big.video_root().join(path_of(141)).exists());
+    let holder = &nodes[index_of(&first["node"])];
+    assert!(holder.video_root().join(path_of(141)).exists());
     // Affinity: the node that holds the video takes the next class of it, with no download.
     book(&app, "c-2", 141, &server.url("a.flv"), json!({})).await;
-    assert_eq!(app.wait_for_state("c-2", "ready").await["node"], big.id);
+    assert_eq!(app.wait_for_state("c-2", "ready").await["node"], first["node"]);
     assert_eq!(server.requests_for("a.flv"), 1);
-    for node in [&small, &big] {
+    for node in &nodes {
         assert!(!node.root.join("vteacher.db").exists(), "a node never opens the state database");
     }
 
-    // `big` dies for good while its download runs; after NODE_WAIT the booking goes to `small`.
+    // The node a new video is placed on dies for good while its download runs; after
+    // NODE_WAIT the booking goes to the other node.
     server.set_knobs(Knobs { rate: Some(5_000), ..Knobs::default() });
     book(&app, "c-3", 142, &server.url("b.flv"), json!({})).await;
     let placed = app.wait_for_state("c-3", "downloading").await;
-    assert_eq!(placed["node"], big.id);
-    eventually("the download to start on big", Duration::from_secs(10), || async {
+    let doomed = index_of(&placed["node"]);
+    eventually("the download to start", Duration::from_secs(10), || async {
         (server.requests_for("b.flv") == 1).then_some(())
     })
     .await;
-    big.process.signal(Signal::SIGKILL);
-    big.process.exit_status(Duration::from_secs(10)).await;
+    let dead = nodes.remove(doomed);
+    let mut dead = dead.process;
+    dead.signal(Signal::SIGKILL);
+    dead.exit_status(Duration::from_secs(10)).await;
     let moved = eventually("the booking to be placed on the live node", Duration::from_secs(40), || async {
         let booking = app.booking("c-3").await?;
         (booking["state"] == "ready").then_some(booking)
     })
     .await;
-    assert_eq!(moved["node"], small.id);
+    assert_eq!(moved["node"], nodes[0].id);
     app.stop().await;
 }
 
