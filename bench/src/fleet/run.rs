@@ -1,5 +1,6 @@
 //! The fleet's run: start it, measure it idle, storm it, stop it.
 
+use testkit::sockets::tcp_remote_ports;
 use std::{
     path::Path,
     sync::{Arc, Mutex},
@@ -13,7 +14,7 @@ use super::{
     FleetOptions, FleetReport, Measured, StormReport,
     db::{self, BenchDb},
     pgbouncer::{self, PgBouncer, Upstream},
-    procs::{Procs, rss_kib, tcp_remote_ports},
+    procs::{Procs, rss_kib},
     storm,
 };
 use workers::{fileserver::FileServer, progress::Bars};
