@@ -1,11 +1,11 @@
 //! The fleet's run: start it, measure it idle, storm it, stop it.
 
-use testkit::sockets::tcp_remote_ports;
 use std::{
     path::Path,
     sync::{Arc, Mutex},
     time::Duration,
 };
+use testkit::sockets::tcp_remote_ports;
 
 use anyhow::{Context, bail};
 use indicatif::ProgressBar;
