@@ -54,7 +54,7 @@ impl Retryable for QueueError {
 
 #[derive(Clone)]
 pub(crate) enum Backend {
-    Redis { conn: ConnectionManager, client: redis::Client },
+    Redis { conn: ConnectionManager, client: redis::Client, hub: crate::redisq::WakeHub },
     Sqlite(SqlitePool),
 }
 
@@ -96,7 +96,8 @@ impl Queues {
                 if let Some(reason) = crate::redisq::unfit(&mut conn).await? {
                     return Err(QueueError::Unfit(reason));
                 }
-                Backend::Redis { conn, client }
+                let hub = crate::redisq::WakeHub::new(client.clone());
+                Backend::Redis { conn, client, hub }
             }
             (None, Some(pool)) => Backend::Sqlite(pool.clone()),
             (None, None) => return Err(QueueError::NoBackend),

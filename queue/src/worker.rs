@@ -85,10 +85,10 @@ impl Workers {
             }};
         }
         match &queues.backend {
-            Backend::Redis { conn, client } => {
+            Backend::Redis { conn, client, hub } => {
                 let batch = fetch_batch(concurrency, J::FETCH_AHEAD);
                 let storage = queues.redis_queue::<J>(conn, &queue, batch).prefetching(J::FETCH_AHEAD);
-                let wake = storage.wake_stream(client.clone());
+                let wake = storage.wake_stream_on(hub, client.clone());
                 spawn_on!(storage.poll_with_stream(wake))
             }
             Backend::Sqlite(pool) => {

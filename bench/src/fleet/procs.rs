@@ -1,10 +1,9 @@
 //! The fleet's `vteacher` processes: started with an environment of their own (nothing
 //! inherited but PATH), each logging to a file, all stopped when the bench ends (SIGTERM, then
 //! SIGKILL) and killed when it is dropped on any other way out (`kill_on_drop`); and what /proc
-//! says about each: its memory and its TCP connections.
+//! says about each: its memory (its TCP connections: `testkit::sockets`).
 
 use std::{
-    collections::HashSet,
     path::{Path, PathBuf},
     process::Stdio,
     time::Duration,
@@ -116,39 +115,4 @@ pub(super) fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// The remote ports of a process's established TCP connections (IPv4 and IPv6), from its
-/// socket descriptors matched against the kernel's connection tables.
-pub(super) fn tcp_remote_ports(pid: u32) -> Vec<u16> {
-    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return Vec::new();
-    };
-    let inodes: HashSet<String> = fds
-        .filter_map(|fd| {
-            let target = std::fs::read_link(fd.ok()?.path()).ok()?;
-            let target = target.to_str()?;
-            Some(target.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
-        })
-        .collect();
-    let mut ports = Vec::new();
-    for table in ["tcp", "tcp6"] {
-        let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")) else {
-            continue;
-        };
-        for line in text.lines().skip(1) {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
-            let (Some(remote), Some(state), Some(inode)) = (fields.get(2), fields.get(3), fields.get(9)) else {
-                continue;
-            };
-            if *state != "01" || !inodes.contains(*inode) {
-                continue;
-            }
-            if let Some(port) = remote.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok()) {
-                ports.push(port);
-            }
-        }
-    }
-    ports
 }

@@ -5,6 +5,7 @@ use std::{
     sync::{Arc, Mutex},
     time::Duration,
 };
+use testkit::sockets::tcp_remote_ports;
 
 use anyhow::{Context, bail};
 use indicatif::ProgressBar;
@@ -13,7 +14,7 @@ use super::{
     FleetOptions, FleetReport, Measured, StormReport,
     db::{self, BenchDb},
     pgbouncer::{self, PgBouncer, Upstream},
-    procs::{Procs, rss_kib, tcp_remote_ports},
+    procs::{Procs, rss_kib},
     storm,
 };
 use workers::{fileserver::FileServer, progress::Bars};

@@ -12,6 +12,7 @@ mod admin;
 mod board;
 mod error;
 mod fetch;
+mod hub;
 pub mod keys;
 mod persist;
 mod renew;
@@ -43,6 +44,7 @@ use serde_json::Value;
 
 pub use admin::{Counts, DeadJob};
 pub use error::RedisQueueError;
+pub use hub::WakeHub;
 pub use keys::{PER_NODE_IDLE_CAP, QueueConfig};
 use persist::RedisPersistence;
 pub(crate) use requirements::unfit;
@@ -91,6 +93,21 @@ impl<Args> RedisQueue<Args> {
     pub fn wake_stream(&self, client: redis::Client) -> impl futures::Stream<Item = ()> + Send + Unpin + use<Args> {
         let c = &self.persist.config;
         wake::wake_stream(client, c.key("signal"), c.idle_cap(), self.persist.state.clone())
+    }
+
+    /// The same for a per-node queue, waiting on `hub`'s one pop for all of the process's
+    /// per-node queues (`hub.rs`); a shared queue's worker waits on a pop of its own.
+    pub fn wake_stream_on(
+        &self,
+        hub: &WakeHub,
+        client: redis::Client,
+    ) -> impl futures::Stream<Item = ()> + Send + Unpin + use<Args> {
+        let c = &self.persist.config;
+        let state = self.persist.state.clone();
+        match c.idle_cap {
+            Some(cap) => futures::future::Either::Left(wake::shared_wake_stream(hub, c.key("signal"), cap, state)),
+            None => futures::future::Either::Right(wake::wake_stream(client, c.key("signal"), c.idle_cap(), state)),
+        }
     }
 
     fn conn(&self) -> ConnectionManager {

@@ -13,14 +13,18 @@
 //! which the worker looks anyway. The due time is kept by a local timer rather than by the
 //! pop's timeout because a pop's timeout is fixed when it is sent: a due time learned while it
 //! blocks (from the very fetch its wake-up caused) re-arms the timer, and the pop stays.
+//!
+//! A per-node queue's worker does not pop on a connection of its own: the process's per-node
+//! queues share one pop (`hub.rs`), which notifies the worker whose signal it took, and each
+//! worker keeps its own timer.
 
 use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use futures::Stream;
 use redis::{AsyncConnectionConfig, Client, aio::MultiplexedConnection};
-use tokio::time::Instant;
+use tokio::{sync::Notify, time::Instant};
 
-use super::state::WorkerState;
+use super::{hub::WakeHub, state::WorkerState};
 use crate::clock::now_ms;
 
 /// The shortest wait for a due time, so that a due time that does not move cannot spin.
@@ -30,12 +34,18 @@ const RECONNECT: Duration = Duration::from_secs(5);
 
 type Pop = Pin<Box<dyn Future<Output = bool> + Send>>;
 
+/// What the worker waits on besides its timer.
+enum Signal {
+    /// A blocking pop of its own, on a connection of its own.
+    Own { client: Client, signal: String, conn: Option<MultiplexedConnection> },
+    /// The process's shared wait of its per-node queues (`hub.rs`).
+    Shared(Arc<Notify>),
+}
+
 struct Waiter {
-    client: Client,
-    signal: String,
+    source: Signal,
     cap: Duration,
     state: Arc<WorkerState>,
-    conn: Option<MultiplexedConnection>,
     /// The blocking pop in flight; it stays across wake-ups by the timer.
     pop: Option<Pop>,
     timer_fired: Instant,
@@ -48,7 +58,27 @@ pub(super) fn wake_stream(
     cap: Duration,
     state: Arc<WorkerState>,
 ) -> impl Stream<Item = ()> + Send + Unpin {
-    let waiter = Waiter { client, signal, cap, state, conn: None, pop: None, timer_fired: Instant::now() };
+    stream_of(Waiter {
+        source: Signal::Own { client, signal, conn: None },
+        cap,
+        state,
+        pop: None,
+        timer_fired: Instant::now(),
+    })
+}
+
+/// The same, waiting on `hub`'s shared pop instead of a connection of its own.
+pub(super) fn shared_wake_stream(
+    hub: &WakeHub,
+    signal: String,
+    cap: Duration,
+    state: Arc<WorkerState>,
+) -> impl Stream<Item = ()> + Send + Unpin {
+    let source = Signal::Shared(hub.join(signal, cap));
+    stream_of(Waiter { source, cap, state, pop: None, timer_fired: Instant::now() })
+}
+
+fn stream_of(waiter: Waiter) -> impl Stream<Item = ()> + Send + Unpin {
     Box::pin(futures::stream::unfold(waiter, |mut waiter| async move {
         waiter.wait().await;
         waiter.state.ask();
@@ -60,11 +90,23 @@ impl Waiter {
     async fn wait(&mut self) {
         loop {
             if self.pop.is_none() {
-                let Some(conn) = self.connection().await else {
-                    tokio::time::sleep(self.cap.min(RECONNECT)).await;
-                    return;
+                self.pop = match &self.source {
+                    Signal::Shared(notify) => {
+                        let notify = notify.clone();
+                        Some(Box::pin(async move {
+                            notify.notified().await;
+                            true
+                        }))
+                    }
+                    Signal::Own { signal, .. } => {
+                        let signal = signal.clone();
+                        let Some(conn) = self.connection().await else {
+                            tokio::time::sleep(self.cap.min(RECONNECT)).await;
+                            return;
+                        };
+                        Some(Box::pin(pop(conn, signal, self.cap)))
+                    }
                 };
-                self.pop = Some(Box::pin(pop(conn, self.signal.clone(), self.cap)));
             }
             let changed = self.state.due_changed.notified();
             let due = self.state.next_due().map(|at| {
@@ -80,8 +122,8 @@ impl Waiter {
             tokio::select! {
                 connection_ok = self.pop.as_mut().expect("set above") => {
                     self.pop = None;
-                    if !connection_ok {
-                        self.conn = None;
+                    if let (false, Signal::Own { conn, .. }) = (connection_ok, &mut self.source) {
+                        *conn = None;
                     }
                     return;
                 }
@@ -95,16 +137,17 @@ impl Waiter {
     }
 
     async fn connection(&mut self) -> Option<MultiplexedConnection> {
-        if self.conn.is_none() {
+        let Signal::Own { client, conn, .. } = &mut self.source else { return None };
+        if conn.is_none() {
             let config = AsyncConnectionConfig::new()
                 .set_connection_timeout(Some(Duration::from_secs(5)))
                 .set_response_timeout(Some(self.cap + Duration::from_secs(5)));
-            match self.client.get_multiplexed_async_connection_with_config(&config).await {
-                Ok(conn) => self.conn = Some(conn),
+            match client.get_multiplexed_async_connection_with_config(&config).await {
+                Ok(opened) => *conn = Some(opened),
                 Err(err) => tracing::warn!(%err, "cannot open the wake-up connection; polling"),
             }
         }
-        self.conn.clone()
+        conn.clone()
     }
 }
 

@@ -10,6 +10,7 @@ mod board;
 mod bridge;
 mod cache;
 mod chaos;
+mod connections;
 mod demo;
 mod downloads;
 mod exposure;
