@@ -19,7 +19,7 @@ const RECONNECT: Duration = Duration::from_secs(5);
 /// The shared wait of one process's per-node queues (one per `Queues`).
 #[derive(Clone)]
 pub struct WakeHub {
-    client: Client,
+    client: Arc<Client>,
     shared: Arc<Shared>,
 }
 
@@ -31,15 +31,23 @@ impl std::fmt::Debug for WakeHub {
 
 #[derive(Default)]
 struct Shared {
-    /// Each signal list with the worker it wakes, and the longest the pop may block.
-    waiting: Mutex<(Vec<(String, Arc<Notify>)>, Option<Duration>, bool)>,
+    waiting: Mutex<Waiting>,
     joined: Notify,
+}
+
+/// Each signal list with the worker it wakes, the longest the pop may block, and whether the
+/// wait has started.
+#[derive(Default)]
+struct Waiting {
+    signals: Vec<(String, Arc<Notify>)>,
+    cap: Option<Duration>,
+    started: bool,
 }
 
 impl Shared {
     fn signals(&self) -> (Vec<(String, Arc<Notify>)>, Duration) {
         let waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
-        (waiting.0.clone(), waiting.1.unwrap_or(RECONNECT))
+        (waiting.signals.clone(), waiting.cap.unwrap_or(RECONNECT))
     }
 
     fn wake(&self, signal: &str) {
@@ -53,7 +61,7 @@ impl Shared {
 
 impl WakeHub {
     pub fn new(client: Client) -> Self {
-        Self { client, shared: Arc::default() }
+        Self { client: Arc::new(client), shared: Arc::default() }
     }
 
     /// Adds `signal` to the wait (its pop blocking at most `cap`); what it returns is notified
@@ -62,9 +70,9 @@ impl WakeHub {
         let notify = Arc::new(Notify::new());
         let start = {
             let mut waiting = self.shared.waiting.lock().unwrap_or_else(|e| e.into_inner());
-            waiting.0.push((signal, notify.clone()));
-            waiting.1 = Some(waiting.1.map_or(cap, |c| c.min(cap)));
-            !std::mem::replace(&mut waiting.2, true)
+            waiting.signals.push((signal, notify.clone()));
+            waiting.cap = Some(waiting.cap.map_or(cap, |c| c.min(cap)));
+            !std::mem::replace(&mut waiting.started, true)
         };
         if start {
             tokio::spawn(run(self.client.clone(), Arc::downgrade(&self.shared)));
@@ -76,7 +84,7 @@ impl WakeHub {
 }
 
 /// The wait, for as long as a queue holds the hub.
-async fn run(client: Client, shared: Weak<Shared>) {
+async fn run(client: Arc<Client>, shared: Weak<Shared>) {
     let mut conn: Option<MultiplexedConnection> = None;
     loop {
         let Some(shared) = shared.upgrade() else { return };

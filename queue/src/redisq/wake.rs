@@ -37,9 +37,15 @@ type Pop = Pin<Box<dyn Future<Output = bool> + Send>>;
 /// What the worker waits on besides its timer.
 enum Signal {
     /// A blocking pop of its own, on a connection of its own.
-    Own { client: Client, signal: String, conn: Option<MultiplexedConnection> },
+    Own(Box<OwnPop>),
     /// The process's shared wait of its per-node queues (`hub.rs`).
     Shared(Arc<Notify>),
+}
+
+struct OwnPop {
+    client: Client,
+    signal: String,
+    conn: Option<MultiplexedConnection>,
 }
 
 struct Waiter {
@@ -58,13 +64,8 @@ pub(super) fn wake_stream(
     cap: Duration,
     state: Arc<WorkerState>,
 ) -> impl Stream<Item = ()> + Send + Unpin {
-    stream_of(Waiter {
-        source: Signal::Own { client, signal, conn: None },
-        cap,
-        state,
-        pop: None,
-        timer_fired: Instant::now(),
-    })
+    let source = Signal::Own(Box::new(OwnPop { client, signal, conn: None }));
+    stream_of(Waiter { source, cap, state, pop: None, timer_fired: Instant::now() })
 }
 
 /// The same, waiting on `hub`'s shared pop instead of a connection of its own.
@@ -73,7 +74,7 @@ pub(super) fn shared_wake_stream(
     signal: String,
     cap: Duration,
     state: Arc<WorkerState>,
-) -> impl Stream<Item = ()> + Send + Unpin {
+) -> impl Stream<Item = ()> + Send + Unpin + use<> {
     let source = Signal::Shared(hub.join(signal, cap));
     stream_of(Waiter { source, cap, state, pop: None, timer_fired: Instant::now() })
 }
@@ -98,8 +99,8 @@ impl Waiter {
                             true
                         }))
                     }
-                    Signal::Own { signal, .. } => {
-                        let signal = signal.clone();
+                    Signal::Own(own) => {
+                        let signal = own.signal.clone();
                         let Some(conn) = self.connection().await else {
                             tokio::time::sleep(self.cap.min(RECONNECT)).await;
                             return;
@@ -122,8 +123,8 @@ impl Waiter {
             tokio::select! {
                 connection_ok = self.pop.as_mut().expect("set above") => {
                     self.pop = None;
-                    if let (false, Signal::Own { conn, .. }) = (connection_ok, &mut self.source) {
-                        *conn = None;
+                    if let (false, Signal::Own(own)) = (connection_ok, &mut self.source) {
+                        own.conn = None;
                     }
                     return;
                 }
@@ -137,17 +138,17 @@ impl Waiter {
     }
 
     async fn connection(&mut self) -> Option<MultiplexedConnection> {
-        let Signal::Own { client, conn, .. } = &mut self.source else { return None };
-        if conn.is_none() {
+        let Signal::Own(own) = &mut self.source else { return None };
+        if own.conn.is_none() {
             let config = AsyncConnectionConfig::new()
                 .set_connection_timeout(Some(Duration::from_secs(5)))
                 .set_response_timeout(Some(self.cap + Duration::from_secs(5)));
-            match client.get_multiplexed_async_connection_with_config(&config).await {
-                Ok(opened) => *conn = Some(opened),
+            match own.client.get_multiplexed_async_connection_with_config(&config).await {
+                Ok(opened) => own.conn = Some(opened),
                 Err(err) => tracing::warn!(%err, "cannot open the wake-up connection; polling"),
             }
         }
-        conn.clone()
+        own.conn.clone()
     }
 }
 
