@@ -1,9 +1,11 @@
 //! One blocking wait for all the per-node queues a process works: a push host's download,
 //! class-end and references queues share one connection and one `BLPOP` on their signal
 //! lists, so a push host holds two Redis connections (this one and its commands'), not one
-//! per queue. A queue that joins restarts the wait with it: the waiting connection is dropped,
-//! which ends its pop in Redis. A popped signal wakes its queue's worker; a timeout or a failed
-//! connection wakes them all (each looks, as after its own idle cap).
+//! per queue. A queue that joins, or whose worker stops, restarts the wait without it: the
+//! waiting connection is dropped, which ends its pop in Redis (a pop left blocked would take
+//! the signals meant for the workers that come next). With no worker left the wait ends. A
+//! popped signal wakes its queue's worker; a timeout or a failed connection wakes them all
+//! (each looks, as after its own idle cap).
 
 use std::{
     sync::{Arc, Mutex, Weak},
@@ -25,37 +27,68 @@ pub struct WakeHub {
 
 impl std::fmt::Debug for WakeHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WakeHub").field("signals", &self.shared.signals().0.len()).finish()
+        let signals = self.shared.signals().map_or(0, |(signals, _)| signals.len());
+        f.debug_struct("WakeHub").field("signals", &signals).finish()
     }
 }
 
 #[derive(Default)]
 struct Shared {
     waiting: Mutex<Waiting>,
-    joined: Notify,
+    /// A worker joined or left: the wait starts again.
+    changed: Notify,
 }
 
 /// Each signal list with the worker it wakes, the longest the pop may block, and whether the
 /// wait has started.
 #[derive(Default)]
 struct Waiting {
-    signals: Vec<(String, Arc<Notify>)>,
+    /// Held weakly: a worker's wake stream holds its `Notify`, and leaves when dropped.
+    signals: Vec<(String, Weak<Notify>)>,
     cap: Option<Duration>,
     started: bool,
 }
 
+/// Each waiting worker's signal list and its wake-up.
+type Signals = Vec<(String, Arc<Notify>)>;
+
 impl Shared {
-    fn signals(&self) -> (Vec<(String, Arc<Notify>)>, Duration) {
-        let waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
-        (waiting.signals.clone(), waiting.cap.unwrap_or(RECONNECT))
+    /// The signals of the workers still there; `None` (and the wait marked stopped) when none
+    /// is left.
+    fn signals(&self) -> Option<(Signals, Duration)> {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        waiting.signals.retain(|(_, notify)| notify.strong_count() > 0);
+        if waiting.signals.is_empty() {
+            waiting.started = false;
+            return None;
+        }
+        let signals = waiting.signals.iter().filter_map(|(s, n)| Some((s.clone(), n.upgrade()?))).collect();
+        Some((signals, waiting.cap.unwrap_or(RECONNECT)))
     }
 
     fn wake(&self, signal: &str) {
-        self.signals().0.iter().filter(|(s, _)| s == signal).for_each(|(_, n)| n.notify_one());
+        let signals = self.signals().map(|(signals, _)| signals).unwrap_or_default();
+        signals.iter().filter(|(s, _)| s == signal).for_each(|(_, n)| n.notify_one());
     }
 
     fn wake_all(&self) {
-        self.signals().0.iter().for_each(|(_, n)| n.notify_one());
+        let signals = self.signals().map(|(signals, _)| signals).unwrap_or_default();
+        signals.iter().for_each(|(_, n)| n.notify_one());
+    }
+}
+
+/// A worker's place in the wait: notified when its signal pops; when dropped (the worker
+/// stopped), the wait starts again without it.
+pub(super) struct Joined {
+    pub notify: Arc<Notify>,
+    shared: Weak<Shared>,
+}
+
+impl Drop for Joined {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.upgrade() {
+            shared.changed.notify_one();
+        }
     }
 }
 
@@ -66,30 +99,30 @@ impl WakeHub {
 
     /// Adds `signal` to the wait (its pop blocking at most `cap`); what it returns is notified
     /// when the signal pops, when the wait times out, and when the connection fails.
-    pub(super) fn join(&self, signal: String, cap: Duration) -> Arc<Notify> {
+    pub(super) fn join(&self, signal: String, cap: Duration) -> Joined {
         let notify = Arc::new(Notify::new());
         let start = {
             let mut waiting = self.shared.waiting.lock().unwrap_or_else(|e| e.into_inner());
-            waiting.signals.push((signal, notify.clone()));
+            waiting.signals.push((signal, Arc::downgrade(&notify)));
             waiting.cap = Some(waiting.cap.map_or(cap, |c| c.min(cap)));
             !std::mem::replace(&mut waiting.started, true)
         };
         if start {
             tokio::spawn(run(self.client.clone(), Arc::downgrade(&self.shared)));
         } else {
-            self.shared.joined.notify_one();
+            self.shared.changed.notify_one();
         }
-        notify
+        Joined { notify, shared: Arc::downgrade(&self.shared) }
     }
 }
 
-/// The wait, for as long as a queue holds the hub.
+/// The wait, for as long as a worker is in it.
 async fn run(client: Arc<Client>, shared: Weak<Shared>) {
     let mut conn: Option<MultiplexedConnection> = None;
     loop {
         let Some(shared) = shared.upgrade() else { return };
-        let (signals, cap) = shared.signals();
-        let joined = shared.joined.notified();
+        let changed = shared.changed.notified();
+        let Some((signals, cap)) = shared.signals() else { return };
         if conn.is_none() {
             conn = connect(&client, cap).await;
             if conn.is_none() {
@@ -111,9 +144,9 @@ async fn run(client: Arc<Client>, shared: Weak<Shared>) {
                     tokio::time::sleep(RECONNECT.min(cap)).await;
                 }
             },
-            // A queue joined: wait again with it, on a new connection (dropping this one ends
-            // the pop in Redis).
-            () = joined => conn = None,
+            // A worker joined or left: wait again with the workers there now, on a new
+            // connection (dropping this one ends the pop in Redis).
+            () = changed => conn = None,
         }
     }
 }

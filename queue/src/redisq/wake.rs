@@ -24,7 +24,10 @@ use futures::Stream;
 use redis::{AsyncConnectionConfig, Client, aio::MultiplexedConnection};
 use tokio::{sync::Notify, time::Instant};
 
-use super::{hub::WakeHub, state::WorkerState};
+use super::{
+    hub::{Joined, WakeHub},
+    state::WorkerState,
+};
 use crate::clock::now_ms;
 
 /// The shortest wait for a due time, so that a due time that does not move cannot spin.
@@ -39,7 +42,7 @@ enum Signal {
     /// A blocking pop of its own, on a connection of its own.
     Own(Box<OwnPop>),
     /// The process's shared wait of its per-node queues (`hub.rs`).
-    Shared(Arc<Notify>),
+    Shared(Joined),
 }
 
 struct OwnPop {
@@ -92,8 +95,8 @@ impl Waiter {
         loop {
             if self.pop.is_none() {
                 self.pop = match &self.source {
-                    Signal::Shared(notify) => {
-                        let notify = notify.clone();
+                    Signal::Shared(joined) => {
+                        let notify: Arc<Notify> = joined.notify.clone();
                         Some(Box::pin(async move {
                             notify.notified().await;
                             true
