@@ -27,8 +27,7 @@ pub struct WakeHub {
 
 impl std::fmt::Debug for WakeHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let signals = self.shared.signals().map_or(0, |(signals, _)| signals.len());
-        f.debug_struct("WakeHub").field("signals", &signals).finish()
+        f.debug_struct("WakeHub").field("signals", &self.shared.present().len()).finish()
     }
 }
 
@@ -53,10 +52,20 @@ struct Waiting {
 type Signals = Vec<(String, Arc<Notify>)>;
 
 impl Shared {
-    /// The signals of the workers still there; `None` (and the wait marked stopped) when none
-    /// is left.
-    fn signals(&self) -> Option<(Signals, Duration)> {
-        let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+    fn lock(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The signals of the workers still there.
+    fn present(&self) -> Signals {
+        self.lock().signals.iter().filter_map(|(s, n)| Some((s.clone(), n.upgrade()?))).collect()
+    }
+
+    /// What the wait pops next; `None` when no worker is left, and then the wait is marked
+    /// stopped under the same lock (a worker joining later starts a new one). Only the wait
+    /// itself calls this, so one wait runs at a time.
+    fn next_wait(&self) -> Option<(Signals, Duration)> {
+        let mut waiting = self.lock();
         waiting.signals.retain(|(_, notify)| notify.strong_count() > 0);
         if waiting.signals.is_empty() {
             waiting.started = false;
@@ -67,13 +76,11 @@ impl Shared {
     }
 
     fn wake(&self, signal: &str) {
-        let signals = self.signals().map(|(signals, _)| signals).unwrap_or_default();
-        signals.iter().filter(|(s, _)| s == signal).for_each(|(_, n)| n.notify_one());
+        self.present().iter().filter(|(s, _)| s == signal).for_each(|(_, n)| n.notify_one());
     }
 
     fn wake_all(&self) {
-        let signals = self.signals().map(|(signals, _)| signals).unwrap_or_default();
-        signals.iter().for_each(|(_, n)| n.notify_one());
+        self.present().iter().for_each(|(_, n)| n.notify_one());
     }
 }
 
@@ -102,7 +109,7 @@ impl WakeHub {
     pub(super) fn join(&self, signal: String, cap: Duration) -> Joined {
         let notify = Arc::new(Notify::new());
         let start = {
-            let mut waiting = self.shared.waiting.lock().unwrap_or_else(|e| e.into_inner());
+            let mut waiting = self.shared.lock();
             waiting.signals.push((signal, Arc::downgrade(&notify)));
             waiting.cap = Some(waiting.cap.map_or(cap, |c| c.min(cap)));
             !std::mem::replace(&mut waiting.started, true)
@@ -122,7 +129,7 @@ async fn run(client: Arc<Client>, shared: Weak<Shared>) {
     loop {
         let Some(shared) = shared.upgrade() else { return };
         let changed = shared.changed.notified();
-        let Some((signals, cap)) = shared.signals() else { return };
+        let Some((signals, cap)) = shared.next_wait() else { return };
         if conn.is_none() {
             conn = connect(&client, cap).await;
             if conn.is_none() {
