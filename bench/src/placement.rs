@@ -121,26 +121,6 @@ fn print(rows: &mut [Measured]) {
 }
 
 fn status(i: usize) -> NodeStatus {
-    NodeStatus {
-        node: format!("bench-host-{i:05}").parse().expect("a node id"),
-        video_root: "/videos".into(),
-        seen_at: now_ms(),
-        started_at: now_ms(),
-        max_video_size_bytes: 500 << 30,
-        max_video_num: 10_000,
-        min_free_disk_bytes: 1 << 30,
-        used_bytes: 0,
-        video_count: 0,
-        reserved_bytes: 0,
-        reserved_count: 0,
-        referenced_bytes: 0,
-        free_disk_bytes: 900 << 30,
-        evictions: 0,
-        downloads_active: 0,
-        downloads_at_risk: 0,
-        unknown_files: 0,
-        downloaded_bytes: 0,
-        download_millis: 0,
-        dir_info: vec![],
-    }
+    let node = format!("bench-host-{i:05}").parse().expect("a node id");
+    NodeStatus { min_free_disk_bytes: 1 << 30, ..NodeStatus::empty(node, now_ms(), 500 << 30, 900 << 30) }
 }

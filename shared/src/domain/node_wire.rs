@@ -102,6 +102,34 @@ pub struct NodeStatus {
 }
 
 impl NodeStatus {
+    /// A push host that holds nothing and has done nothing yet, seen at `seen_at` (unix ms),
+    /// with a cache of `max_video_size_bytes` on a disk with `free_disk_bytes` free: every count
+    /// zero. What tests and benches start from.
+    pub fn empty(node: NodeId, seen_at: i64, max_video_size_bytes: u64, free_disk_bytes: u64) -> Self {
+        Self {
+            node,
+            video_root: "/videos".into(),
+            seen_at,
+            started_at: seen_at,
+            max_video_size_bytes,
+            max_video_num: 10_000,
+            min_free_disk_bytes: 0,
+            used_bytes: 0,
+            video_count: 0,
+            reserved_bytes: 0,
+            reserved_count: 0,
+            referenced_bytes: 0,
+            free_disk_bytes,
+            evictions: 0,
+            downloads_active: 0,
+            downloads_at_risk: 0,
+            unknown_files: 0,
+            downloaded_bytes: 0,
+            download_millis: 0,
+            dir_info: vec![],
+        }
+    }
+
     /// Room for one more video of unknown size: what the cache limit and the disk both allow.
     pub fn room_bytes(&self) -> u64 {
         let cache = self.max_video_size_bytes.saturating_sub(self.used_bytes + self.reserved_bytes);

@@ -6,28 +6,7 @@ pub(super) const LIVE: Duration = Duration::from_secs(90);
 pub(super) const NOW: i64 = 1_000_000_000;
 
 pub(super) fn node(id: &str, seen_ago_ms: i64, room: u64) -> NodeStatus {
-    NodeStatus {
-        node: id.parse().unwrap(),
-        video_root: "/v".into(),
-        seen_at: NOW - seen_ago_ms,
-        started_at: 0,
-        max_video_size_bytes: room,
-        max_video_num: 10,
-        min_free_disk_bytes: 0,
-        used_bytes: 0,
-        video_count: 0,
-        reserved_bytes: 0,
-        reserved_count: 0,
-        referenced_bytes: 0,
-        free_disk_bytes: u64::MAX / 2,
-        evictions: 0,
-        downloads_active: 0,
-        downloads_at_risk: 0,
-        unknown_files: 0,
-        downloaded_bytes: 0,
-        download_millis: 0,
-        dir_info: vec![],
-    }
+    NodeStatus::empty(id.parse().unwrap(), NOW - seen_ago_ms, room, u64::MAX / 2)
 }
 
 fn id(s: &str) -> NodeId {

@@ -15,28 +15,7 @@ use shared::{
 const GIB: u64 = 1 << 30;
 
 fn status(node: &str, room: u64) -> NodeStatus {
-    NodeStatus {
-        node: node.parse().unwrap(),
-        video_root: "/videos".into(),
-        seen_at: now_ms(),
-        started_at: now_ms(),
-        max_video_size_bytes: room,
-        max_video_num: 1000,
-        min_free_disk_bytes: 0,
-        used_bytes: 0,
-        video_count: 0,
-        reserved_bytes: 0,
-        reserved_count: 0,
-        referenced_bytes: 0,
-        free_disk_bytes: u64::MAX / 2,
-        evictions: 0,
-        downloads_active: 0,
-        downloads_at_risk: 0,
-        unknown_files: 0,
-        downloaded_bytes: 0,
-        download_millis: 0,
-        dir_info: vec![],
-    }
+    NodeStatus::empty(node.parse().unwrap(), now_ms(), room, u64::MAX / 2)
 }
 
 fn placed_on(effect: &Option<Effect>) -> Option<String> {
