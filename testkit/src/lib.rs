@@ -9,6 +9,7 @@
 //! - `modgraph`: the workspace's module graph, read from its sources, for the architecture test.
 //! - `ports`: servers started on a port of their own, up only once their own process listens.
 //! - `redis`: the shared test Redis, and a redis-server of a test's own.
+//! - `redis_monitor`: the commands clients send a Redis while something runs (MONITOR).
 //! - `sockets`: a process's TCP connections, from /proc (how many it holds to a server).
 //! - `wait`: `eventually`, a condition awaited instead of a sleep.
 
@@ -17,6 +18,7 @@ pub mod moto;
 pub mod mps_standin;
 pub mod ports;
 pub mod redis;
+pub mod redis_monitor;
 pub mod sockets;
 pub mod wait;
 

@@ -27,6 +27,7 @@ mod procfile;
 mod progress;
 mod retries;
 mod retry_status;
+mod scale;
 mod storm;
 mod sweeper;
 mod transcoding;
