@@ -6,12 +6,15 @@
 use std::collections::BTreeMap;
 
 use super::{
-    QueueError, QueueKind,
+    QueueError,
     backend::{Backend, Queues},
 };
 
 /// Jobs by state: `pending`, `running`, `delayed` (a retry or a scheduled job), `done`, `dead`.
 pub type Depth = BTreeMap<&'static str, u64>;
+
+/// The states, in the order the Redis backend sums them (`redisq::depths::Sums`).
+const STATES: [&str; 5] = ["pending", "running", "delayed", "done", "dead"];
 
 impl Queues {
     /// Every queue's depth, by base name.
@@ -20,19 +23,16 @@ impl Queues {
         let failed = |e: &dyn std::fmt::Display| QueueError::Read(e.to_string());
         match &self.backend {
             Backend::Redis { conn, .. } => {
+                // Counted by Redis a page of queues per call: a scrape's cost does not grow by
+                // five commands per push host's queue.
                 let registry = crate::redisq::keys::registry(&self.prefix);
-                let names: Vec<String> = redis::cmd("SMEMBERS").arg(&registry).query_async(&mut conn.clone()).await?;
-                for name in names {
-                    let queue = self.redis_queue_of::<serde_json::Value>(conn, &name, 1, QueueKind::Shared);
-                    let counts = queue.counts().await.map_err(|e| failed(&e))?;
-                    let depth = depths.entry(self.base_of(&name)).or_default();
-                    for (state, n) in [
-                        ("pending", counts.pending),
-                        ("running", counts.running),
-                        ("delayed", counts.delayed),
-                        ("done", counts.done),
-                        ("dead", counts.dead),
-                    ] {
+                let lead = format!("{}:", self.prefix);
+                let retention = self.tuning.retention;
+                let sums =
+                    crate::redisq::depths::by_base(conn, &registry, &lead, retention).await.map_err(|e| failed(&e))?;
+                for (base, sums) in sums {
+                    let depth = depths.entry(base).or_default();
+                    for (state, n) in STATES.into_iter().zip(sums) {
                         *depth.entry(state).or_default() += n;
                     }
                 }

@@ -43,11 +43,9 @@ impl<Args> RedisQueue<Args> {
         QueueConfig { queue: queue.to_owned(), ..self.persist.config.clone() }
     }
 
+    /// The queues the lists show (`RedisQueue::listing`).
     async fn queues(&self) -> Result<Vec<String>, RedisQueueError> {
-        let mut queues: Vec<String> =
-            redis::cmd("SMEMBERS").arg(&self.persist.config.registry).query_async(&mut self.conn()).await?;
-        queues.sort();
-        Ok(queues)
+        Ok(self.listed.to_vec())
     }
 
     async fn counts_of(&self, config: &QueueConfig) -> Result<Vec<u64>, RedisQueueError> {
@@ -63,12 +61,13 @@ impl<Args> RedisQueue<Args> {
         Ok(statistics(self.counts_of(config).await?))
     }
 
-    /// The whole backend's counts: every queue's added up.
+    /// The whole backend's counts: every queue of the registry added up, by Redis, a page of
+    /// queues per command (`depths.rs`); finished jobs while kept.
     async fn stats_of_all(&self) -> Result<Vec<Statistic>, RedisQueueError> {
+        let c = &self.persist.config;
         let mut total = vec![0; 5];
-        for queue in self.queues().await? {
-            let counts = self.counts_of(&self.for_queue(&queue)).await?;
-            total.iter_mut().zip(counts).for_each(|(sum, n)| *sum += n);
+        for sums in super::depths::by_base(&self.conn(), &c.registry, "", c.retention).await?.values() {
+            total.iter_mut().zip(sums).for_each(|(sum, n)| *sum += n);
         }
         Ok(statistics(total))
     }

@@ -10,6 +10,7 @@
 pub mod acl;
 mod admin;
 mod board;
+pub(crate) mod depths;
 mod error;
 mod fetch;
 mod hub;
@@ -54,6 +55,8 @@ pub struct RedisQueue<Args> {
     persist: Persisted<RedisPersistence>,
     codec: JsonCodec,
     cleanup: Option<BoxSyncFuture<Result<(), RedisQueueError>>>,
+    /// The queues the dashboard lists when it asks this one for every queue (`listing`).
+    listed: Arc<[String]>,
     job: PhantomData<Args>,
 }
 
@@ -61,7 +64,7 @@ pub struct RedisQueue<Args> {
 /// needs its own queue value.
 impl<Args> Clone for RedisQueue<Args> {
     fn clone(&self) -> Self {
-        Self::new(self.conn(), self.persist.config.clone())
+        Self::new(self.conn(), self.persist.config.clone()).listing(self.listed.clone())
     }
 }
 
@@ -74,7 +77,22 @@ impl<Args> std::fmt::Debug for RedisQueue<Args> {
 impl<Args> RedisQueue<Args> {
     pub fn new(conn: ConnectionManager, config: QueueConfig) -> Self {
         let persistence = RedisPersistence { conn, config, state: Arc::default() };
-        Self { persist: Persisted::new(persistence), codec: JsonCodec::default(), cleanup: None, job: PhantomData }
+        let listed = Arc::from([]);
+        Self {
+            persist: Persisted::new(persistence),
+            codec: JsonCodec::default(),
+            cleanup: None,
+            listed,
+            job: PhantomData,
+        }
+    }
+
+    /// The queues apalis-board's lists show when they ask this queue for all of them (the first
+    /// registered answers): chosen by the application, never the registry's every queue, whose
+    /// number grows with the fleet. The overview still counts every queue (`depths.rs`).
+    pub fn listing(mut self, queues: Arc<[String]>) -> Self {
+        self.listed = queues;
+        self
     }
 
     /// Fetches the next batch while one runs (`QueueConfig::prefetch`).

@@ -25,7 +25,7 @@ mod transcode_result;
 
 pub use acl::{node_acl, node_user};
 pub use booking::{IntakeError, end_class, submit};
-pub use dashboard::{board_api, board_queues, known_nodes};
+pub use dashboard::{board_api, board_queue_api, board_queues};
 pub use download::evicted;
 pub use effects::{apply, apply_node, apply_stashed, drain_outbox};
 pub use families::register_metric_families;
@@ -34,6 +34,8 @@ pub use payloads::{
     TranscodeResultJob,
 };
 pub use transcode_result::emit;
+
+use std::sync::Arc;
 
 use apalis_board::axum::framework::ApiBuilder;
 use axum::Router;
@@ -65,6 +67,10 @@ pub struct MissingSide {
 /// How many jobs of a queue one worker runs at once, from the settings.
 type Concurrency = fn(&Settings) -> usize;
 
+/// Registers a job's queue (on a node, for a per-node job) on the dashboard, the queues its
+/// lists show given.
+type Show = fn(ApiBuilder<Router>, &Queues, Option<&NodeId>, &Arc<[String]>) -> ApiBuilder<Router>;
+
 /// One job type as the processes and the dashboard see it.
 pub struct Registration {
     pub queue: &'static str,
@@ -73,7 +79,7 @@ pub struct Registration {
     pub type_name: fn() -> &'static str,
     pub concurrency: Concurrency,
     spawn: fn(&mut Workers, &Contexts, usize) -> Result<(), MissingSide>,
-    show: fn(ApiBuilder<Router>, &Queues, Option<&NodeId>) -> ApiBuilder<Router>,
+    show: Show,
 }
 
 impl Registration {
@@ -108,8 +114,13 @@ impl Registration {
     }
 }
 
-fn show<J: Job>(api: ApiBuilder<Router>, queues: &Queues, node: Option<&NodeId>) -> ApiBuilder<Router> {
-    queues.show_on_board::<J>(api, node.map(NodeId::as_str))
+fn show<J: Job>(
+    api: ApiBuilder<Router>,
+    queues: &Queues,
+    node: Option<&NodeId>,
+    listed: &Arc<[String]>,
+) -> ApiBuilder<Router> {
+    queues.show_on_board::<J>(api, node.map(NodeId::as_str), listed)
 }
 
 fn spawn_central<J: Job<Context = App>>(

@@ -1,48 +1,36 @@
-//! The dashboard's API (apalis-board's, under `/api/v1`) over every node's queues, those of
-//! nodes that joined after web started included. apalis-board builds its routes queue by
-//! queue, once; so when a request names a queue the routes lack, the nodes are read again and
-//! the routes rebuilt. At most once per `NODE_HEARTBEAT`: a request for a name that is no
-//! queue must not make web read the whole directory every time.
+//! The dashboard's API (apalis-board's, under `/api/v1`). Its lists (queues, workers, every
+//! queue's jobs) show the shared queues and this process's node's, and its overview counts
+//! every queue a page of the registry per Redis call: a page costs Redis a bounded number of
+//! commands however many push hosts there are. Another host's queue is served on request: a
+//! request naming one gets a router for that queue alone, built then (apalis-board builds
+//! routes queue by queue; one per host of a fleet would be tens of thousands).
 
-use std::{collections::HashSet, sync::Arc, time::Instant};
+use std::{collections::HashSet, sync::Arc};
 
 use axum::{
     Router,
     extract::Request,
     response::{IntoResponse, Response},
 };
-use shared::{App, domain::NodeId, jobs};
-use tokio::sync::Mutex;
+use shared::{App, jobs};
 use tower::ServiceExt;
-
-struct Built {
-    queues: HashSet<String>,
-    router: Router,
-    at: Instant,
-}
-
-fn build(app: &App, nodes: &[NodeId]) -> Built {
-    Built {
-        queues: jobs::board_queues(&app.queues, nodes).into_iter().collect(),
-        router: jobs::board_api(&app.queues, nodes),
-        at: Instant::now(),
-    }
-}
 
 #[derive(Clone)]
 pub(super) struct LiveBoard {
     app: App,
-    built: Arc<Mutex<Built>>,
+    home: Router,
+    listed: Arc<HashSet<String>>,
 }
 
 impl LiveBoard {
-    pub(super) async fn new(app: App) -> Self {
-        let nodes = jobs::known_nodes(&app).await;
-        let built = build(&app, &nodes);
-        Self { app, built: Arc::new(Mutex::new(built)) }
+    pub(super) fn new(app: App) -> Self {
+        let node = &app.settings.node_id;
+        let listed = jobs::board_queues(&app.queues, node).into_iter().collect();
+        let home = jobs::board_api(&app.queues, node);
+        Self { app, home, listed: Arc::new(listed) }
     }
 
-    /// The router to nest under `/api/v1`: every request goes to the current board.
+    /// The router to nest under `/api/v1`: every request goes to the board.
     pub(super) fn into_router(self) -> Router {
         Router::new().fallback(move |request: Request| {
             let board = self.clone();
@@ -51,16 +39,9 @@ impl LiveBoard {
     }
 
     async fn serve(&self, request: Request) -> Response {
-        let router = {
-            let mut built = self.built.lock().await;
-            let unknown = queue_of(request.uri().path()).is_some_and(|queue| !built.queues.contains(&queue));
-            if unknown && built.at.elapsed() >= self.app.settings.node_heartbeat.0 {
-                let nodes = jobs::known_nodes(&self.app).await;
-                *built = build(&self.app, &nodes);
-            }
-            built.router.clone()
-        };
-        router.oneshot(request).await.into_response()
+        let other_host = queue_of(request.uri().path()).filter(|queue| !self.listed.contains(queue));
+        let router = other_host.and_then(|queue| jobs::board_queue_api(&self.app.queues, &queue));
+        router.unwrap_or_else(|| self.home.clone()).oneshot(request).await.into_response()
     }
 }
 

@@ -1,16 +1,19 @@
 //! `/metrics` (Prometheus text): the counters and histograms this process keeps (jobs, runs
 //! and their durations, transcode results and durations, alarms, the bridge's rejections), and
 //! gauges read at scrape time from the shared state, so that any web process reports the
-//! whole fleet: queue depth by state from the queue backend, bookings by state and transcodes
-//! by state and provider from the database, and each push host's last status from the node
-//! directory. Every family is listed in docs/api.md ("Metrics").
+//! whole fleet: queue depth by state from the queue backend (a per-host queue summed by its
+//! base name), bookings by state and transcodes by state and provider from the database, and
+//! the push hosts' last statuses from the node directory, summed. A scrape costs Redis a
+//! bounded number of commands, not a few per push host (BENCHMARKS.md, "Scrape").
+//! Every family is listed in docs/api.md ("Metrics").
 
 use axum::{extract::State, response::IntoResponse};
 use sea_orm::{ActiveEnum, Iterable};
 use shared::{
     App, booking,
     db::now_ms,
-    domain::{BookingState, Provider, TranscodeState},
+    directory::is_live,
+    domain::{BookingState, NodeStatus, Provider, TranscodeState},
     jobs, transcode,
 };
 
@@ -66,31 +69,41 @@ async fn transcode_gauges(app: &App) {
     }
 }
 
-/// Every node's last report (`vteacher_node_*{node}`), and `vteacher_bookings_at_risk` (their
-/// downloads not expected ready before class), read from the directory: the nodes themselves
-/// serve no /metrics.
+/// The push hosts in a few series, whatever their number: how many reported within a day,
+/// live or silent (`vteacher_nodes{state}`), what the live ones hold and do, summed
+/// (`vteacher_nodes_*`), the least free disk among them (the host nearest full), and
+/// `vteacher_bookings_at_risk` (downloads not expected ready before class). A series per host
+/// would be tens of thousands in a fleet; one host's figures are `GET /api/nodes/{node}`.
 async fn node_gauges(app: &App) {
     let Ok(statuses) = app.directory.statuses().await else { return };
     let now = now_ms();
-    let mut at_risk = 0;
-    for s in statuses {
-        let node = s.node.to_string();
-        let live = shared::directory::is_live(&s, app.settings.node_live_for(), now);
-        at_risk += if live { s.downloads_at_risk } else { 0 };
-        let gauge = |name: &'static str, value: f64| metrics::gauge!(name, "node" => node.clone()).set(value);
-        gauge("vteacher_node_live", f64::from(u8::from(live)));
-        gauge("vteacher_node_cache_bytes", s.used_bytes as f64);
-        gauge("vteacher_node_cache_videos", s.video_count as f64);
-        gauge("vteacher_node_cache_reserved_bytes", s.reserved_bytes as f64);
-        gauge("vteacher_node_cache_referenced_bytes", s.referenced_bytes as f64);
-        gauge("vteacher_node_cache_evictions", s.evictions as f64);
-        gauge("vteacher_node_free_disk_bytes", s.free_disk_bytes as f64);
-        gauge("vteacher_node_downloads_active", s.downloads_active as f64);
-        gauge("vteacher_node_downloads_at_risk", s.downloads_at_risk as f64);
-        gauge("vteacher_node_downloaded_bytes", s.downloaded_bytes as f64);
-        let rate =
-            if s.download_millis > 0 { s.downloaded_bytes as f64 * 1000.0 / s.download_millis as f64 } else { 0.0 };
-        gauge("vteacher_node_download_rate_bytes_per_second", rate);
+    let live: Vec<&NodeStatus> = statuses.iter().filter(|s| is_live(s, app.settings.node_live_for(), now)).collect();
+    metrics::gauge!("vteacher_nodes", "state" => "live").set(live.len() as f64);
+    metrics::gauge!("vteacher_nodes", "state" => "silent").set((statuses.len() - live.len()) as f64);
+    for (name, figure) in SUMMED {
+        metrics::gauge!(*name).set(live.iter().map(|s| figure(s)).sum::<f64>());
     }
-    metrics::gauge!("vteacher_bookings_at_risk").set(at_risk as f64);
+    let least_free = live.iter().map(|s| s.free_disk_bytes).min().unwrap_or(0);
+    metrics::gauge!("vteacher_nodes_free_disk_bytes_min").set(least_free as f64);
+}
+
+type Figure = fn(&NodeStatus) -> f64;
+
+/// What the live push hosts' last heartbeats say, summed over them.
+const SUMMED: &[(&str, Figure)] = &[
+    ("vteacher_nodes_cache_bytes", |s| s.used_bytes as f64),
+    ("vteacher_nodes_cache_videos", |s| s.video_count as f64),
+    ("vteacher_nodes_cache_reserved_bytes", |s| s.reserved_bytes as f64),
+    ("vteacher_nodes_cache_referenced_bytes", |s| s.referenced_bytes as f64),
+    ("vteacher_nodes_cache_evictions", |s| s.evictions as f64),
+    ("vteacher_nodes_free_disk_bytes", |s| s.free_disk_bytes as f64),
+    ("vteacher_nodes_downloads_active", |s| s.downloads_active as f64),
+    ("vteacher_bookings_at_risk", |s| s.downloads_at_risk as f64),
+    ("vteacher_nodes_downloaded_bytes", |s| s.downloaded_bytes as f64),
+    ("vteacher_nodes_download_rate_bytes_per_second", download_rate),
+];
+
+/// A host's achieved rate: bytes its finished downloads fetched ÷ the time they took.
+fn download_rate(s: &NodeStatus) -> f64 {
+    if s.download_millis > 0 { s.downloaded_bytes as f64 * 1000.0 / s.download_millis as f64 } else { 0.0 }
 }

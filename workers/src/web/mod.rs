@@ -74,7 +74,7 @@ pub fn router(app: App, dashboard_api: Router) -> Router {
 /// Serves until shutdown, then lets requests in flight finish for at most `SHUTDOWN_TIMEOUT`:
 /// a stream that never ends (the dashboard's live logs) does not hold the process.
 pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
-    let board = board::LiveBoard::new(app.clone()).await.into_router();
+    let board = board::LiveBoard::new(app.clone()).into_router();
     let router = router(app.clone(), board);
     let shutdown = app.shutdown.clone();
     // With each connection's peer address: `/login`'s rate limit counts by it.

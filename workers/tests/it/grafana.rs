@@ -51,7 +51,7 @@ async fn every_metric_the_dashboard_queries_is_served() {
     // Before any booking: only the node's first heartbeat is awaited.
     let text = eventually("the node's heartbeat on /metrics", Duration::from_secs(20), || async {
         let text = app.http.get(app.url("/metrics")).send().await.ok()?.text().await.ok()?;
-        text.contains("vteacher_node_live{").then_some(text)
+        text.contains(r#"vteacher_nodes{state="live"} 1"#).then_some(text)
     })
     .await;
     let served = served(&text);

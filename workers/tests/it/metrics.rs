@@ -1,5 +1,5 @@
 //! `/metrics` after a booking went to a node and became ready: the queue depth read from the
-//! backend, bookings by state, job durations, and the node's download figures, on each stack;
+//! backend, bookings by state, job durations, and the push hosts' download figures, on each stack;
 //! `/readyz` answers when the database and the queue backend do.
 
 use std::time::Duration;
@@ -30,7 +30,7 @@ async fn the_figures_follow_a_booking_to_ready(stack: Stack) {
 
     let text = eventually("the node's download in its heartbeat", Duration::from_secs(20), || async {
         let text = scrape(&app).await;
-        (sample(&text, &node_series(&app, "vteacher_node_downloaded_bytes")) == Some(LESSON as f64)).then_some(text)
+        (sample(&text, "vteacher_nodes_downloaded_bytes") == Some(LESSON as f64)).then_some(text)
     })
     .await;
     assert_eq!(sample(&text, r#"vteacher_bookings{state="ready"}"#), Some(1.0), "{text}");
@@ -39,19 +39,18 @@ async fn the_figures_follow_a_booking_to_ready(stack: Stack) {
     assert_eq!(sample(&text, r#"vteacher_queue_jobs{queue="booking",state="pending"}"#), Some(0.0));
     assert!(sample(&text, r#"vteacher_queue_jobs{queue="download",state="done"}"#) >= Some(1.0), "{text}");
     assert!(sample(&text, r#"vteacher_job_duration_seconds_count{queue="download"}"#) >= Some(1.0), "{text}");
-    assert!(sample(&text, &node_series(&app, "vteacher_node_download_rate_bytes_per_second")) > Some(0.0));
-    assert_eq!(sample(&text, &node_series(&app, "vteacher_node_cache_videos")), Some(1.0));
+    assert!(sample(&text, "vteacher_nodes_download_rate_bytes_per_second") > Some(0.0));
+    assert_eq!(sample(&text, "vteacher_nodes_cache_videos"), Some(1.0));
     assert_eq!(sample(&text, "vteacher_bookings_at_risk"), Some(0.0));
+    // The one push host, in the fleet's series (none per host).
+    assert_eq!(sample(&text, r#"vteacher_nodes{state="live"}"#), Some(1.0), "{text}");
+    assert!(sample(&text, "vteacher_nodes_free_disk_bytes_min") > Some(0.0), "{text}");
 
     let ready = app.http.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
     let ready: serde_json::Value = ready.json().await.unwrap();
     assert_eq!((ready["database"].as_bool(), ready["queue_backend_ok"].as_bool()), (Some(true), Some(true)));
     app.stop().await;
-}
-
-fn node_series(app: &TestApp, name: &str) -> String {
-    format!(r#"{name}{{node="{}"}}"#, app.node.as_ref().expect("the app runs a node").id())
 }
 
 every_stack!(the_figures_follow_a_booking_to_ready);

@@ -54,6 +54,7 @@ async fn get(app: &TestApp, path: &str) -> reqwest::Response {
 }
 
 fn assert_bounded(what: &str, sent: &Sent) {
+    tracing::info!(commands = sent.count(), "{what}: Redis commands");
     let shown: Vec<&String> = sent.commands.iter().take(20).collect();
     assert!(
         sent.count() <= MOST_COMMANDS,
@@ -88,7 +89,8 @@ async fn a_scrape_and_the_board_cost_a_bounded_number_of_redis_commands_at_10000
 
     // One host's own figures and queue, on request.
     let last = host(HOSTS - 1);
-    let (shown, sent) = monitor.count(async { get(&app, &format!("/api/nodes/{last}")).await.json::<Value>().await }).await;
+    let (shown, sent) =
+        monitor.count(async { get(&app, &format!("/api/nodes/{last}")).await.json::<Value>().await }).await;
     assert_eq!(shown.expect("a push host as JSON")["live"], Value::Bool(true));
     assert_bounded("one push host's status", &sent);
     let queue = format!("{}:class-end:{last}", env.prefix);
