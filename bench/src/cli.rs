@@ -92,6 +92,15 @@ pub enum Bench {
         #[arg(long, value_delimiter = ',', default_value = "200,1000,10000")]
         hosts: Vec<usize>,
     },
+    /// What a `/metrics` scrape and the dashboard's overview cost as the fleet grows: N hosts'
+    /// statuses and a job on each of their three queues in a redis-server of its own, a `web`
+    /// scraped; commands sent and run, Redis CPU and latency per request, each size against
+    /// the smallest.
+    Scrape {
+        /// Fleet sizes, one run each.
+        #[arg(long, value_delimiter = ',', default_value = "200,1000,10000")]
+        hosts: Vec<usize>,
+    },
     /// The push host's cache: the eviction decision's p50/p99 at 1k–100k videos on SQLite and
     /// PostgreSQL against a naive SUM + unindexed sort, and the start-up scan against `find`.
     Cache {

@@ -20,6 +20,7 @@ mod queue_bullmq;
 mod queue_drain;
 mod queue_plan;
 mod queue_report;
+mod scrape;
 mod transcode;
 
 pub mod cli;
@@ -40,6 +41,7 @@ pub async fn run(which: Bench) -> anyhow::Result<()> {
         }
         Bench::Idle { workers, seconds } => idle::run(workers, seconds).await,
         Bench::Placement { hosts } => placement::run(&hosts).await,
+        Bench::Scrape { hosts } => scrape::run(&hosts).await,
         Bench::Cache { videos, decisions, postgres, files } => cache::run(&videos, decisions, &postgres, files).await,
         Bench::Fleet { nodes, idle_seconds, bookings, videos, postgres, pgbouncer_user } => {
             let options = fleet::FleetOptions {
