@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use apalis_core::{backend::TaskSink, task::builder::TaskBuilder};
 use apalis_sqlite::{SqlitePool, SqliteStorage};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use std::collections::HashMap;
 
 use crate::{
@@ -21,10 +21,6 @@ use crate::{
 /// counts its own attempts (`JOB_ATTEMPTS`) inside one delivery there, and a new delivery only
 /// follows a hand-back at shutdown or a crash, which must not use up the job.
 pub(crate) const MAX_DELIVERIES: usize = 25;
-
-/// redis-rs waits 500 ms by default, which under load turned into fatal stream errors that
-/// silently stopped worker pools (apalis-redis #76).
-const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
@@ -91,12 +87,10 @@ impl Queues {
     pub async fn connect(settings: &QueueSettings, sqlite: Option<&SqlitePool>) -> Result<Self, QueueError> {
         let backend = match (&settings.redis_url, sqlite) {
             (Some(url), _) => {
-                let client = redis::Client::open(url.as_str())?;
-                let mut conn = redis_connection(&client).await?;
+                let (client, mut conn, hub) = crate::redisq::connect(url).await?;
                 if let Some(reason) = crate::redisq::unfit(&mut conn).await? {
                     return Err(QueueError::Unfit(reason));
                 }
-                let hub = crate::redisq::WakeHub::new(client.clone());
                 Backend::Redis { conn, client, hub }
             }
             (None, Some(pool)) => Backend::Sqlite(pool.clone()),
@@ -271,14 +265,6 @@ async fn release_unique_key(pool: &SqlitePool, queue: &str, key: &str) -> Result
     .execute(pool)
     .await
     .map(drop)
-}
-
-async fn redis_connection(client: &redis::Client) -> Result<ConnectionManager, redis::RedisError> {
-    let config = ConnectionManagerConfig::new()
-        .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
-        .set_connection_timeout(Some(Duration::from_secs(5)))
-        .set_number_of_retries(2);
-    client.get_connection_manager_with_config(config).await
 }
 
 /// How an apalis-sqlite worker holds its jobs: heart-beat three times per lease (a worker

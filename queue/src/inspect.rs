@@ -66,6 +66,13 @@ async fn redis_waiting(mut conn: ConnectionManager, config: &QueueConfig) -> Res
 }
 
 impl Queues {
+    /// A per-node queue's name is `<prefix>:<job>:<node>`, a shared one's `<prefix>:<job>`
+    /// (`queue_name`): the jobs re-driven onto a per-node queue wake its host (`hub.rs`).
+    fn kind_of(&self, name: &str) -> QueueKind {
+        let rest = name.strip_prefix(&self.prefix).and_then(|r| r.strip_prefix(':')).unwrap_or(name);
+        if rest.contains(':') { QueueKind::PerNode } else { QueueKind::Shared }
+    }
+
     /// Jobs of queue `name` (a full queue name) that failed for good, oldest first; `limit` 0
     /// lists them all.
     pub async fn dead(&self, name: &str, limit: usize) -> Result<Vec<DeadJob>, QueueError> {
@@ -103,7 +110,7 @@ impl Queues {
         let failed = |e: &dyn std::fmt::Display| QueueError::Push { queue: name.to_owned(), reason: e.to_string() };
         match &self.backend {
             Backend::Redis { conn, .. } => self
-                .redis_queue_of::<serde_json::Value>(conn, name, 1, QueueKind::Shared)
+                .redis_queue_of::<serde_json::Value>(conn, name, 1, self.kind_of(name))
                 .redrive(ids, limit)
                 .await
                 .map_err(|e| failed(&e)),

@@ -70,6 +70,9 @@ impl Rule {
 pub struct AclRules {
     pub root: Rule,
     pub selectors: Vec<Rule>,
+    /// Pub/sub channels (`&`), exactly these: the signals of the per-node queues it works (it
+    /// subscribes to them, its scripts publish them) or pushes to (its push script publishes).
+    pub channels: BTreeSet<String>,
 }
 
 impl AclRules {
@@ -89,6 +92,7 @@ impl AclRules {
                 .map(str::to_owned)
                 .to_vec();
         args.extend(self.root.render());
+        args.extend(self.channels.iter().map(|channel| format!("&{}", glob_escape(channel))));
         args.extend(self.selectors.iter().map(|rule| format!("({})", rule.render().join(" "))));
         args
     }
@@ -97,6 +101,10 @@ impl AclRules {
 /// Keyless commands every process of the queues sends: the fitness check (`requirements.rs`:
 /// INFO), a liveness probe, Redis's clock (every script), loading a script Redis forgot.
 pub const CONNECTION_COMMANDS: &[&str] = &["PING", "INFO", "TIME", "SCRIPT|LOAD"];
+
+/// A per-node queue's signal is a channel (`hub.rs`): its host subscribes to it on its one
+/// connection; the scripts of its workers and of its pushers publish it.
+pub const SIGNAL_COMMANDS: &[&str] = &["PUBLISH", "SUBSCRIBE", "UNSUBSCRIBE"];
 
 /// What a worker sends on its own queue's keys: its scripts (fetch, ack, renew, alive, push
 /// of its own retries) and its calls (the wake-up's blocking pop, leaving the workers set).
@@ -131,8 +139,10 @@ pub fn rules(prefix: &str, work: &[String], push: &[String]) -> AclRules {
     let tag = |queue: &str| format!("{{{queue}}}");
     let own: Vec<KeyPattern> =
         work.iter().map(|q| KeyPattern::starting(Access::ReadWrite, &format!("{}:", tag(q)))).collect();
-    let mut acl = AclRules { root: Rule::new(CONNECTION_COMMANDS, []), selectors: Vec::new() };
+    let mut acl = AclRules { root: Rule::new(CONNECTION_COMMANDS, []), ..AclRules::default() };
     acl.root.commands.extend(WORKER_COMMANDS);
+    acl.root.commands.extend(SIGNAL_COMMANDS);
+    acl.channels.extend(work.iter().chain(push).map(|queue| format!("{}:signal", tag(queue))));
     acl.root.keys.extend(own.iter().cloned());
     // Every script declaring a key: one of the worker's own, or one that push.lua declares.
     let mut scripts = Rule::new(&["EVALSHA", "EVAL"], own);
@@ -184,6 +194,8 @@ mod tests {
         assert!(line.contains("(+hset %W~{p:node-report}:j:*)"), "{line}");
         assert!(line.contains("(+sadd %W~p:queues)"), "{line}");
         assert!(!line.contains("~{p:node-report}:*"), "no blanket grant on a queue pushed to: {line}");
+        assert!(line.contains(" &{p:download:n1}:signal"), "its own queue's signal channel: {line}");
+        assert!(!line.contains("&*"), "no other channel: {line}");
     }
 
     #[test]

@@ -102,7 +102,7 @@ impl<Args> RedisQueue<Args> {
         let c = &self.persist.config;
         let mut call = REDRIVE.prepare_invoke();
         call.key(c.key("pending")).key(c.key("dead")).key(c.key("signal"));
-        call.arg(c.prefix()).arg(chunk);
+        call.arg(c.prefix()).arg(chunk).arg(c.signal_is_channel());
         for id in ids {
             call.arg(id);
         }

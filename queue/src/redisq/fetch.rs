@@ -105,7 +105,7 @@ impl RedisPersistence {
         call.arg(c.prefix()).arg(self.lease_ms()).arg(c.batch).arg(worker).arg(limit);
         // Idle workers that look only every few minutes must be told of a new lease to watch;
         // a shared queue's look every few seconds anyway.
-        call.arg(u8::from(c.idle_cap() > c.renew_every()));
+        call.arg(u8::from(c.idle_cap() > c.renew_every())).arg(c.signal_is_channel());
         let reply: Vec<redis::Value> = call.invoke_async(&mut self.conn).await?;
         let Fetched { recovered, delayed, lease, redis_now, jobs } = parse_fetch(reply)?;
         // Due times are on Redis's clock: as this process's, the same span from now.

@@ -1,27 +1,37 @@
-//! One blocking wait for all the per-node queues a process works: a push host's download,
-//! class-end and references queues share one connection and one `BLPOP` on their signal
-//! lists, so a push host holds two Redis connections (this one and its commands'), not one
-//! per queue. A queue that joins, or whose worker stops, restarts the wait without it: the
-//! waiting connection is dropped, which ends its pop in Redis (a pop left blocked would take
-//! the signals meant for the workers that come next). With no worker left the wait ends. A
-//! popped signal wakes its queue's worker; a timeout or a failed connection wakes them all
-//! (each looks, as after its own idle cap).
+//! One wait for all the per-node queues a process works, on the process's one Redis
+//! connection. A per-node queue's signal is a pub/sub channel: the scripts PUBLISH it where a
+//! shared queue's would push a token (`{Q}:signal`), and the process's commands' connection
+//! (RESP3: replies and pushed messages on one connection, `backend.rs`) is subscribed to the
+//! channels of the per-node queues it works. A message wakes its queue's worker. So a push
+//! host holds one Redis connection, whatever the number of its queues.
+//!
+//! A message published while nobody listens is lost, where a token would have waited: so a
+//! worker is woken once its channel is subscribed (it looks for what came before), every
+//! worker is woken when the connection drops (each looks, as after its idle cap) and again
+//! once it is back and every channel subscribed again. The idle cap wakes them all as well, a
+//! safety net. A worker that stops leaves: its channel is unsubscribed; with no worker left
+//! the wait ends.
 
 use std::{
-    sync::{Arc, Mutex, Weak},
+    collections::BTreeSet,
+    sync::{
+        Arc, Mutex, Weak,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 
-use redis::{AsyncConnectionConfig, Client, aio::MultiplexedConnection};
-use tokio::sync::Notify;
+use redis::{FromRedisValue, PushInfo, PushKind, aio::ConnectionManager};
+use tokio::sync::{Notify, OnceCell};
 
-/// How long to wait before connecting again when the connection cannot be opened or fails.
-const RECONNECT: Duration = Duration::from_secs(5);
+/// How long to wait before subscribing again when Redis refused or could not be reached.
+const RETRY: Duration = Duration::from_secs(5);
 
 /// The shared wait of one process's per-node queues (one per `Queues`).
 #[derive(Clone)]
 pub struct WakeHub {
-    client: Arc<Client>,
+    /// Set once the connection it waits on is open (`connected`).
+    conn: Arc<OnceCell<ConnectionManager>>,
     shared: Arc<Shared>,
 }
 
@@ -34,12 +44,14 @@ impl std::fmt::Debug for WakeHub {
 #[derive(Default)]
 struct Shared {
     waiting: Mutex<Waiting>,
-    /// A worker joined or left: the wait starts again.
+    /// A worker joined or left, or the connection came back: the subscriptions are redone.
     changed: Notify,
+    /// The connection dropped: every channel must be subscribed again.
+    lost: AtomicBool,
 }
 
-/// Each signal list with the worker it wakes, the longest the pop may block, and whether the
-/// wait has started.
+/// Each signal with the worker it wakes, the longest a worker may wait, and whether the wait
+/// has started.
 #[derive(Default)]
 struct Waiting {
     /// Held weakly: a worker's wake stream holds its `Notify`, and leaves when dropped.
@@ -48,7 +60,7 @@ struct Waiting {
     started: bool,
 }
 
-/// Each waiting worker's signal list and its wake-up.
+/// Each waiting worker's signal and its wake-up.
 type Signals = Vec<(String, Arc<Notify>)>;
 
 impl Shared {
@@ -61,18 +73,18 @@ impl Shared {
         self.lock().signals.iter().filter_map(|(s, n)| Some((s.clone(), n.upgrade()?))).collect()
     }
 
-    /// What the wait pops next; `None` when no worker is left, and then the wait is marked
-    /// stopped under the same lock (a worker joining later starts a new one). Only the wait
-    /// itself calls this, so one wait runs at a time.
-    fn next_wait(&self) -> Option<(Signals, Duration)> {
+    /// The channels to be subscribed to and the idle cap; `None` when no worker is left, and
+    /// then the wait is marked stopped under the same lock (a worker joining later starts a
+    /// new one). Only the wait itself calls this, so one wait runs at a time.
+    fn next_wait(&self) -> Option<(BTreeSet<String>, Duration)> {
         let mut waiting = self.lock();
         waiting.signals.retain(|(_, notify)| notify.strong_count() > 0);
         if waiting.signals.is_empty() {
             waiting.started = false;
             return None;
         }
-        let signals = waiting.signals.iter().filter_map(|(s, n)| Some((s.clone(), n.upgrade()?))).collect();
-        Some((signals, waiting.cap.unwrap_or(RECONNECT)))
+        let channels = waiting.signals.iter().map(|(s, _)| s.clone()).collect();
+        Some((channels, waiting.cap.unwrap_or(RETRY)))
     }
 
     fn wake(&self, signal: &str) {
@@ -82,10 +94,28 @@ impl Shared {
     fn wake_all(&self) {
         self.present().iter().for_each(|(_, n)| n.notify_one());
     }
+
+    /// What the connection pushed: a message wakes its channel's worker; a dropped connection
+    /// wakes them all and has every channel subscribed again.
+    fn pushed(&self, push: PushInfo) {
+        match push.kind {
+            PushKind::Message => {
+                if let Some(channel) = push.data.first().and_then(|v| String::from_redis_value(v.clone()).ok()) {
+                    self.wake(&channel);
+                }
+            }
+            PushKind::Disconnection => {
+                self.lost.store(true, Ordering::SeqCst);
+                self.wake_all();
+                self.changed.notify_one();
+            }
+            _ => {}
+        }
+    }
 }
 
-/// A worker's place in the wait: notified when its signal pops; when dropped (the worker
-/// stopped), the wait starts again without it.
+/// A worker's place in the wait: notified when its channel hears; when dropped (the worker
+/// stopped), its channel is left.
 pub(super) struct Joined {
     pub notify: Arc<Notify>,
     shared: Weak<Shared>,
@@ -100,12 +130,28 @@ impl Drop for Joined {
 }
 
 impl WakeHub {
-    pub fn new(client: Client) -> Self {
-        Self { client: Arc::new(client), shared: Arc::default() }
+    /// A hub, and what the connection it will wait on must hand its pushed messages to
+    /// (`ConnectionManagerConfig::set_push_sender`); then `connected`.
+    pub fn new() -> (Self, impl Fn(PushInfo) -> Result<(), std::convert::Infallible> + Send + Sync + 'static) {
+        let shared: Arc<Shared> = Arc::default();
+        let weak = Arc::downgrade(&shared);
+        let sender = move |push: PushInfo| {
+            if let Some(shared) = weak.upgrade() {
+                shared.pushed(push);
+            }
+            Ok(())
+        };
+        (Self { conn: Arc::default(), shared }, sender)
     }
 
-    /// Adds `signal` to the wait (its pop blocking at most `cap`); what it returns is notified
-    /// when the signal pops, when the wait times out, and when the connection fails.
+    /// The connection (RESP3) whose pushes the hub hears.
+    pub fn connected(&self, conn: ConnectionManager) {
+        let _ = self.conn.set(conn);
+    }
+
+    /// Adds `signal` to the wait (a worker waiting at most `cap`); what it returns is notified
+    /// when its channel hears, once it is subscribed, when the connection drops and comes back,
+    /// and every `cap`.
     pub(super) fn join(&self, signal: String, cap: Duration) -> Joined {
         let notify = Arc::new(Notify::new());
         let start = {
@@ -114,66 +160,51 @@ impl WakeHub {
             waiting.cap = Some(waiting.cap.map_or(cap, |c| c.min(cap)));
             !std::mem::replace(&mut waiting.started, true)
         };
-        if start {
-            tokio::spawn(run(self.client.clone(), Arc::downgrade(&self.shared)));
-        } else {
-            self.shared.changed.notify_one();
+        match (start, self.conn.get()) {
+            (true, Some(conn)) => drop(tokio::spawn(run(conn.clone(), Arc::downgrade(&self.shared)))),
+            (true, None) => {
+                tracing::error!("the per-node queues' wait has no connection; its workers look every idle cap")
+            }
+            (false, _) => self.shared.changed.notify_one(),
         }
         Joined { notify, shared: Arc::downgrade(&self.shared) }
     }
 }
 
-/// The wait, for as long as a worker is in it.
-async fn run(client: Arc<Client>, shared: Weak<Shared>) {
-    let mut conn: Option<MultiplexedConnection> = None;
+/// The wait, for as long as a worker is in it: keeps the connection subscribed to the channels
+/// of the workers there, and wakes them all every idle cap.
+async fn run(mut conn: ConnectionManager, shared: Weak<Shared>) {
+    let mut subscribed: BTreeSet<String> = BTreeSet::new();
     loop {
         let Some(shared) = shared.upgrade() else { return };
         let changed = shared.changed.notified();
-        let Some((signals, cap)) = shared.next_wait() else { return };
-        if conn.is_none() {
-            conn = connect(&client, cap).await;
-            if conn.is_none() {
+        let Some((wanted, cap)) = shared.next_wait() else {
+            let _ = conn.unsubscribe(subscribed.iter().collect::<Vec<_>>()).await;
+            return;
+        };
+        if shared.lost.swap(false, Ordering::SeqCst) {
+            subscribed.clear();
+        }
+        let fresh: Vec<String> = wanted.difference(&subscribed).cloned().collect();
+        if !fresh.is_empty() {
+            if let Err(err) = conn.subscribe(&fresh).await {
+                tracing::warn!(%err, "cannot subscribe to the per-node queues' signals; trying again");
+                shared.lost.store(true, Ordering::SeqCst);
                 shared.wake_all();
-                tokio::time::sleep(RECONNECT.min(cap)).await;
+                tokio::time::sleep(RETRY.min(cap)).await;
                 continue;
             }
+            // What was pushed before the subscription was heard by nobody: look now.
+            fresh.iter().for_each(|signal| shared.wake(signal));
+            subscribed.extend(fresh);
         }
-        let keys: Vec<String> = signals.into_iter().map(|(signal, _)| signal).collect();
-        let pop = pop(conn.clone().expect("connected above"), keys, cap);
+        let gone: Vec<String> = subscribed.difference(&wanted).cloned().collect();
+        if !gone.is_empty() && conn.unsubscribe(&gone).await.is_ok() {
+            subscribed.retain(|channel| !gone.contains(channel));
+        }
         tokio::select! {
-            popped = pop => match popped {
-                Ok(Some(signal)) => shared.wake(&signal),
-                Ok(None) => shared.wake_all(),
-                Err(err) => {
-                    tracing::warn!(%err, "the per-node queues' wake-up connection failed; reconnecting");
-                    conn = None;
-                    shared.wake_all();
-                    tokio::time::sleep(RECONNECT.min(cap)).await;
-                }
-            },
-            // A worker joined or left: wait again with the workers there now, on a new
-            // connection (dropping this one ends the pop in Redis).
-            () = changed => conn = None,
+            () = tokio::time::sleep(cap) => shared.wake_all(),
+            () = changed => {}
         }
     }
-}
-
-async fn connect(client: &Client, cap: Duration) -> Option<MultiplexedConnection> {
-    let config = AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(5)))
-        .set_response_timeout(Some(cap + Duration::from_secs(5)));
-    match client.get_multiplexed_async_connection_with_config(&config).await {
-        Ok(conn) => Some(conn),
-        Err(err) => {
-            tracing::warn!(%err, "cannot open the per-node queues' wake-up connection; polling");
-            None
-        }
-    }
-}
-
-/// The signal popped, or `None` when `cap` passed first.
-async fn pop(mut conn: MultiplexedConnection, keys: Vec<String>, cap: Duration) -> redis::RedisResult<Option<String>> {
-    let popped: Option<(String, String)> =
-        redis::cmd("BLPOP").arg(keys).arg(cap.as_secs_f64()).query_async(&mut conn).await?;
-    Ok(popped.map(|(signal, _)| signal))
 }

@@ -13,7 +13,8 @@
 //! {Q}:signal    LIST  at most one wake-up token: a job is ready, or something became due
 //!                     sooner (a delayed push, a retry, a lease taken where there was none
 //!                     on a per-node queue); an idle worker's blocking pop takes it and its
-//!                     next fetch looks again
+//!                     next fetch looks again. A per-node queue's is a pub/sub channel of
+//!                     that name instead (no key): its host listens on its one connection
 //! {Q}:workers   ZSET  worker → when it was last seen alive (ms): registered, fetched with
 //!                     chores, renewed its leases, heart-beat (every idle cap)
 //! {Q}:idem:<k>  STR   the job id holding idempotency key k
@@ -103,6 +104,13 @@ impl QueueConfig {
 
     pub fn job_key(&self, id: &str) -> String {
         format!("{{{}}}:j:{id}", self.queue)
+    }
+
+    /// `1` when the queue's signal is a pub/sub channel (a per-node queue: its host listens on
+    /// its one connection, `hub.rs`), `0` when it is a list a worker pops (a shared queue's):
+    /// what the scripts are told.
+    pub fn signal_is_channel(&self) -> u8 {
+        u8::from(self.idle_cap.is_some())
     }
 
     /// A worker renews its leases this often...

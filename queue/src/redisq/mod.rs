@@ -10,6 +10,7 @@
 pub mod acl;
 mod admin;
 mod board;
+mod connect;
 pub(crate) mod depths;
 mod error;
 mod fetch;
@@ -44,6 +45,7 @@ use redis::aio::ConnectionManager;
 use serde_json::Value;
 
 pub use admin::{Counts, DeadJob};
+pub use connect::connect;
 pub use error::RedisQueueError;
 pub use hub::WakeHub;
 pub use keys::{PER_NODE_IDLE_CAP, QueueConfig};

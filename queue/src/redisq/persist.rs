@@ -58,6 +58,7 @@ impl RedisPersistence {
             call.key(c.key(key));
         }
         call.arg(c.prefix()).arg(worker).arg(c.retention.as_millis() as u64).arg(c.retention_count);
+        call.arg(c.signal_is_channel());
         for (id, outcome, attempts, retry_at, error) in &runs {
             call.arg(id).arg(*outcome).arg(attempts).arg(retry_at).arg(error);
         }
@@ -202,7 +203,7 @@ impl Persistence for RedisPersistence {
                 call.key(c.key(key));
             }
             call.key(&c.registry);
-            call.arg(c.prefix()).arg(&c.queue).arg(c.retention.as_millis() as u64);
+            call.arg(c.prefix()).arg(&c.queue).arg(c.retention.as_millis() as u64).arg(c.signal_is_channel());
             for task in chunk {
                 let id = task.task_id().map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), |id| id.to_string());
                 // apalis says when (unix seconds, by this process's clock); Redis is told how

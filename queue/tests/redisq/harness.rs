@@ -17,7 +17,7 @@ use redis::aio::ConnectionManager;
 use tokio_util::sync::CancellationToken;
 use vteacher_queue::{
     fetch_batch,
-    redisq::{QueueConfig, RedisQueue},
+    redisq::{QueueConfig, RedisQueue, WakeHub},
 };
 
 use testkit::{eventually, redis::redis_url};
@@ -96,6 +96,8 @@ pub(crate) struct QueueTest {
     pub queue: String,
     pub conn: ConnectionManager,
     client: redis::Client,
+    /// The wait of the per-node queues, on `conn` (as `Queues` opens them).
+    hub: WakeHub,
     pub runs: Arc<Runs>,
     pub config: QueueConfig,
     stop: CancellationToken,
@@ -108,8 +110,7 @@ impl QueueTest {
 
     /// On the Redis at `url`, queue `queue`.
     pub(crate) async fn on(url: &str, queue: &str) -> Self {
-        let client = redis::Client::open(url).unwrap();
-        let conn = client.get_connection_manager().await.unwrap();
+        let (client, conn, hub) = vteacher_queue::redisq::connect(url).await.unwrap();
         let mut config = QueueConfig::new(queue, &format!("{queue}:queues"));
         config.lease = Duration::from_secs(3);
         config.max_attempts = 4;
@@ -117,7 +118,7 @@ impl QueueTest {
         // These tests count every finished job of backlogs far above the default count.
         config.retention_count = u64::MAX;
         let (runs, stop) = (Arc::default(), CancellationToken::new());
-        Self { queue: queue.to_owned(), conn, client, runs, config, stop }
+        Self { queue: queue.to_owned(), conn, client, hub, runs, config, stop }
     }
 
     pub(crate) fn ours(&self) -> RedisQueue<u64> {
@@ -151,7 +152,7 @@ impl QueueTest {
         let mut config = self.config.clone();
         config.batch = fetch_batch(concurrency, config.prefetch);
         let queue = RedisQueue::<u64>::new(self.conn.clone(), config);
-        let wake = queue.wake_stream(self.client.clone());
+        let wake = queue.wake_stream_on(&self.hub, self.client.clone());
         let queue = queue.poll_with_stream(wake);
         let worker = WorkerBuilder::new(name.as_str()).backend(queue).data(ctx).concurrency(concurrency).build(handler);
         (name, tokio::spawn(worker.run_with_ctx(until)).abort_handle())

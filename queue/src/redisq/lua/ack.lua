@@ -4,8 +4,9 @@
 -- KEYS[1] pending list, KEYS[2] inflight zset, KEYS[3] delayed zset, KEYS[4] done zset,
 -- KEYS[5] dead zset, KEYS[6] signal list
 -- ARGV[1] key prefix, ARGV[2] worker, ARGV[3] retention (ms),
--- ARGV[4] retention count (finished jobs kept at most, done and dead each)
--- ARGV[5..] groups of 5: id, outcome (done|retry|dead|back), attempts, retry delay (ms), error
+-- ARGV[4] retention count (finished jobs kept at most, done and dead each), ARGV[5] "1" for a
+-- per-node queue, whose signal is a channel its host listens on (hub.rs)
+-- ARGV[6..] groups of 5: id, outcome (done|retry|dead|back), attempts, retry delay (ms), error
 -- Times are Redis's own (TIME): a retry comes due on the same clock whichever worker failed it.
 -- Returns the number settled.
 -- `unpack` fails above ~8k values: a command over a list goes a slice at a time (an even
@@ -19,7 +20,7 @@ local clock = redis.call("TIME")
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local prefix, worker, retention, keep = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local settled, back, retries = 0, {}, 0
-for i = 5, #ARGV, 5 do
+for i = 6, #ARGV, 5 do
   local id, outcome, attempts, delay, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4]
   local key = prefix .. ":j:" .. id
   if redis.call("HGET", key, "w") == worker and redis.call("ZREM", KEYS[2], id) == 1 then
@@ -46,8 +47,12 @@ if #back > 0 then
   each_slice("LPUSH", KEYS[1], back)
 end
 if #back > 0 or retries > 0 then
-  redis.call("LPUSH", KEYS[6], 1)
-  redis.call("LTRIM", KEYS[6], 0, 0)
+  if ARGV[5] == "1" then
+    redis.call("PUBLISH", KEYS[6], 1)
+  else
+    redis.call("LPUSH", KEYS[6], 1)
+    redis.call("LTRIM", KEYS[6], 0, 0)
+  end
 end
 -- Retention: forget finished jobs whose hashes have expired (amortized O(1) per job), and the
 -- oldest beyond the count with their hashes (at most a slice per call: O(1) amortized too).

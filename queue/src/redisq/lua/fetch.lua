@@ -6,7 +6,8 @@
 -- KEYS[5] workers zset
 -- ARGV[1] key prefix, ARGV[2] lease (ms from now), ARGV[3] batch, ARGV[4] worker,
 -- ARGV[5] chore limit (0: no chores this time), ARGV[6] 1 to signal leases taken where there
--- were none (when idle workers look on their own too seldom to find them)
+-- were none (when idle workers look on their own too seldom to find them), ARGV[7] "1" for a
+-- per-node queue, whose signal is a channel its host listens on (hub.rs)
 -- Every time is Redis's own (TIME), never a worker's: a worker whose clock is ahead would take
 -- every other worker's leases, one behind would lose its own.
 -- Returns {recovered, first delayed (ms), first lease deadline (ms), now (ms), id1, payload1,
@@ -23,6 +24,7 @@ local clock = redis.call("TIME")
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local prefix, deadline = ARGV[1], now + tonumber(ARGV[2])
 local batch, worker, limit, tell = tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6] == "1"
+local publish = ARGV[7] == "1"
 
 -- Due retries and scheduled jobs, every time: their delay is what the job asked for.
 local due = redis.call("ZRANGEBYSCORE", KEYS[3], "-inf", now, "LIMIT", 0, 1000)
@@ -74,7 +76,11 @@ local first = tell and redis.call("ZCARD", KEYS[2]) == 0
 each_slice("ZADD", KEYS[2], leases)
 -- More is waiting: wake another idle worker.
 if first or (#ids == batch and redis.call("LLEN", KEYS[1]) > 0) then
-  redis.call("LPUSH", KEYS[4], 1)
-  redis.call("LTRIM", KEYS[4], 0, 0)
+  if publish then
+    redis.call("PUBLISH", KEYS[4], 1)
+  else
+    redis.call("LPUSH", KEYS[4], 1)
+    redis.call("LTRIM", KEYS[4], 0, 0)
+  end
 end
 return out

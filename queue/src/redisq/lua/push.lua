@@ -1,8 +1,9 @@
 -- Pushes jobs. O(1) per job. Signals idle workers when a job is ready, and when one is delayed
 -- (a sleeping worker then learns when it comes due).
 -- KEYS[1] pending list, KEYS[2] delayed zset, KEYS[3] signal list, KEYS[4] registry set
--- ARGV[1] key prefix ("{queue}"), ARGV[2] queue name, ARGV[3] idempotency ttl (ms)
--- ARGV[4..] groups of 5: id, payload, max_attempts, delay (ms from now; 0: due now),
+-- ARGV[1] key prefix ("{queue}"), ARGV[2] queue name, ARGV[3] idempotency ttl (ms),
+-- ARGV[4] "1" for a per-node queue, whose signal is a channel its host listens on (hub.rs)
+-- ARGV[5..] groups of 5: id, payload, max_attempts, delay (ms from now; 0: due now),
 -- idempotency key ("" for none)
 -- Times are Redis's own (TIME), as in every script.
 -- Returns the number of jobs pushed. A job whose idempotency key is held by a job that still
@@ -19,7 +20,7 @@ local clock = redis.call("TIME")
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local prefix, ttl = ARGV[1], tonumber(ARGV[3])
 local pushed, due, delayed = 0, {}, 0
-for i = 4, #ARGV, 5 do
+for i = 5, #ARGV, 5 do
   local id, payload, max, delay, key = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4]
   local fresh = true
   if key ~= "" then
@@ -50,8 +51,12 @@ if #due > 0 then
   each_slice("RPUSH", KEYS[1], due)
 end
 if #due > 0 or delayed > 0 then
-  redis.call("LPUSH", KEYS[3], 1)
-  redis.call("LTRIM", KEYS[3], 0, 0)
+  if ARGV[4] == "1" then
+    redis.call("PUBLISH", KEYS[3], 1)
+  else
+    redis.call("LPUSH", KEYS[3], 1)
+    redis.call("LTRIM", KEYS[3], 0, 0)
+  end
 end
 redis.call("SADD", KEYS[4], ARGV[2])
 return pushed

@@ -1,7 +1,8 @@
 -- Puts dead jobs back on the queue with their attempts reset (an operator's re-drive): one
 -- chunk per call, the caller loops (`admin.rs`).
 -- KEYS[1] pending list, KEYS[2] dead zset, KEYS[3] signal list
--- ARGV[1] key prefix, ARGV[2] most dead ids to take when none are given (the chunk), ARGV[3..]
+-- ARGV[1] key prefix, ARGV[2] most dead ids to take when none are given (the chunk), ARGV[3]
+-- "1" for a per-node queue, whose signal is a channel its host listens on (hub.rs), ARGV[4..]
 -- ids (the caller passes a chunk at most; none: the oldest dead jobs)
 -- Returns {taken, moved}: ids taken out of the dead set, and those put back (a job whose record
 -- has expired is only dropped).
@@ -14,8 +15,8 @@ local function each_slice(cmd, key, list)
 end
 local prefix, chunk = ARGV[1], tonumber(ARGV[2])
 local ids = {}
-if #ARGV > 2 then
-  for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
+if #ARGV > 3 then
+  for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end
 else
   ids = redis.call("ZRANGE", KEYS[2], 0, chunk - 1)
 end
@@ -30,7 +31,11 @@ for _, id in ipairs(ids) do
 end
 if #moved > 0 then
   each_slice("RPUSH", KEYS[1], moved)
-  redis.call("LPUSH", KEYS[3], 1)
-  redis.call("LTRIM", KEYS[3], 0, 0)
+  if ARGV[3] == "1" then
+    redis.call("PUBLISH", KEYS[3], 1)
+  else
+    redis.call("LPUSH", KEYS[3], 1)
+    redis.call("LTRIM", KEYS[3], 0, 0)
+  end
 end
 return {#ids, #moved}
