@@ -70,8 +70,10 @@ impl Rule {
 pub struct AclRules {
     pub root: Rule,
     pub selectors: Vec<Rule>,
-    /// Pub/sub channels (`&`), exactly these: the signals of the per-node queues it works (it
-    /// subscribes to them, its scripts publish them) or pushes to (its push script publishes).
+    /// Pub/sub channels (`&`), exactly these: the signals of the queues it works (a per-node
+    /// queue's: it subscribes to them, its scripts publish them). A queue it only pushes to
+    /// gets none: a push host pushes to the shared report queue only, whose signal is a list
+    /// (a user limited so could not push to a per-node queue).
     pub channels: BTreeSet<String>,
 }
 
@@ -142,7 +144,7 @@ pub fn rules(prefix: &str, work: &[String], push: &[String]) -> AclRules {
     let mut acl = AclRules { root: Rule::new(CONNECTION_COMMANDS, []), ..AclRules::default() };
     acl.root.commands.extend(WORKER_COMMANDS);
     acl.root.commands.extend(SIGNAL_COMMANDS);
-    acl.channels.extend(work.iter().chain(push).map(|queue| format!("{}:signal", tag(queue))));
+    acl.channels.extend(work.iter().map(|queue| format!("{}:signal", tag(queue))));
     acl.root.keys.extend(own.iter().cloned());
     // Every script declaring a key: one of the worker's own, or one that push.lua declares.
     let mut scripts = Rule::new(&["EVALSHA", "EVAL"], own);

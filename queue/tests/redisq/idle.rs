@@ -18,7 +18,10 @@ use super::{
     costs::total_calls,
     harness::{Behaviour, QueueTest},
 };
-use testkit::{eventually, redis::own_redis, redis::redis_url};
+use testkit::{
+    eventually,
+    redis::{ForgetfulRedis, own_redis, redis_url},
+};
 
 /// Commands per second one idle per-node worker may cost (above).
 const PER_WORKER: f64 = (1_000.0 - 10_000.0 / 30.0) / 20_000.0;
@@ -92,8 +95,9 @@ async fn one_idle_look_costs_a_few_commands() {
     let per_look = measure(&url, Duration::from_secs(10)).await * cap.as_secs_f64();
     let steady = per_look / PER_NODE_IDLE_CAP.as_secs_f64();
     println!("one idle look: {per_look:.1} commands; with the per-node cap, {steady:.4} commands/s per worker");
-    // BLPOP, the fetch script and what it runs (8, Redis's TIME among them), apalis's heartbeat
-    // as a script on Redis's clock (4: the script, TIME, ZADD, ZREMRANGEBYSCORE).
+    // The fetch script and what it runs (8, Redis's TIME among them), apalis's heartbeat as a
+    // script on Redis's clock (4: the script, TIME, ZADD, ZREMRANGEBYSCORE); a per-node queue's
+    // wake-up is a message on the process's connection, no command.
     assert!(per_look <= 14.0, "{per_look:.1} commands per look");
     assert!(steady <= PER_WORKER);
 }
@@ -146,4 +150,36 @@ async fn retries_on_a_per_node_queue_come_at_their_backoff() {
         let (gap, want) = (pair[1].0 - pair[0].0, Duration::from_millis(200 << i));
         assert!(gap >= want.mul_f64(0.8) && gap <= want.mul_f64(1.2) + Duration::from_millis(500), "gap {i}: {gap:?}");
     }
+}
+
+/// A per-node worker hears its queue on its process's one connection (pub/sub), and a message
+/// sent while that connection is down is lost: a Redis that restarts must not leave the worker
+/// deaf until its ten-minute idle cap. Its channel is subscribed again, and a job pushed before
+/// that, or after, runs at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_per_node_worker_hears_its_queue_again_after_redis_restarts() {
+    let mut redis = ForgetfulRedis::start().await;
+    let q = per_node(&redis.url(), "download:node-1").await;
+    q.spawn_worker(1, Behaviour::Succeed);
+    q.push([1]).await;
+    q.wait_for_runs(1, Duration::from_secs(10)).await;
+
+    redis.restart_empty().await;
+    eventually("a push to the restarted Redis", Duration::from_secs(30), || async {
+        q.ours().push_bulk(vec![2u64]).await.ok()
+    })
+    .await;
+    q.wait_for_runs(2, Duration::from_secs(30)).await;
+    let client = redis::Client::open(redis.url()).unwrap();
+    let conn = client.get_multiplexed_async_connection().await.unwrap();
+    let signal = q.config.key("signal");
+    eventually("the worker's channel subscribed again", Duration::from_secs(30), || async {
+        let counts: Vec<(String, u64)> =
+            redis::cmd("PUBSUB").arg("NUMSUB").arg(&signal).query_async(&mut conn.clone()).await.ok()?;
+        (counts.first()?.1 == 1).then_some(())
+    })
+    .await;
+    q.push([3]).await;
+    q.wait_for_runs(3, Duration::from_secs(10)).await;
+    assert_eq!((q.runs.of(2).len(), q.runs.of(3).len()), (1, 1), "each job pushed after the restart ran once");
 }

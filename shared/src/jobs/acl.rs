@@ -51,8 +51,12 @@ mod tests {
         }
         assert!(line.contains("(+hset %W~{vt:node-report}:j:*)"), "{line}");
         assert!(line.contains("(+sadd %W~vt:nodes)"), "{line}");
-        for elsewhere in ["booking", "notify", "transcode", "~vt:*", "~{vt:*", "&"] {
+        for elsewhere in ["booking", "notify", "transcode", "~vt:*", "~{vt:*", "&{vt:node-report}", "&*"] {
             assert!(!line.contains(elsewhere), "{elsewhere} in {line}");
         }
+        // Its queues' signals are channels it listens on (its one connection) and only those.
+        let channels: Vec<&str> = line.split(' ').filter(|arg| arg.starts_with('&')).collect();
+        let own = ["&{vt:class-end:n1}:signal", "&{vt:download:n1}:signal", "&{vt:references:n1}:signal"];
+        assert_eq!(channels, own, "{line}");
     }
 }
