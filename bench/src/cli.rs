@@ -140,5 +140,20 @@ pub enum Bench {
         /// The user PgBouncer runs as when the bench runs as root (it refuses root).
         #[arg(long, default_value = "postgres")]
         pgbouncer_user: String,
+        /// Push hosts packed into `vteacher-bench agents` processes, this many each, instead
+        /// of a `vteacher` process per host (a fleet of thousands on one machine).
+        #[arg(long = "virtual", value_name = "HOSTS_PER_PROCESS", default_value_t = 0)]
+        agents_per_process: usize,
+    },
+    /// Push hosts in one process, for `fleet --virtual` (not a benchmark).
+    #[command(hide = true)]
+    Agents {
+        #[arg(long)]
+        first: usize,
+        #[arg(long)]
+        count: usize,
+        /// Each host's folder is under it.
+        #[arg(long)]
+        root: std::path::PathBuf,
     },
 }

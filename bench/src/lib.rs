@@ -2,6 +2,7 @@
 //! baseline in the same run and reports the ratio against it. The fleet benchmark runs the
 //! `vteacher` binary built beside this one.
 
+mod agents;
 mod bandwidth;
 mod cache;
 mod cache_index;
@@ -43,7 +44,8 @@ pub async fn run(which: Bench) -> anyhow::Result<()> {
         Bench::Placement { hosts } => placement::run(&hosts).await,
         Bench::Scrape { hosts } => scrape::run(&hosts).await,
         Bench::Cache { videos, decisions, postgres, files } => cache::run(&videos, decisions, &postgres, files).await,
-        Bench::Fleet { nodes, idle_seconds, bookings, videos, postgres, pgbouncer_user } => {
+        Bench::Agents { first, count, root } => agents::run(first, count, &root).await,
+        Bench::Fleet { nodes, idle_seconds, bookings, videos, postgres, pgbouncer_user, agents_per_process } => {
             let options = fleet::FleetOptions {
                 binary: vteacher_beside_me()?,
                 nodes,
@@ -52,6 +54,7 @@ pub async fn run(which: Bench) -> anyhow::Result<()> {
                 videos,
                 postgres,
                 pgbouncer_user,
+                agents_per_process,
             };
             println!("vteacher-bench fleet: {nodes} nodes, {bookings} bookings over {videos} videos");
             // A signal ends the bench through its guards: every process it started is killed,

@@ -7,6 +7,7 @@
 //! database is dropped on drop, the temp dir removed on drop.
 
 mod db;
+mod nodes;
 mod pgbouncer;
 mod procs;
 mod report;
@@ -31,12 +32,17 @@ pub struct FleetOptions {
     pub postgres: String,
     /// The user PgBouncer runs as when the bench runs as root.
     pub pgbouncer_user: String,
+    /// 0: a `vteacher` process per push host; else push hosts packed this many to a
+    /// `vteacher-bench agents` process (`--virtual`).
+    pub agents_per_process: usize,
 }
 
 /// What it measured.
 #[derive(Debug, Clone, Default)]
 pub struct FleetReport {
     pub nodes: usize,
+    /// Push hosts per process (1: a process each).
+    pub agents_per_process: usize,
     pub redis_version: String,
     /// The idle window: Redis CPU seconds, commands by name, its length.
     pub idle: Measured,

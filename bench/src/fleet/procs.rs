@@ -38,10 +38,23 @@ impl Procs {
         args: &[&str],
         env: &[(String, String)],
     ) -> anyhow::Result<u32> {
+        let binary = self.binary.clone();
+        self.spawn_program(&binary, name, dir, args, env)
+    }
+
+    /// The same with another program (the bench's own `agents`).
+    pub(super) fn spawn_program(
+        &mut self,
+        binary: &Path,
+        name: &str,
+        dir: &Path,
+        args: &[&str],
+        env: &[(String, String)],
+    ) -> anyhow::Result<u32> {
         std::fs::create_dir_all(dir)?;
         let log = dir.join(format!("{name}.log"));
         let file = std::fs::File::create(&log)?;
-        let child = Command::new(&self.binary)
+        let child = Command::new(binary)
             .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -53,7 +66,7 @@ impl Procs {
             .stderr(file)
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| format!("starting {} {}", self.binary.display(), args.join(" ")))?;
+            .with_context(|| format!("starting {} {}", binary.display(), args.join(" ")))?;
         let pid = child.id().context("the child has a pid")?;
         self.list.push(Proc { name: name.to_owned(), child, pid, log });
         Ok(pid)

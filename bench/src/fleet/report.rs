@@ -25,6 +25,12 @@ pub fn print(r: &FleetReport) {
     };
     let core = 100.0 * idle.redis_cpu / idle.wall.max(1e-9);
     println!("\n### {} nodes, idle for {:.0} s (redis-server {})\n", r.nodes, idle.wall, r.redis_version);
+    if r.agents_per_process > 1 {
+        println!(
+            "Virtual: the push hosts run {} to a process (`vteacher-bench agents`); RSS and connections per node are a process's divided by its hosts.\n",
+            r.agents_per_process
+        );
+    }
     println!("| what | measured | goal | met |");
     println!("|---|---|---|---|");
     println!(

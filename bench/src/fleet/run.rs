@@ -13,6 +13,7 @@ use indicatif::ProgressBar;
 use super::{
     FleetOptions, FleetReport, Measured, StormReport,
     db::{self, BenchDb},
+    nodes,
     pgbouncer::{self, PgBouncer, Upstream},
     procs::{Procs, rss_kib},
     storm,
@@ -58,7 +59,12 @@ async fn fleet(
     procs: &mut Procs,
     dir: &Path,
 ) -> anyhow::Result<FleetReport> {
-    let mut report = FleetReport { nodes: options.nodes, redis_version: redis.version().await?, ..Default::default() };
+    let mut report = FleetReport {
+        nodes: options.nodes,
+        agents_per_process: options.agents_per_process.max(1),
+        redis_version: redis.version().await?,
+        ..Default::default()
+    };
     // The lessons are on the bench's own server, on loopback, which sources may not reach by
     // default.
     let common = [
@@ -100,17 +106,8 @@ async fn fleet(
         };
         central_pids.push((name, pid));
     }
-    let mut node_pids = Vec::new();
-    for i in 0..options.nodes {
-        let (name, root) = (format!("fleet-node-{i:04}"), dir.join(format!("node-{i:04}")));
-        let mut pairs = env(&common);
-        pairs.extend(env(&[
-            ("NODE_ID", name.clone()),
-            ("VIDEO_ROOT", root.join("video").display().to_string()),
-            ("NODE_DATABASE_URL", format!("sqlite://{}?mode=rwc", root.join("node.db").display())),
-        ]));
-        node_pids.push(procs.spawn(&name, &root, &["work", "--queues", "download,class-end"], &pairs)?);
-    }
+    let node_procs = nodes::start(options, procs, dir, &env(&common))?;
+    let node_pids: Vec<u32> = node_procs.iter().map(|p| p.pid).collect();
     wait_for_fleet(&web, options.nodes, procs).await?;
     println!("  {} nodes live; warming up {WARM_UP:?}, then idle for {:?}", options.nodes, options.idle);
     tokio::time::sleep(WARM_UP).await;
@@ -123,13 +120,13 @@ async fn fleet(
     if let Some(died) = procs.exited() {
         bail!("a process stopped while idle: {died}");
     }
-    let mut rss: Vec<u64> = node_pids.iter().filter_map(|pid| rss_kib(*pid)).collect();
+    let mut rss: Vec<u64> = node_procs.iter().filter_map(|p| Some(p.per_host(rss_kib(p.pid)?))).collect();
     rss.sort();
     report.node_rss_kib = rss;
     report.central_rss_kib =
         central_pids.iter().filter_map(|(n, pid)| Some(((*n).to_owned(), rss_kib(*pid)?))).collect();
-    let per_node: Vec<usize> =
-        node_pids.iter().map(|pid| tcp_remote_ports(*pid).iter().filter(|p| **p == redis.port).count()).collect();
+    let to_redis = |pid: u32| tcp_remote_ports(pid).iter().filter(|p| **p == redis.port).count() as u64;
+    let per_node: Vec<usize> = node_procs.iter().map(|p| p.per_host(to_redis(p.pid)) as usize).collect();
     report.node_redis_connections =
         (per_node.iter().copied().min().unwrap_or(0), per_node.iter().copied().max().unwrap_or(0));
     report.redis_clients = info_field(redis, "clients", "connected_clients").await?;

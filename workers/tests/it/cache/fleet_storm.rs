@@ -19,6 +19,7 @@ async fn fleet_storm_twenty_nodes_through_pgbouncer() {
         videos: 200,
         postgres,
         pgbouncer_user: "postgres".into(),
+        agents_per_process: 0,
     };
     let report = fleet::run(&options).await.expect("the fleet runs");
     fleet::print(&report);
