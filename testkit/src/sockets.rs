@@ -5,6 +5,11 @@ use std::collections::HashSet;
 /// The remote ports of a process's established TCP connections (IPv4 and IPv6), from its
 /// socket descriptors matched against the kernel's connection tables.
 pub fn tcp_remote_ports(pid: u32) -> Vec<u16> {
+    tcp_connections(pid).into_iter().map(|(_, remote)| remote).collect()
+}
+
+/// The (local, remote) ports of a process's established TCP connections.
+pub fn tcp_connections(pid: u32) -> Vec<(u16, u16)> {
     let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
         return Vec::new();
     };
@@ -23,14 +28,17 @@ pub fn tcp_remote_ports(pid: u32) -> Vec<u16> {
         for line in text.lines().skip(1) {
             let fields: Vec<&str> = line.split_whitespace().collect();
             // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
-            let (Some(remote), Some(state), Some(inode)) = (fields.get(2), fields.get(3), fields.get(9)) else {
+            let (Some(local), Some(remote), Some(state), Some(inode)) =
+                (fields.get(1), fields.get(2), fields.get(3), fields.get(9))
+            else {
                 continue;
             };
             if *state != "01" || !inodes.contains(*inode) {
                 continue;
             }
-            if let Some(port) = remote.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok()) {
-                ports.push(port);
+            let port = |address: &str| address.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok());
+            if let (Some(local), Some(remote)) = (port(local), port(remote)) {
+                ports.push((local, remote));
             }
         }
     }

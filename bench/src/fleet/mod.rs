@@ -12,12 +12,14 @@ mod pgbouncer;
 mod procs;
 mod report;
 mod run;
+mod scrape;
 mod storm;
 
 use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
 pub use report::print;
 pub use run::run;
+pub use scrape::RequestCost;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -65,6 +67,9 @@ pub struct FleetReport {
     /// PgBouncer's client connections: while idle, and the most seen.
     pub bouncer_clients_idle: u64,
     pub bouncer_clients_max: u64,
+    /// A `/metrics` scrape and the dashboard's overview, with the fleet idle.
+    pub scrape: RequestCost,
+    pub overview: RequestCost,
     pub storm: Option<StormReport>,
 }
 

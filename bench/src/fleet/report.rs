@@ -83,6 +83,16 @@ pub fn print(r: &FleetReport) {
     );
     let central: Vec<String> = r.central_rss_kib.iter().map(|(n, kib)| format!("{n} {:.1} MiB", mib(*kib))).collect();
     println!("| central processes' RSS, idle | {} | — | |", central.join(", "));
+    for (what, cost, goal) in
+        [("a /metrics scrape", &r.scrape, "≤ 100 commands"), ("the board's overview", &r.overview, "—")]
+    {
+        println!(
+            "| {what}: commands web sent / Redis CPU (less the idle rate) / latency | {} / {:.0} ms / {:.0} ms | {goal} | |",
+            cost.sent,
+            cost.redis_cpu * 1e3,
+            cost.latency.as_secs_f64() * 1e3
+        );
+    }
     let Some(s) = &r.storm else { return };
     println!("\n### Storm: {} bookings over {} videos\n", s.bookings, s.videos);
     println!("| what | measured | goal | met |");

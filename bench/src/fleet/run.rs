@@ -16,7 +16,7 @@ use super::{
     nodes,
     pgbouncer::{self, PgBouncer, Upstream},
     procs::{Procs, rss_kib},
-    storm,
+    scrape, storm,
 };
 use workers::{fileserver::FileServer, progress::Bars};
 
@@ -138,6 +138,13 @@ async fn fleet(
     report.nodes_on_postgres = on_postgres(&node_pids);
     report.server_connections_idle = db.server_connections().await?;
     report.bouncer_clients_idle = bouncer.pools(&db.name).await?.0;
+    let web_pid = central_pids.iter().find(|(name, _)| *name == "web").map(|(_, pid)| *pid).context("web runs")?;
+    let idle_rate = report.idle.redis_cpu / report.idle.wall.max(1e-9);
+    let mut monitor = testkit::redis_monitor::Monitor::start(&redis.url()).await;
+    report.scrape = scrape::measure(redis, &mut monitor, &format!("{web}/metrics"), web_pid, idle_rate).await?;
+    report.overview =
+        scrape::measure(redis, &mut monitor, &format!("{web}/api/v1/overview"), web_pid, idle_rate).await?;
+    drop(monitor);
 
     if options.bookings > 0 {
         report.storm = Some(storm_phase(options, db, bouncer, redis, &web, &mut report).await?);
