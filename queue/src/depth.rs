@@ -60,7 +60,6 @@ impl Queues {
 
     /// `vt:download:node-1` → `download`.
     fn base_of(&self, name: &str) -> String {
-        let rest = name.strip_prefix(&self.prefix).and_then(|r| r.strip_prefix(':')).unwrap_or(name);
-        rest.split(':').next().unwrap_or(rest).to_owned()
+        crate::job::split_queue_name(&self.prefix, name).0.to_owned()
     }
 }

@@ -69,8 +69,10 @@ impl Queues {
     /// A per-node queue's name is `<prefix>:<job>:<node>`, a shared one's `<prefix>:<job>`
     /// (`queue_name`): the jobs re-driven onto a per-node queue wake its host (`hub.rs`).
     fn kind_of(&self, name: &str) -> QueueKind {
-        let rest = name.strip_prefix(&self.prefix).and_then(|r| r.strip_prefix(':')).unwrap_or(name);
-        if rest.contains(':') { QueueKind::PerNode } else { QueueKind::Shared }
+        match crate::job::split_queue_name(&self.prefix, name) {
+            (_, Some(_)) => QueueKind::PerNode,
+            (_, None) => QueueKind::Shared,
+        }
     }
 
     /// Jobs of queue `name` (a full queue name) that failed for good, oldest first; `limit` 0

@@ -128,3 +128,14 @@ pub fn queue_name(prefix: &str, base: &str, node: Option<&str>) -> String {
         None => format!("{prefix}:{base}"),
     }
 }
+
+/// `queue_name` read back: a queue's base name and, for a per-node queue, its node
+/// (`vt:download:host-1` under `vt`: `("download", Some("host-1"))`). A name not under `prefix`
+/// is read whole.
+pub fn split_queue_name<'a>(prefix: &str, name: &'a str) -> (&'a str, Option<&'a str>) {
+    let rest = name.strip_prefix(prefix).and_then(|r| r.strip_prefix(':')).unwrap_or(name);
+    match rest.split_once(':') {
+        Some((base, node)) => (base, Some(node)),
+        None => (rest, None),
+    }
+}

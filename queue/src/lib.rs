@@ -21,7 +21,7 @@ pub use backend::{QueueError, Queues};
 pub use backoff::backoff;
 pub use clock::now_ms;
 pub use depth::Depth;
-pub use job::{Job, JobError, QueueKind, queue_name};
+pub use job::{Job, JobError, QueueKind, queue_name, split_queue_name};
 pub use retry::{RetryNotice, Retryable};
 pub use runner::OUTCOMES;
 pub use settings::QueueSettings;

@@ -10,7 +10,7 @@ use super::JOBS;
 use crate::domain::NodeId;
 use apalis_board::axum::framework::ApiBuilder;
 use axum::{Router, middleware};
-use vteacher_queue::{Queues, board_view, queue_name};
+use vteacher_queue::{Queues, board_view, queue_name, split_queue_name};
 
 /// The name of every queue `board_api` lists: each shared queue, and `node`'s per-node ones.
 pub fn board_queues(queues: &Queues, node: &NodeId) -> Vec<String> {
@@ -32,12 +32,11 @@ pub fn board_api(queues: &Queues, node: &NodeId) -> Router {
 /// apalis-board's API for one push host's queue named in a request (`<prefix>:download:<host>`),
 /// built when asked; `None` when the name is no per-node queue of ours.
 pub fn board_queue_api(queues: &Queues, name: &str) -> Option<Router> {
-    JOBS.iter().filter(|job| job.is_per_node()).find_map(|job| {
-        let base = queue_name(queues.prefix(), job.queue, None);
-        let node: NodeId = name.strip_prefix(&base)?.strip_prefix(':')?.parse().ok()?;
-        let listed: Arc<[String]> = [name.to_owned()].into();
-        Some(corrected((job.show)(ApiBuilder::new(Router::new()), queues, Some(&node), &listed), queues))
-    })
+    let (base, node) = split_queue_name(queues.prefix(), name);
+    let node: NodeId = node?.parse().ok()?;
+    let job = JOBS.iter().find(|job| job.is_per_node() && job.queue == base)?;
+    let listed: Arc<[String]> = [name.to_owned()].into();
+    Some(corrected((job.show)(ApiBuilder::new(Router::new()), queues, Some(&node), &listed), queues))
 }
 
 fn corrected(api: ApiBuilder<Router>, queues: &Queues) -> Router {
