@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::{RedisQueue, error::RedisQueueError, keys::PUSH_CHUNK};
 use crate::clock::now_ms;
 
-static REDRIVE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/redrive.lua")));
+static REDRIVE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(concat!(include_str!("lua/prelude.lua"), include_str!("lua/redrive.lua"))));
 
 /// A job that failed for good.
 #[derive(Debug, Clone, Serialize)]

@@ -18,7 +18,8 @@ use crate::clock::now_ms;
 
 use super::{error::RedisQueueError, keys::CHORE_LIMIT, persist::RedisPersistence};
 
-static FETCH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/fetch.lua")));
+static FETCH: LazyLock<Script> =
+    LazyLock::new(|| Script::new(concat!(include_str!("lua/prelude.lua"), include_str!("lua/fetch.lua"))));
 
 /// A worker recovers expired leases at most this often (ms): a busy worker fetches far more
 /// often than that, and a lease is seconds long.

@@ -20,8 +20,10 @@ use super::{
 };
 use crate::{backoff::backoff_for, clock::now_ms};
 
-static PUSH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/push.lua")));
-static ACK: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/ack.lua")));
+static PUSH: LazyLock<Script> =
+    LazyLock::new(|| Script::new(concat!(include_str!("lua/prelude.lua"), include_str!("lua/push.lua"))));
+static ACK: LazyLock<Script> =
+    LazyLock::new(|| Script::new(concat!(include_str!("lua/prelude.lua"), include_str!("lua/ack.lua"))));
 static ALIVE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/alive.lua")));
 
 /// How many times an acknowledgement is tried again while Redis is away.

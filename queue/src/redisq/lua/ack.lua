@@ -9,13 +9,6 @@
 -- ARGV[6..] groups of 5: id, outcome (done|retry|dead|back), attempts, retry delay (ms), error
 -- Times are Redis's own (TIME): a retry comes due on the same clock whichever worker failed it.
 -- Returns the number settled.
--- `unpack` fails above ~8k values: a command over a list goes a slice at a time (an even
--- slice, so score/member pairs stay whole).
-local function each_slice(cmd, key, list)
-  for i = 1, #list, 1000 do
-    redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
-  end
-end
 local clock = redis.call("TIME")
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local prefix, worker, retention, keep = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -47,12 +40,7 @@ if #back > 0 then
   each_slice("LPUSH", KEYS[1], back)
 end
 if #back > 0 or retries > 0 then
-  if ARGV[5] == "1" then
-    redis.call("PUBLISH", KEYS[6], 1)
-  else
-    redis.call("LPUSH", KEYS[6], 1)
-    redis.call("LTRIM", KEYS[6], 0, 0)
-  end
+  signal(KEYS[6], ARGV[5] == "1")
 end
 -- Retention: forget finished jobs whose hashes have expired (amortized O(1) per job), and the
 -- oldest beyond the count with their hashes (at most a slice per call: O(1) amortized too).

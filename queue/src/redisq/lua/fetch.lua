@@ -13,13 +13,6 @@
 -- Returns {recovered, first delayed (ms), first lease deadline (ms), now (ms), id1, payload1,
 -- attempts1, max1, id2, ...}; the two times are nil when there is none, or when jobs were
 -- taken (a worker that took jobs looks again anyway); now is Redis's, to measure them against.
--- `unpack` fails above ~8k values: a command over a list goes a slice at a time (an even
--- slice, so score/member pairs stay whole).
-local function each_slice(cmd, key, list)
-  for i = 1, #list, 1000 do
-    redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
-  end
-end
 local clock = redis.call("TIME")
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local prefix, deadline = ARGV[1], now + tonumber(ARGV[2])
@@ -76,11 +69,6 @@ local first = tell and redis.call("ZCARD", KEYS[2]) == 0
 each_slice("ZADD", KEYS[2], leases)
 -- More is waiting: wake another idle worker.
 if first or (#ids == batch and redis.call("LLEN", KEYS[1]) > 0) then
-  if publish then
-    redis.call("PUBLISH", KEYS[4], 1)
-  else
-    redis.call("LPUSH", KEYS[4], 1)
-    redis.call("LTRIM", KEYS[4], 0, 0)
-  end
+  signal(KEYS[4], publish)
 end
 return out

@@ -9,13 +9,6 @@
 -- Returns the number of jobs pushed. A job whose idempotency key is held by a job that still
 -- waits (due, delayed, or between attempts: no worker holds it, not finished) is skipped; a key
 -- held by a running or finished job (or one Redis forgot) passes to the new job.
--- `unpack` fails above ~8k values: a command over a list goes a slice at a time (an even
--- slice, so score/member pairs stay whole).
-local function each_slice(cmd, key, list)
-  for i = 1, #list, 1000 do
-    redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
-  end
-end
 local clock = redis.call("TIME")
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local prefix, ttl = ARGV[1], tonumber(ARGV[3])
@@ -51,12 +44,7 @@ if #due > 0 then
   each_slice("RPUSH", KEYS[1], due)
 end
 if #due > 0 or delayed > 0 then
-  if ARGV[4] == "1" then
-    redis.call("PUBLISH", KEYS[3], 1)
-  else
-    redis.call("LPUSH", KEYS[3], 1)
-    redis.call("LTRIM", KEYS[3], 0, 0)
-  end
+  signal(KEYS[3], ARGV[4] == "1")
 end
 redis.call("SADD", KEYS[4], ARGV[2])
 return pushed

@@ -6,13 +6,6 @@
 -- ids (the caller passes a chunk at most; none: the oldest dead jobs)
 -- Returns {taken, moved}: ids taken out of the dead set, and those put back (a job whose record
 -- has expired is only dropped).
--- `unpack` fails above ~8k values: a command over a list goes a slice at a time (an even
--- slice, so score/member pairs stay whole).
-local function each_slice(cmd, key, list)
-  for i = 1, #list, 1000 do
-    redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
-  end
-end
 local prefix, chunk = ARGV[1], tonumber(ARGV[2])
 local ids = {}
 if #ARGV > 3 then
@@ -31,11 +24,6 @@ for _, id in ipairs(ids) do
 end
 if #moved > 0 then
   each_slice("RPUSH", KEYS[1], moved)
-  if ARGV[3] == "1" then
-    redis.call("PUBLISH", KEYS[3], 1)
-  else
-    redis.call("LPUSH", KEYS[3], 1)
-    redis.call("LTRIM", KEYS[3], 0, 0)
-  end
+  signal(KEYS[3], ARGV[3] == "1")
 end
 return {#ids, #moved}
