@@ -11,6 +11,7 @@ mod bridge;
 mod cache;
 mod chaos;
 mod connections;
+mod cost;
 mod demo;
 mod downloads;
 mod exposure;

@@ -112,6 +112,12 @@ impl TestEnv {
         env
     }
 
+    /// The PostgreSQL server (without a database) and the test's database on it (a fleet).
+    pub(crate) fn postgres(&self) -> Option<(String, String)> {
+        let name = self.pg_db.clone()?;
+        Some((postgres_url("").trim_end_matches('/').to_owned(), name))
+    }
+
     pub(crate) fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
         self.pairs.insert(key.into(), value.into());
         self
