@@ -9,6 +9,7 @@ use std::{
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    booking::sent_marks::SentMarks,
     config::{ConfigError, Settings},
     db::{Database, DbError},
     directory::Directory,
@@ -39,6 +40,8 @@ pub struct AppInner {
     pub queues: Queues,
     /// Redis pub/sub, when `REDIS_URL` is set (results go out on `CHANNEL_RESULT`).
     pub publisher: Option<Publisher>,
+    /// Records results sent, many to a commit.
+    pub sent: SentMarks,
 }
 
 /// Domain code is handed `&App` as `&Services` (deref coercion): it reads the same settings
@@ -83,7 +86,8 @@ impl App {
         let sources = SourceClient::new(Egress::allowing(settings.source_allow_nets.0.clone()))?;
         let services =
             Services { settings, db, http, sources, shutdown, directory, storage, web_base: OnceLock::new() };
-        Ok(Self(Arc::new(AppInner { services, queues, publisher })))
+        let sent = SentMarks::start(services.db.conn.clone());
+        Ok(Self(Arc::new(AppInner { services, queues, publisher, sent })))
     }
 }
 

@@ -2,10 +2,11 @@
 //! earlier delivery chose (its download may be queued there), else placement (the directory's:
 //! the video's node, or a fair one, decided and recorded in one step). Recording the booking's
 //! node is a compare-and-set on the booking, so two deliveries at once place it once; the
-//! download order is the effect it leaves.
+//! download order is the effect it leaves. A listed booking is read, placed and recorded
+//! `downloading` in one transaction (`send_on`): one commit for its whole decision.
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
     sea_query::{Expr, ExprTrait, Query, UnionType},
 };
 
@@ -16,6 +17,54 @@ use crate::{
     directory::Directory,
     domain::{Booking, BookingState, ClassId, DownloadOrder, Effect, NodeId, SourceUrl, VideoKey},
 };
+
+/// What a booking's decision job finds to do.
+#[derive(Debug)]
+pub enum SendOn {
+    /// Decided before (a repeated delivery), or settled: nothing.
+    Nothing,
+    /// Its download, to queue now: placed just now, or by an earlier delivery whose queueing
+    /// may have been lost (the push host takes a repeated order as the same class's).
+    Download(Effect),
+    /// Its resolution is not listed: the transcode decides first (`apply::on_transcode`).
+    NeedsTranscode(Pending),
+}
+
+/// Reads the booking of `class_id` and, when its URL is known, places it and records it
+/// `downloading`, all in one transaction.
+pub async fn send_on(
+    db: &Database,
+    directory: &Directory,
+    settings: &Settings,
+    class_id: &ClassId,
+) -> Result<SendOn, BookingError> {
+    let txn = db.write_txn().await?;
+    let row = store::lock(&txn, class_id).await?.ok_or(BookingError::NotFound)?;
+    if row.state == BookingState::Downloading {
+        return Ok(
+            order_of(&row).map_or(SendOn::Nothing, |(node, order)| SendOn::Download(Effect::Download { node, order }))
+        );
+    }
+    let Some(pending) = Pending::of(&row)? else { return Ok(SendOn::Nothing) };
+    let Some(url) = pending.known_url() else { return Ok(SendOn::NeedsTranscode(pending)) };
+    let placed = to_node(&txn, directory, settings, &pending, url).await?;
+    txn.commit().await?;
+    Ok(placed.map_or(SendOn::Nothing, SendOn::Download))
+}
+
+/// `to_node` in a transaction of its own (a booking its transcode released).
+pub async fn to_node_now(
+    db: &Database,
+    directory: &Directory,
+    settings: &Settings,
+    pending: &Pending,
+    url: SourceUrl,
+) -> Result<Option<Effect>, BookingError> {
+    let txn = db.conn.begin().await?;
+    let placed = to_node(&txn, directory, settings, pending, url).await?;
+    txn.commit().await?;
+    Ok(placed)
+}
 
 /// A booking waiting for its decision, as stored.
 #[derive(Debug)]
@@ -36,26 +85,44 @@ impl Pending {
 
 /// The booking of `class_id` if it still waits for its decision; `None` when it was decided
 /// before (this is a repeated delivery).
-pub async fn pending(db: &Database, class_id: &ClassId) -> Result<Option<Pending>, BookingError> {
-    let row = store::find(&db.conn, class_id).await?.ok_or(BookingError::NotFound)?;
-    if row.state != BookingState::Queued {
-        return Ok(None);
+pub async fn pending(conn: &impl ConnectionTrait, class_id: &ClassId) -> Result<Option<Pending>, BookingError> {
+    Pending::of(&store::find(conn, class_id).await?.ok_or(BookingError::NotFound)?)
+}
+
+impl Pending {
+    fn of(row: &bookings::Model) -> Result<Option<Self>, BookingError> {
+        if row.state != BookingState::Queued {
+            return Ok(None);
+        }
+        let booking = Booking::from_value(row.message.clone()).map_err(|e| BookingError::invalid("message", e))?;
+        let released = row.source_url.as_deref().map(str::parse::<SourceUrl>).transpose();
+        let released = released.map_err(|e| BookingError::invalid("source_url", e))?;
+        let chosen = row.node.as_deref().and_then(|n| n.parse().ok());
+        Ok(Some(Self { booking, chosen, released }))
     }
-    let booking = Booking::from_value(row.message.clone()).map_err(|e| BookingError::invalid("message", e))?;
-    let released = row.source_url.as_deref().map(str::parse::<SourceUrl>).transpose();
-    let released = released.map_err(|e| BookingError::invalid("source_url", e))?;
-    let chosen = row.node.as_deref().and_then(|n| n.parse().ok());
-    Ok(Some(Pending { booking, chosen, released }))
+}
+
+/// The node and download order of a placed booking, from its row.
+pub(super) fn order_of(row: &bookings::Model) -> Option<(NodeId, DownloadOrder)> {
+    let booking = Booking::from_value(row.message.clone()).ok()?;
+    let order = DownloadOrder {
+        class_id: booking.class_id.clone(),
+        url: row.source_url.as_deref()?.parse().ok()?,
+        key: video_key(&booking),
+        class_start_at: booking.class_start_at,
+    };
+    Some((row.node.as_deref()?.parse().ok()?, order))
 }
 
 pub fn video_key(booking: &Booking) -> VideoKey {
     VideoKey { record_id: booking.record_id, resolution: booking.video_resolution, org_id: booking.org_id.clone() }
 }
 
-/// Places the booking on a push host and records it there; returns the download to queue, or
-/// nothing when another delivery placed it meanwhile (that one queues it).
+/// Places the booking on a push host and records it there, `downloading`; returns the download
+/// to queue once `conn`'s transaction has committed, or nothing when another delivery placed it
+/// meanwhile (that one queues it).
 pub async fn to_node(
-    db: &Database,
+    conn: &impl ConnectionTrait,
     directory: &Directory,
     settings: &Settings,
     pending: &Pending,
@@ -65,18 +132,20 @@ pub async fn to_node(
     let key = video_key(booking);
     let node = match booking.node.clone().or_else(|| pending.chosen.clone()) {
         Some(node) => node,
-        None => place(db, directory, settings, &booking.class_id, &key).await?.ok_or(BookingError::NoLiveNode)?,
+        None => place(conn, directory, settings, &booking.class_id, &key).await?.ok_or(BookingError::NoLiveNode)?,
     };
     let placed = bookings::Entity::update_many()
         .col_expr(bookings::Column::SourceUrl, Expr::value(url.as_str()))
         .col_expr(bookings::Column::Node, Expr::value(node.to_string()))
+        .col_expr(bookings::Column::State, Expr::value(BookingState::Downloading))
+        .col_expr(bookings::Column::Retry, Expr::value(None::<serde_json::Value>))
         .col_expr(bookings::Column::UpdatedAt, Expr::value(now_ms()))
         // A repeated delivery to the node chosen before keeps the time it was first placed.
         .col_expr(bookings::Column::PlacedAt, Expr::col(bookings::Column::PlacedAt).if_null(now_ms()))
         .filter(bookings::Column::ClassId.eq(booking.class_id.as_str()))
         .filter(bookings::Column::State.eq(BookingState::Queued))
         .filter(Condition::any().add(bookings::Column::Node.is_null()).add(bookings::Column::Node.eq(&node)))
-        .exec(&db.conn)
+        .exec(conn)
         .await?;
     if placed.rows_affected == 0 {
         return Ok(None);
@@ -86,32 +155,23 @@ pub async fn to_node(
     Ok(Some(Effect::Download { node, order }))
 }
 
-/// Its download is queued: the booking is `downloading` (unless its node already said ready).
-pub async fn sent(db: &Database, class_id: &ClassId) -> Result<(), BookingError> {
-    store::transition(&db.conn, class_id, &[BookingState::Queued], |row| {
-        row.state = sea_orm::ActiveValue::Set(BookingState::Downloading);
-    })
-    .await?;
-    Ok(())
-}
-
 /// A live node for the video `key`: the directory decides and records it, told which nodes
 /// the database says hold the video or have it on the way (what a Redis that forgot its
 /// record is given again).
 async fn place(
-    db: &Database,
+    conn: &impl ConnectionTrait,
     directory: &Directory,
     settings: &Settings,
     class_id: &ClassId,
     key: &VideoKey,
 ) -> Result<Option<NodeId>, BookingError> {
-    let holders = holders(db, class_id, key).await?;
+    let holders = holders(conn, class_id, key).await?;
     Ok(directory.place(&key.relative_path_text(), &holders, settings.node_live_for()).await?)
 }
 
 /// The nodes that reported holding the video, and those other bookings of it were placed on
 /// while it is on its way: one statement (placing a booking reads the database once).
-async fn holders(db: &Database, class_id: &ClassId, key: &VideoKey) -> Result<Vec<NodeId>, BookingError> {
+async fn holders(conn: &impl ConnectionTrait, class_id: &ClassId, key: &VideoKey) -> Result<Vec<NodeId>, BookingError> {
     let resolution = key.resolution.map(|r| r.to_string());
     let org = key.org_id.as_ref().map(ToString::to_string);
     let mut held = Query::select()
@@ -135,7 +195,7 @@ async fn holders(db: &Database, class_id: &ClassId, key: &VideoKey) -> Result<Ve
         .and_where(bookings::Column::Node.is_not_null())
         .and_where(bookings::Column::ClassId.ne(class_id.as_str()))
         .to_owned();
-    let statement = db.conn.get_database_backend().build(held.union(UnionType::Distinct, on_its_way));
-    let rows = db.conn.query_all_raw(statement).await?;
+    let statement = conn.get_database_backend().build(held.union(UnionType::Distinct, on_its_way));
+    let rows = conn.query_all_raw(statement).await?;
     Ok(rows.iter().filter_map(|row| row.try_get::<String>("", "node").ok()?.parse().ok()).collect())
 }

@@ -10,6 +10,7 @@ pub mod intake;
 pub mod placed;
 pub mod reports;
 pub mod results;
+pub mod sent_marks;
 pub mod store;
 pub mod sweep;
 

@@ -130,12 +130,17 @@ async fn ready(
         r.state = Set(BookingState::Ready);
         r.video_path = Set(Some(video_path.to_owned()));
         r.reason = Set(None);
+        store::claim_in_settling(r);
     })
     .await?;
-    if moved {
-        tracing::info!(%class_id, %node, video_path, "booking ready");
+    if !moved {
+        return Ok(Vec::new());
     }
-    Ok(if moved { vec![Effect::Notify(class_id.clone())] } else { Vec::new() })
+    tracing::info!(%class_id, %node, video_path, "booking ready");
+    // Sent by this job once committed (read in the transaction: no commit of its own).
+    let row = store::find(conn, class_id).await?;
+    let result = row.as_ref().and_then(super::results::wire_result);
+    Ok(result.map(|result| Effect::SendResult { class_id: class_id.clone(), result }).into_iter().collect())
 }
 
 /// A node rebuilt its index: the orders of every booking placed on it that has not ended, for
@@ -147,7 +152,7 @@ async fn references(conn: &impl ConnectionTrait, node: &NodeId) -> Result<Vec<Ef
         .filter(bookings::Column::State.is_in([BookingState::Downloading, BookingState::Ready]))
         .all(conn)
         .await?;
-    let orders: Vec<_> = rows.iter().filter_map(super::sweep::order_of).map(|(_, order)| order).collect();
+    let orders: Vec<_> = rows.iter().filter_map(super::dispatch::order_of).map(|(_, order)| order).collect();
     tracing::warn!(%node, classes = orders.len(), "node rebuilt its index: its references sent back");
     Ok(vec![Effect::RestoreReferences { node: node.clone(), orders }])
 }

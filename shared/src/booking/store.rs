@@ -124,6 +124,27 @@ pub async fn count_by_state(conn: &impl ConnectionTrait) -> Result<Vec<(BookingS
         .await
 }
 
+/// How long a claim on a result's send holds: a crashed sender's result is sent again after it.
+pub const RESULT_SEND_CLAIM: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The claim on a result's send, set where a booking settles: the job that settled it sends it
+/// right after the commit (`Effect::SendResult`).
+pub fn claim_in_settling(row: &mut bookings::ActiveModel) {
+    row.notifying_until = Set(Some(now_ms() + RESULT_SEND_CLAIM.as_millis() as i64));
+}
+
+/// Records the results of `classes` sent (each claimed by the caller): one statement.
+pub async fn results_sent(conn: &impl ConnectionTrait, classes: &[ClassId]) -> Result<(), DbErr> {
+    bookings::Entity::update_many()
+        .col_expr(bookings::Column::NotifiedAt, Expr::value(now_ms()))
+        .col_expr(bookings::Column::NotifyingUntil, Expr::value(None::<i64>))
+        .filter(bookings::Column::ClassId.is_in(classes.iter().map(ClassId::as_str)))
+        .filter(bookings::Column::NotifiedAt.is_null())
+        .exec(conn)
+        .await
+        .map(drop)
+}
+
 /// Takes the send of a settled booking's result, unless it was sent or another sender holds it
 /// (a claim lapses after `hold`, so a crashed sender's result is sent again). Returns whether
 /// this caller has it.

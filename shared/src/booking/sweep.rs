@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::store;
+use super::{dispatch, store};
 use crate::{
     db::{Database, bookings, now_ms},
     directory::{Directory, is_live},
-    domain::{Booking, BookingState, ClassId, DownloadOrder, Effect, NodeId},
+    domain::{Booking, BookingState, ClassId, Effect, NodeId},
 };
 
 /// Work untouched for this many sweeps has lost its job (deciding takes milliseconds; a
@@ -68,7 +68,7 @@ pub async fn lost_downloads(
         {
             continue;
         }
-        let Some(download) = order_of(&row) else { continue };
+        let Some(download) = dispatch::order_of(&row) else { continue };
         let touched = store::transition(&db.conn, &download.1.class_id, &[BookingState::Downloading], |_| {}).await?;
         if touched {
             tracing::warn!(class_id = %download.1.class_id, node = %download.0, "download heard nothing of: sent again");
@@ -76,18 +76,6 @@ pub async fn lost_downloads(
         }
     }
     Ok(effects)
-}
-
-/// The node and download order of a placed booking, from its row.
-pub(super) fn order_of(row: &bookings::Model) -> Option<(NodeId, DownloadOrder)> {
-    let booking = Booking::from_value(row.message.clone()).ok()?;
-    let order = DownloadOrder {
-        class_id: booking.class_id.clone(),
-        url: row.source_url.as_deref()?.parse().ok()?,
-        key: super::dispatch::video_key(&booking),
-        class_start_at: booking.class_start_at,
-    };
-    Some((row.node.as_deref()?.parse().ok()?, order))
 }
 
 fn class_id(row: &bookings::Model) -> Option<ClassId> {

@@ -34,10 +34,10 @@ pub struct Stashed {
 }
 
 /// Writes `effects` in the caller's transaction. Alarms are not kept (an alarm is a log line
-/// and a webhook, worth no repair).
+/// and a webhook, worth no repair), nor results to send (the booking row is their record).
 pub async fn stash(conn: &impl ConnectionTrait, effects: Vec<Effect>) -> Result<Stashed, DbErr> {
     let mut ids = Vec::new();
-    for effect in effects.iter().filter(|e| !matches!(e, Effect::Alarm { .. })) {
+    for effect in effects.iter().filter(|e| !matches!(e, Effect::Alarm { .. } | Effect::SendResult { .. })) {
         let row = ActiveModel {
             effect: Set(serde_json::to_value(effect).map_err(|e| DbErr::Custom(e.to_string()))?),
             created_at: Set(now_ms()),

@@ -25,6 +25,10 @@ pub enum Effect {
     EndClass { node: NodeId, class_id: ClassId },
     /// The booking settled: send its result.
     Notify(ClassId),
+    /// The booking settled and its transaction claimed the send: send `result` (its wire
+    /// JSON) now. Never in the outbox: the booking row, settled and not notified, is its record
+    /// (the claim lapses, the sweeper sends it).
+    SendResult { class_id: ClassId, result: serde_json::Value },
     /// A push host tells the central side what happened (it shares no database with it).
     Report(NodeReport),
     /// Something happened that should not have.

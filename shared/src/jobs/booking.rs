@@ -9,7 +9,8 @@ use crate::{
         self, Submitted,
         apply::on_transcode,
         class_end::{self, Ended},
-        dispatch, store,
+        dispatch::{self, SendOn},
+        store,
     },
     db::DbError,
     domain::{Booking, ClassId, Effect, RetryStatus},
@@ -30,25 +31,20 @@ impl Job for BookingJob {
     }
 
     async fn run(&self, app: &App) -> Result<(), JobError> {
-        let Some(pending) = dispatch::pending(&app.db, &self.class_id).await? else {
-            return Ok(()); // decided before (this is a repeated delivery)
-        };
-        let url = match pending.known_url() {
-            Some(url) => url,
-            None => {
+        let download = match dispatch::send_on(&app.db, &app.directory, &app.settings, &self.class_id).await? {
+            SendOn::Nothing => None, // decided before (this is a repeated delivery)
+            SendOn::Download(download) => Some(download),
+            SendOn::NeedsTranscode(pending) => {
                 let decided = on_transcode(&app.db, &app.settings, &pending.booking).await?;
                 apply_stashed(app, decided.effects).await;
                 match decided.download {
-                    Some(url) => url,
-                    None => return Ok(()), // waits for its transcode, or failed
+                    // Placed by another delivery meanwhile (None): that one queues it.
+                    Some(url) => dispatch::to_node_now(&app.db, &app.directory, &app.settings, &pending, url).await?,
+                    None => None, // waits for its transcode, or failed
                 }
             }
         };
-        let Some(download) = dispatch::to_node(&app.db, &app.directory, &app.settings, &pending, url).await? else {
-            return Ok(()); // placed by another delivery, which queues its download
-        };
-        apply(app, vec![download]).await?;
-        Ok(dispatch::sent(&app.db, &self.class_id).await?)
+        Ok(apply(app, download.into_iter().collect()).await?)
     }
 
     async fn on_retry(&self, app: &App, notice: &RetryNotice) {

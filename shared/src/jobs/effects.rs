@@ -20,14 +20,27 @@ use vteacher_queue::{JobError, QueueError, Queues};
 /// Applies `effects` in order. Call it only after the transaction that decided them has
 /// committed.
 pub async fn apply(app: &App, effects: Vec<Effect>) -> Result<(), QueueError> {
+    let effects = send_results(app, effects).await?;
     send(&app.queues, &app.http, &app.settings, effects).await
+}
+
+/// Sends the results among `effects` (they need the central side's app); returns the rest.
+async fn send_results(app: &App, effects: Vec<Effect>) -> Result<Vec<Effect>, QueueError> {
+    let mut rest = Vec::with_capacity(effects.len());
+    for effect in effects {
+        match effect {
+            Effect::SendResult { class_id, result } => super::results::send_claimed(app, class_id, &result).await?,
+            other => rest.push(other),
+        }
+    }
+    Ok(rest)
 }
 
 /// Sends effects a transaction left in the outbox, then deletes them from it. When the queue
 /// refuses, they stay there and the sweeper sends them (`drain_outbox`): the work that decided
 /// them is done, so its caller goes on (an API answers, a job completes).
 pub async fn apply_stashed(app: &App, stashed: Stashed) {
-    if let Err(err) = send(&app.queues, &app.http, &app.settings, stashed.effects).await {
+    if let Err(err) = apply(app, stashed.effects).await {
         tracing::warn!(%err, "effects not sent now; they wait in the outbox for the sweeper");
         return;
     }
@@ -75,7 +88,11 @@ async fn send(
             Effect::EndClass { node, class_id } => {
                 queues.enqueue(ClassEndJob { class_id }, Some(node.as_str())).await?
             }
-            Effect::Notify(class_id) => queues.enqueue(NotifyJob { class_id }, None).await?,
+            // A claimed result reaches here only without the central side's app (never: only a
+            // ready report leaves one): its notify job sends it once the claim lapses.
+            Effect::Notify(class_id) | Effect::SendResult { class_id, .. } => {
+                queues.enqueue(NotifyJob { class_id }, None).await?
+            }
             Effect::Report(report) => queues.enqueue(NodeReportJob(report), None).await?,
             Effect::Alarm { kind, message } => alarm::raise(http, settings, &kind, &message).await,
         }

@@ -18,6 +18,7 @@ mod node_report;
 mod notify;
 mod payloads;
 mod references;
+mod results;
 mod retry_notice;
 mod transcode_ecs;
 mod transcode_oss;

@@ -14,9 +14,6 @@ use crate::{
 };
 use vteacher_queue::{Job, JobError};
 
-/// How long a claim on a send holds: a crashed sender's result is sent again after it.
-const CLAIM: std::time::Duration = std::time::Duration::from_secs(60);
-
 impl Job for NotifyJob {
     const QUEUE: &'static str = "notify";
     type Context = App;
@@ -30,7 +27,10 @@ impl Job for NotifyJob {
     }
 
     async fn run(&self, app: &App) -> Result<(), JobError> {
-        if !store::claim_result_send(&app.db.conn, &self.class_id, CLAIM).await.map_err(DbError::from)? {
+        if !store::claim_result_send(&app.db.conn, &self.class_id, store::RESULT_SEND_CLAIM)
+            .await
+            .map_err(DbError::from)?
+        {
             return Ok(()); // sent, being sent, or not settled: nothing to do
         }
         let sent = send(app, &self.class_id).await;
@@ -44,11 +44,16 @@ async fn send(app: &App, class_id: &ClassId) -> Result<(), JobError> {
         return Err(JobError::abort("no such booking"));
     };
     let Some(result) = wire_result(&row) else { return Ok(()) };
+    publish(app, &result).await
+}
+
+/// Sends a result: on `CHANNEL_RESULT`, and to `RESULT_WEBHOOK_URL` when set.
+pub(super) async fn publish(app: &App, result: &serde_json::Value) -> Result<(), JobError> {
     if let Some(publisher) = &app.publisher {
-        publisher.publish(&app.settings.channel_result, &result).await?;
+        publisher.publish(&app.settings.channel_result, result).await?;
     }
     if let Some(url) = &app.settings.result_webhook_url {
-        webhook::post_json(&app.http, url, &result).await?;
+        webhook::post_json(&app.http, url, result).await?;
     }
     tracing::info!(result = %result["result"], result_id = %result["result_id"], "booking result sent");
     Ok(())

@@ -191,6 +191,9 @@ impl Running {
                 self.shutdown.cancel();
             }
         }
+        if let Some(app) = &self.app {
+            app.sent.flush().await;
+        }
         failure.map_or(Ok(()), Err)
     }
 

@@ -78,6 +78,16 @@ impl TestApp {
         .await
     }
 
+    /// Waits until the booking's result is recorded sent: the last write of a booking's life
+    /// before its class ends (results sent are recorded a batch at a time).
+    pub(crate) async fn wait_for_result_sent(&self, class_id: &str) {
+        let class: shared::domain::ClassId = class_id.parse().expect("a valid class id");
+        eventually(&format!("{class_id}'s result recorded sent"), Duration::from_secs(30), || async {
+            shared::booking::store::find(&self.app.db.conn, &class).await.ok()??.notified_at.map(drop)
+        })
+        .await
+    }
+
     /// The sum of the Prometheus samples of `name` whose labels contain `label`.
     pub(crate) async fn metric(&self, name: &str, label: &str) -> u64 {
         let text = self.http.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();

@@ -49,6 +49,7 @@ async fn a_flood_of_malformed_messages_changes_nothing(stack: Stack) {
     let good = |class_id: &str| json!({"class_id": class_id, "record_id": 1, "video_url": server.url("ok.flv")});
     env.publish_booking(&good("c-1").to_string()).await;
     app.wait_for_state("c-1", "ready").await;
+    app.wait_for_result_sent("c-1").await;
     let before = snapshot(&app).await;
 
     let channels = |c: Channel| match c {

@@ -43,16 +43,16 @@ async fn two_deliveries_at_once_place_a_booking_on_one_node() {
     first_worker.beat(&status("node-b", 50 * GIB), live_for).await.unwrap();
 
     // Both deliveries read the booking before either placed it.
-    let first = dispatch::pending(&db, &class).await.unwrap().expect("waits for its decision");
-    let second = dispatch::pending(&db, &class).await.unwrap().expect("waits for its decision");
-    let placed = dispatch::to_node(&db, &first_worker, &settings, &first, source.clone()).await.unwrap();
+    let first = dispatch::pending(&db.conn, &class).await.unwrap().expect("waits for its decision");
+    let second = dispatch::pending(&db.conn, &class).await.unwrap().expect("waits for its decision");
+    let placed = dispatch::to_node(&db.conn, &first_worker, &settings, &first, source.clone()).await.unwrap();
     let first_node = placed_on(&placed).expect("placed on a node");
 
     // By the time the second looks, the first's node has gone quiet: it would choose the other.
     let mut gone = status(&first_node, 50 * GIB);
     gone.seen_at -= 2 * live_for.as_millis() as i64;
     second_worker.beat(&gone, live_for).await.unwrap();
-    let again = dispatch::to_node(&db, &second_worker, &settings, &second, source).await.unwrap();
+    let again = dispatch::to_node(&db.conn, &second_worker, &settings, &second, source).await.unwrap();
     assert_eq!(placed_on(&again), None, "the second delivery places nothing: {again:?}");
     let row = store::find(&db.conn, &"c-cas".parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(row.node, Some(first_node), "the booking stays where it was placed");

@@ -1,0 +1,27 @@
+//! A result its settling job claimed (`Effect::SendResult`: a ready report's), sent right
+//! after that job's commit, on `CHANNEL_RESULT` and to `RESULT_WEBHOOK_URL`, and recorded sent
+//! with others in one commit (`booking::sent_marks`): no `notify` job, no commit of its own.
+//! One that cannot be sent now is let go and queued on `notify`, whose job retries it.
+
+use serde_json::Value;
+
+use super::{notify::publish, payloads::NotifyJob};
+use crate::{app::App, booking::store, domain::ClassId};
+use vteacher_queue::QueueError;
+
+pub(super) async fn send_claimed(app: &App, class_id: ClassId, result: &Value) -> Result<(), QueueError> {
+    match publish(app, result).await {
+        Ok(()) => {
+            app.sent.sent(class_id);
+            Ok(())
+        }
+        Err(err) => {
+            tracing::warn!(%class_id, %err, "result not sent now: queued to be sent again");
+            if let Err(err) = store::result_send_ended(&app.db.conn, &class_id, false).await {
+                // Its claim lapses instead: the notify job sends it then.
+                tracing::debug!(%class_id, %err, "claim on the result not let go");
+            }
+            app.queues.enqueue(NotifyJob { class_id }, None).await
+        }
+    }
+}
