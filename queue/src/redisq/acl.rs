@@ -121,7 +121,6 @@ pub const WORKER_COMMANDS: &[&str] = &[
     "LLEN",
     "LPOP",
     "LPUSH",
-    "LTRIM",
     "PEXPIRE",
     "RPUSH",
     "SET",
@@ -134,8 +133,8 @@ pub const WORKER_COMMANDS: &[&str] = &[
 ];
 
 /// The rules of a process that works the queues `work` (full names, `queue_name`) and pushes
-/// jobs without an idempotency key to the queues `push`, the queues' registry (the set
-/// `push.lua` and a starting worker add their queue to) included; `prefix` is QUEUE_PREFIX.
+/// jobs without an idempotency key to the queues `push`, the queues' registry (the set a
+/// pushing process and a starting worker add their queue to) included; `prefix` is QUEUE_PREFIX.
 pub fn rules(prefix: &str, work: &[String], push: &[String]) -> AclRules {
     let registry = &super::keys::registry(prefix);
     let tag = |queue: &str| format!("{{{queue}}}");
@@ -148,7 +147,6 @@ pub fn rules(prefix: &str, work: &[String], push: &[String]) -> AclRules {
     acl.root.keys.extend(own.iter().cloned());
     // Every script declaring a key: one of the worker's own, or one that push.lua declares.
     let mut scripts = Rule::new(&["EVALSHA", "EVAL"], own);
-    scripts.keys.insert(KeyPattern::exact(Access::ReadWrite, registry));
     let (mut lists, mut jobs, mut signals) = (Rule::default(), Rule::default(), Rule::default());
     for queue in push {
         let key = |name: &str| format!("{}:{name}", tag(queue));
@@ -158,7 +156,7 @@ pub fn rules(prefix: &str, work: &[String], push: &[String]) -> AclRules {
         lists.keys.insert(KeyPattern::exact(Access::Write, &key("pending")));
         lists.keys.insert(KeyPattern::exact(Access::Write, &key("delayed")));
         jobs.keys.insert(KeyPattern::starting(Access::Write, &key("j:")));
-        signals.keys.insert(KeyPattern::exact(Access::Write, &key("signal")));
+        signals.keys.insert(KeyPattern::exact(Access::ReadWrite, &key("signal")));
     }
     acl.select(scripts);
     acl.select(Rule::new(&["SADD"], [KeyPattern::exact(Access::Write, registry)]));
@@ -166,7 +164,8 @@ pub fn rules(prefix: &str, work: &[String], push: &[String]) -> AclRules {
     // other command: Redis refuses it), its record is written, idle workers are woken.
     acl.select(Rule { commands: ["RPUSH", "ZADD"].into(), ..lists });
     acl.select(Rule { commands: ["HSET"].into(), ..jobs });
-    acl.select(Rule { commands: ["LPUSH", "LTRIM"].into(), ..signals });
+    // A token is added where none waits (prelude.lua's `signal`).
+    acl.select(Rule { commands: ["LLEN", "LPUSH"].into(), ..signals });
     acl
 }
 

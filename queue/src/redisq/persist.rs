@@ -2,7 +2,10 @@
 //! `renew.rs`), heartbeat (the worker is alive), fetch a batch (`fetch.rs`), settle finished
 //! runs in one call, push.
 
-use std::sync::{Arc, LazyLock};
+use std::{
+    collections::HashMap,
+    sync::{Arc, LazyLock, Mutex, atomic::Ordering},
+};
 
 use apalis_core::{
     backend::persistence::{Persistence, TaskEvent},
@@ -25,6 +28,12 @@ static PUSH: LazyLock<Script> =
 static ACK: LazyLock<Script> =
     LazyLock::new(|| Script::new(concat!(include_str!("lua/prelude.lua"), include_str!("lua/ack.lua"))));
 static ALIVE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/alive.lua")));
+
+/// A worker's acknowledgements forget expired finished jobs at most this often (ms).
+const AGE_EVERY: u64 = 1000;
+/// A process adds a queue it pushes to to the registry at most this often (ms): a Redis that
+/// lost the registry has it back within that.
+const REGISTER_EVERY: u64 = 60_000;
 
 /// How many times an acknowledgement is tried again while Redis is away.
 const SETTLE_TRIES: u32 = 4;
@@ -60,7 +69,7 @@ impl RedisPersistence {
             call.key(c.key(key));
         }
         call.arg(c.prefix()).arg(worker).arg(c.retention.as_millis() as u64).arg(c.retention_count);
-        call.arg(c.signal_is_channel());
+        call.arg(c.signal_is_channel()).arg(u8::from(self.age_due()));
         for (id, outcome, attempts, retry_at, error) in &runs {
             call.arg(id).arg(*outcome).arg(attempts).arg(retry_at).arg(error);
         }
@@ -86,6 +95,15 @@ impl RedisPersistence {
             held.remove(id);
         }
         Ok(())
+    }
+
+    /// Whether this acknowledgement applies the retention's age limit: at most once a second per
+    /// worker (finished jobs' records expire by themselves; this forgets their ids).
+    fn age_due(&self) -> bool {
+        let now = now_ms();
+        let last = self.state.aged_at.load(Ordering::Relaxed);
+        now >= last + AGE_EVERY
+            && self.state.aged_at.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
     }
 
     /// Puts fetched jobs the worker will not run back on the queue, no attempt used.
@@ -204,7 +222,6 @@ impl Persistence for RedisPersistence {
             for key in ["pending", "delayed", "signal"] {
                 call.key(c.key(key));
             }
-            call.key(&c.registry);
             call.arg(c.prefix()).arg(&c.queue).arg(c.retention.as_millis() as u64).arg(c.signal_is_channel());
             for task in chunk {
                 let id = task.task_id().map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), |id| id.to_string());
@@ -215,6 +232,36 @@ impl Persistence for RedisPersistence {
                 call.arg(id).arg(&task.args).arg(max).arg(delay_ms).arg(task.idempotency_key().unwrap_or(""));
             }
             let _: u64 = call.invoke_async(&mut self.conn).await?;
+        }
+        self.register_pushed().await
+    }
+}
+
+/// When this process last added each queue (`registry` then queue name) to its registry (ms).
+static REGISTERED: LazyLock<Mutex<HashMap<(String, String), u64>>> = LazyLock::new(Mutex::default);
+
+impl RedisPersistence {
+    /// Adds the queue pushed to to the registry, unless this process did within
+    /// `REGISTER_EVERY`: a command per queue and minute, not per push.
+    async fn register_pushed(&mut self) -> Result<(), RedisQueueError> {
+        let c = &self.config;
+        let now = now_ms();
+        {
+            let mut registered = REGISTERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let last = registered.entry((c.registry.clone(), c.queue.clone())).or_insert(0);
+            if now < *last + REGISTER_EVERY {
+                return Ok(());
+            }
+            *last = now;
+        }
+        let added = redis::cmd("SADD").arg(&c.registry).arg(&c.queue).query_async::<()>(&mut self.conn).await;
+        if let Err(err) = added {
+            // The jobs are pushed; the next push registers the queue.
+            tracing::debug!(queue = c.queue, %err, "queue not registered now");
+            REGISTERED
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .remove(&(c.registry.clone(), c.queue.clone()));
         }
         Ok(())
     }

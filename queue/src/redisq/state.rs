@@ -28,6 +28,8 @@ pub(super) struct WorkerState {
     held: Mutex<HashSet<String>>,
     /// When this worker last did the fetch chores (ms).
     pub chores_at: AtomicU64,
+    /// When this worker's acknowledgement last applied the retention's age limit (ms).
+    pub aged_at: AtomicU64,
     /// Since when Redis has been away for this worker's fetches (ms; 0: it is not).
     pub away_since: AtomicU64,
     /// Whether the renewer has been started (once per worker).
@@ -53,6 +55,7 @@ impl Default for WorkerState {
         Self {
             held: Mutex::default(),
             chores_at: AtomicU64::new(0),
+            aged_at: AtomicU64::new(0),
             away_since: AtomicU64::new(0),
             renewer: AtomicBool::new(false),
             next_due: AtomicU64::new(NEVER),

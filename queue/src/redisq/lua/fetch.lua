@@ -1,7 +1,8 @@
--- Takes up to a batch of jobs for a worker, after two bounded chores: promoting due delayed
--- jobs, and (when asked) putting back jobs whose lease ran out (their worker died; no attempt
--- is used). When it takes no job, it also tells when something in the queue next becomes due,
--- so the idle worker sleeps until then.
+-- Takes up to a batch of jobs for a worker. With its chores (when asked: at most once a second
+-- per worker) it first promotes due delayed jobs and puts back jobs whose lease ran out (their
+-- worker died; no attempt is used); without, it promotes due jobs only when none is pending.
+-- When it takes no job, it also tells when something in the queue next becomes due, so the
+-- idle worker sleeps until then.
 -- KEYS[1] pending list, KEYS[2] inflight zset, KEYS[3] delayed zset, KEYS[4] signal list,
 -- KEYS[5] workers zset
 -- ARGV[1] key prefix, ARGV[2] lease (ms from now), ARGV[3] batch, ARGV[4] worker,
@@ -19,15 +20,21 @@ local prefix, deadline = ARGV[1], now + tonumber(ARGV[2])
 local batch, worker, limit, tell = tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6] == "1"
 local publish = ARGV[7] == "1"
 
--- Due retries and scheduled jobs, every time: their delay is what the job asked for.
-local due = redis.call("ZRANGEBYSCORE", KEYS[3], "-inf", now, "LIMIT", 0, 1000)
-if #due > 0 then
-  each_slice("ZREM", KEYS[3], due)
-  each_slice("RPUSH", KEYS[1], due)
+-- Due retries and scheduled jobs join the pending list: with the chores, and whenever the list
+-- is empty (an idle worker woken at a due time finds them at once; a busy queue's wait at most
+-- a second more than they asked).
+local function promote()
+  local due = redis.call("ZRANGEBYSCORE", KEYS[3], "-inf", now, "LIMIT", 0, 1000)
+  if #due > 0 then
+    each_slice("ZREM", KEYS[3], due)
+    each_slice("RPUSH", KEYS[1], due)
+  end
+  return #due
 end
 -- Expired leases, at most once a second per worker (limit 0 otherwise).
 local expired = {}
 if limit > 0 then
+  promote()
   expired = redis.call("ZRANGEBYSCORE", KEYS[2], "-inf", now, "LIMIT", 0, limit)
   if #expired > 0 then
     each_slice("ZREM", KEYS[2], expired)
@@ -44,6 +51,9 @@ if limit > 0 then
 end
 local out = {#expired, false, false, now}
 local ids = redis.call("LPOP", KEYS[1], batch)
+if not ids and limit == 0 and promote() > 0 then
+  ids = redis.call("LPOP", KEYS[1], batch)
+end
 local leases = {}
 for _, id in ipairs(ids or {}) do
   local key = prefix .. ":j:" .. id

@@ -8,13 +8,13 @@ local function each_slice(cmd, key, list)
   end
 end
 -- Wakes the queue's idle workers. A shared queue's signal is a list holding at most one token,
--- which a waiting worker's blocking pop takes; a per-node queue's is a channel of that name its
--- host listens on, on its one connection (hub.rs).
+-- which a waiting worker's blocking pop takes (a token already there wakes the next as well);
+-- a per-node queue's is a channel of that name its host listens on, on its one connection
+-- (hub.rs).
 local function signal(key, is_channel)
   if is_channel then
     redis.call("PUBLISH", key, 1)
-  else
+  elseif redis.call("LLEN", key) == 0 then
     redis.call("LPUSH", key, 1)
-    redis.call("LTRIM", key, 0, 0)
   end
 end

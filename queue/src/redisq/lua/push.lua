@@ -1,6 +1,7 @@
 -- Pushes jobs. O(1) per job. Signals idle workers when a job is ready, and when one is delayed
 -- (a sleeping worker then learns when it comes due).
--- KEYS[1] pending list, KEYS[2] delayed zset, KEYS[3] signal list, KEYS[4] registry set
+-- KEYS[1] pending list, KEYS[2] delayed zset, KEYS[3] signal list (the queue's registry entry
+-- is written by the caller: `persist.rs`)
 -- ARGV[1] key prefix ("{queue}"), ARGV[2] queue name, ARGV[3] idempotency ttl (ms),
 -- ARGV[4] "1" for a per-node queue, whose signal is a channel its host listens on (hub.rs)
 -- ARGV[5..] groups of 5: id, payload, max_attempts, delay (ms from now; 0: due now),
@@ -46,5 +47,4 @@ end
 if #due > 0 or delayed > 0 then
   signal(KEYS[3], ARGV[4] == "1")
 end
-redis.call("SADD", KEYS[4], ARGV[2])
 return pushed
