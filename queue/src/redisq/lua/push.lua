@@ -18,14 +18,15 @@ for i = 5, #ARGV, 5 do
   local id, payload, max, delay, key = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4]
   local fresh = true
   if key ~= "" then
+    -- Most keys are free: taken in one command; a held one is looked at.
     local idem = prefix .. ":idem:" .. key
-    local holder = redis.call("GET", idem)
-    if holder then
+    if not redis.call("SET", idem, id, "NX", "PX", ttl) then
+      local holder = redis.call("GET", idem)
       local h = redis.call("HMGET", prefix .. ":j:" .. holder, "d", "s", "w")
       fresh = not (h[1] and h[2] ~= "done" and h[2] ~= "dead" and (not h[3] or h[3] == ""))
-    end
-    if fresh then
-      redis.call("SET", idem, id, "PX", ttl)
+      if fresh then
+        redis.call("SET", idem, id, "PX", ttl)
+      end
     end
   end
   if fresh then
