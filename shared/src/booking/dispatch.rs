@@ -31,25 +31,45 @@ pub enum SendOn {
 }
 
 /// Reads the booking of `class_id` and, when its URL is known, places it and records it
-/// `downloading`, all in one transaction.
+/// `downloading`, all in one transaction (on PostgreSQL; see `one_writer`).
 pub async fn send_on(
     db: &Database,
     directory: &Directory,
     settings: &Settings,
     class_id: &ClassId,
 ) -> Result<SendOn, BookingError> {
-    let txn = db.write_txn().await?;
-    let row = store::lock(&txn, class_id).await?.ok_or(BookingError::NotFound)?;
-    if row.state == BookingState::Downloading {
-        return Ok(
-            order_of(&row).map_or(SendOn::Nothing, |(node, order)| SendOn::Download(Effect::Download { node, order }))
-        );
+    if one_writer(db) {
+        let row = store::find(&db.conn, class_id).await?.ok_or(BookingError::NotFound)?;
+        return send_row(&db.conn, directory, settings, &row).await;
     }
-    let Some(pending) = Pending::of(&row)? else { return Ok(SendOn::Nothing) };
-    let Some(url) = pending.known_url() else { return Ok(SendOn::NeedsTranscode(pending)) };
-    let placed = to_node(&txn, directory, settings, &pending, url).await?;
+    let txn = db.conn.begin().await?;
+    let row = store::lock(&txn, class_id).await?.ok_or(BookingError::NotFound)?;
+    let sent = send_row(&txn, directory, settings, &row).await?;
     txn.commit().await?;
-    Ok(placed.map_or(SendOn::Nothing, SendOn::Download))
+    Ok(sent)
+}
+
+/// SQLite (one machine) has one writer, and placement there reads the database through other
+/// connections of the pool (`directory::placement::db`): a write transaction held across it
+/// would wait on them and stall the pool. There each statement commits on its own; the
+/// compare-and-set keeps a placement single.
+fn one_writer(db: &Database) -> bool {
+    db.sqlite.is_some()
+}
+
+async fn send_row(
+    conn: &impl ConnectionTrait,
+    directory: &Directory,
+    settings: &Settings,
+    row: &bookings::Model,
+) -> Result<SendOn, BookingError> {
+    if row.state == BookingState::Downloading {
+        let resend = order_of(row).map(|(node, order)| SendOn::Download(Effect::Download { node, order }));
+        return Ok(resend.unwrap_or(SendOn::Nothing));
+    }
+    let Some(pending) = Pending::of(row)? else { return Ok(SendOn::Nothing) };
+    let Some(url) = pending.known_url() else { return Ok(SendOn::NeedsTranscode(pending)) };
+    Ok(to_node(conn, directory, settings, &pending, url).await?.map_or(SendOn::Nothing, SendOn::Download))
 }
 
 /// `to_node` in a transaction of its own (a booking its transcode released).
@@ -60,6 +80,9 @@ pub async fn to_node_now(
     pending: &Pending,
     url: SourceUrl,
 ) -> Result<Option<Effect>, BookingError> {
+    if one_writer(db) {
+        return to_node(&db.conn, directory, settings, pending, url).await;
+    }
     let txn = db.conn.begin().await?;
     let placed = to_node(&txn, directory, settings, pending, url).await?;
     txn.commit().await?;
