@@ -108,15 +108,17 @@ impl RedisPersistence {
         // a shared queue's look every few seconds anyway.
         call.arg(u8::from(c.idle_cap() > c.renew_every())).arg(c.signal_is_channel());
         let reply: Vec<redis::Value> = call.invoke_async(&mut self.conn).await?;
-        let Fetched { recovered, delayed, lease, redis_now, jobs } = parse_fetch(reply)?;
+        let Fetched { recovered, delayed, lease, redis_now, drained, jobs } = parse_fetch(reply)?;
         // Due times are on Redis's clock: as this process's, the same span from now.
         let local = |at: u64| now + at.saturating_sub(redis_now);
         let (delayed, lease) = (delayed.map(local), lease.map(local));
         if recovered > 0 {
             tracing::warn!(queue = c.queue, recovered, "jobs whose worker stopped renewing went back to the queue");
         }
-        self.state.fetched(jobs.len());
-        if jobs.is_empty() {
+        // A look that drained the queue needs no second look to find it empty: pushes after it
+        // wake the worker, and what comes due later is told now.
+        self.state.fetched(!drained);
+        if drained {
             // A lease that runs out is recovered by the first fetch with chores after it.
             let recoverable = self.state.chores_at.load(Ordering::Relaxed) + CHORES_EVERY;
             self.state.set_next_due(delayed.into_iter().chain(lease.map(|at| at.max(recoverable))).min());
@@ -138,12 +140,14 @@ impl RedisPersistence {
 
 struct Fetched {
     recovered: u64,
-    /// When the first delayed job is due (ms), when no job was taken.
+    /// When the first delayed job is due (ms), when the list drained.
     delayed: Option<u64>,
-    /// The first lease deadline (ms), when no job was taken.
+    /// The first lease deadline (ms), when the list drained.
     lease: Option<u64>,
     /// Redis's clock when it answered (ms): the two times above are on it.
     redis_now: u64,
+    /// Fewer than a batch was taken: the pending list is empty.
+    drained: bool,
     /// id, payload, attempts, max attempts.
     jobs: Vec<(String, Vec<u8>, u64, u64)>,
 }
@@ -159,6 +163,7 @@ fn parse_fetch(reply: Vec<redis::Value>) -> Result<Fetched, RedisQueueError> {
     };
     let (delayed, lease) = (time()?, time()?);
     let redis_now: u64 = redis::from_redis_value(values.next().ok_or_else(bad)?)?;
+    let drained = redis::from_redis_value::<u8>(values.next().ok_or_else(bad)?)? == 1;
     let rest: Vec<redis::Value> = values.collect();
     let mut jobs = Vec::with_capacity(rest.len() / 4);
     for job in rest.chunks(4) {
@@ -172,5 +177,5 @@ fn parse_fetch(reply: Vec<redis::Value>) -> Result<Fetched, RedisQueueError> {
             max.unwrap_or(u64::MAX),
         ));
     }
-    Ok(Fetched { recovered, delayed, lease, redis_now, jobs })
+    Ok(Fetched { recovered, delayed, lease, redis_now, drained, jobs })
 }

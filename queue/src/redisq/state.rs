@@ -40,7 +40,7 @@ pub(super) struct WorkerState {
     /// The wake-up stream asked for a fetch (a signal, a due time, the idle cap) that has not
     /// been made yet. True at the start: the first fetch looks.
     asked: AtomicBool,
-    /// The last fetch took jobs: the next one looks again.
+    /// The last fetch took a full batch: the next one looks again.
     had_jobs: AtomicBool,
     /// `next_due` changed: the wake-up stream re-arms its timer.
     pub due_changed: Notify,
@@ -109,8 +109,9 @@ impl WorkerState {
         asked || self.had_jobs.load(Ordering::SeqCst) || self.next_due.load(Ordering::SeqCst) <= now
     }
 
-    pub(super) fn fetched(&self, jobs: usize) {
-        self.had_jobs.store(jobs > 0, Ordering::SeqCst);
+    /// The last look took a full batch: more may wait, so the next looks at once.
+    pub(super) fn fetched(&self, more_may_wait: bool) {
+        self.had_jobs.store(more_may_wait, Ordering::SeqCst);
     }
 
     pub(super) fn next_due(&self) -> Option<u64> {

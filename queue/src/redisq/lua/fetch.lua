@@ -11,9 +11,10 @@
 -- per-node queue, whose signal is a channel its host listens on (hub.rs)
 -- Every time is Redis's own (TIME), never a worker's: a worker whose clock is ahead would take
 -- every other worker's leases, one behind would lose its own.
--- Returns {recovered, first delayed (ms), first lease deadline (ms), now (ms), id1, payload1,
--- attempts1, max1, id2, ...}; the two times are nil when there is none, or when jobs were
--- taken (a worker that took jobs looks again anyway); now is Redis's, to measure them against.
+-- Returns {recovered, first delayed (ms), first lease deadline (ms), now (ms), drained, id1,
+-- payload1, attempts1, max1, id2, ...}; drained is 1 when fewer than a batch was taken (the
+-- pending list is empty); the two times are nil when there is none, or when a full batch was
+-- taken (that worker looks again anyway); now is Redis's, to measure them against.
 local clock = redis.call("TIME")
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local prefix, deadline = ARGV[1], now + tonumber(ARGV[2])
@@ -49,7 +50,7 @@ if limit > 0 then
   end
   redis.call("ZADD", KEYS[5], now, worker)
 end
-local out = {#expired, false, false, now}
+local out = {#expired, false, false, now, 0}
 local ids = redis.call("LPOP", KEYS[1], batch)
 if not ids and limit == 0 and promote() > 0 then
   ids = redis.call("LPOP", KEYS[1], batch)
@@ -68,10 +69,16 @@ for _, id in ipairs(ids or {}) do
     out[#out + 1] = job[3]
   end
 end
-if #leases == 0 then
+-- The pending list drained (fewer than a batch taken): the worker looks again only when woken
+-- or when something comes due, so it is told when that is, as an empty look would have said.
+local function drained()
   out[2] = redis.call("ZRANGE", KEYS[3], 0, 0, "WITHSCORES")[2] or false
   out[3] = redis.call("ZRANGE", KEYS[2], 0, 0, "WITHSCORES")[2] or false
+  out[5] = 1
   return out
+end
+if #leases == 0 then
+  return drained()
 end
 -- Leases taken where there were none: another idle worker should learn of them (it recovers
 -- them if this worker dies).
@@ -80,5 +87,8 @@ each_slice("ZADD", KEYS[2], leases)
 -- More is waiting: wake another idle worker.
 if first or (#ids == batch and redis.call("LLEN", KEYS[1]) > 0) then
   signal(KEYS[4], publish)
+end
+if #ids < batch then
+  return drained()
 end
 return out
