@@ -1,7 +1,11 @@
 //! A result its settling job claimed (`Effect::SendResult`: a ready report's), sent right
 //! after that job's commit, on `CHANNEL_RESULT` and to `RESULT_WEBHOOK_URL`, and recorded sent
 //! with others in one commit (`booking::sent_marks`): no `notify` job, no commit of its own.
-//! One that cannot be sent now is let go and queued on `notify`, whose job retries it.
+//! One that cannot be sent now, or not within `AT_ONCE` (a slow webhook must not hold up the
+//! reports behind it), is let go and queued on `notify`, whose job retries it (with the
+//! webhook's full timeout); a receiver may then see it twice, under one `result_id`.
+
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -9,8 +13,12 @@ use super::{notify::publish, payloads::NotifyJob};
 use crate::{app::App, booking::store, domain::ClassId};
 use vteacher_queue::QueueError;
 
+/// How long a settling job waits for its result to go out.
+const AT_ONCE: Duration = Duration::from_secs(2);
+
 pub(super) async fn send_claimed(app: &App, class_id: ClassId, result: &Value) -> Result<(), QueueError> {
-    match publish(app, result).await {
+    let sent = tokio::time::timeout(AT_ONCE, publish(app, result)).await;
+    match sent.map_err(|_| format!("not sent within {AT_ONCE:?}")).and_then(|sent| sent.map_err(|e| e.to_string())) {
         Ok(()) => {
             app.sent.sent(class_id);
             Ok(())
