@@ -8,3 +8,4 @@ mod give_up;
 mod lost;
 mod placement;
 mod repair;
+mod sent_marks;
