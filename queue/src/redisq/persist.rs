@@ -237,8 +237,12 @@ impl Persistence for RedisPersistence {
     }
 }
 
-/// When this process last added each queue (`registry` then queue name) to its registry (ms).
-static REGISTERED: LazyLock<Mutex<HashMap<(String, String), u64>>> = LazyLock::new(Mutex::default);
+/// When this process last added each queue to its registry (ms): registry, then queue name.
+static REGISTERED: LazyLock<Mutex<HashMap<String, HashMap<String, u64>>>> = LazyLock::new(Mutex::default);
+
+fn registered() -> std::sync::MutexGuard<'static, HashMap<String, HashMap<String, u64>>> {
+    REGISTERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 impl RedisPersistence {
     /// Adds the queue pushed to to the registry, unless this process did within
@@ -246,22 +250,17 @@ impl RedisPersistence {
     async fn register_pushed(&mut self) -> Result<(), RedisQueueError> {
         let c = &self.config;
         let now = now_ms();
-        {
-            let mut registered = REGISTERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let last = registered.entry((c.registry.clone(), c.queue.clone())).or_insert(0);
-            if now < *last + REGISTER_EVERY {
-                return Ok(());
-            }
-            *last = now;
+        // Looked up by reference: a push allocates nothing here but once a minute.
+        let last = registered().get(&c.registry).and_then(|queues| queues.get(&c.queue).copied());
+        if last.is_some_and(|last| now < last + REGISTER_EVERY) {
+            return Ok(());
         }
+        registered().entry(c.registry.clone()).or_default().insert(c.queue.clone(), now);
         let added = redis::cmd("SADD").arg(&c.registry).arg(&c.queue).query_async::<()>(&mut self.conn).await;
         if let Err(err) = added {
             // The jobs are pushed; the next push registers the queue.
             tracing::debug!(queue = c.queue, %err, "queue not registered now");
-            REGISTERED
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .remove(&(c.registry.clone(), c.queue.clone()));
+            registered().get_mut(&c.registry).map(|queues| queues.remove(&c.queue));
         }
         Ok(())
     }
