@@ -17,8 +17,11 @@ use vteacher_queue::QueueError;
 const AT_ONCE: Duration = Duration::from_secs(2);
 
 pub(super) async fn send_claimed(app: &App, class_id: ClassId, result: &Value) -> Result<(), QueueError> {
-    let sent = tokio::time::timeout(AT_ONCE, publish(app, result)).await;
-    match sent.map_err(|_| format!("not sent within {AT_ONCE:?}")).and_then(|sent| sent.map_err(|e| e.to_string())) {
+    let sent = match tokio::time::timeout(AT_ONCE, publish(app, result)).await {
+        Ok(sent) => sent.map_err(|err| err.to_string()),
+        Err(_) => Err(format!("not sent within {AT_ONCE:?}")),
+    };
+    match sent {
         Ok(()) => {
             app.sent.sent(class_id);
             Ok(())
