@@ -7,7 +7,7 @@ use serde_json::json;
 use shared::{
     booking::{dispatch, store, take_in},
     config::Settings,
-    db::{Database, now_ms},
+    db::now_ms,
     directory::Directory,
     domain::{Booking, ClassId, Effect, NodeStatus, SourceUrl},
 };
@@ -28,9 +28,7 @@ fn placed_on(effect: &Option<Effect>) -> Option<String> {
 #[tokio::test]
 async fn two_deliveries_at_once_place_a_booking_on_one_node() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("state.db").display());
-    let db = Database::connect(&url, std::time::Duration::from_secs(5)).await.unwrap();
-    shared::app::migrate(&db).await.unwrap();
+    let (db, url) = super::sqlite_state(dir.path()).await;
     let settings = Settings::from_pairs([("DATABASE_URL", url.as_str())]).unwrap();
     let source: SourceUrl = "http://127.0.0.1:9/lesson.flv".parse().unwrap();
     let booking =

@@ -32,9 +32,7 @@ async fn row(db: &Database, class_id: &ClassId) -> shared::db::bookings::Model {
 #[tokio::test]
 async fn results_marked_sent_are_recorded_together_once_flushed() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("state.db").display());
-    let db = Database::connect(&url, std::time::Duration::from_secs(5)).await.unwrap();
-    shared::app::migrate(&db).await.unwrap();
+    let (db, _) = super::sqlite_state(dir.path()).await;
     let mut sent = Vec::new();
     for i in 0..5 {
         sent.push(settled(&db, &format!("c-sent-{i}")).await);
